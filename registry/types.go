@@ -1,0 +1,140 @@
+package registry
+
+import (
+	"errors"
+	"time"
+)
+
+// Reserved qualifiers and the only namespace the emulator serves.
+const (
+	Latest           = "$LATEST"
+	Default          = "$DEFAULT"
+	DefaultNamespace = "default"
+)
+
+// Function types.
+const (
+	TypeEvent = "event"
+	TypeHTTP  = "http"
+)
+
+// Sentinel errors. Callers (the cloud API, the gateway) branch on these with
+// errors.Is and map them to platform codes in one place each.
+var (
+	ErrFunctionNotFound = errors.New("function not found")
+	ErrFunctionExists   = errors.New("function already exists")
+	ErrVersionNotFound  = errors.New("version not found")
+	ErrInvalidQualifier = errors.New("invalid qualifier")
+	ErrVersionLimit     = errors.New("too many versions")
+	ErrAliasNotFound    = errors.New("alias not found")
+	ErrAliasExists      = errors.New("alias already exists")
+	ErrAliasBind        = errors.New("version is still used by an alias")
+	ErrDefaultAlias     = errors.New("the $DEFAULT alias cannot be deleted")
+	ErrInvalidAliasName = errors.New("invalid alias name")
+	ErrInvalidRouting   = errors.New("invalid routing config")
+	ErrInvalidConfig    = errors.New("invalid function config")
+	ErrBuildFailed      = errors.New("build command failed")
+)
+
+// FunctionConfig is the part of a function that a published version freezes
+// together with its code.
+type FunctionConfig struct {
+	Runtime     string            `json:"runtime"`    // SCF name: Python3.9, Nodejs16.13, Go1, CustomRuntime
+	Type        string            `json:"type"`       // TypeEvent or TypeHTTP
+	Handler     string            `json:"handler"`    // index.main_handler; Go1: the binary name
+	MemorySize  int               `json:"memorySize"` // MB
+	Timeout     int               `json:"timeout"`    // seconds
+	Environment map[string]string `json:"environment,omitempty"`
+	Description string            `json:"description,omitempty"`
+	Image       string            `json:"image,omitempty"` // docker runtime override
+}
+
+// FunctionSpec declares a function: where its $LATEST source lives and how it
+// is configured. Aliases are created when absent; existing state wins.
+type FunctionSpec struct {
+	Name      string
+	Namespace string // "" means DefaultNamespace
+	Source    string // absolute path of the $LATEST source folder
+	Build     string // optional shell command run in Source before each $LATEST snapshot
+	Config    FunctionConfig
+	Aliases   []Alias
+}
+
+// Function is a function as the registry knows it now.
+type Function struct {
+	Name      string
+	Namespace string
+	Source    string
+	Build     string
+	Config    FunctionConfig // the $LATEST configuration
+	Latest    Version        // the current $LATEST snapshot
+	AddTime   time.Time
+	ModTime   time.Time
+}
+
+// Version is an immutable snapshot of code plus configuration. $LATEST is also
+// represented as a Version whose CodeHash changes on every reload.
+type Version struct {
+	Function    string
+	Version     string // "1", "2", ... or Latest
+	Config      FunctionConfig
+	CodeHash    string // hex sha256 of the tree manifest
+	CodeDir     string // absolute path of the materialised, read-only tree
+	CodeSize    int64  // bytes, sum of file sizes
+	Description string
+	AddTime     time.Time
+	ModTime     time.Time
+}
+
+// VersionWeight sends a fraction of an alias's traffic to an extra version.
+type VersionWeight struct {
+	Version string  `json:"version"`
+	Weight  float64 `json:"weight"` // 0..1
+}
+
+// VersionMatch sends matching requests to an extra version.
+// Key is "invoke.headers.<K>"; Method is "exact" or "range".
+type VersionMatch struct {
+	Version    string `json:"version"`
+	Key        string `json:"key"`
+	Method     string `json:"method"`
+	Expression string `json:"expression"`
+}
+
+// Alias points at a primary version plus optional weights and rules.
+type Alias struct {
+	Name            string          `json:"name"`
+	FunctionVersion string          `json:"functionVersion"`
+	Weights         []VersionWeight `json:"weights,omitempty"`
+	Matches         []VersionMatch  `json:"matches,omitempty"`
+	// StickyHeader, when set, makes weighted picks deterministic per value of
+	// this routing key (header), so one user always lands on one version.
+	StickyHeader string    `json:"stickyHeader,omitempty"`
+	Description  string    `json:"description,omitempty"`
+	AddTime      time.Time `json:"addTime"`
+	ModTime      time.Time `json:"modTime"`
+}
+
+// Route says why a version was chosen.
+type Route string
+
+// Routes, as reported in the X-Scf-Route header.
+const (
+	RouteRule    Route = "rule"
+	RouteWeight  Route = "weight"
+	RoutePrimary Route = "primary"
+	RouteDirect  Route = "direct" // the qualifier was a version
+)
+
+// Decision is the outcome of routing one request.
+type Decision struct {
+	Version string // concrete: "1", "2", ... or Latest
+	Route   Route
+	Alias   string // "" when the qualifier was a version
+}
+
+// Keys looks up routing key values: HTTP request headers at the gateway
+// (case-insensitive), the RoutingKey JSON object on Invoke.
+type Keys interface {
+	Get(key string) (string, bool)
+}

@@ -1,0 +1,73 @@
+package runtime
+
+import (
+	"context"
+	"time"
+)
+
+// Spec is everything a runtime needs to start an instance of one
+// (function, version). The registry is not imported: cmd/emulator maps a
+// registry.Version to a Spec.
+type Spec struct {
+	Namespace  string
+	Function   string
+	Version    string // "$LATEST" or "1", "2", ...
+	CodeHash   string // changes whenever $LATEST is reloaded
+	CodeDir    string // absolute path of the read-only code tree (working directory)
+	Runtime    string // SCF runtime name: Python3.9, Nodejs16.13, Go1, CustomRuntime
+	Type       string // "event" or "http"
+	Handler    string // index.main_handler; Go1: binary name
+	MemoryMB   int
+	TimeoutSec int
+	Env        map[string]string // user variables; the runtime adds the SCF ones
+	Image      string            // docker runtime only; "" means the runtime's default
+}
+
+// Key identifies the pool of instances that may serve spec. Specs with equal
+// keys are interchangeable.
+func (s Spec) Key() string {
+	return s.Namespace + "/" + s.Function + "/" + s.Version + "@" + s.CodeHash
+}
+
+// Invocation is one event delivered to an event function.
+type Invocation struct {
+	RequestID string
+	Event     []byte // JSON
+}
+
+// Result is what an invocation produced. It is meaningful (Log, Duration)
+// even when Invoke also returns an error.
+type Result struct {
+	Payload      []byte        // the function's return value as JSON
+	Log          string        // output written during this invocation, bounded
+	Duration     time.Duration // run time of the invocation itself
+	MemUsage     int64         // bytes; 0 when unknown
+	ColdStart    bool          // an instance was started for this request
+	InitDuration time.Duration // start-up time when ColdStart
+}
+
+// Runtime starts instances of functions: processes or containers.
+type Runtime interface {
+	// Name is "process" or "docker".
+	Name() string
+	// Start starts one instance and returns once it is ready to serve, or fails
+	// with an error of class scferr.ErrContainerInit / ErrPortBinding that
+	// carries the tail of the instance's output.
+	Start(ctx context.Context, spec Spec) (Instance, error)
+}
+
+// Instance is one running copy of a function. The Manager guarantees that
+// Invoke is never called concurrently on one instance.
+type Instance interface {
+	// Invoke runs one event. User errors come back as scferr 430 errors, a
+	// process that dies as 439, an OOM kill as 434. When ctx ends first it
+	// returns ctx.Err() and the instance must be considered broken.
+	Invoke(ctx context.Context, inv Invocation) (Result, error)
+	// Addr is host:port of a web function's HTTP server, "" for event functions.
+	Addr() string
+	// Exited is closed when the process or container is gone.
+	Exited() <-chan struct{}
+	// Stop terminates the instance and frees its resources. It is idempotent
+	// and safe to call after the instance exited on its own.
+	Stop(ctx context.Context) error
+}
