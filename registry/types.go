@@ -34,6 +34,7 @@ var (
 	ErrInvalidRouting   = errors.New("invalid routing config")
 	ErrInvalidConfig    = errors.New("invalid function config")
 	ErrBuildFailed      = errors.New("build command failed")
+	ErrFunctionType     = errors.New("not supported for this function type")
 )
 
 // FunctionConfig is the part of a function that a published version freezes
