@@ -18,9 +18,10 @@ type Error struct {
 	Err        error  // cause, for logs; never shown in the body
 }
 
-// Error returns the message, followed by the cause when there is one.
+// Error returns the message, followed by the cause when there is one and it
+// adds something.
 func (e *Error) Error() string {
-	if e.Err != nil {
+	if e.Err != nil && e.Err.Error() != e.Message {
 		return e.Message + ": " + e.Err.Error()
 	}
 	return e.Message

@@ -1,0 +1,7 @@
+// Package gateway is the emulator's API Gateway: it serves
+// http://<addr>/<stage>/<path>, binds each stage of a service to a qualifier
+// (alias or version, with per-API overrides), asks a Backend which concrete
+// version runs, and then either delivers the API Gateway event to an event
+// function and applies its integration response, or passes the raw request
+// through to a web function's HTTP server.
+package gateway

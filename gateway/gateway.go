@@ -1,0 +1,167 @@
+package gateway
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httputil"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Backend is what the gateway needs from the rest of the emulator.
+//
+// Errors carry scferr classes: Resolve returns 442 (qualifier not found) or
+// 435 (function not found); Invoke and Serve return the function's failure
+// (430, 433, 434, 439, 445, 446 ...). Any other error is answered as an
+// internal error.
+type Backend interface {
+	// Resolve picks the concrete version for a qualifier; rules read the
+	// request headers (case-insensitive).
+	Resolve(ctx context.Context, function, qualifier string, header http.Header) (Target, error)
+	// Invoke runs an event function and returns its JSON return value.
+	Invoke(ctx context.Context, t Target, requestID string, event []byte) ([]byte, error)
+	// Serve calls fn with the address of a warm instance of a web function,
+	// held for the call. It returns fn's error, possibly reclassified.
+	Serve(ctx context.Context, t Target, requestID string, fn func(ctx context.Context, addr string) error) error
+}
+
+// Target is the concrete version a request runs on.
+type Target struct {
+	Function, Namespace string
+	Qualifier           string // as configured on the stage/API, e.g. "release"
+	Version             string // concrete version that will run: "2" or "$LATEST"
+	Route               string // "rule" | "weight" | "primary" | "direct"
+	Type                string // "event" | "http"
+	MemoryMB            int
+	TimeoutSec          int
+}
+
+// Function types a Target may have.
+const (
+	TypeEvent = "event"
+	TypeHTTP  = "http"
+)
+
+// Service is an API Gateway service: stages bound to qualifiers, and APIs.
+type Service struct {
+	Name string
+	// Stages maps a stage name to the qualifier its APIs use. An empty
+	// qualifier declares the stage without a service-wide binding, so only
+	// APIs with an override for it answer there.
+	Stages map[string]string
+	APIs   []API
+}
+
+// API binds a path and method of a service to a function.
+type API struct {
+	Path     string            // "/users/{id}"; mux templates
+	Method   string            // ANY, GET, POST, PUT, DELETE, HEAD, PATCH or OPTIONS
+	Function string            // function name
+	Stages   map[string]string // per-API stage -> qualifier override; stages must exist on the service
+}
+
+// Record describes one request the gateway answered.
+type Record struct {
+	Time                                time.Time
+	Service, Stage, Method, Path        string // Path is the request path without the stage
+	Function, Qualifier, Version, Route string
+	RequestID                           string // the SCF request id (X-Scf-Request-Id)
+	Status                              int    // HTTP status sent to the client
+	SCFStatus                           int    // 200, 430, 433 ...; 0 when no function was chosen
+	Duration                            time.Duration
+	Err                                 error
+}
+
+// Options configures a Gateway; the zero value works.
+type Options struct {
+	Logger *slog.Logger // nil discards
+	// Observe, when set, is called once per request, after the answer was
+	// written, e.g. for the console or metrics. It must not block for long.
+	Observe      func(Record)
+	MaxBodyBytes int64 // request body limit; 0 means 6 MB
+}
+
+const defaultMaxBody = 6 << 20
+
+// Gateway is an http.Handler serving API Gateway stages. It is safe for
+// concurrent use; SetServices may be called while requests are served.
+type Gateway struct {
+	backend Backend
+	log     *slog.Logger
+	observe func(Record)
+	maxBody int64
+
+	// table is the routing table every request loads once at its start; it
+	// is replaced as a whole, never modified.
+	table atomic.Pointer[table]
+
+	transport *http.Transport // shared by every web-function request
+	proxy     *httputil.ReverseProxy
+
+	newID func() string // request ids; replaced in tests for golden output
+}
+
+// New returns a gateway that serves no service until SetServices is called.
+func New(b Backend, opts Options) *Gateway {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	g := &Gateway{
+		backend: b,
+		log:     log,
+		observe: opts.Observe,
+		maxBody: opts.MaxBodyBytes,
+		newID:   func() string { return uuid.NewString() },
+	}
+	if g.maxBody <= 0 {
+		g.maxBody = defaultMaxBody
+	}
+	g.transport, g.proxy = newProxy(log)
+	return g
+}
+
+// Close releases the idle connections to web-function instances. The gateway
+// keeps working afterwards; it merely opens new connections.
+func (g *Gateway) Close() error {
+	g.transport.CloseIdleConnections()
+	return nil
+}
+
+// Services returns a copy of the services currently served.
+func (g *Gateway) Services() []Service {
+	t := g.table.Load()
+	if t == nil {
+		return nil
+	}
+	return cloneServices(t.services)
+}
+
+// SetServices validates svcs and, when they are valid, makes them the served
+// configuration for every request that starts afterwards. Requests already
+// running finish on the table they started with. On error nothing changes.
+func (g *Gateway) SetServices(svcs []Service) error {
+	t, err := buildTable(svcs)
+	if err != nil {
+		return err
+	}
+	g.table.Store(t)
+	g.log.Debug("gateway services set", "services", len(svcs))
+	return nil
+}
+
+// ServeHTTP routes the request to its stage and API and answers it.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ex := &exchange{
+		g:        g,
+		w:        &responseWriter{ResponseWriter: w},
+		r:        r,
+		apiReqID: g.newID(),
+		rec:      Record{Time: time.Now(), Method: r.Method},
+	}
+	defer ex.finish()
+	ex.serve(r.Context(), g.table.Load())
+}

@@ -1,0 +1,261 @@
+package gateway
+
+import (
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"maps"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/gorilla/mux"
+)
+
+// ErrInvalidService is wrapped by every SetServices validation error.
+var ErrInvalidService = errors.New("invalid service")
+
+// methods are the API methods the gateway accepts; ANY matches all of them.
+var methods = []string{"ANY", "GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"}
+
+// table is one immutable routing configuration.
+type table struct {
+	services []Service                // deep copy of what SetServices got
+	byHost   map[string]*serviceTable // "<lower name>.localhost"
+	only     *serviceTable            // set when there is exactly one service
+}
+
+// serviceTable routes the stages of one service.
+type serviceTable struct {
+	name   string
+	id     string                  // "service-xxxxxxxx"
+	stages map[string]*stageRouter // every declared stage, even one with no API
+}
+
+// stageRouter matches the APIs that have a qualifier in one stage.
+type stageRouter struct {
+	mux  *mux.Router
+	apis map[*mux.Route]*apiRoute
+}
+
+// apiRoute is an API as bound in one stage.
+type apiRoute struct {
+	path, method, function, qualifier string
+}
+
+// lookup returns the service a request's Host selects: the only service
+// whatever the host, else the one named by "<service>.localhost".
+func (t *table) lookup(host string) *serviceTable {
+	if t == nil {
+		return nil
+	}
+	if t.only != nil {
+		return t.only
+	}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	return t.byHost[strings.ToLower(strings.TrimSuffix(host, "."))]
+}
+
+// noop is every route's handler: mux needs one to settle method
+// mismatches, but the gateway only uses Match.
+var noop = http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+
+func buildTable(svcs []Service) (*table, error) {
+	t := &table{services: cloneServices(svcs), byHost: make(map[string]*serviceTable, len(svcs))}
+	for i, s := range t.services {
+		st, err := buildService(s)
+		if err != nil {
+			return nil, fmt.Errorf("%w: service %d (%q): %w", ErrInvalidService, i+1, s.Name, err)
+		}
+		host := strings.ToLower(s.Name) + ".localhost"
+		if prev, dup := t.byHost[host]; dup {
+			return nil, fmt.Errorf("%w: service %q is declared twice (as %q and %q; host names ignore case)", ErrInvalidService, s.Name, prev.name, s.Name)
+		}
+		t.byHost[host] = st
+	}
+	if len(t.services) == 1 {
+		t.only = t.byHost[strings.ToLower(t.services[0].Name)+".localhost"]
+	}
+	return t, nil
+}
+
+func buildService(s Service) (*serviceTable, error) {
+	if err := checkName("service name", s.Name); err != nil {
+		return nil, err
+	}
+	if len(s.Stages) == 0 {
+		return nil, errors.New("no stages")
+	}
+	for stage := range s.Stages {
+		if err := checkName("stage name", stage); err != nil {
+			return nil, err
+		}
+	}
+	apis := make([]API, len(s.APIs))
+	for i, a := range s.APIs {
+		a, err := checkAPI(a, s.Stages)
+		if err != nil {
+			return nil, fmt.Errorf("api %d (%s %s): %w", i+1, a.Method, a.Path, err)
+		}
+		apis[i] = a
+	}
+	st := &serviceTable{name: s.Name, id: serviceID(s.Name), stages: make(map[string]*stageRouter, len(s.Stages))}
+	bound := make([]bool, len(apis))
+	for _, stage := range slices.Sorted(maps.Keys(s.Stages)) {
+		sr, err := buildStage(stage, s.Stages[stage], apis, bound)
+		if err != nil {
+			return nil, fmt.Errorf("stage %q: %w", stage, err)
+		}
+		st.stages[stage] = sr
+	}
+	for i, ok := range bound {
+		if !ok {
+			return nil, fmt.Errorf("api %d (%s %s) has no qualifier in any stage: give its stages a qualifier or the api a stages override", i+1, apis[i].Method, apis[i].Path)
+		}
+	}
+	return st, nil
+}
+
+// checkAPI validates one API and returns it with its method upper-cased.
+func checkAPI(a API, stages map[string]string) (API, error) {
+	a.Method = strings.ToUpper(a.Method)
+	if !slices.Contains(methods, a.Method) {
+		return a, fmt.Errorf("method %q is not one of %s", a.Method, strings.Join(methods, ", "))
+	}
+	if !strings.HasPrefix(a.Path, "/") || strings.ContainsAny(a.Path, "?# \t") {
+		return a, fmt.Errorf("path %q must start with / and hold no query, fragment or space", a.Path)
+	}
+	if err := mux.NewRouter().Path(a.Path).GetError(); err != nil {
+		return a, fmt.Errorf("path %q: %w", a.Path, err)
+	}
+	if a.Function == "" {
+		return a, errors.New("no function")
+	}
+	for stage, q := range a.Stages {
+		if _, ok := stages[stage]; !ok {
+			return a, fmt.Errorf("stages override names stage %q, which the service does not declare", stage)
+		}
+		if q == "" {
+			return a, fmt.Errorf("stages override for %q has an empty qualifier", stage)
+		}
+	}
+	return a, nil
+}
+
+// buildStage builds the router of one stage from the APIs that have a
+// qualifier there, marking them in bound.
+func buildStage(stage, qualifier string, apis []API, bound []bool) (*stageRouter, error) {
+	var routes []*apiRoute
+	seen := make(map[string]bool)
+	for i, a := range apis {
+		q, ok := a.Stages[stage]
+		if !ok {
+			q = qualifier
+		}
+		if q == "" {
+			continue
+		}
+		bound[i] = true
+		key := a.Method + " " + a.Path
+		if seen[key] {
+			return nil, fmt.Errorf("%s %s is bound twice", a.Method, a.Path)
+		}
+		seen[key] = true
+		routes = append(routes, &apiRoute{path: a.Path, method: a.Method, function: a.Function, qualifier: q})
+	}
+	// mux takes the first route that matches, so literal paths go before
+	// templates and one method before ANY, as API Gateway ranks them.
+	sort.SliceStable(routes, func(i, j int) bool { return rank(routes[i]) < rank(routes[j]) })
+	sr := &stageRouter{mux: mux.NewRouter(), apis: make(map[*mux.Route]*apiRoute, len(routes))}
+	for _, ar := range routes {
+		rt := sr.mux.NewRoute().Path(ar.path).Handler(noop)
+		if ar.method != "ANY" {
+			rt.Methods(ar.method)
+		}
+		if err := rt.GetError(); err != nil {
+			return nil, fmt.Errorf("%s %s: %w", ar.method, ar.path, err)
+		}
+		sr.apis[rt] = ar
+	}
+	return sr, nil
+}
+
+func rank(a *apiRoute) int {
+	r := 0
+	if strings.Contains(a.path, "{") {
+		r += 2
+	}
+	if a.method == "ANY" {
+		r++
+	}
+	return r
+}
+
+// checkName rejects names that cannot be a URL path segment or host label.
+func checkName(what, name string) error {
+	if name == "" {
+		return fmt.Errorf("empty %s", what)
+	}
+	for _, c := range name {
+		ok := c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if !ok {
+			return fmt.Errorf("%s %q holds %q; use letters, digits, - and _", what, name, c)
+		}
+	}
+	return nil
+}
+
+// serviceID derives the stable "service-xxxxxxxx" id the platform would
+// have assigned, so events stay the same across restarts.
+func serviceID(name string) string {
+	const alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
+	sum := sha256.Sum256([]byte(name))
+	id := make([]byte, 0, 16)
+	id = append(id, "service-"...)
+	for _, b := range sum[:8] {
+		id = append(id, alphabet[int(b)%len(alphabet)])
+	}
+	return string(id)
+}
+
+// splitStage splits "/release/users/1" into "release" and "/users/1"; the
+// rest is "/" when the path has nothing after the stage. restRaw is the
+// escaped rest when the URL carries an explicit escaped form.
+func splitStage(u *url.URL) (stage, rest, restRaw string) {
+	stage, rest = cutStage(u.Path)
+	if u.RawPath != "" {
+		_, restRaw = cutStage(u.RawPath)
+	}
+	return stage, rest, restRaw
+}
+
+func cutStage(p string) (stage, rest string) {
+	p = strings.TrimPrefix(p, "/")
+	if i := strings.IndexByte(p, '/'); i >= 0 {
+		return p[:i], p[i:]
+	}
+	return p, "/"
+}
+
+func cloneServices(svcs []Service) []Service {
+	if svcs == nil {
+		return nil
+	}
+	out := make([]Service, len(svcs))
+	for i, s := range svcs {
+		out[i] = Service{Name: s.Name, Stages: maps.Clone(s.Stages)}
+		if s.APIs != nil {
+			out[i].APIs = make([]API, len(s.APIs))
+			for j, a := range s.APIs {
+				a.Stages = maps.Clone(a.Stages)
+				out[i].APIs[j] = a
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,119 @@
+package registry
+
+import (
+	"fmt"
+	"maps"
+)
+
+// table is the immutable routing view of the registry. A mutation builds a
+// new table and swaps it in; Resolve only ever reads one.
+type table struct {
+	fns map[string]*fnTable
+}
+
+// fnTable is the routing view of one function.
+type fnTable struct {
+	configs map[string]FunctionConfig // by version, including Latest
+	aliases map[string]*CompiledAlias // by name, including Default
+}
+
+func buildFnTable(f *fnState) (*fnTable, error) {
+	ft := &fnTable{
+		configs: make(map[string]FunctionConfig, len(f.versions)+1),
+		aliases: make(map[string]*CompiledAlias, len(f.aliases)),
+	}
+	ft.configs[Latest] = f.fn.Latest.Config
+	for n, v := range f.versions {
+		ft.configs[n] = v.Config
+	}
+	for n, a := range f.aliases {
+		c, err := Compile(a)
+		if err != nil {
+			return nil, fmt.Errorf("alias %s: %w", n, err)
+		}
+		ft.aliases[n] = c
+	}
+	return ft, nil
+}
+
+// with returns a copy of t in which function name routes through ft.
+func (t *table) with(name string, ft *fnTable) *table {
+	fns := maps.Clone(t.fns)
+	if fns == nil {
+		fns = make(map[string]*fnTable)
+	}
+	fns[name] = ft
+	return &table{fns: fns}
+}
+
+// Resolve turns a qualifier into a concrete version and that version's
+// configuration. "" means $DEFAULT; an alias is decided with Decide, drawing
+// a random number only when weights remain to be applied; $LATEST or a
+// published number routes directly. keys may be nil. It takes no locks and,
+// on success, allocates nothing. The returned config's Environment map is
+// shared and must not be modified.
+//
+// Errors wrap ErrFunctionNotFound, ErrAliasNotFound (the qualifier looks like
+// an alias name), ErrVersionNotFound (it is a number) or ErrInvalidQualifier.
+func (r *Registry) Resolve(name, qualifier string, keys Keys) (Decision, FunctionConfig, error) {
+	ft, ok := r.table.Load().fns[name]
+	if !ok {
+		return Decision{}, FunctionConfig{}, fmt.Errorf("%w: %s", ErrFunctionNotFound, name)
+	}
+	if qualifier == "" {
+		qualifier = Default
+	}
+	var d Decision
+	if a, ok := ft.aliases[qualifier]; ok {
+		d = r.decide(a, keys)
+	} else if _, ok := ft.configs[qualifier]; ok {
+		d = Decision{Version: qualifier, Route: RouteDirect}
+	} else {
+		return Decision{}, FunctionConfig{}, qualifierError(name, qualifier)
+	}
+	cfg, ok := ft.configs[d.Version]
+	if !ok {
+		// Unreachable while mutations keep aliases pointing at live versions.
+		return Decision{}, FunctionConfig{}, fmt.Errorf("%w: alias %s of %s routes to missing version %s", ErrVersionNotFound, d.Alias, name, d.Version)
+	}
+	return d, cfg, nil
+}
+
+// decide is Decide with the random draw made only when it matters, so that
+// alias without weights do not consume the seeded sequence.
+func (r *Registry) decide(a *CompiledAlias, keys Keys) Decision {
+	if d, ok := a.ruleHit(keys); ok {
+		return d
+	}
+	if len(a.weights) == 0 {
+		return Decision{Version: a.primary, Route: RoutePrimary, Alias: a.name}
+	}
+	p, ok := a.stickyPoint(keys)
+	if !ok {
+		p = r.rand()
+	}
+	return a.pick(p)
+}
+
+func qualifierError(name, q string) error {
+	switch {
+	case isNumber(q):
+		return fmt.Errorf("%w: version %s of function %s", ErrVersionNotFound, q, name)
+	case aliasNameRE.MatchString(q):
+		return fmt.Errorf("%w: %s of function %s", ErrAliasNotFound, q, name)
+	default:
+		return fmt.Errorf("%w: %q is neither $LATEST, a version number nor an alias name", ErrInvalidQualifier, q)
+	}
+}
+
+func isNumber(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

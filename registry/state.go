@@ -1,0 +1,314 @@
+package registry
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const (
+	stateFile   = "state.json"
+	stateFormat = 1
+	tmpPrefix   = ".tmp-"
+)
+
+// fnState is one function as committed. A committed fnState is never
+// modified: mutations clone it, change the clone and commit the clone.
+type fnState struct {
+	fn       Function           // Latest is the current $LATEST snapshot
+	next     int                // next version number; never decreases
+	versions map[string]Version // published versions by number
+	aliases  map[string]Alias   // including $DEFAULT
+}
+
+func (f *fnState) clone() *fnState {
+	return &fnState{
+		fn:       f.fn,
+		next:     f.next,
+		versions: maps.Clone(f.versions),
+		aliases:  maps.Clone(f.aliases),
+	}
+}
+
+// hasVersion reports whether v is $LATEST or a published version.
+func (f *fnState) hasVersion(v string) bool {
+	if v == Latest {
+		return true
+	}
+	_, ok := f.versions[v]
+	return ok
+}
+
+// sortedVersions returns the published versions ascending by number.
+func (f *fnState) sortedVersions() []Version {
+	out := slices.Collect(maps.Values(f.versions))
+	sort.Slice(out, func(i, j int) bool { return versionLess(out[i].Version, out[j].Version) })
+	return out
+}
+
+// sortedAliases returns $DEFAULT first, then the others by name.
+func (f *fnState) sortedAliases() []Alias {
+	out := slices.Collect(maps.Values(f.aliases))
+	sort.Slice(out, func(i, j int) bool {
+		if (out[i].Name == Default) != (out[j].Name == Default) {
+			return out[i].Name == Default
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+func versionLess(a, b string) bool {
+	na, _ := strconv.Atoi(a)
+	nb, _ := strconv.Atoi(b)
+	return na < nb
+}
+
+// state is the whole committed registry. Like fnState it is immutable once
+// committed; with returns a copy that shares the unchanged functions.
+type state struct {
+	fns map[string]*fnState
+}
+
+func (s *state) with(f *fnState) *state {
+	fns := maps.Clone(s.fns)
+	if fns == nil {
+		fns = make(map[string]*fnState)
+	}
+	fns[f.fn.Name] = f
+	return &state{fns: fns}
+}
+
+func (s *state) names() []string {
+	return slices.Sorted(maps.Keys(s.fns))
+}
+
+// diskState is the format of state.json.
+type diskState struct {
+	Format    int            `json:"format"`
+	Functions []diskFunction `json:"functions"`
+}
+
+type diskFunction struct {
+	Name        string         `json:"name"`
+	Namespace   string         `json:"namespace"`
+	Source      string         `json:"source"`
+	Build       string         `json:"build,omitempty"`
+	Config      FunctionConfig `json:"config"`
+	AddTime     time.Time      `json:"addTime"`
+	ModTime     time.Time      `json:"modTime"`
+	NextVersion int            `json:"nextVersion"`
+	Latest      diskVersion    `json:"latest"`
+	Versions    []diskVersion  `json:"versions"`
+	Aliases     []Alias        `json:"aliases"`
+}
+
+// diskVersion leaves out CodeDir: it is derived from the code hash, so the
+// state dir can move.
+type diskVersion struct {
+	Version     string         `json:"version"`
+	Config      FunctionConfig `json:"config"`
+	CodeHash    string         `json:"codeHash"`
+	CodeSize    int64          `json:"codeSize"`
+	Description string         `json:"description,omitempty"`
+	AddTime     time.Time      `json:"addTime"`
+	ModTime     time.Time      `json:"modTime"`
+}
+
+func toDiskVersion(v Version) diskVersion {
+	return diskVersion{
+		Version: v.Version, Config: v.Config, CodeHash: v.CodeHash, CodeSize: v.CodeSize,
+		Description: v.Description, AddTime: v.AddTime, ModTime: v.ModTime,
+	}
+}
+
+func (r *Registry) fromDiskVersion(fn string, d diskVersion) Version {
+	return Version{
+		Function: fn, Version: d.Version, Config: d.Config, CodeHash: d.CodeHash,
+		CodeDir: r.store.treePath(d.CodeHash), CodeSize: d.CodeSize,
+		Description: d.Description, AddTime: d.AddTime, ModTime: d.ModTime,
+	}
+}
+
+// save writes st to state.json atomically.
+func (r *Registry) save(st *state) error {
+	ds := diskState{Format: stateFormat, Functions: []diskFunction{}}
+	for _, name := range st.names() {
+		f := st.fns[name]
+		df := diskFunction{
+			Name: f.fn.Name, Namespace: f.fn.Namespace, Source: f.fn.Source, Build: f.fn.Build,
+			Config: f.fn.Config, AddTime: f.fn.AddTime, ModTime: f.fn.ModTime,
+			NextVersion: f.next, Latest: toDiskVersion(f.fn.Latest),
+			Versions: []diskVersion{}, Aliases: f.sortedAliases(),
+		}
+		for _, v := range f.sortedVersions() {
+			df.Versions = append(df.Versions, toDiskVersion(v))
+		}
+		ds.Functions = append(ds.Functions, df)
+	}
+	data, err := json.MarshalIndent(ds, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode state: %w", err)
+	}
+	if err := writeFileAtomic(r.dir, stateFile, append(data, '\n')); err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	return nil
+}
+
+// load reads state.json, removing temporary files a crash left behind. A
+// missing file is an empty registry.
+func (r *Registry) load() (*state, error) {
+	removeTemps(r.dir, stateFile+tmpPrefix, r.log)
+	st := &state{fns: make(map[string]*fnState)}
+	path := filepath.Join(r.dir, stateFile)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return st, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load state: %w", err)
+	}
+	var ds diskState
+	if err := json.Unmarshal(data, &ds); err != nil {
+		return nil, fmt.Errorf("load state %s: %w", path, err)
+	}
+	if ds.Format != stateFormat {
+		return nil, fmt.Errorf("load state %s: format %d is not supported (want %d)", path, ds.Format, stateFormat)
+	}
+	for _, df := range ds.Functions {
+		if _, dup := st.fns[df.Name]; dup || df.Name == "" {
+			return nil, fmt.Errorf("load state %s: function %q is empty or listed twice", path, df.Name)
+		}
+		f := &fnState{
+			fn: Function{
+				Name: df.Name, Namespace: df.Namespace, Source: df.Source, Build: df.Build,
+				Config: df.Config, AddTime: df.AddTime, ModTime: df.ModTime,
+				Latest: r.fromDiskVersion(df.Name, df.Latest),
+			},
+			next:     df.NextVersion,
+			versions: make(map[string]Version, len(df.Versions)),
+			aliases:  make(map[string]Alias, len(df.Aliases)),
+		}
+		f.fn.Latest.Version = Latest
+		if f.next < 1 {
+			f.next = 1
+		}
+		for _, dv := range df.Versions {
+			n, err := strconv.Atoi(dv.Version)
+			if err != nil || n <= 0 || n >= f.next {
+				return nil, fmt.Errorf("load state %s: function %s: version %q is not a number below the counter %d", path, df.Name, dv.Version, f.next)
+			}
+			f.versions[dv.Version] = r.fromDiskVersion(df.Name, dv)
+		}
+		for _, a := range df.Aliases {
+			f.aliases[a.Name] = a
+		}
+		if _, ok := f.aliases[Default]; !ok {
+			f.aliases[Default] = Alias{Name: Default, FunctionVersion: Latest, AddTime: f.fn.AddTime, ModTime: f.fn.AddTime}
+		}
+		for _, a := range f.aliases {
+			if err := checkAliasVersions(f, a); err != nil {
+				return nil, fmt.Errorf("load state %s: function %s: %w", path, df.Name, err)
+			}
+		}
+		st.fns[df.Name] = f
+	}
+	return st, nil
+}
+
+// writeFileAtomic replaces dir/name so that a crash leaves the old or the new
+// content: temp file in the same dir, fsync, rename, fsync of the dir.
+func writeFileAtomic(dir, name string, data []byte) (err error) {
+	f, err := os.CreateTemp(dir, name+tmpPrefix+"*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			_ = os.Remove(f.Name())
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(f.Name(), filepath.Join(dir, name)); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+// syncDir makes renames and new entries in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	return nil
+}
+
+// removeTemps deletes entries of dir whose name starts with prefix.
+func removeTemps(dir, prefix string, log interface{ Warn(string, ...any) }) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), prefix) {
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				log.Warn("remove leftover temporary file", "path", filepath.Join(dir, e.Name()), "err", err)
+			}
+		}
+	}
+}
+
+func cloneConfig(c FunctionConfig) FunctionConfig {
+	if len(c.Environment) == 0 {
+		c.Environment = nil
+	} else {
+		c.Environment = maps.Clone(c.Environment)
+	}
+	return c
+}
+
+func cloneVersion(v Version) Version {
+	v.Config = cloneConfig(v.Config)
+	return v
+}
+
+func cloneFunction(f Function) Function {
+	f.Config = cloneConfig(f.Config)
+	f.Latest = cloneVersion(f.Latest)
+	return f
+}
+
+func cloneAlias(a Alias) Alias {
+	a.Weights = slices.Clone(a.Weights)
+	a.Matches = slices.Clone(a.Matches)
+	if len(a.Weights) == 0 {
+		a.Weights = nil
+	}
+	if len(a.Matches) == 0 {
+		a.Matches = nil
+	}
+	return a
+}

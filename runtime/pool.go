@@ -1,0 +1,283 @@
+package runtime
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+)
+
+// pool holds the instances of one Spec.Key. Requests lease an idle instance,
+// start one when under the cap, or queue FIFO for the next one to come free.
+// Starts run outside the lock, counted in starting toward the cap.
+type pool struct {
+	m     *Manager
+	key   string
+	spec  Spec
+	drain chan struct{} // closed once, when the pool is retired
+
+	mu       sync.Mutex // guards the fields below and the pool-owned fields of its members and startCalls
+	idle     []*member  // a stack: the last released is leased first, so the rest idle out
+	live     int        // started and not removed: idle plus busy
+	busy     int
+	starting int
+	waiters  []*waiter // requests at the cap, oldest first
+	retired  bool
+	reason   dropReason // why retired; the reason idle instances are stopped with
+}
+
+// member is one started instance of a pool.
+type member struct {
+	inst Instance
+	// kill receives, once, the reason the member was removed while busy; its
+	// owning goroutine then stops the instance. Buffered so release never blocks.
+	kill chan dropReason
+
+	busy     bool      // guarded by pool.mu
+	removed  bool      // guarded by pool.mu
+	lastUsed time.Time // guarded by pool.mu
+}
+
+// waiter is a request queued at the cap.
+type waiter struct {
+	grant chan grant // buffered 1; receives exactly one grant
+}
+
+// grant is what a waiter is handed: an instance, permission to start one
+// (already counted in starting), or a retry on a fresh pool.
+type grant struct {
+	mem   *member
+	start bool
+	retry bool
+}
+
+// startCall is one Runtime.Start and the request waiting for it.
+type startCall struct {
+	done chan struct{} // closed when the start returned and the fields below are set
+
+	finished  bool          // guarded by pool.mu
+	abandoned bool          // guarded by pool.mu: the requester left; the instance goes idle
+	mem       *member       // leased to the requester on success
+	err       error         // the start's error
+	dur       time.Duration // how long Start took
+}
+
+func newPool(m *Manager, key string, spec Spec) *pool {
+	return &pool{m: m, key: key, spec: spec, drain: make(chan struct{})}
+}
+
+// acquire leases an instance. sec is the function timeout, which also bounds
+// a wait at the cap; a start is bounded by StartTimeout and ctx instead.
+func (p *pool) acquire(ctx context.Context, sec int) (lease, error) {
+	p.mu.Lock()
+	if p.retired {
+		p.mu.Unlock()
+		return lease{}, errPoolRetired
+	}
+	if mem := p.popIdleLocked(); mem != nil {
+		p.mu.Unlock()
+		return lease{p: p, mem: mem}, nil
+	}
+	if p.live+p.starting < p.m.opts.MaxInstances {
+		p.starting++
+		sc := p.startLocked(ctx)
+		p.mu.Unlock()
+		return p.awaitStart(ctx, sc)
+	}
+	w := &waiter{grant: make(chan grant, 1)}
+	p.waiters = append(p.waiters, w)
+	p.mu.Unlock()
+
+	g, err := p.wait(ctx, w, sec)
+	switch {
+	case err != nil:
+		return lease{}, err
+	case g.retry:
+		return lease{}, errPoolRetired
+	case g.mem != nil:
+		return lease{p: p, mem: g.mem}, nil
+	}
+	p.mu.Lock()
+	if p.retired {
+		p.starting--
+		p.mu.Unlock()
+		return lease{}, errPoolRetired
+	}
+	sc := p.startLocked(ctx)
+	p.mu.Unlock()
+	return p.awaitStart(ctx, sc)
+}
+
+// wait blocks until w is granted something or the wait ends. A waiter that
+// leaves after being granted gives the grant back, so it takes nothing.
+func (p *pool) wait(ctx context.Context, w *waiter, sec int) (grant, error) {
+	wctx, cancel := context.WithTimeout(ctx, time.Duration(sec)*time.Second)
+	defer cancel()
+	select {
+	case g := <-w.grant:
+		return g, nil
+	case <-wctx.Done():
+	}
+	err := waitEndedError(ctx, sec)
+	p.mu.Lock()
+	if i := slices.Index(p.waiters, w); i >= 0 {
+		p.waiters = slices.Delete(p.waiters, i, i+1)
+		p.mu.Unlock()
+		return grant{}, err
+	}
+	p.mu.Unlock()
+	p.giveBack(<-w.grant)
+	return grant{}, err
+}
+
+// giveBack returns a grant its waiter did not use.
+func (p *pool) giveBack(g grant) {
+	switch {
+	case g.mem != nil:
+		p.release(g.mem, "")
+	case g.start:
+		p.mu.Lock()
+		p.starting--
+		p.dispatchLocked()
+		empty := p.emptyLocked()
+		p.mu.Unlock()
+		if empty {
+			p.m.collect(p)
+		}
+	}
+}
+
+// startLocked launches a start already counted in starting. The instance's
+// goroutine runs on a context detached from the request, so a start the
+// requester gave up on still yields a warm instance.
+func (p *pool) startLocked(ctx context.Context) *startCall {
+	sc := &startCall{done: make(chan struct{})}
+	p.m.wg.Add(1)
+	go p.run(context.WithoutCancel(ctx), sc)
+	return sc
+}
+
+// awaitStart waits for the requester's own start.
+func (p *pool) awaitStart(ctx context.Context, sc *startCall) (lease, error) {
+	select {
+	case <-sc.done:
+		if sc.err != nil {
+			return lease{}, sc.err
+		}
+		return lease{p: p, mem: sc.mem, cold: true, init: sc.dur}, nil
+	case <-ctx.Done():
+	}
+	p.mu.Lock()
+	if !sc.finished {
+		sc.abandoned = true
+		p.mu.Unlock()
+		return lease{}, requestCanceled(ctx)
+	}
+	p.mu.Unlock()
+	if sc.mem != nil {
+		p.release(sc.mem, "")
+	}
+	return lease{}, requestCanceled(ctx)
+}
+
+// release gives a leased member back: to the next waiter or the idle stack, or
+// out of the pool when discard is set, it exited, or the pool was retired.
+func (p *pool) release(mem *member, discard dropReason) {
+	if discard == "" {
+		select {
+		case <-mem.inst.Exited():
+			discard = dropCrash
+		default:
+		}
+	}
+	p.mu.Lock()
+	mem.busy = false
+	p.busy--
+	if discard == "" && p.retired {
+		discard = p.reason
+	}
+	if discard != "" {
+		p.removeLocked(mem)
+		mem.kill <- discard
+	} else {
+		p.parkLocked(mem)
+	}
+	p.dispatchLocked()
+	p.mu.Unlock()
+}
+
+// popIdleLocked leases the most recently used idle member, if any.
+func (p *pool) popIdleLocked() *member {
+	n := len(p.idle)
+	if n == 0 {
+		return nil
+	}
+	mem := p.idle[n-1]
+	p.idle[n-1] = nil
+	p.idle = p.idle[:n-1]
+	mem.busy = true
+	p.busy++
+	return mem
+}
+
+func (p *pool) parkLocked(mem *member) {
+	mem.lastUsed = time.Now()
+	p.idle = append(p.idle, mem)
+}
+
+func (p *pool) removeLocked(mem *member) {
+	if i := slices.Index(p.idle, mem); i >= 0 {
+		p.idle = slices.Delete(p.idle, i, i+1)
+	}
+	mem.removed = true
+	p.live--
+}
+
+// dispatchLocked hands idle members and free capacity to waiters, oldest first.
+func (p *pool) dispatchLocked() {
+	for len(p.waiters) > 0 && !p.retired {
+		var g grant
+		if mem := p.popIdleLocked(); mem != nil {
+			g.mem = mem
+		} else if p.live+p.starting < p.m.opts.MaxInstances {
+			p.starting++
+			g.start = true
+		} else {
+			return
+		}
+		w := p.waiters[0]
+		p.waiters[0] = nil
+		p.waiters = p.waiters[1:]
+		w.grant <- g
+	}
+}
+
+func (p *pool) emptyLocked() bool {
+	return !p.retired && p.live+p.starting+len(p.waiters) == 0
+}
+
+// retire stops the pool taking work. Idle members are stopped by their owning
+// goroutines, busy ones when released; waiters retry on a fresh pool.
+func (p *pool) retire(reason dropReason) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.retireLocked(reason)
+}
+
+func (p *pool) retireLocked(reason dropReason) {
+	if p.retired {
+		return
+	}
+	p.retired, p.reason = true, reason
+	for _, w := range p.waiters {
+		w.grant <- grant{retry: true}
+	}
+	p.waiters = nil
+	close(p.drain)
+}
+
+func (p *pool) stats() PoolStats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return PoolStats{Spec: p.spec, Live: p.live, Busy: p.busy, Starting: p.starting, Waiting: len(p.waiters)}
+}
