@@ -1,0 +1,221 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/scf-emulator/emulator/scferr"
+)
+
+// bootstraps are the Custom Runtime clients that run Python and Node.js
+// event functions. They ship inside the binary and are written to
+// ProcessOptions.WorkDir, because interpreters need files.
+//
+//go:embed bootstrap/python/bootstrap.py bootstrap/node/bootstrap.js
+var bootstraps embed.FS
+
+const (
+	defaultInitTimeout = 15 * time.Second
+	defaultMemoryMB    = 128
+	defaultTimeoutSec  = 3
+)
+
+// ProcessOptions configures the process runtime. The zero value of every
+// field but WorkDir is usable.
+type ProcessOptions struct {
+	// WorkDir receives the embedded bootstraps; it is created if missing,
+	// e.g. <state-dir>/runtime.
+	WorkDir string
+	// Python is the interpreter for Python functions; "" looks up python3 in
+	// PATH.
+	Python string
+	// Node is the interpreter for Node.js functions; "" looks up node in PATH.
+	Node string
+	// InitTimeout bounds how long Start waits for an instance to become
+	// ready; 0 means 15 s. The ctx passed to Start may end sooner.
+	InitTimeout time.Duration
+	// Logger receives lifecycle events and, at debug level, function output;
+	// nil discards.
+	Logger *slog.Logger
+}
+
+// Process is the runtime that runs every instance as an OS process of the
+// host, with the version's code directory as its working directory. It is
+// the fallback when no Docker daemon answers: nothing is isolated and memory
+// is not limited.
+type Process struct {
+	workDir     string
+	python      string
+	pythonErr   error // why python is unusable; reported when a Python function starts
+	node        string
+	nodeErr     error // same for node
+	initTimeout time.Duration
+	logger      *slog.Logger
+}
+
+var _ Runtime = (*Process)(nil)
+
+// NewProcess writes the bootstraps into opts.WorkDir and returns the
+// runtime. A missing interpreter is not an error here: only functions that
+// need it fail to start.
+func NewProcess(opts ProcessOptions) (*Process, error) {
+	if opts.WorkDir == "" {
+		return nil, errors.New("process runtime: work dir is empty")
+	}
+	dir, err := filepath.Abs(opts.WorkDir)
+	if err != nil {
+		return nil, fmt.Errorf("process runtime: work dir: %w", err)
+	}
+	if err := writeBootstraps(dir); err != nil {
+		return nil, err
+	}
+	p := &Process{
+		workDir:     dir,
+		initTimeout: opts.InitTimeout,
+		logger:      opts.Logger,
+	}
+	if p.initTimeout <= 0 {
+		p.initTimeout = defaultInitTimeout
+	}
+	if p.logger == nil {
+		p.logger = slog.New(slog.DiscardHandler)
+	}
+	p.python, p.pythonErr = interpreter(opts.Python, "python3")
+	p.node, p.nodeErr = interpreter(opts.Node, "node")
+	return p, nil
+}
+
+func interpreter(configured, name string) (string, error) {
+	if configured != "" {
+		return configured, nil
+	}
+	path, err := exec.LookPath(name)
+	if err != nil {
+		return "", fmt.Errorf("%s not found in PATH: %w", name, err)
+	}
+	return path, nil
+}
+
+// writeBootstraps copies the embedded scripts under dir, rewriting a file
+// only when its content differs, through a rename so that an instance
+// starting concurrently never reads half a script.
+func writeBootstraps(dir string) error {
+	return fs.WalkDir(bootstraps, "bootstrap", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := bootstraps.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		dst := filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(name, "bootstrap/")))
+		if old, err := os.ReadFile(dst); err == nil && bytes.Equal(old, data) {
+			return nil
+		}
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return fmt.Errorf("write bootstrap: %w", err)
+		}
+		tmp, err := os.CreateTemp(filepath.Dir(dst), ".bootstrap-*")
+		if err != nil {
+			return fmt.Errorf("write bootstrap: %w", err)
+		}
+		_, werr := tmp.Write(data)
+		cerr := tmp.Close()
+		if err := errors.Join(werr, cerr); err != nil {
+			os.Remove(tmp.Name())
+			return fmt.Errorf("write bootstrap %s: %w", dst, err)
+		}
+		if err := os.Rename(tmp.Name(), dst); err != nil {
+			os.Remove(tmp.Name())
+			return fmt.Errorf("write bootstrap %s: %w", dst, err)
+		}
+		return nil
+	})
+}
+
+// Name returns "process".
+func (p *Process) Name() string { return "process" }
+
+// Start starts one instance of spec and returns once it is ready: the
+// bootstrap called /runtime/init/ready, the Go1 binary answered Ping, or the
+// web server accepted a connection. Failures are scferr.ErrContainerInit
+// (445) or, for a web server that never listened, scferr.ErrPortBinding
+// (446), with the tail of the process output in the message. When ctx ends
+// first, Start returns ctx.Err(). Nothing is left running after a failure.
+func (p *Process) Start(ctx context.Context, spec Spec) (Instance, error) {
+	if fi, err := os.Stat(spec.CodeDir); err != nil || !fi.IsDir() || !filepath.IsAbs(spec.CodeDir) {
+		return nil, scferr.Newf(scferr.ErrContainerInit, err, "code directory %q is not an absolute path to a directory", spec.CodeDir)
+	}
+	logger := p.logger.With("function", spec.Function, "version", spec.Version)
+	rt := strings.ToLower(spec.Runtime)
+	switch {
+	case strings.EqualFold(spec.Type, "http"):
+		return p.startWeb(ctx, spec, logger)
+	case strings.HasPrefix(rt, "python"):
+		if p.pythonErr != nil {
+			return nil, scferr.New(scferr.ErrContainerInit, "cannot run "+spec.Runtime, p.pythonErr)
+		}
+		boot := filepath.Join(p.workDir, "python", "bootstrap.py")
+		env := map[string]string{"PYTHONDONTWRITEBYTECODE": "1", "_SCF_CONTEXT_ENVIRONMENT": contextEnvironment(spec)}
+		return p.startAPI(ctx, spec, logger, p.python, []string{"-u", boot}, env)
+	case strings.HasPrefix(rt, "nodejs"):
+		if p.nodeErr != nil {
+			return nil, scferr.New(scferr.ErrContainerInit, "cannot run "+spec.Runtime, p.nodeErr)
+		}
+		boot := filepath.Join(p.workDir, "node", "bootstrap.js")
+		env := map[string]string{"_SCF_CONTEXT_ENVIRONMENT": contextEnvironment(spec)}
+		return p.startAPI(ctx, spec, logger, p.node, []string{boot}, env)
+	case rt == "customruntime":
+		boot, err := findExecutable(spec.CodeDir, "bootstrap", "scf_bootstrap")
+		if err != nil {
+			return nil, err
+		}
+		return p.startAPI(ctx, spec, logger, boot, nil, nil)
+	case rt == "go1":
+		return p.startGo(ctx, spec, logger)
+	default:
+		return nil, scferr.Newf(scferr.ErrContainerInit, nil, "runtime %q is not supported by the process runtime", spec.Runtime)
+	}
+}
+
+// findExecutable returns the first of names that exists in dir, which
+// must be an executable regular file.
+func findExecutable(dir string, names ...string) (string, error) {
+	for _, name := range names {
+		if !filepath.IsLocal(name) {
+			continue
+		}
+		path := filepath.Join(dir, name)
+		fi, err := os.Stat(path)
+		if err != nil {
+			continue
+		}
+		if !fi.Mode().IsRegular() || fi.Mode().Perm()&0o111 == 0 {
+			return "", scferr.Newf(scferr.ErrContainerInit, nil, "bootstrap file does not exist or is not executable: %s is not an executable file", path)
+		}
+		return path, nil
+	}
+	return "", scferr.Newf(scferr.ErrContainerInit, nil,
+		"bootstrap file does not exist or is not executable: no %s in %s", strings.Join(names, " or "), dir)
+}
+
+func specLimits(spec Spec) (memMB, timeoutMs int) {
+	memMB, timeoutSec := spec.MemoryMB, spec.TimeoutSec
+	if memMB <= 0 {
+		memMB = defaultMemoryMB
+	}
+	if timeoutSec <= 0 {
+		timeoutSec = defaultTimeoutSec
+	}
+	return memMB, timeoutSec * 1000
+}

@@ -1,0 +1,30 @@
+//go:build !unix
+
+package runtime
+
+import (
+	"errors"
+	"os"
+	"syscall"
+)
+
+// sysProcAttr has nothing to set without process groups.
+func sysProcAttr() *syscall.SysProcAttr { return nil }
+
+// signalGroup kills pid alone: without process groups its children survive.
+func signalGroup(pid int, _ syscall.Signal) error {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return nil
+	}
+	if err := p.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return err
+	}
+	return nil
+}
+
+// pipePending cannot tell here; output.flush then waits briefly.
+func pipePending(*os.File) int { return -1 }
+
+// memUsage is unknown here.
+func memUsage(int) int64 { return 0 }
