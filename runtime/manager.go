@@ -24,6 +24,7 @@ type Options struct {
 	IdleTimeout  time.Duration // an idle instance is stopped after this; 0 means 5 minutes
 	StartTimeout time.Duration // deadline for Runtime.Start; 0 means 30 s
 	StopTimeout  time.Duration // deadline for Instance.Stop on cleanup; 0 means 10 s
+	QueueTimeout time.Duration // longest wait for a free instance at MaxInstances; 0 means 30 s
 	Logger       *slog.Logger  // nil discards
 }
 
@@ -39,6 +40,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.StopTimeout <= 0 {
 		o.StopTimeout = 10 * time.Second
+	}
+	if o.QueueTimeout <= 0 {
+		o.QueueTimeout = 30 * time.Second
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -100,7 +104,7 @@ func (m *Manager) Runtime() Runtime { return m.rt }
 
 // Invoke runs inv on a warm instance of spec, starting one when none is idle
 // and the pool is under MaxInstances, else waiting for one to come free while
-// ctx allows and spec.TimeoutSec has not passed. The invocation itself gets a
+// ctx allows and QueueTimeout has not passed (then 432). The invocation itself gets a
 // deadline of spec.TimeoutSec (0 means 3 s).
 //
 // Errors: scferr 433 when the deadline fires, 499 (ErrRequestCanceled) when
@@ -230,7 +234,7 @@ func (m *Manager) do(ctx context.Context, spec Spec, call func(context.Context, 
 	if sec <= 0 {
 		sec = 3
 	}
-	l, err := m.acquire(ctx, spec, sec)
+	l, err := m.acquire(ctx, spec)
 	if err != nil {
 		return l, m.closedErr(err)
 	}
@@ -254,13 +258,13 @@ func (m *Manager) do(ctx context.Context, spec Spec, call func(context.Context, 
 
 // acquire leases an instance of spec, moving to a fresh pool when the one it
 // found was retired meanwhile.
-func (m *Manager) acquire(ctx context.Context, spec Spec, sec int) (lease, error) {
+func (m *Manager) acquire(ctx context.Context, spec Spec) (lease, error) {
 	for {
 		p, err := m.pool(spec)
 		if err != nil {
 			return lease{}, err
 		}
-		l, err := p.acquire(ctx, sec)
+		l, err := p.acquire(ctx)
 		if errors.Is(err, errPoolRetired) {
 			continue
 		}

@@ -46,12 +46,14 @@ func requestCanceled(ctx context.Context) error {
 }
 
 // waitEndedError is the error of a request whose wait for an instance ended: a
-// caller that left, or the function's timeout spent waiting at the cap.
-func waitEndedError(ctx context.Context, sec int) error {
+// caller that left, or QueueTimeout spent waiting at the cap, which the
+// platform reports as 432 (concurrency limit reached).
+func (p *pool) waitEndedError(ctx context.Context) error {
 	if ctx.Err() != nil {
 		return requestCanceled(ctx)
 	}
-	return scferr.Timeout(sec)
+	return scferr.Newf(scferr.ErrConcurrency, nil, "resource limit reached: all %d instances of %s version %s stayed busy for %s",
+		p.m.opts.MaxInstances, p.spec.Function, p.spec.Version, p.m.opts.QueueTimeout)
 }
 
 // startError gives a failed Runtime.Start a platform class. startCtx is the

@@ -66,9 +66,10 @@ func newPool(m *Manager, key string, spec Spec) *pool {
 	return &pool{m: m, key: key, spec: spec, drain: make(chan struct{})}
 }
 
-// acquire leases an instance. sec is the function timeout, which also bounds
-// a wait at the cap; a start is bounded by StartTimeout and ctx instead.
-func (p *pool) acquire(ctx context.Context, sec int) (lease, error) {
+// acquire leases an instance. A wait at the cap is bounded by QueueTimeout (the
+// function has not run, so its own timeout does not apply); a start is bounded
+// by StartTimeout and ctx.
+func (p *pool) acquire(ctx context.Context) (lease, error) {
 	p.mu.Lock()
 	if p.retired {
 		p.mu.Unlock()
@@ -88,7 +89,7 @@ func (p *pool) acquire(ctx context.Context, sec int) (lease, error) {
 	p.waiters = append(p.waiters, w)
 	p.mu.Unlock()
 
-	g, err := p.wait(ctx, w, sec)
+	g, err := p.wait(ctx, w)
 	switch {
 	case err != nil:
 		return lease{}, err
@@ -110,15 +111,15 @@ func (p *pool) acquire(ctx context.Context, sec int) (lease, error) {
 
 // wait blocks until w is granted something or the wait ends. A waiter that
 // leaves after being granted gives the grant back, so it takes nothing.
-func (p *pool) wait(ctx context.Context, w *waiter, sec int) (grant, error) {
-	wctx, cancel := context.WithTimeout(ctx, time.Duration(sec)*time.Second)
+func (p *pool) wait(ctx context.Context, w *waiter) (grant, error) {
+	wctx, cancel := context.WithTimeout(ctx, p.m.opts.QueueTimeout)
 	defer cancel()
 	select {
 	case g := <-w.grant:
 		return g, nil
 	case <-wctx.Done():
 	}
-	err := waitEndedError(ctx, sec)
+	err := p.waitEndedError(ctx)
 	p.mu.Lock()
 	if i := slices.Index(p.waiters, w); i >= 0 {
 		p.waiters = slices.Delete(p.waiters, i, i+1)

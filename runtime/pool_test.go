@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -152,12 +153,11 @@ func TestCrash(t *testing.T) {
 func TestWaitAtCap(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		rt := &fakeRuntime{}
-		m := NewManager(rt, Options{MaxInstances: 1})
+		m := NewManager(rt, Options{MaxInstances: 1, QueueTimeout: time.Second})
 		defer mustClose(t, m)
 		long := testSpec("f")
 		long.TimeoutSec = 30
 		short := long
-		short.TimeoutSec = 1
 
 		busy := invokeAsync(t.Context(), m, long, "sleep:10s")
 		synctest.Wait()
@@ -173,8 +173,8 @@ func TestWaitAtCap(t *testing.T) {
 		if o := <-canceledCh; !errors.Is(o.err, scferr.ErrRequestCanceled) {
 			t.Errorf("canceled waiter: %v, want 499", o.err)
 		}
-		if o := <-timedOut; o.err == nil || o.err.Error() != "invoking task timed out after 1 seconds" {
-			t.Errorf("timed-out waiter: %v, want 433", o.err)
+		if o := <-timedOut; !errors.Is(o.err, scferr.ErrConcurrency) || !strings.Contains(o.err.Error(), "stayed busy for 1s") {
+			t.Errorf("timed-out waiter: %v, want 432 after the 1 s queue timeout", o.err)
 		}
 		if o := <-busy; o.err != nil {
 			t.Fatalf("busy call: %v", o.err)

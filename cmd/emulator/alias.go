@@ -1,0 +1,240 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	scf "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/scf/v20180416"
+)
+
+const aliasUsage = "create|update FUNCTION NAME --version V [--weight V2=0.1]... [--rule 'V4:invoke.headers.User exact Bob']... | get|delete FUNCTION NAME | list FUNCTION"
+
+func (c *clientCmd) alias(fs *flag.FlagSet) func([]string) error {
+	version := fs.String("version", "", "primary version ($LATEST or a number)")
+	desc := fs.String("d", "", "description")
+	var weights, rules multiFlag
+	fs.Var(&weights, "weight", "extra version and its share, V=0.1 (repeatable)")
+	fs.Var(&rules, "rule", "'V:invoke.headers.KEY exact|range EXPR' (repeatable)")
+	return func(pos []string) error {
+		if len(pos) < 2 {
+			return usageError{fmt.Errorf("usage: emulator alias %s", aliasUsage)}
+		}
+		sub, fn := pos[0], pos[1]
+		switch sub {
+		case "create", "update":
+			if err := needArgs("alias "+sub, pos, 3, 3, "FUNCTION NAME --version V [--weight V=0.1]... [--rule ...]..."); err != nil {
+				return usageError{err}
+			}
+			if *version == "" {
+				return usageError{fmt.Errorf("alias %s: --version is required", sub)}
+			}
+			rc, err := routingConfig(weights, rules)
+			if err != nil {
+				return err
+			}
+			if sub == "create" {
+				req := scf.NewCreateAliasRequest()
+				req.FunctionName, req.Name, req.FunctionVersion, req.RoutingConfig = &fn, &pos[2], version, rc
+				req.Description = desc
+				_, err = c.client.CreateAliasWithContext(c.ctx, req)
+			} else {
+				req := scf.NewUpdateAliasRequest()
+				req.FunctionName, req.Name, req.FunctionVersion, req.RoutingConfig = &fn, &pos[2], version, rc
+				req.Description = desc
+				_, err = c.client.UpdateAliasWithContext(c.ctx, req)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.out, "alias %s of %s -> %s\n", pos[2], fn, describeSDKRouting(*version, rc))
+			return nil
+		case "get":
+			if err := needArgs("alias get", pos, 3, 3, "FUNCTION NAME"); err != nil {
+				return usageError{err}
+			}
+			req := scf.NewGetAliasRequest()
+			req.FunctionName, req.Name = &fn, &pos[2]
+			resp, err := c.client.GetAliasWithContext(c.ctx, req)
+			if err != nil {
+				return err
+			}
+			resp.Response.RequestId = nil
+			return printJSON(c.out, resp.Response)
+		case "delete":
+			if err := needArgs("alias delete", pos, 3, 3, "FUNCTION NAME"); err != nil {
+				return usageError{err}
+			}
+			req := scf.NewDeleteAliasRequest()
+			req.FunctionName, req.Name = &fn, &pos[2]
+			if _, err := c.client.DeleteAliasWithContext(c.ctx, req); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.out, "alias %s of %s deleted\n", pos[2], fn)
+			return nil
+		case "list":
+			if err := needArgs("alias list", pos, 2, 2, "FUNCTION"); err != nil {
+				return usageError{err}
+			}
+			req := scf.NewListAliasesRequest()
+			req.FunctionName, req.Limit = &fn, common.StringPtr("1000")
+			resp, err := c.client.ListAliasesWithContext(c.ctx, req)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(c.out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ALIAS\tROUTING\tDESCRIPTION")
+			for _, a := range resp.Response.Aliases {
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", deref(a.Name), describeSDKRouting(deref(a.FunctionVersion), a.RoutingConfig), deref(a.Description))
+			}
+			return tw.Flush()
+		}
+		return usageError{fmt.Errorf("usage: emulator alias %s", aliasUsage)}
+	}
+}
+
+// routingConfig builds the SDK RoutingConfig from --weight and --rule flags.
+// The leading "V" of the usage text's placeholders (V2=0.1) is accepted too.
+func routingConfig(weights, rules []string) (*scf.RoutingConfig, error) {
+	if len(weights) == 0 && len(rules) == 0 {
+		return nil, nil
+	}
+	rc := &scf.RoutingConfig{AdditionalVersionWeights: []*scf.VersionWeight{}, AddtionVersionMatchs: []*scf.VersionMatch{}}
+	for _, w := range weights {
+		v, share, ok := strings.Cut(w, "=")
+		if !ok {
+			return nil, usageError{fmt.Errorf("--weight %q: want VERSION=FRACTION, e.g. 2=0.1", w)}
+		}
+		f, err := parseFraction("--weight", share)
+		if err != nil {
+			return nil, err
+		}
+		rc.AdditionalVersionWeights = append(rc.AdditionalVersionWeights, &scf.VersionWeight{Version: common.StringPtr(versionArg(v)), Weight: common.Float64Ptr(f)})
+	}
+	for _, r := range rules {
+		v, rest, ok := strings.Cut(r, ":")
+		fields := strings.Fields(rest)
+		if !ok || len(fields) < 3 {
+			return nil, usageError{fmt.Errorf("--rule %q: want 'VERSION:invoke.headers.KEY exact|range EXPRESSION'", r)}
+		}
+		rc.AddtionVersionMatchs = append(rc.AddtionVersionMatchs, &scf.VersionMatch{
+			Version: common.StringPtr(versionArg(v)), Key: common.StringPtr(fields[0]),
+			Method: common.StringPtr(fields[1]), Expression: common.StringPtr(strings.Join(fields[2:], " ")),
+		})
+	}
+	return rc, nil
+}
+
+// versionArg strips the placeholder prefix in "V2"; "$LATEST" stays.
+func versionArg(v string) string {
+	v = strings.TrimSpace(v)
+	if len(v) > 1 && (v[0] == 'V' || v[0] == 'v') && v[1] >= '0' && v[1] <= '9' {
+		return v[1:]
+	}
+	return v
+}
+
+func describeSDKRouting(primary string, rc *scf.RoutingConfig) string {
+	s := primary
+	if rc == nil {
+		return s
+	}
+	var extra []string
+	for _, w := range rc.AdditionalVersionWeights {
+		extra = append(extra, fmt.Sprintf("%s:%g%%", deref(w.Version), deref(w.Weight)*100))
+	}
+	for _, m := range rc.AddtionVersionMatchs {
+		extra = append(extra, fmt.Sprintf("%s if %s %s %s", deref(m.Version), strings.TrimPrefix(deref(m.Key), "invoke.headers."), deref(m.Method), deref(m.Expression)))
+	}
+	if len(extra) > 0 {
+		s += " (" + strings.Join(extra, ", ") + ")"
+	}
+	return s
+}
+
+// deploy applies Serverless Framework traffic semantics: $DEFAULT points at
+// $LATEST and the last published version takes 1 - traffic.
+func (c *clientCmd) deploy(fs *flag.FlagSet) func([]string) error {
+	traffic := fs.String("traffic", "", "share of $DEFAULT traffic that goes to $LATEST, 0..1")
+	return func(pos []string) error {
+		if err := needArgs("deploy", pos, 1, 1, "FUNCTION --traffic 0.1"); err != nil {
+			return usageError{err}
+		}
+		if *traffic == "" {
+			return usageError{fmt.Errorf("deploy: --traffic is required")}
+		}
+		t, err := parseFraction("--traffic", *traffic)
+		if err != nil {
+			return err
+		}
+		last, err := c.lastVersion(pos[0])
+		if err != nil {
+			return err
+		}
+		req := scf.NewUpdateAliasRequest()
+		req.FunctionName, req.Name, req.FunctionVersion = &pos[0], common.StringPtr("$DEFAULT"), common.StringPtr("$LATEST")
+		req.RoutingConfig = &scf.RoutingConfig{AdditionalVersionWeights: []*scf.VersionWeight{}, AddtionVersionMatchs: []*scf.VersionMatch{}}
+		if t < 1 {
+			if last == "" {
+				return fmt.Errorf("deploy %s --traffic %s: the function has no published version to take the other %g%%; run emulator publish %s first",
+					pos[0], *traffic, (1-t)*100, pos[0])
+			}
+			req.RoutingConfig.AdditionalVersionWeights = append(req.RoutingConfig.AdditionalVersionWeights,
+				&scf.VersionWeight{Version: &last, Weight: common.Float64Ptr(1 - t)})
+		}
+		if _, err := c.client.UpdateAliasWithContext(c.ctx, req); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.out, "$DEFAULT of %s -> %s\n", pos[0], describeSDKRouting("$LATEST", req.RoutingConfig))
+		return nil
+	}
+}
+
+// lastVersion returns the highest published version, "" when there is none.
+func (c *clientCmd) lastVersion(fn string) (string, error) {
+	req := scf.NewListVersionByFunctionRequest()
+	req.FunctionName, req.Order, req.Limit = &fn, common.StringPtr("DESC"), common.Uint64Ptr(1)
+	req.OrderBy = common.StringPtr("AddTime")
+	resp, err := c.client.ListVersionByFunctionWithContext(c.ctx, req)
+	if err != nil {
+		return "", err
+	}
+	for _, v := range resp.Response.Versions {
+		if deref(v.Version) != "$LATEST" {
+			return deref(v.Version), nil
+		}
+	}
+	return "", nil
+}
+
+// rollback sends all of an alias's traffic to its primary version, or to --to.
+func (c *clientCmd) rollback(fs *flag.FlagSet) func([]string) error {
+	to := fs.String("to", "", "version to send all traffic to (default: the alias's primary version)")
+	return func(pos []string) error {
+		if err := needArgs("rollback", pos, 2, 2, "FUNCTION ALIAS [--to V]"); err != nil {
+			return usageError{err}
+		}
+		get := scf.NewGetAliasRequest()
+		get.FunctionName, get.Name = &pos[0], &pos[1]
+		cur, err := c.client.GetAliasWithContext(c.ctx, get)
+		if err != nil {
+			return err
+		}
+		target := deref(cur.Response.FunctionVersion)
+		if *to != "" {
+			target = versionArg(*to)
+		}
+		req := scf.NewUpdateAliasRequest()
+		req.FunctionName, req.Name, req.FunctionVersion = &pos[0], &pos[1], &target
+		req.RoutingConfig = &scf.RoutingConfig{AdditionalVersionWeights: []*scf.VersionWeight{}, AddtionVersionMatchs: []*scf.VersionMatch{}}
+		req.Description = cur.Response.Description
+		if _, err := c.client.UpdateAliasWithContext(c.ctx, req); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.out, "alias %s of %s -> %s (was %s)\n", pos[1], pos[0], target,
+			describeSDKRouting(deref(cur.Response.FunctionVersion), cur.Response.RoutingConfig))
+		return nil
+	}
+}

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/scf-emulator/emulator/api"
+	"github.com/scf-emulator/emulator/config"
+	"github.com/scf-emulator/emulator/engine"
+	"github.com/scf-emulator/emulator/gateway"
+	"github.com/scf-emulator/emulator/registry"
+	"github.com/scf-emulator/emulator/runtime"
+	"github.com/scf-emulator/emulator/watch"
+)
+
+// AppConfig is what `emulator up` is started with.
+type AppConfig struct {
+	ConfigPath   string
+	Runtime      string // auto | process | docker
+	GatewayAddr  string
+	AdminAddr    string
+	StateDir     string // "" = .emulator beside the config file
+	Seed         uint64
+	IdleTimeout  time.Duration
+	MaxInstances int
+	Logger       *slog.Logger
+	// Events receives what the console shows; nil discards.
+	Events Events
+}
+
+// Events is how the App reports to the console.
+type Events interface {
+	Request(gateway.Record)
+	Invoke(invokeRecord)
+	Reload(function string, r registry.Refresh, took time.Duration, err error)
+}
+
+// App is one running emulator: registry, runtime, gateway, cloud API, watcher.
+type App struct {
+	cfg      AppConfig
+	file     *config.File
+	reg      *registry.Registry
+	mgr      *runtime.Manager
+	gw       *gateway.Gateway
+	watcher  *watch.Watcher
+	gwLn     net.Listener
+	adminLn  net.Listener
+	servers  []*http.Server
+	stateDir string
+	wg       sync.WaitGroup // serving goroutines and the watcher loop
+}
+
+// NewApp loads the config, restores state, snapshots every function and opens
+// the listeners. Nothing is served until Run.
+func NewApp(ctx context.Context, cfg AppConfig) (a *App, err error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Events == nil {
+		cfg.Events = nopEvents{}
+	}
+	file, err := config.Load(cfg.ConfigPath)
+	if err != nil {
+		return nil, err
+	}
+	a = &App{cfg: cfg, file: file}
+	defer func() {
+		if err != nil {
+			a.Close(context.WithoutCancel(ctx))
+		}
+	}()
+	a.stateDir = cfg.StateDir
+	if a.stateDir == "" {
+		a.stateDir = filepath.Join(filepath.Dir(file.Path), ".emulator")
+	}
+	if a.stateDir, err = filepath.Abs(a.stateDir); err != nil {
+		return nil, err
+	}
+	a.reg, err = registry.Open(registry.Options{Dir: a.stateDir, Logger: cfg.Logger.With("component", "registry"), Seed: cfg.Seed})
+	if err != nil {
+		return nil, fmt.Errorf("open state in %s: %w", a.stateDir, err)
+	}
+	for _, f := range file.Functions {
+		if err := a.reg.Define(ctx, functionSpec(f)); err != nil {
+			return nil, fmt.Errorf("%s:%d: function %s: %w", file.Path, f.Line, f.Name, err)
+		}
+	}
+	rt, err := newRuntime(cfg.Runtime, a.stateDir, cfg.Logger)
+	if err != nil {
+		return nil, err
+	}
+	a.mgr = runtime.NewManager(rt, runtime.Options{
+		MaxInstances: cfg.MaxInstances, IdleTimeout: cfg.IdleTimeout, Logger: cfg.Logger.With("component", "runtime"),
+	})
+	eng := engine.New(a.reg, a.mgr, cfg.Logger.With("component", "engine"))
+	a.gw = gateway.New(gatewayBackend{eng: eng}, gateway.Options{Logger: cfg.Logger.With("component", "gateway"), Observe: cfg.Events.Request})
+	if err := a.gw.SetServices(services(file)); err != nil {
+		return nil, fmt.Errorf("%s: services: %w", file.Path, err)
+	}
+	apiSrv := api.New(apiBackend{Registry: a.reg, eng: eng, observe: cfg.Events.Invoke}, api.Options{Logger: cfg.Logger.With("component", "api")})
+	a.watcher, err = watch.New(a.reload, watch.Options{Logger: cfg.Logger.With("component", "watch")})
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range a.reg.Functions() {
+		if err := a.watcher.Add(f.Name, f.Source); err != nil {
+			return nil, fmt.Errorf("watch %s: %w", f.Source, err)
+		}
+	}
+	if a.gwLn, err = net.Listen("tcp", cfg.GatewayAddr); err != nil {
+		return nil, fmt.Errorf("gateway address: %w", err)
+	}
+	if a.adminLn, err = net.Listen("tcp", cfg.AdminAddr); err != nil {
+		return nil, fmt.Errorf("admin address: %w", err)
+	}
+	a.servers = []*http.Server{
+		{Handler: a.gw, ReadHeaderTimeout: 10 * time.Second},
+		{Handler: adminHandler(apiSrv), ReadHeaderTimeout: 10 * time.Second},
+	}
+	return a, nil
+}
+
+// reload is the watcher's callback: rebuild and re-snapshot $LATEST.
+func (a *App) reload(ctx context.Context, name string) ([]string, error) {
+	start := time.Now()
+	r, err := a.reg.RefreshLatest(ctx, name)
+	a.cfg.Events.Reload(name, r, time.Since(start), err)
+	return r.BuildOutputs, err
+}
+
+// Run serves until ctx ends, then shuts down.
+func (a *App) Run(ctx context.Context) error {
+	errc := make(chan error, len(a.servers))
+	for i, ln := range []net.Listener{a.gwLn, a.adminLn} {
+		srv := a.servers[i]
+		a.wg.Go(func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		})
+	}
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	a.wg.Go(func() { _ = a.watcher.Run(watchCtx) })
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	stopWatch()
+	return errors.Join(err, a.Close(context.WithoutCancel(ctx)))
+}
+
+// GatewayURL and AdminURL are the listening addresses as URLs.
+func (a *App) GatewayURL() string { return "http://" + a.gwLn.Addr().String() }
+
+// AdminURL is the management API's base URL.
+func (a *App) AdminURL() string { return "http://" + a.adminLn.Addr().String() }
+
+// Close stops serving, stops every instance and closes the state. In-flight
+// requests get a few seconds to finish.
+func (a *App) Close(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	var errs []error
+	for _, s := range a.servers {
+		errs = append(errs, s.Shutdown(ctx))
+	}
+	a.servers = nil
+	for _, ln := range []net.Listener{a.gwLn, a.adminLn} {
+		if ln != nil {
+			ln.Close()
+		}
+	}
+	if a.watcher != nil {
+		errs = append(errs, a.watcher.Close())
+	}
+	if a.mgr != nil {
+		errs = append(errs, a.mgr.Close(ctx))
+	}
+	a.wg.Wait()
+	if a.reg != nil {
+		errs = append(errs, a.reg.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// newRuntime picks the runtime. The docker runtime is issue 3; until it lands
+// auto means process and an explicit docker request is refused, not faked.
+func newRuntime(name, stateDir string, logger *slog.Logger) (runtime.Runtime, error) {
+	switch name {
+	case "", "auto", "process":
+	case "docker":
+		return nil, errors.New("--runtime docker: the docker runtime is not available in this build yet; use --runtime process")
+	default:
+		return nil, fmt.Errorf("--runtime %q: want auto, docker or process", name)
+	}
+	return runtime.NewProcess(runtime.ProcessOptions{
+		WorkDir: filepath.Join(stateDir, "runtime"), Logger: logger.With("component", "process"),
+	})
+}
+
+func adminHandler(apiSrv http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"ok"}`))
+	})
+	mux.Handle("/", apiSrv)
+	return mux
+}
+
+type nopEvents struct{}
+
+func (nopEvents) Request(gateway.Record)                                {}
+func (nopEvents) Invoke(invokeRecord)                                   {}
+func (nopEvents) Reload(string, registry.Refresh, time.Duration, error) {}

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fatih/color"
+
+	"github.com/scf-emulator/emulator/gateway"
+	"github.com/scf-emulator/emulator/registry"
+)
+
+// console prints what `emulator up` shows a person: a banner, then one line
+// per request and per reload. fatih/color turns colour off by itself when the
+// output is not a terminal or NO_COLOR is set.
+type console struct {
+	mu  sync.Mutex // guards writes to out, so lines from concurrent requests never interleave
+	out io.Writer
+}
+
+var (
+	dim     = color.New(color.Faint).SprintFunc()
+	bold    = color.New(color.Bold).SprintFunc()
+	cyan    = color.New(color.FgCyan).SprintFunc()
+	magenta = color.New(color.FgMagenta).SprintFunc()
+	green   = color.New(color.FgGreen).SprintFunc()
+	yellow  = color.New(color.FgYellow).SprintFunc()
+	red     = color.New(color.FgRed).SprintFunc()
+)
+
+func (c *console) printf(format string, args ...any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fmt.Fprintf(c.out, format, args...)
+}
+
+// Request prints one gateway request.
+func (c *console) Request(r gateway.Record) {
+	target := dim("-")
+	if r.Function != "" {
+		target = fmt.Sprintf("%s:%s %s %s", r.Function, r.Qualifier, cyan("v"+r.Version), magenta(r.Route))
+	}
+	status := colourStatus(r.Status)
+	if r.SCFStatus != 0 && r.SCFStatus != 200 && r.SCFStatus != r.Status {
+		status += " " + red(fmt.Sprintf("scf %d", r.SCFStatus))
+	}
+	c.printf("%s %-6s %-24s %s %s %s\n", dim(r.Time.Format("15:04:05.000")), r.Method, "/"+r.Stage+r.Path,
+		target, status, dim(fmtDuration(r.Duration)))
+}
+
+// Invoke prints one Invoke call through the cloud API.
+func (c *console) Invoke(r invokeRecord) {
+	cold := ""
+	if r.Cold {
+		cold = " " + yellow("cold")
+	}
+	c.printf("%s %-6s %-24s %s:%s %s %s %s %s%s\n", dim(time.Now().Format("15:04:05.000")), "INVOKE", "api",
+		r.Function, r.Qualifier, cyan("v"+r.Version), magenta(r.Route), colourStatus(r.Status), dim(fmtDuration(r.Duration)), cold)
+}
+
+// Reload prints a hot reload of $LATEST.
+func (c *console) Reload(function string, r registry.Refresh, took time.Duration, err error) {
+	now := dim(time.Now().Format("15:04:05.000"))
+	switch {
+	case err != nil:
+		c.printf("%s %s %s %s\n", now, red("RELOAD"), function, red(err.Error()))
+	case r.Changed:
+		c.printf("%s %s %s $LATEST %s -> %s %s\n", now, green("RELOAD"), function,
+			short(r.Previous.CodeHash), short(r.Latest.CodeHash), dim(fmtDuration(took)))
+	}
+}
+
+func colourStatus(s int) string {
+	text := fmt.Sprint(s)
+	switch {
+	case s >= 500:
+		return red(text)
+	case s >= 400:
+		return yellow(text)
+	default:
+		return green(text)
+	}
+}
+
+func fmtDuration(d time.Duration) string {
+	if d < 10*time.Millisecond {
+		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
+	}
+	return d.Round(time.Millisecond).String()
+}
+
+func short(hash string) string {
+	if len(hash) > 8 {
+		return hash[:8]
+	}
+	return hash
+}
+
+// banner prints what started and where.
+func (c *console) banner(a *App, runtimeName string) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n  %s %s\n\n", bold("scf emulator"), dim("local SCF grayscale release"))
+	fmt.Fprintf(&b, "  %-10s %s\n", "config", a.file.Path)
+	fmt.Fprintf(&b, "  %-10s %s\n", "state", a.stateDir)
+	fmt.Fprintf(&b, "  %-10s %s\n", "runtime", runtimeName)
+	fmt.Fprintf(&b, "  %-10s %s\n", "gateway", cyan(a.GatewayURL()))
+	fmt.Fprintf(&b, "  %-10s %s %s\n\n", "admin", cyan(a.AdminURL()), dim("(Tencent Cloud API 3.0: POST /)"))
+	fmt.Fprintf(&b, "  %s\n", bold("functions"))
+	for _, f := range a.reg.Functions() {
+		aliases, _ := a.reg.Aliases(f.Name, "")
+		var names []string
+		for _, al := range aliases {
+			names = append(names, al.Name+"->"+describeRouting(al))
+		}
+		vs, _ := a.reg.Versions(f.Name)
+		fmt.Fprintf(&b, "    %-14s %-13s %-5s $LATEST %s  %d published  %s\n", f.Name, f.Config.Runtime, f.Config.Type,
+			short(f.Latest.CodeHash), len(vs), dim(strings.Join(names, " ")))
+	}
+	fmt.Fprintf(&b, "\n  %s\n", bold("routes"))
+	for _, s := range a.gw.Services() {
+		stages := make([]string, 0, len(s.Stages))
+		for st := range s.Stages {
+			stages = append(stages, st)
+		}
+		sort.Strings(stages)
+		for _, api := range s.APIs {
+			for _, st := range stages {
+				q := s.Stages[st]
+				if o, ok := api.Stages[st]; ok {
+					q = o
+				}
+				fmt.Fprintf(&b, "    %-7s %s%s  %s %s:%s\n", api.Method, a.GatewayURL(), "/"+st+api.Path, dim("->"), api.Function, q)
+			}
+		}
+	}
+	fmt.Fprintf(&b, "\n  %s\n\n", dim("watching sources for changes; Ctrl-C stops"))
+	c.printf("%s", b.String())
+}
+
+// describeRouting renders an alias's routing compactly: 1 (2:10%, 4 if User=Bob).
+func describeRouting(a registry.Alias) string {
+	s := a.FunctionVersion
+	var extra []string
+	for _, w := range a.Weights {
+		extra = append(extra, fmt.Sprintf("%s:%g%%", w.Version, w.Weight*100))
+	}
+	for _, m := range a.Matches {
+		extra = append(extra, fmt.Sprintf("%s if %s %s %s", m.Version, strings.TrimPrefix(m.Key, "invoke.headers."), m.Method, m.Expression))
+	}
+	if len(extra) > 0 {
+		s += "(" + strings.Join(extra, ", ") + ")"
+	}
+	return s
+}
