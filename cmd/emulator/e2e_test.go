@@ -274,7 +274,7 @@ func TestBadConfigNamesKeyAndLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := NewApp(t.Context(), AppConfig{ConfigPath: cfg, GatewayAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0", StateDir: t.TempDir()})
-	if err == nil || !strings.Contains(err.Error(), "emulator.yaml:7") || !strings.Contains(err.Error(), "functions.B.timeout") {
+	if err == nil || !strings.Contains(err.Error(), "emulator.yaml:6:14") || !strings.Contains(err.Error(), "functions.B.timeout") {
 		t.Fatalf("err = %v", err)
 	}
 }

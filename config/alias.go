@@ -1,0 +1,239 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+var aliasKeys = []string{"version", "weights", "rules", "sticky", "description"}
+
+var ruleKeys = []string{"version", "key", "method", "expression"}
+
+const (
+	ruleKeyPrefix     = "invoke.headers."
+	maxAliasDescLen   = 1000
+	weightSumEpsilon  = 1e-9
+	ruleStringExample = "VERSION:invoke.headers.KEY exact|range EXPRESSION"
+)
+
+var (
+	// ruleStringRE is the CLI's rule form "4:invoke.headers.User exact Bob".
+	ruleStringRE = regexp.MustCompile(`^\s*([^:\s]+)\s*:\s*(\S+)\s+(\S+)\s+(.*\S)\s*$`)
+	rangeRE      = regexp.MustCompile(`^([\[(])\s*(-?[0-9]+)\s*,\s*(-?[0-9]+)\s*([\])])$`)
+	// headerTokenRE is an HTTP header name (RFC 9110 token).
+	headerTokenRE = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+)
+
+func (d *decoder) aliases(p pair) []Alias {
+	if isNull(p.val) {
+		return nil
+	}
+	var out []Alias
+	for _, ap := range d.pairs(p.val, p.path) {
+		out = append(out, d.alias(ap))
+	}
+	return out
+}
+
+func (d *decoder) alias(p pair) Alias {
+	a := Alias{Name: p.name, Version: Latest, Line: p.key.Line}
+	switch {
+	case p.name == Default:
+		// $DEFAULT always exists; configuring it sets its initial routing.
+	case strings.HasPrefix(p.name, "$"):
+		d.at(p.key, p.path, "%q is reserved (only $DEFAULT may be configured)", p.name)
+	case !aliasNameRE.MatchString(p.name):
+		d.at(p.key, p.path, "%q is not a valid alias name (1-64 letters, digits, _ or -, starting with a letter)", p.name)
+	}
+	f := d.fields(p.val, p.path, aliasKeys...)
+	if f == nil {
+		return a
+	}
+	if vp, ok := f["version"]; ok {
+		if v, ok := d.version(vp, vp.val); ok {
+			a.Version = v
+		}
+	}
+	if wp, ok := f["weights"]; ok {
+		a.Weights = d.weights(wp, a.Version)
+	}
+	if rp, ok := f["rules"]; ok {
+		for i, n := range d.items(rp) {
+			ip := pair{name: rp.name, key: rp.key, val: n, path: fmt.Sprintf("%s[%d]", rp.path, i)}
+			if r, ok := d.rule(ip, a.Version); ok {
+				a.Rules = append(a.Rules, r)
+			}
+		}
+	}
+	if sp, ok := f["sticky"]; ok {
+		if s, ok := d.str(sp); ok {
+			if s != "" && !headerTokenRE.MatchString(s) {
+				d.at(sp.val, sp.path, "%q is not a header name", s)
+			}
+			a.Sticky = s
+		}
+	}
+	if dp, ok := f["description"]; ok {
+		if s, ok := d.str(dp); ok {
+			if n := len([]rune(s)); n > maxAliasDescLen {
+				d.at(dp.val, dp.path, "description has %d characters, more than %d", n, maxAliasDescLen)
+			}
+			a.Description = s
+		}
+	}
+	return a
+}
+
+// weights reads {version: fraction}; each version distinct and not the
+// primary, each fraction in 0..1, their sum at most 1.
+func (d *decoder) weights(p pair, primary string) []Weight {
+	if isNull(p.val) {
+		return nil
+	}
+	var out []Weight
+	seen := map[string]int{}
+	sum := 0.0
+	for _, wp := range d.pairs(p.val, p.path) {
+		v, ok := d.version(wp, wp.key)
+		if !ok {
+			continue
+		}
+		if first, dup := seen[v]; dup {
+			d.at(wp.key, wp.path, "version %s is listed twice (first at line %d)", v, first)
+			continue
+		}
+		seen[v] = wp.key.Line
+		if v == primary {
+			d.at(wp.key, wp.path, "version %s is the alias's primary version, which gets the remaining traffic", v)
+			continue
+		}
+		w, ok := d.number(wp)
+		if !ok {
+			continue
+		}
+		if w < 0 || w > 1 {
+			d.at(wp.val, wp.path, "weight %s for version %s is outside 0..1", fmtFloat(w), v)
+			continue
+		}
+		sum += w
+		out = append(out, Weight{Version: v, Weight: w})
+	}
+	if sum > 1+weightSumEpsilon {
+		d.at(p.key, p.path, "weights add up to %s, more than 1", fmtFloat(sum))
+	}
+	return out
+}
+
+func fmtFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+
+// rule reads one rule in either the mapping or the string form.
+func (d *decoder) rule(p pair, primary string) (Rule, bool) {
+	var r Rule
+	n := resolve(p.val)
+	if n != nil && n.Kind == yaml.ScalarNode && !isNull(n) {
+		m := ruleStringRE.FindStringSubmatch(n.Value)
+		if m == nil {
+			d.at(p.val, p.path, "%q is not of the form %s", n.Value, ruleStringExample)
+			return r, false
+		}
+		vn := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: m[1], Line: n.Line, Column: n.Column}
+		v, ok := d.version(p, vn)
+		if !ok {
+			return r, false
+		}
+		r = Rule{Version: v, Key: m[2], Method: m[3], Expression: m[4]}
+		whole := func(string) pair { return p }
+		return r, d.checkRule(r, primary, whole)
+	}
+	f := d.fields(p.val, p.path, ruleKeys...)
+	if f == nil {
+		return r, false
+	}
+	var missing []string
+	for _, k := range ruleKeys {
+		if _, present := f[k]; !present {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		d.at(p.val, p.path, "%s", required(missing))
+		return r, false
+	}
+	v, vok := d.version(f["version"], f["version"].val)
+	key, kok := d.str(f["key"])
+	method, mok := d.str(f["method"])
+	expr, eok := d.str(f["expression"])
+	if !vok || !kok || !mok || !eok {
+		return r, false
+	}
+	r = Rule{Version: v, Key: key, Method: method, Expression: expr}
+	part := func(k string) pair { return f[k] }
+	return r, d.checkRule(r, primary, part)
+}
+
+// required words a list of missing keys: "key is required",
+// "method and expression are required", "a, b and c are required".
+func required(keys []string) string {
+	if len(keys) == 1 {
+		return keys[0] + " is required"
+	}
+	return strings.Join(keys[:len(keys)-1], ", ") + " and " + keys[len(keys)-1] + " are required"
+}
+
+// checkRule validates a decoded rule; part locates each field ("version",
+// "key", "method", "expression") for messages.
+func (d *decoder) checkRule(r Rule, primary string, part func(string) pair) bool {
+	ok := true
+	fail := func(field, format string, args ...any) {
+		p := part(field)
+		d.at(p.val, p.path, format, args...)
+		ok = false
+	}
+	if r.Version == primary {
+		fail("version", "rule version %s is the alias's primary version", r.Version)
+	}
+	if !strings.HasPrefix(r.Key, ruleKeyPrefix) || len(r.Key) == len(ruleKeyPrefix) {
+		fail("key", "key %q does not have the form invoke.headers.NAME", r.Key)
+	}
+	switch r.Method {
+	case "exact":
+		if r.Expression == "" {
+			fail("expression", "exact rule needs a value to compare with")
+		}
+	case "range":
+		if msg := checkRange(r.Expression); msg != "" {
+			fail("expression", "%s", msg)
+		}
+	default:
+		fail("method", "method %q is not exact or range", r.Method)
+	}
+	return ok
+}
+
+// checkRange validates an integer interval such as [1,50] or (0,100) and
+// returns a message, or "" when it is usable.
+func checkRange(expr string) string {
+	m := rangeRE.FindStringSubmatch(strings.TrimSpace(expr))
+	if m == nil {
+		return fmt.Sprintf("range %q is not of the form [a,b], (a,b), [a,b) or (a,b] with integers a and b", expr)
+	}
+	lo, err1 := strconv.ParseInt(m[2], 10, 64)
+	hi, err2 := strconv.ParseInt(m[3], 10, 64)
+	if err1 != nil || err2 != nil {
+		return fmt.Sprintf("range %q has a bound out of range", expr)
+	}
+	if m[1] == "(" {
+		lo++
+	}
+	if m[4] == ")" {
+		hi--
+	}
+	if lo > hi {
+		return fmt.Sprintf("range %s contains no integer", expr)
+	}
+	return ""
+}
