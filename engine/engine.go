@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/scf-emulator/emulator/registry"
@@ -26,6 +27,8 @@ type Runner interface {
 	Invoke(ctx context.Context, spec runtime.Spec, inv runtime.Invocation) (runtime.Result, error)
 	Serve(ctx context.Context, spec runtime.Spec, fn func(ctx context.Context, addr string) error) (bool, error)
 	Retire(match func(runtime.Spec) bool)
+	Prewarm(ctx context.Context, spec runtime.Spec) error
+	Stats() []runtime.PoolStats
 }
 
 // Engine resolves and runs invocations.
@@ -33,6 +36,9 @@ type Engine struct {
 	reg    Registry
 	run    Runner
 	logger *slog.Logger
+	ctx    context.Context // ends in Close; bounds background pre-warming
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // pre-warming goroutines
 }
 
 // New returns an engine and subscribes it to registry changes so that
@@ -42,8 +48,15 @@ func New(reg Registry, run Runner, logger *slog.Logger) *Engine {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	e := &Engine{reg: reg, run: run, logger: logger}
+	e.ctx, e.cancel = context.WithCancel(context.Background())
 	reg.Subscribe(e.onChange)
 	return e
+}
+
+// Close stops background work (pre-warming) and waits for it.
+func (e *Engine) Close() {
+	e.cancel()
+	e.wg.Wait()
 }
 
 func (e *Engine) onChange(c registry.Change) {
@@ -52,10 +65,20 @@ func (e *Engine) onChange(c registry.Change) {
 		// New requests already resolve to the new code hash; the old pool
 		// finishes its in-flight requests and then stops.
 		old := c.Previous.CodeHash
-		e.run.Retire(func(s runtime.Spec) bool {
+		oldPool := func(s runtime.Spec) bool {
 			return s.Function == c.Function && s.Version == registry.Latest && s.CodeHash == old
-		})
+		}
+		wasWarm := false
+		for _, st := range e.run.Stats() {
+			wasWarm = wasWarm || (oldPool(st.Spec) && st.Live+st.Starting > 0)
+		}
+		e.run.Retire(oldPool)
 		e.logger.Info("reloaded", "function", c.Function, "version", registry.Latest)
+		if wasWarm {
+			// The developer is using this function: start the new code now so
+			// the first request after the save does not pay a cold start.
+			e.wg.Go(func() { e.prewarm(c.Function) })
+		}
 	case registry.ChangeVersionDeleted:
 		e.run.Retire(func(s runtime.Spec) bool {
 			return s.Function == c.Function && s.Version == c.Version
@@ -125,4 +148,15 @@ func (e *Engine) Serve(ctx context.Context, function, version string, fn func(ct
 		return false, fmt.Errorf("%w: %s is an event function", registry.ErrFunctionType, function)
 	}
 	return e.run.Serve(ctx, spec, fn)
+}
+
+func (e *Engine) prewarm(function string) {
+	spec, err := e.Spec(function, registry.Latest)
+	if err != nil {
+		return
+	}
+	if err := e.run.Prewarm(e.ctx, spec); err != nil && e.ctx.Err() == nil {
+		// The first request will start it again and report the error itself.
+		e.logger.Warn("pre-warm failed", "function", function, "version", registry.Latest, "err", err)
+	}
 }

@@ -256,6 +256,18 @@ func (m *Manager) do(ctx context.Context, spec Spec, call func(context.Context, 
 	return l, m.closedErr(err)
 }
 
+// Prewarm makes sure one instance of spec is started and idle, starting it if
+// the pool has none; it returns once the instance is ready. A hot reload calls
+// it so the first request after a save does not pay the cold start.
+func (m *Manager) Prewarm(ctx context.Context, spec Spec) error {
+	l, err := m.acquire(ctx, spec)
+	if err != nil {
+		return m.closedErr(err)
+	}
+	l.p.release(l.mem, "")
+	return nil
+}
+
 // acquire leases an instance of spec, moving to a fresh pool when the one it
 // found was retired meanwhile.
 func (m *Manager) acquire(ctx context.Context, spec Spec) (lease, error) {

@@ -335,3 +335,25 @@ func BenchmarkInvokeWarm(b *testing.B) {
 		}
 	}
 }
+
+func TestPrewarm(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rt := &fakeRuntime{}
+		m := NewManager(rt, Options{})
+		defer mustClose(t, m)
+		spec := testSpec("f")
+		if err := m.Prewarm(t.Context(), spec); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Prewarm(t.Context(), spec); err != nil {
+			t.Fatal(err)
+		}
+		if starts, _ := rt.counts(); starts != 1 {
+			t.Errorf("starts after two Prewarm calls = %d, want 1", starts)
+		}
+		res, err := m.Invoke(t.Context(), spec, Invocation{Event: []byte("1")})
+		if err != nil || res.ColdStart {
+			t.Errorf("Invoke after Prewarm = %+v, %v; want a warm call", res, err)
+		}
+	})
+}

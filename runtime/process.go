@@ -91,8 +91,31 @@ func NewProcess(opts ProcessOptions) (*Process, error) {
 		p.logger = slog.New(slog.DiscardHandler)
 	}
 	p.python, p.pythonErr = interpreter(opts.Python, "python3")
+	if p.pythonErr == nil {
+		p.python = realPython(p.python, p.logger)
+	}
 	p.node, p.nodeErr = interpreter(opts.Node, "node")
 	return p, nil
+}
+
+// realPython asks the interpreter for its own executable. Version managers
+// such as pyenv put a shell-script shim first on PATH, which adds ~100 ms to
+// every instance start; the real binary behaves the same without that cost.
+func realPython(path string, logger *slog.Logger) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, path, "-c", "import sys; print(sys.executable)").Output()
+	real := strings.TrimSpace(string(out))
+	if err != nil || real == "" {
+		return path
+	}
+	if info, err := os.Stat(real); err != nil || info.IsDir() {
+		return path
+	}
+	if real != path {
+		logger.Debug("python interpreter resolved", "path", path, "executable", real)
+	}
+	return real
 }
 
 func interpreter(configured, name string) (string, error) {

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -194,19 +195,28 @@ func (c *clientCmd) deploy(fs *flag.FlagSet) func([]string) error {
 
 // lastVersion returns the highest published version, "" when there is none.
 func (c *clientCmd) lastVersion(fn string) (string, error) {
-	req := scf.NewListVersionByFunctionRequest()
-	req.FunctionName, req.Order, req.Limit = &fn, common.StringPtr("DESC"), common.Uint64Ptr(1)
-	req.OrderBy = common.StringPtr("AddTime")
-	resp, err := c.client.ListVersionByFunctionWithContext(c.ctx, req)
-	if err != nil {
-		return "", err
-	}
-	for _, v := range resp.Response.Versions {
-		if deref(v.Version) != "$LATEST" {
-			return deref(v.Version), nil
+	last := 0
+	for offset := uint64(0); ; {
+		req := scf.NewListVersionByFunctionRequest()
+		req.FunctionName, req.Offset, req.Limit = &fn, common.Uint64Ptr(offset), common.Uint64Ptr(100)
+		resp, err := c.client.ListVersionByFunctionWithContext(c.ctx, req)
+		if err != nil {
+			return "", err
+		}
+		for _, v := range resp.Response.Versions {
+			if n, err := strconv.Atoi(deref(v.Version)); err == nil && n > last {
+				last = n
+			}
+		}
+		offset += uint64(len(resp.Response.Versions))
+		if len(resp.Response.Versions) == 0 || offset >= deref(resp.Response.TotalCount) {
+			break
 		}
 	}
-	return "", nil
+	if last == 0 {
+		return "", nil
+	}
+	return strconv.Itoa(last), nil
 }
 
 // rollback sends all of an alias's traffic to its primary version, or to --to.

@@ -48,6 +48,7 @@ type App struct {
 	file     *config.File
 	reg      *registry.Registry
 	mgr      *runtime.Manager
+	eng      *engine.Engine
 	gw       *gateway.Gateway
 	watcher  *watch.Watcher
 	gwLn     net.Listener
@@ -59,7 +60,7 @@ type App struct {
 
 // NewApp loads the config, restores state, snapshots every function and opens
 // the listeners. Nothing is served until Run.
-func NewApp(ctx context.Context, cfg AppConfig) (a *App, err error) {
+func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -70,8 +71,9 @@ func NewApp(ctx context.Context, cfg AppConfig) (a *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	a = &App{cfg: cfg, file: file}
+	a := &App{cfg: cfg, file: file}
 	defer func() {
+		// Undo whatever was opened: the state lock, processes, listeners.
 		if err != nil {
 			a.Close(context.WithoutCancel(ctx))
 		}
@@ -99,7 +101,8 @@ func NewApp(ctx context.Context, cfg AppConfig) (a *App, err error) {
 	a.mgr = runtime.NewManager(rt, runtime.Options{
 		MaxInstances: cfg.MaxInstances, IdleTimeout: cfg.IdleTimeout, Logger: cfg.Logger.With("component", "runtime"),
 	})
-	eng := engine.New(a.reg, a.mgr, cfg.Logger.With("component", "engine"))
+	a.eng = engine.New(a.reg, a.mgr, cfg.Logger.With("component", "engine"))
+	eng := a.eng
 	a.gw = gateway.New(gatewayBackend{eng: eng}, gateway.Options{Logger: cfg.Logger.With("component", "gateway"), Observe: cfg.Events.Request})
 	if err := a.gw.SetServices(services(file)); err != nil {
 		return nil, fmt.Errorf("%s: services: %w", file.Path, err)
@@ -181,6 +184,9 @@ func (a *App) Close(ctx context.Context) error {
 	}
 	if a.watcher != nil {
 		errs = append(errs, a.watcher.Close())
+	}
+	if a.eng != nil {
+		a.eng.Close()
 	}
 	if a.mgr != nil {
 		errs = append(errs, a.mgr.Close(ctx))

@@ -42,7 +42,7 @@ func (c *console) printf(format string, args ...any) {
 func (c *console) Request(r gateway.Record) {
 	target := dim("-")
 	if r.Function != "" {
-		target = fmt.Sprintf("%s:%s %s %s", r.Function, r.Qualifier, cyan("v"+r.Version), magenta(r.Route))
+		target = fmt.Sprintf("%s:%s %s %s", r.Function, r.Qualifier, cyan(versionLabel(r.Version)), magenta(r.Route))
 	}
 	status := colourStatus(r.Status)
 	if r.SCFStatus != 0 && r.SCFStatus != 200 && r.SCFStatus != r.Status {
@@ -59,7 +59,7 @@ func (c *console) Invoke(r invokeRecord) {
 		cold = " " + yellow("cold")
 	}
 	c.printf("%s %-6s %-24s %s:%s %s %s %s %s%s\n", dim(time.Now().Format("15:04:05.000")), "INVOKE", "api",
-		r.Function, r.Qualifier, cyan("v"+r.Version), magenta(r.Route), colourStatus(r.Status), dim(fmtDuration(r.Duration)), cold)
+		r.Function, r.Qualifier, cyan(versionLabel(r.Version)), magenta(r.Route), colourStatus(r.Status), dim(fmtDuration(r.Duration)), cold)
 }
 
 // Reload prints a hot reload of $LATEST.
@@ -72,6 +72,14 @@ func (c *console) Reload(function string, r registry.Refresh, took time.Duration
 		c.printf("%s %s %s $LATEST %s -> %s %s\n", now, green("RELOAD"), function,
 			short(r.Previous.CodeHash), short(r.Latest.CodeHash), dim(fmtDuration(took)))
 	}
+}
+
+// versionLabel shows numbered versions as v2 and $LATEST as itself.
+func versionLabel(v string) string {
+	if v == "" || strings.HasPrefix(v, "$") {
+		return v
+	}
+	return "v" + v
 }
 
 func colourStatus(s int) string {
@@ -121,6 +129,9 @@ func (c *console) banner(a *App, runtimeName string) {
 			short(f.Latest.CodeHash), len(vs), dim(strings.Join(names, " ")))
 	}
 	fmt.Fprintf(&b, "\n  %s\n", bold("routes"))
+	type row struct{ method, url, target string }
+	var rows []row
+	width := 0
 	for _, s := range a.gw.Services() {
 		stages := make([]string, 0, len(s.Stages))
 		for st := range s.Stages {
@@ -133,9 +144,14 @@ func (c *console) banner(a *App, runtimeName string) {
 				if o, ok := api.Stages[st]; ok {
 					q = o
 				}
-				fmt.Fprintf(&b, "    %-7s %s%s  %s %s:%s\n", api.Method, a.GatewayURL(), "/"+st+api.Path, dim("->"), api.Function, q)
+				r := row{api.Method, a.GatewayURL() + "/" + st + api.Path, api.Function + ":" + q}
+				width = max(width, len(r.url))
+				rows = append(rows, r)
 			}
 		}
+	}
+	for _, r := range rows {
+		fmt.Fprintf(&b, "    %-7s %-*s %s %s\n", r.method, width, r.url, dim("->"), r.target)
 	}
 	fmt.Fprintf(&b, "\n  %s\n\n", dim("watching sources for changes; Ctrl-C stops"))
 	c.printf("%s", b.String())

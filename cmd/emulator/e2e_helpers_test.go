@@ -58,7 +58,7 @@ services:
 
 // workspace copies the sample functions into a temp dir (hot-reload tests edit
 // them) with the test config beside them, and returns the config path.
-func workspace(t *testing.T) string {
+func workspace(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
 	src, err := filepath.Abs("../../sample-functions")
@@ -106,7 +106,7 @@ func workspace(t *testing.T) string {
 
 // startApp runs an App on loopback :0 ports until the test ends or stop is
 // called (restart tests stop early).
-func startApp(t *testing.T, cfgPath, stateDir string) (app *App, stop func()) {
+func startApp(t testing.TB, cfgPath, stateDir string) (app *App, stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	var err error
@@ -140,7 +140,7 @@ func startApp(t *testing.T, cfgPath, stateDir string) (app *App, stop func()) {
 	return app, stop
 }
 
-func sdkClient(t *testing.T, app *App) *scf.Client {
+func sdkClient(t testing.TB, app *App) *scf.Client {
 	t.Helper()
 	cpf := profile.NewClientProfile()
 	cpf.HttpProfile.Endpoint = strings.TrimPrefix(app.AdminURL(), "http://")
@@ -163,7 +163,7 @@ type answer struct {
 	Raw       string
 }
 
-func get(t *testing.T, url string, header map[string]string) answer {
+func get(t testing.TB, url string, header map[string]string) answer {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
 	if err != nil {
@@ -185,7 +185,7 @@ func get(t *testing.T, url string, header map[string]string) answer {
 }
 
 // eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
+func eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {

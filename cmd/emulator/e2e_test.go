@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -19,7 +20,7 @@ import (
 
 // setMessage rewrites the MESSAGE line of the python sample, as a person
 // saving the file in an editor would (write to a temp file, rename over).
-func setMessage(t *testing.T, cfgPath, msg string) {
+func setMessage(t testing.TB, cfgPath, msg string) {
 	t.Helper()
 	p := filepath.Join(filepath.Dir(cfgPath), "sample-functions", "python-event", "index.py")
 	b, err := os.ReadFile(p)
@@ -276,5 +277,25 @@ func TestBadConfigNamesKeyAndLine(t *testing.T) {
 	_, err := NewApp(t.Context(), AppConfig{ConfigPath: cfg, GatewayAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0", StateDir: t.TempDir()})
 	if err == nil || !strings.Contains(err.Error(), "emulator.yaml:6:14") || !strings.Contains(err.Error(), "functions.B.timeout") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestStartFailureCleansUp: a start that fails half-way (the gateway address
+// is taken) reports why and releases what it opened, so a retry works.
+func TestStartFailureCleansUp(t *testing.T) {
+	cfg := workspace(t)
+	state := filepath.Join(t.TempDir(), "state")
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	_, err = NewApp(t.Context(), AppConfig{ConfigPath: cfg, GatewayAddr: busy.Addr().String(), AdminAddr: "127.0.0.1:0", StateDir: state})
+	if err == nil || !strings.Contains(err.Error(), "gateway address") || !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("err = %v, want the gateway address in use", err)
+	}
+	app, _ := startApp(t, cfg, state) // the state lock was released
+	if a := get(t, app.GatewayURL()+"/dev/hello", nil); a.Status != 200 {
+		t.Fatalf("after a failed start: %d %s", a.Status, a.Raw)
 	}
 }
