@@ -159,6 +159,10 @@ func (o *output) flush(pending func() int, limit time.Duration) {
 		} else {
 			quiet = 0
 		}
-		time.Sleep(200 * time.Microsecond)
+		if quiet < 2 {
+			// Only needs to outlast the drain goroutine's step from read()
+			// returning to counting the bytes: microseconds, not a scheduler tick.
+			time.Sleep(20 * time.Microsecond)
+		}
 	}
 }

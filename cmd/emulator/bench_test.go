@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -36,4 +38,40 @@ func BenchmarkHotReload(b *testing.B) {
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2])/1e6, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*9/10])/1e6, "p90-ms")
+}
+
+// BenchmarkGatewayWeb measures a warm request through the whole gateway hop
+// (routing, instance lease, reverse proxy) to the web sample, one at a time.
+// Compare with BenchmarkDirectWeb, the same server called without the gateway.
+func BenchmarkGatewayWeb(b *testing.B) {
+	cfg := workspace(b)
+	app, _ := startApp(b, cfg, filepath.Join(b.TempDir(), "state"))
+	benchGET(b, app.GatewayURL()+"/release/web")
+}
+
+func benchGET(b *testing.B, url string) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	do := func() {
+		resp, err := client.Get(url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			b.Fatalf("GET %s: %d", url, resp.StatusCode)
+		}
+	}
+	for range 50 {
+		do() // warm the instance and the connections
+	}
+	lat := make([]time.Duration, 0, 1024)
+	for b.Loop() {
+		start := time.Now()
+		do()
+		lat = append(lat, time.Since(start))
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2])/1e3, "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100])/1e3, "p99-µs")
 }
