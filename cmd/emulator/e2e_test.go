@@ -186,6 +186,16 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("a failing function fails only its own request", func(t *testing.T) {
+		a := get(t, gw+"/dev/hello?fail=1", nil)
+		if a.SCFStatus != "430" || a.Body["errorCode"] != 1.0 || a.Body["statusCode"] != 430.0 {
+			t.Errorf("raising handler: status %d scf %s body %s", a.Status, a.SCFStatus, a.Raw)
+		}
+		if a := get(t, gw+"/dev/hello", nil); a.Status != 200 || a.SCFStatus != "200" {
+			t.Errorf("after a user error: %d %s", a.Status, a.Raw)
+		}
+	})
+
 	t.Run("rollback release to version 1", func(t *testing.T) {
 		updateAlias(t, c, "release", "1", nil, nil)
 		for range 20 {
