@@ -40,6 +40,9 @@ type Events interface {
 	Request(gateway.Record)
 	Invoke(invokeRecord)
 	Reload(function string, r registry.Refresh, took time.Duration, err error)
+	// Defined reports one function of the config loaded at start-up (its build
+	// run and its source snapshotted), for progress output.
+	Defined(function, build string, took time.Duration, err error)
 }
 
 // App is one running emulator: registry, runtime, gateway, cloud API, watcher.
@@ -90,7 +93,10 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		return nil, fmt.Errorf("open state in %s: %w", a.stateDir, err)
 	}
 	for _, f := range file.Functions {
-		if err := a.reg.Define(ctx, functionSpec(f)); err != nil {
+		start := time.Now()
+		err := a.reg.Define(ctx, functionSpec(f))
+		cfg.Events.Defined(f.Name, f.Build, time.Since(start), err)
+		if err != nil {
 			return nil, fmt.Errorf("%s:%d: function %s: %w", file.Path, f.Line, f.Name, err)
 		}
 	}
@@ -228,3 +234,4 @@ type nopEvents struct{}
 func (nopEvents) Request(gateway.Record)                                {}
 func (nopEvents) Invoke(invokeRecord)                                   {}
 func (nopEvents) Reload(string, registry.Refresh, time.Duration, error) {}
+func (nopEvents) Defined(string, string, time.Duration, error)          {}

@@ -82,6 +82,20 @@ func versionLabel(v string) string {
 	return "v" + v
 }
 
+// Defined prints start-up progress: one line per function as it is built and
+// snapshotted, so a slow build is visible while it runs.
+func (c *console) Defined(function, build string, took time.Duration, err error) {
+	what := "snapshot"
+	if build != "" {
+		what = "build + snapshot"
+	}
+	if err != nil {
+		c.printf("  %-14s %s %s\n", function, what, red("failed"))
+		return
+	}
+	c.printf("  %-14s %s %s %s\n", function, what, green("ok"), dim(fmtDuration(took)))
+}
+
 func colourStatus(s int) string {
 	text := fmt.Sprint(s)
 	switch {
