@@ -35,6 +35,7 @@ type Target struct {
 	Version             string // concrete version that will run: "2" or "$LATEST"
 	Route               string // "rule" | "weight" | "primary" | "direct"
 	Type                string // "event" | "http"
+	Stage               string // the stage the request came in on; set by the gateway
 	MemoryMB            int
 	TimeoutSec          int
 }

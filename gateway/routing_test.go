@@ -1,11 +1,14 @@
 package gateway
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -202,5 +205,33 @@ func TestServiceIDStable(t *testing.T) {
 		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
 			t.Errorf("id %q holds %q, want lower-case letters and digits", a, c)
 		}
+	}
+}
+
+// TestTargetCarriesStage: the backend learns which stage a request came in on,
+// so metrics and logs can be kept per stage.
+func TestTargetCarriesStage(t *testing.T) {
+	var got []string
+	var mu sync.Mutex
+	fb := &fakeBackend{InvokeFn: func(ctx context.Context, tg Target, id string, ev []byte) ([]byte, error) {
+		mu.Lock()
+		got = append(got, tg.Stage+":"+tg.Qualifier)
+		mu.Unlock()
+		return echo(tg, ev)
+	}}
+	g := New(fb, Options{})
+	if err := g.SetServices([]Service{{Name: "A", Stages: map[string]string{"release": "release", "dev": "$DEFAULT"},
+		APIs: []API{{Path: "/hello", Method: "ANY", Function: "B"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/release/hello", "/dev/hello"} {
+		w := httptest.NewRecorder()
+		g.ServeHTTP(w, httptest.NewRequest(http.MethodGet, p, nil))
+		if w.Code != 200 {
+			t.Fatalf("GET %s = %d %s", p, w.Code, w.Body)
+		}
+	}
+	if strings.Join(got, ",") != "release:release,dev:$DEFAULT" {
+		t.Errorf("targets = %v", got)
 	}
 }

@@ -80,7 +80,7 @@ func (ex *exchange) serve(ctx context.Context, t *table) {
 	}
 	// The configured qualifier is what the event reports, whatever the
 	// backend echoes back.
-	tgt.Qualifier = api.qualifier
+	tgt.Qualifier, tgt.Stage = api.qualifier, stage
 	if tgt.Function == "" {
 		tgt.Function = api.function
 	}
