@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/scf-emulator/emulator/codezip"
 	"github.com/scf-emulator/emulator/registry"
 	"github.com/scf-emulator/emulator/scferr"
 )
@@ -48,6 +49,44 @@ const (
 	codeBadOrder         = "InvalidParameterValue.Order"
 	codeBadOrderBy       = "InvalidParameterValue.OrderBy"
 	codeBadFilters       = "InvalidParameterValue.Filters"
+
+	codeSignatureFailure = "AuthFailure.SignatureFailure"
+	codeSignatureExpire  = "AuthFailure.SignatureExpire"
+	codeSecretIDNotFound = "AuthFailure.SecretIdNotFound"
+
+	codeMissingCode      = "MissingParameter.Code"
+	codeMissingRuntime   = "MissingParameter.Runtime"
+	codeBadValue         = "InvalidParameterValue"
+	codeBadZipFile       = "InvalidParameterValue.ZipFile"
+	codeBadBase64        = "InvalidParameterValue.ZipFileBase64BinasciiError"
+	codeBadCode          = "InvalidParameterValue.Code"
+	codeBadCodeSource    = "InvalidParameterValue.CodeSource"
+	codeBadFunctionName  = "InvalidParameterValue.FunctionName"
+	codeBadRuntime       = "InvalidParameterValue.Runtime"
+	codeBadHandler       = "InvalidParameterValue.Handler"
+	codeBadMemorySize    = "InvalidParameterValue.MemorySize"
+	codeBadType          = "InvalidParameterValue.Type"
+	codeBadDescription   = "InvalidParameterValue.Description"
+	codeBadEnvironment   = "InvalidParameterValue.Environment"
+	codeEnvTooLarge      = "InvalidParameterValue.EnvironmentExceededLimit"
+	codeEnvReserved      = "InvalidParameterValue.EnvironmentSystemProtect"
+	codeMemoryLimit      = "LimitExceeded.Memory"
+	codeTimeoutLimit     = "LimitExceeded.Timeout"
+	codeInitTimeoutLimit = "LimitExceeded.InitTimeout"
+	codeUpdateCode       = "UnsupportedOperation.UpdateFunctionCode"
+
+	codeTriggerUnsupported = "UnsupportedOperation.Trigger"
+	codeTriggerNotFound    = "ResourceNotFound.Trigger"
+	codeTriggerInUse       = "ResourceInUse.Trigger"
+	codeTriggerLimit       = "LimitExceeded.Trigger"
+	codeBadTriggerDesc     = "InvalidParameterValue.TriggerDesc"
+	codeBadTriggerName     = "InvalidParameterValue.TriggerName"
+	codeBadEnable          = "InvalidParameterValue.Enable"
+
+	codeBadDateTime  = "InvalidParameterValue.DateTime"
+	codeBadTimeRange = "InvalidParameterValue.StartTimeOrEndTime"
+	codeBadRetCode   = "InvalidParameterValue.RetCode"
+	codeOffsetLimit  = "LimitExceeded.Offset"
 )
 
 // apiError is an answer in the platform's error envelope. Actions return it
@@ -81,13 +120,13 @@ func errorFor(c *call, err error) *apiError {
 		switch {
 		case c.action == "GetFunction":
 			return &apiError{codeVersionNotFound, msg}
-		case invoke, c.action == "DeleteFunctionVersion":
+		case invoke, c.action == "DeleteFunctionVersion", c.action == "DeleteFunction", c.action == "CreateTrigger":
 			return &apiError{codeQualifierNotFound, msg}
 		default:
 			return &apiError{codeFunctionVersionMissing, msg}
 		}
 	case errors.Is(err, registry.ErrAliasNotFound):
-		if invoke {
+		if invoke || c.action == "CreateTrigger" {
 			return &apiError{codeQualifierNotFound, msg}
 		}
 		return &apiError{codeAliasNotFound, msg}
@@ -114,6 +153,21 @@ func errorFor(c *call, err error) *apiError {
 		return &apiError{codeBadFunctionType, msg}
 	case errors.Is(err, registry.ErrBuildFailed), c.action == "PublishVersion" && errors.Is(err, registry.ErrInvalidConfig):
 		return &apiError{codePublishFailed, msg}
+	case errors.Is(err, registry.ErrSourceNotManaged):
+		return &apiError{codeUpdateCode, msg}
+	case errors.Is(err, registry.ErrTriggerNotFound):
+		return &apiError{codeTriggerNotFound, msg}
+	case errors.Is(err, registry.ErrTriggerExists), errors.Is(err, registry.ErrTriggerConflict):
+		return &apiError{codeTriggerInUse, msg}
+	case errors.Is(err, registry.ErrTriggerLimit):
+		return &apiError{codeTriggerLimit, msg}
+	case errors.Is(err, registry.ErrInvalidTrigger):
+		return &apiError{codeBadTriggerDesc, msg}
+	case errors.Is(err, codezip.ErrNotZip), errors.Is(err, codezip.ErrUnsafePath), errors.Is(err, codezip.ErrUnsafeLink),
+		errors.Is(err, codezip.ErrTooLarge), errors.Is(err, codezip.ErrTooManyFiles):
+		return &apiError{codeBadZipFile, msg}
+	case errors.Is(err, registry.ErrInvalidConfig):
+		return &apiError{codeBadValue, msg}
 	case errors.Is(err, scferr.ErrRequestTooLarge):
 		return &apiError{codeRequestTooLarge, msg}
 	case errors.Is(err, scferr.ErrBadEvent):

@@ -23,7 +23,11 @@ type fakeBackend struct {
 	invokes   []InvokeRequest
 	fail      map[string]error // method name -> error to return, for error paths
 	// run answers Invoke once the qualifier is resolved; nil echoes the event.
-	run func(req InvokeRequest, version string) (InvokeResult, error)
+	run        func(req InvokeRequest, version string) (InvokeResult, error)
+	code       map[string]map[string]string // function -> files of $LATEST, for created functions
+	triggers   map[string][]registry.Trigger
+	logs       []LogEntry // what FunctionLogs answers
+	logQueries []LogQuery // what FunctionLogs was asked
 }
 
 type fakeFunction struct {
@@ -42,7 +46,8 @@ var fakeAliasName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,63}$`)
 //     release -> 1 with 30% to 2 and a rule sending User=Bob to 2;
 //   - web: web function, no versions, only $DEFAULT.
 func newFake() *fakeBackend {
-	b := &fakeBackend{functions: map[string]*fakeFunction{}, fail: map[string]error{}}
+	b := &fakeBackend{functions: map[string]*fakeFunction{}, fail: map[string]error{},
+		code: map[string]map[string]string{}, triggers: map[string][]registry.Trigger{}}
 	hello := registry.FunctionConfig{
 		Runtime: "Python3.9", Type: registry.TypeEvent, Handler: "index.main_handler",
 		MemorySize: 128, Timeout: 3, Environment: map[string]string{"GREETING": "hello", "A": "b"}, Description: "greets",
@@ -342,6 +347,9 @@ func (b *fakeBackend) Invoke(_ context.Context, req InvokeRequest) (InvokeResult
 	b.mu.Unlock()
 	if run != nil {
 		return run(req, version)
+	}
+	if req.Async {
+		return InvokeResult{RequestID: "req-async", Version: version}, nil
 	}
 	return InvokeResult{
 		RequestID: "req-1",

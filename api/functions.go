@@ -19,8 +19,9 @@ var (
 	aliasQualifier   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,63}$`)
 )
 
-// getFunction returns the configuration of one version of a function.
-// Fields the emulator has no notion of (VPC, CLS, layers, triggers) are sent
+// getFunction returns the configuration of one version of a function, with
+// all of the function's triggers whatever their qualifier.
+// Fields the emulator has no notion of (VPC, CLS, layers) are sent
 // empty in the platform's shape rather than left out, so clients that read
 // them find what they expect.
 func (s *Server) getFunction(_ context.Context, c *call) (any, error) {
@@ -59,6 +60,14 @@ func (s *Server) getFunction(_ context.Context, c *call) (any, error) {
 	if modTime.IsZero() {
 		modTime = f.ModTime
 	}
+	ts, err := s.backend.Triggers(c.function)
+	if err != nil {
+		return nil, err
+	}
+	triggers := make([]*scf.Trigger, 0, len(ts))
+	for _, t := range ts {
+		triggers = append(triggers, s.toTrigger(t))
+	}
 	ns := namespaceOf(f.Namespace)
 	return getFunctionOut{
 		GetFunctionResponseParams: &scf.GetFunctionResponseParams{
@@ -96,7 +105,7 @@ func (s *Server) getFunction(_ context.Context, c *call) (any, error) {
 			TraceEnable:       ptr("FALSE"),
 			DnsCache:          ptr("FALSE"),
 		},
-		Triggers:      []*scf.Trigger{},
+		Triggers:      triggers,
 		Tags:          []*scf.Tag{},
 		Layers:        []*scf.LayerVersionInfo{},
 		StatusReasons: []*scf.StatusReason{},

@@ -28,19 +28,33 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
+	return newHarnessWith(t, Options{})
+}
+
+// newHarnessWith serves a fresh fake with opts; opts.Logger is replaced by
+// one writing to harness.logs.
+func newHarnessWith(t *testing.T, opts Options) *harness {
+	t.Helper()
 	b := newFake()
 	logs := &syncBuffer{}
-	srv := httptest.NewServer(New(b, Options{Logger: slog.New(slog.NewTextHandler(logs, nil))}))
+	opts.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	srv := httptest.NewServer(New(b, opts))
 	t.Cleanup(srv.Close)
+	return &harness{backend: b, client: sdkClient(t, srv.URL, "id", "key"), url: srv.URL, logs: logs}
+}
+
+// sdkClient is the official SDK pointed at url with the given credentials.
+func sdkClient(t *testing.T, url, secretID, secretKey string) *scf.Client {
+	t.Helper()
 	cpf := profile.NewClientProfile()
-	cpf.HttpProfile.Endpoint = strings.TrimPrefix(srv.URL, "http://")
+	cpf.HttpProfile.Endpoint = strings.TrimPrefix(url, "http://")
 	cpf.HttpProfile.Scheme = "http"
 	cpf.HttpProfile.ReqTimeout = 10
-	client, err := scf.NewClient(common.NewCredential("id", "key"), "ap-guangzhou", cpf)
+	client, err := scf.NewClient(common.NewCredential(secretID, secretKey), "ap-guangzhou", cpf)
 	if err != nil {
 		t.Fatalf("scf.NewClient: %v", err)
 	}
-	return &harness{backend: b, client: client, url: srv.URL, logs: logs}
+	return client
 }
 
 // syncBuffer lets the test read logs the server goroutines write.
@@ -156,3 +170,12 @@ func rawCode(t *testing.T, data []byte) string {
 }
 
 func s(v string) *string { return common.StringPtr(v) }
+
+func readAll(t *testing.T, resp *http.Response) []byte {
+	t.Helper()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}

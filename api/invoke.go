@@ -23,6 +23,7 @@ import (
 // Platform limits on invocation input and output.
 const (
 	maxEventBytes      = 6 << 20 // synchronous event
+	maxAsyncEventBytes = 128 << 10
 	maxRoutingKeyBytes = 1024
 	maxLogBytes        = 4 << 10 // LogType Tail returns the last 4 KB
 )
@@ -38,6 +39,7 @@ type invocation struct {
 	qualifier  string
 	logType    string
 	routingKey *string
+	async      bool // InvocationType Event
 }
 
 // invoke serves Invoke. A missing Qualifier means $DEFAULT (DESIGN.md:
@@ -51,16 +53,17 @@ func (s *Server) invoke(ctx context.Context, c *call) (any, error) {
 	if err := c.check(p.FunctionName, p.Namespace); err != nil {
 		return nil, err
 	}
+	async := false
 	switch t := str(p.InvocationType); t {
 	case "", "RequestResponse":
 	case "Event":
-		return nil, newError(codeUnsupportedOperation, "asynchronous invocation (InvocationType Event) is not supported by the emulator yet; use RequestResponse")
+		async = true
 	default:
 		return nil, newError(codeBadInvokeType, "InvocationType must be RequestResponse or Event, got %q", t)
 	}
 	return s.run(ctx, c, invocation{
 		eventField: "ClientContext", event: p.ClientContext, qualifier: str(p.Qualifier),
-		logType: str(p.LogType), routingKey: p.RoutingKey,
+		logType: str(p.LogType), routingKey: p.RoutingKey, async: async,
 	})
 }
 
@@ -80,7 +83,11 @@ func (s *Server) invokeFunction(ctx context.Context, c *call) (any, error) {
 }
 
 func (s *Server) run(ctx context.Context, c *call, in invocation) (any, error) {
-	event, err := eventJSON(in.eventField, in.event)
+	limit := maxEventBytes
+	if in.async {
+		limit = maxAsyncEventBytes
+	}
+	event, err := eventJSON(in.eventField, in.event, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -106,8 +113,17 @@ func (s *Server) run(ctx context.Context, c *call, in invocation) (any, error) {
 		Qualifier:  qualifier,
 		Event:      event,
 		RoutingKey: keys,
-		LogTail:    tail,
+		Async:      in.async,
+		LogTail:    tail && !in.async,
 	})
+	if err == nil && in.async {
+		// The run goes on in the background: only its id is known. Its
+		// outcome shows in GetRequestStatus and GetFunctionLogs.
+		if res.Version != "" {
+			c.header.Set(versionHeader, res.Version)
+		}
+		return &scf.InvokeResponseParams{Result: &scf.Result{FunctionRequestId: ptr(res.RequestID)}}, nil
+	}
 	if err != nil {
 		fe, ok := invokeFailure(err)
 		if !ok {
@@ -175,12 +191,17 @@ func lastBytes(s string, n int) string {
 }
 
 // eventJSON validates the event string; an absent or empty event is {}.
-func eventJSON(field string, s *string) ([]byte, error) {
+// limit is 6 MB for a synchronous invocation, 128 KB for an asynchronous one.
+func eventJSON(field string, s *string, limit int) ([]byte, error) {
 	if s == nil || *s == "" {
 		return []byte("{}"), nil
 	}
-	if len(*s) > maxEventBytes {
-		return nil, newError(codeRequestTooLarge, "%s is %d bytes; a synchronous invocation takes at most %d bytes (6 MB)", field, len(*s), maxEventBytes)
+	if len(*s) > limit {
+		kind := "a synchronous invocation takes at most %d bytes (6 MB)"
+		if limit == maxAsyncEventBytes {
+			kind = "an asynchronous invocation takes at most %d bytes (128 KB)"
+		}
+		return nil, newError(codeRequestTooLarge, "%s is %d bytes; "+kind, field, len(*s), limit)
 	}
 	if !json.Valid([]byte(*s)) {
 		return nil, newError(codeBadClientContext, "%s must be a JSON string holding valid JSON, such as {\"key\":\"value\"}", field)

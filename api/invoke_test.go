@@ -130,7 +130,11 @@ func TestInvokeParameterErrors(t *testing.T) {
 	}{
 		{"event not JSON", func(r *scf.InvokeRequest) { r.ClientContext = s("{oops") }, "InvalidParameterValue.ClientContext", "ClientContext"},
 		{"event over 6 MB", func(r *scf.InvokeRequest) { r.ClientContext = s(big) }, "InvalidParameter.RequestTooLarge", "6 MB"},
-		{"async", func(r *scf.InvokeRequest) { r.InvocationType = s("Event") }, "UnsupportedOperation", "InvocationType Event"},
+		{"async event over 128 KB", func(r *scf.InvokeRequest) {
+			r.InvocationType, r.ClientContext = s("Event"), s(`{"a":"`+strings.Repeat("x", 128<<10)+`"}`)
+		}, "InvalidParameter.RequestTooLarge", "128 KB"},
+		{"async to a missing alias", func(r *scf.InvokeRequest) { r.InvocationType, r.Qualifier = s("Event"), s("canary") }, "ResourceNotFound.Qualifier", "canary"},
+		{"async to a web function", func(r *scf.InvokeRequest) { r.InvocationType, r.FunctionName = s("Event"), s("web") }, "InvalidParameterValue.FunctionType", "web function"},
 		{"unknown invocation type", func(r *scf.InvokeRequest) { r.InvocationType = s("Sync") }, "InvalidParameterValue.InvokeType", "Sync"},
 		{"unknown log type", func(r *scf.InvokeRequest) { r.LogType = s("All") }, "InvalidParameterValue.LogType", "All"},
 		{"version missing", func(r *scf.InvokeRequest) { r.Qualifier = s("9") }, "ResourceNotFound.Qualifier", "9"},

@@ -22,7 +22,7 @@ func TestProtocolErrors(t *testing.T) {
 		{"missing version", "GetFunction", "", `{}`, "MissingParameter", "X-TC-Version"},
 		{"wrong version", "GetFunction", "2019-01-16", `{}`, "NoSuchVersion", "2019-01-16"},
 		{"not an scf action", "DescribeInstances", APIVersion, `{}`, "InvalidAction", "DescribeInstances"},
-		{"sdk action not implemented", "CreateFunction", APIVersion, `{}`, "UnsupportedOperation", "action CreateFunction is not supported by the emulator yet"},
+		{"sdk action not implemented", "CopyFunction", APIVersion, `{}`, "UnsupportedOperation", "action CopyFunction is not supported by the emulator"},
 		{"body not json", "GetFunction", APIVersion, `FunctionName=hello`, "InvalidParameter", "not valid JSON"},
 		{"body truncated", "GetFunction", APIVersion, `{"FunctionName":"hel`, "InvalidParameter", "truncated"},
 		{"body an array", "GetFunction", APIVersion, `[]`, "InvalidParameter", "JSON object"},
@@ -129,36 +129,36 @@ func TestOtherMethodsAndPaths(t *testing.T) {
 	}
 }
 
-func TestSDKActionsNotYetSupported(t *testing.T) {
+// TestSDKActionsNotSupported sends every SDK action the emulator lacks and
+// expects UnsupportedOperation naming it, and pins the supported list.
+func TestSDKActionsNotSupported(t *testing.T) {
 	h := newHarness(t)
-	calls := map[string]func() error{
-		"CreateFunction": func() error {
-			r := scf.NewCreateFunctionRequest()
-			r.FunctionName = s("x")
-			_, err := h.client.CreateFunction(r)
-			return err
-		},
-		"UpdateFunctionCode": func() error {
-			r := scf.NewUpdateFunctionCodeRequest()
-			r.FunctionName = s("hello")
-			_, err := h.client.UpdateFunctionCode(r)
-			return err
-		},
-		"CreateTrigger": func() error { _, err := h.client.CreateTrigger(scf.NewCreateTriggerRequest()); return err },
-		"GetFunctionLogs": func() error {
-			_, err := h.client.GetFunctionLogs(scf.NewGetFunctionLogsRequest())
-			return err
-		},
-		"GetRequestStatus": func() error {
-			_, err := h.client.GetRequestStatus(scf.NewGetRequestStatusRequest())
-			return err
-		},
-	}
-	for name, call := range calls {
-		t.Run(name, func(t *testing.T) {
-			wantCode(t, call(), "UnsupportedOperation")
+	srv := New(newFake(), Options{})
+	var supported []string
+	for _, a := range sdkActions() {
+		if _, ok := srv.actions[a]; ok {
+			supported = append(supported, a)
+			continue
+		}
+		t.Run(a, func(t *testing.T) {
+			_, data := h.raw(t, a, APIVersion, `{}`)
+			e := decodeEnvelope(t, data)
+			if e.Response.Error == nil || e.Response.Error.Code != "UnsupportedOperation" || !strings.Contains(e.Response.Error.Message, a) {
+				t.Errorf("answer = %s, want UnsupportedOperation naming %s", data, a)
+			}
 		})
 	}
+	want := []string{
+		"CreateAlias", "CreateFunction", "CreateTrigger", "DeleteAlias", "DeleteFunction", "DeleteFunctionVersion",
+		"DeleteTrigger", "GetAlias", "GetFunction", "GetFunctionLogs", "GetRequestStatus", "Invoke", "InvokeFunction",
+		"ListAliases", "ListFunctions", "ListTriggers", "ListVersionByFunction", "PublishVersion", "UpdateAlias",
+		"UpdateFunctionCode", "UpdateFunctionConfiguration",
+	}
+	if !slices.Equal(supported, want) {
+		t.Errorf("supported actions = %v\nwant %v", supported, want)
+	}
+	_, err := h.client.CopyFunction(scf.NewCopyFunctionRequest())
+	wantCode(t, err, "UnsupportedOperation")
 }
 
 // TestSDKActionList keeps sdkActions equal to the SDK client's actions: each

@@ -13,7 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/scf-emulator/emulator/registry"
+	"github.com/scf-emulator/emulator/tc3"
 )
 
 // APIVersion is the only X-TC-Version the server accepts.
@@ -23,74 +23,49 @@ const APIVersion = "2018-04-16"
 // event carried as a JSON string, whose escaping can roughly double it.
 const maxBodyBytes = 16 << 20
 
-// Backend is what the cloud API needs from the emulator: the registry's
-// functions, versions and aliases, and a way to run a function.
-//
-// Lookups return registry.ErrFunctionNotFound, registry.ErrVersionNotFound,
-// registry.ErrAliasNotFound or registry.ErrInvalidQualifier; mutations may
-// also return registry.ErrAliasExists, ErrDefaultAlias, ErrInvalidAliasName,
-// ErrInvalidRouting, ErrAliasBind, ErrVersionLimit or ErrBuildFailed, wrapped
-// with %w and a message that names the problem; the message reaches the
-// caller as is. Versions may or may not include $LATEST (the server lists it
-// once either way). Aliases must include $DEFAULT; with a non-empty version
-// it returns only the aliases that route to that version, as primary or
-// extra version.
-type Backend interface {
-	Functions() []registry.Function
-	Function(name string) (registry.Function, error)
-	Publish(ctx context.Context, name, description string) (registry.Version, error)
-	Versions(name string) ([]registry.Version, error)
-	Version(name, version string) (registry.Version, error)
-	DeleteVersion(name, version string) error
-	CreateAlias(name string, a registry.Alias) error
-	UpdateAlias(name string, a registry.Alias) error
-	Alias(name, alias string) (registry.Alias, error)
-	Aliases(name, version string) ([]registry.Alias, error)
-	DeleteAlias(name, alias string) error
-	// Invoke runs a function. It returns a Go error only for problems before
-	// the function ran: registry.ErrFunctionNotFound, registry.ErrAliasNotFound
-	// or registry.ErrVersionNotFound (the qualifier does not exist),
-	// registry.ErrFunctionType (a web function), or an *scferr.Error for a
-	// platform failure such as a 445 container init error. A failure of the
-	// function itself is reported in InvokeResult.FuncErr.
-	Invoke(ctx context.Context, req InvokeRequest) (InvokeResult, error)
-}
-
-// InvokeRequest is one invocation as the cloud API received it.
-type InvokeRequest struct {
-	Function   string
-	Namespace  string            // always registry.DefaultNamespace today
-	Qualifier  string            // version or alias; registry.Default when the caller gave none
-	Event      []byte            // valid JSON, "{}" when the caller sent none
-	RoutingKey map[string]string // nil when absent; JSON numbers arrive as their decimal text
-	Async      bool
-	LogTail    bool // the caller wants the log (LogType Tail)
-}
-
-// InvokeResult is the outcome of an invocation that reached the function.
-type InvokeResult struct {
-	RequestID string
-	Version   string        // the version that ran, e.g. "2" or "$LATEST"
-	Payload   []byte        // the function's JSON return value
-	FuncErr   error         // an *scferr.Error from the function, nil on success
-	Log       string        // the invocation's log lines
-	Duration  time.Duration // run time of the handler
-	MemUsage  int64         // bytes
-}
+// maxCodeBodyBytes bounds the body of the actions that carry a code package:
+// a 20 MB zip is 26.7 MB in base64, plus the other parameters.
+const maxCodeBodyBytes = 32 << 20
 
 // Options configures a Server.
 type Options struct {
 	// Logger receives one line per call; nil discards.
 	Logger *slog.Logger
+	// SecretID and SecretKey turn on TC3-HMAC-SHA256 signature verification
+	// of every call; with both empty, signatures are not checked. Setting
+	// only one of them is a mistake Validate reports; the server then
+	// refuses every call.
+	SecretID, SecretKey string
+	// GatewayURL is the gateway's base URL, such as http://127.0.0.1:8080.
+	// Trigger descriptions return it as service.subDomain and in url.
+	GatewayURL string
+	// ServiceNames lists the API Gateway services declared outside the
+	// cloud API (emulator.yaml), so that a trigger may name one by its
+	// serviceId; nil means none.
+	ServiceNames func() []string
+	// Now is the clock for signature expiry and default log windows; nil
+	// means time.Now.
+	Now func() time.Time
+}
+
+// Validate reports options that cannot work together.
+func (o Options) Validate() error {
+	if (o.SecretID == "") != (o.SecretKey == "") {
+		return errors.New("api: signature verification needs both a secret id and a secret key")
+	}
+	return nil
 }
 
 // Server answers cloud API calls. It implements http.Handler for POST /;
 // any other method or path gets a 404 with a JSON error body.
 type Server struct {
-	backend Backend
-	log     *slog.Logger
-	actions map[string]handler // implemented actions
-	known   map[string]bool    // every action of the SCF SDK client
+	backend  Backend
+	log      *slog.Logger
+	opts     Options
+	now      func() time.Time
+	verifier *tc3.Verifier      // nil when signatures are not checked
+	actions  map[string]handler // implemented actions
+	known    map[string]bool    // every action of the SCF SDK client
 }
 
 // handler runs one action and returns the response object, without
@@ -112,7 +87,11 @@ func New(b Backend, opts Options) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{backend: b, log: log, known: make(map[string]bool)}
+	s := &Server{backend: b, log: log, opts: opts, now: opts.Now, known: make(map[string]bool)}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.verifier = newVerifier(opts, s.now)
 	s.actions = s.handlers()
 	for _, a := range sdkActions() {
 		s.known[a] = true
@@ -155,6 +134,22 @@ func (s *Server) dispatch(r *http.Request, w http.ResponseWriter, c *call) (resp
 			resp, err = nil, fmt.Errorf("panic in action %s: %v", c.action, p)
 		}
 	}()
+	limit := int64(maxBodyBytes)
+	if c.action == "CreateFunction" || c.action == "UpdateFunctionCode" {
+		limit = maxCodeBodyBytes
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return nil, &apiError{Code: codeRequestTooLarge, Message: fmt.Sprintf("request body is larger than %d bytes", limit)}
+		}
+		return nil, &apiError{Code: codeInvalidParameter, Message: "reading the request body: " + err.Error()}
+	}
+	// The signature comes first: an unauthenticated caller learns nothing,
+	// not even which actions exist.
+	if err := s.authenticate(r, body); err != nil {
+		return nil, err
+	}
 	if c.action == "" {
 		return nil, &apiError{Code: codeMissingParameter, Message: "the X-TC-Action header is required"}
 	}
@@ -168,16 +163,9 @@ func (s *Server) dispatch(r *http.Request, w http.ResponseWriter, c *call) (resp
 	h, ok := s.actions[c.action]
 	if !ok {
 		if s.known[c.action] {
-			return nil, &apiError{Code: codeUnsupportedOperation, Message: fmt.Sprintf("action %s is not supported by the emulator yet", c.action)}
+			return nil, &apiError{Code: codeUnsupportedOperation, Message: fmt.Sprintf("action %s is not supported by the emulator", c.action)}
 		}
 		return nil, &apiError{Code: codeInvalidAction, Message: fmt.Sprintf("action %q is not an scf %s action", c.action, APIVersion)}
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-	if err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return nil, &apiError{Code: codeRequestTooLarge, Message: fmt.Sprintf("request body is larger than %d bytes", maxBodyBytes)}
-		}
-		return nil, &apiError{Code: codeInvalidParameter, Message: "reading the request body: " + err.Error()}
 	}
 	c.body = body
 	return h(r.Context(), c)

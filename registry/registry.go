@@ -35,11 +35,13 @@ type ChangeKind int
 
 // Kinds of Change.
 const (
-	ChangeDefined        ChangeKind = iota + 1 // Define created or updated a function
-	ChangeLatest                               // $LATEST was replaced; Change.Previous is the old one
-	ChangePublished                            // a version was published; Change.Version is its number
-	ChangeVersionDeleted                       // a version was deleted; Change.Version is its number
-	ChangeAlias                                // an alias was created, updated or deleted; Change.Alias names it
+	ChangeDefined         ChangeKind = iota + 1 // Define created or updated a function
+	ChangeLatest                                // $LATEST was replaced; Change.Previous is the old one
+	ChangePublished                             // a version was published; Change.Version is its number
+	ChangeVersionDeleted                        // a version was deleted; Change.Version is its number
+	ChangeAlias                                 // an alias was created, updated or deleted; Change.Alias names it
+	ChangeFunctionDeleted                       // the function, its versions, aliases and triggers were deleted; Change.Previous is its last $LATEST
+	ChangeTrigger                               // a trigger was created or deleted; Change.Trigger names it
 )
 
 // String returns a short lowercase name for logs.
@@ -55,6 +57,10 @@ func (k ChangeKind) String() string {
 		return "version-deleted"
 	case ChangeAlias:
 		return "alias"
+	case ChangeFunctionDeleted:
+		return "function-deleted"
+	case ChangeTrigger:
+		return "trigger"
 	}
 	return fmt.Sprintf("change(%d)", int(k))
 }
@@ -64,8 +70,9 @@ type Change struct {
 	Kind     ChangeKind
 	Function string
 	Version  string  // ChangeLatest: Latest; ChangePublished, ChangeVersionDeleted: the number
-	Previous Version // ChangeLatest: the replaced $LATEST
+	Previous Version // ChangeLatest: the replaced $LATEST; ChangeFunctionDeleted: the last $LATEST
 	Alias    string  // ChangeAlias: the alias name
+	Trigger  string  // ChangeTrigger: the trigger name
 }
 
 // Registry holds functions, versions and aliases, persists them under
@@ -174,6 +181,7 @@ func Open(opts Options) (*Registry, error) {
 		t.fns[name] = ft
 	}
 	r.collect(st)
+	r.collectManaged(st)
 	r.st.Store(st)
 	r.table.Store(t)
 	return r, nil

@@ -46,6 +46,13 @@ func (t *table) with(name string, ft *fnTable) *table {
 	return &table{fns: fns}
 }
 
+// without returns a copy of t in which function name does not exist.
+func (t *table) without(name string) *table {
+	fns := maps.Clone(t.fns)
+	delete(fns, name)
+	return &table{fns: fns}
+}
+
 // Resolve turns a qualifier into a concrete version and that version's
 // configuration. "" means $DEFAULT; an alias is decided with Decide, drawing
 // a random number only when weights remain to be applied; $LATEST or a

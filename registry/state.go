@@ -27,6 +27,7 @@ type fnState struct {
 	next     int                // next version number; never decreases
 	versions map[string]Version // published versions by number
 	aliases  map[string]Alias   // including $DEFAULT
+	triggers map[string]Trigger // by trigger name
 }
 
 func (f *fnState) clone() *fnState {
@@ -35,6 +36,7 @@ func (f *fnState) clone() *fnState {
 		next:     f.next,
 		versions: maps.Clone(f.versions),
 		aliases:  maps.Clone(f.aliases),
+		triggers: maps.Clone(f.triggers),
 	}
 }
 
@@ -87,6 +89,13 @@ func (s *state) with(f *fnState) *state {
 	return &state{fns: fns}
 }
 
+// without returns a copy of s without function name.
+func (s *state) without(name string) *state {
+	fns := maps.Clone(s.fns)
+	delete(fns, name)
+	return &state{fns: fns}
+}
+
 func (s *state) names() []string {
 	return slices.Sorted(maps.Keys(s.fns))
 }
@@ -109,6 +118,11 @@ type diskFunction struct {
 	Latest      diskVersion    `json:"latest"`
 	Versions    []diskVersion  `json:"versions"`
 	Aliases     []Alias        `json:"aliases"`
+	// Managed marks a function whose source is the registry's own folder
+	// (ManagedSourceDir); Source is then re-derived on load, so the state
+	// dir can move.
+	Managed  bool      `json:"managed,omitempty"`
+	Triggers []Trigger `json:"triggers,omitempty"`
 }
 
 // diskVersion leaves out CodeDir: it is derived from the code hash, so the
@@ -148,6 +162,7 @@ func (r *Registry) save(st *state) error {
 			Config: f.fn.Config, AddTime: f.fn.AddTime, ModTime: f.fn.ModTime,
 			NextVersion: f.next, Latest: toDiskVersion(f.fn.Latest),
 			Versions: []diskVersion{}, Aliases: f.sortedAliases(),
+			Managed: r.isManaged(f.fn), Triggers: f.sortedTriggers(),
 		}
 		for _, v := range f.sortedVersions() {
 			df.Versions = append(df.Versions, toDiskVersion(v))
@@ -197,6 +212,10 @@ func (r *Registry) load() (*state, error) {
 			next:     df.NextVersion,
 			versions: make(map[string]Version, len(df.Versions)),
 			aliases:  make(map[string]Alias, len(df.Aliases)),
+			triggers: make(map[string]Trigger, len(df.Triggers)),
+		}
+		if df.Managed {
+			f.fn.Source = r.ManagedSourceDir(df.Name)
 		}
 		f.fn.Latest.Version = Latest
 		if f.next < 1 {
@@ -219,6 +238,13 @@ func (r *Registry) load() (*state, error) {
 			if err := checkAliasVersions(f, a); err != nil {
 				return nil, fmt.Errorf("load state %s: function %s: %w", path, df.Name, err)
 			}
+		}
+		for _, t := range df.Triggers {
+			if _, dup := f.triggers[t.Name]; dup || t.Name == "" {
+				return nil, fmt.Errorf("load state %s: function %s: trigger %q is empty or listed twice", path, df.Name, t.Name)
+			}
+			t.Function = df.Name
+			f.triggers[t.Name] = t
 		}
 		st.fns[df.Name] = f
 	}

@@ -1,0 +1,229 @@
+package registry
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// TriggerAPIGateway is the type of an API Gateway trigger, the only kind the
+// emulator runs.
+const TriggerAPIGateway = "apigw"
+
+// MaxTriggersPerType is the platform's limit of triggers of one type per
+// function (LimitExceeded.Trigger).
+const MaxTriggersPerType = 10
+
+// TriggerMethods are the methods an API Gateway trigger may bind; ANY
+// matches all of them.
+var TriggerMethods = []string{"ANY", "GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"}
+
+var (
+	triggerNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$`)
+	// gatewayNameRE is what the gateway accepts as a service or stage name.
+	gatewayNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+)
+
+// Trigger binds an API Gateway path and method, in one stage of one service,
+// to a qualifier of a function. The gateway serves it at
+// /<Stage><Path> and routes through Qualifier at request time, so a trigger
+// whose alias or version is deleted later simply stops matching a version.
+type Trigger struct {
+	Function           string    `json:"-"` // set by the registry
+	Name               string    `json:"name"`
+	Type               string    `json:"type"`      // TriggerAPIGateway
+	Qualifier          string    `json:"qualifier"` // alias or version; "" is stored as $DEFAULT
+	Service            string    `json:"service"`   // API Gateway service name
+	Stage              string    `json:"stage"`     // release, prepub, test, ...
+	Path               string    `json:"path"`      // "/hello", "/users/{id}"
+	Method             string    `json:"method"`    // one of TriggerMethods
+	IntegratedResponse bool      `json:"integratedResponse"`
+	Enabled            bool      `json:"enabled"`
+	Desc               string    `json:"desc,omitempty"` // the TriggerDesc JSON as the client sent it
+	Description        string    `json:"description,omitempty"`
+	AddTime            time.Time `json:"addTime"`
+	ModTime            time.Time `json:"modTime"`
+}
+
+// checkTrigger validates t and returns it normalised: method upper case,
+// empty qualifier $DEFAULT.
+func checkTrigger(t Trigger) (Trigger, error) {
+	bad := func(format string, args ...any) (Trigger, error) {
+		return Trigger{}, fmt.Errorf("%w: trigger %q: %s", ErrInvalidTrigger, t.Name, fmt.Sprintf(format, args...))
+	}
+	t.Method = strings.ToUpper(t.Method)
+	if t.Qualifier == "" {
+		t.Qualifier = Default
+	}
+	switch {
+	case !triggerNameRE.MatchString(t.Name):
+		return bad("name must be 1 to 100 letters, digits, '_' or '-', starting with a letter or digit")
+	case t.Type != TriggerAPIGateway:
+		return bad("type %q is not supported; the emulator runs %s triggers only", t.Type, TriggerAPIGateway)
+	case !gatewayNameRE.MatchString(t.Service):
+		return bad("service name %q must be 1 to 64 letters, digits, '_' or '-'", t.Service)
+	case !gatewayNameRE.MatchString(t.Stage):
+		return bad("stage %q must be 1 to 64 letters, digits, '_' or '-'", t.Stage)
+	case !slices.Contains(TriggerMethods, t.Method):
+		return bad("method %q must be one of %s", t.Method, strings.Join(TriggerMethods, ", "))
+	}
+	if err := checkTriggerPath(t.Path); err != nil {
+		return bad("%v", err)
+	}
+	return t, nil
+}
+
+// checkTriggerPath accepts an absolute URL path with balanced {param}
+// segments and no query or fragment.
+func checkTriggerPath(p string) error {
+	if !strings.HasPrefix(p, "/") {
+		return fmt.Errorf("path %q must start with /", p)
+	}
+	if strings.ContainsAny(p, "?# \t\r\n") {
+		return fmt.Errorf("path %q must not contain spaces, ? or #", p)
+	}
+	depth := 0
+	for _, c := range p {
+		switch c {
+		case '{':
+			depth++
+		case '}':
+			depth--
+		}
+		if depth < 0 || depth > 1 {
+			return fmt.Errorf("path %q has unbalanced { }", p)
+		}
+	}
+	if depth != 0 {
+		return fmt.Errorf("path %q has unbalanced { }", p)
+	}
+	return nil
+}
+
+// overlaps reports whether a and b would answer the same request.
+func (t Trigger) overlaps(o Trigger) bool {
+	return t.Service == o.Service && t.Stage == o.Stage && t.Path == o.Path &&
+		(t.Method == o.Method || t.Method == "ANY" || o.Method == "ANY")
+}
+
+// checkQualifier reports whether q names $LATEST, a published version or an
+// alias of f.
+func checkQualifier(f *fnState, q string) error {
+	if _, ok := f.aliases[q]; ok || f.hasVersion(q) {
+		return nil
+	}
+	return qualifierError(f.fn.Name, q)
+}
+
+// CreateTrigger adds trigger t to function name and returns it as stored.
+// The qualifier must exist now; its later deletion is not prevented. No
+// other trigger, of any function, may serve the same service, stage, path
+// and method (ANY overlaps every method). It notifies ChangeTrigger.
+//
+// Errors wrap ErrFunctionNotFound, ErrInvalidTrigger, ErrTriggerExists,
+// ErrTriggerLimit, ErrTriggerConflict, ErrVersionNotFound, ErrAliasNotFound
+// or ErrInvalidQualifier.
+func (r *Registry) CreateTrigger(name string, t Trigger) (Trigger, error) {
+	t, err := checkTrigger(t)
+	if err != nil {
+		return Trigger{}, err
+	}
+	defer r.flush()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f, err := r.fnLocked(name)
+	if err != nil {
+		return Trigger{}, err
+	}
+	if _, ok := f.triggers[t.Name]; ok {
+		return Trigger{}, fmt.Errorf("%w: %s of function %s", ErrTriggerExists, t.Name, name)
+	}
+	n := 0
+	for _, o := range f.triggers {
+		if o.Type == t.Type {
+			n++
+		}
+	}
+	if n >= MaxTriggersPerType {
+		return Trigger{}, fmt.Errorf("%w: function %s has %d %s triggers, the limit", ErrTriggerLimit, name, n, t.Type)
+	}
+	if err := checkQualifier(f, t.Qualifier); err != nil {
+		return Trigger{}, err
+	}
+	st := r.st.Load()
+	for _, fname := range st.names() {
+		for _, o := range st.fns[fname].sortedTriggers() {
+			if t.overlaps(o) {
+				return Trigger{}, fmt.Errorf("%w: trigger %s of function %s already serves %s /%s%s in service %s",
+					ErrTriggerConflict, o.Name, fname, o.Method, o.Stage, o.Path, o.Service)
+			}
+		}
+	}
+	t.Function = name
+	t.AddTime = r.stamp()
+	t.ModTime = t.AddTime
+	next := f.clone()
+	if next.triggers == nil {
+		next.triggers = make(map[string]Trigger)
+	}
+	next.triggers[t.Name] = t
+	if err := r.commitLocked(next, Change{Kind: ChangeTrigger, Function: name, Trigger: t.Name}); err != nil {
+		return Trigger{}, err
+	}
+	r.log.Info("trigger created", "function", name, "trigger", t.Name, "stage", t.Stage, "path", t.Path, "qualifier", t.Qualifier)
+	return t, nil
+}
+
+// DeleteTrigger deletes a trigger of function name and notifies
+// ChangeTrigger.
+//
+// Errors wrap ErrFunctionNotFound or ErrTriggerNotFound.
+func (r *Registry) DeleteTrigger(name, trigger string) error {
+	defer r.flush()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f, err := r.fnLocked(name)
+	if err != nil {
+		return err
+	}
+	if _, ok := f.triggers[trigger]; !ok {
+		return fmt.Errorf("%w: %s of function %s", ErrTriggerNotFound, trigger, name)
+	}
+	next := f.clone()
+	delete(next.triggers, trigger)
+	if err := r.commitLocked(next, Change{Kind: ChangeTrigger, Function: name, Trigger: trigger}); err != nil {
+		return err
+	}
+	r.log.Info("trigger deleted", "function", name, "trigger", trigger)
+	return nil
+}
+
+// Triggers returns the triggers of function name, sorted by name.
+func (r *Registry) Triggers(name string) ([]Trigger, error) {
+	f, ok := r.snapshotState().fns[name]
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", ErrFunctionNotFound, name)
+	}
+	return f.sortedTriggers(), nil
+}
+
+// AllTriggers returns the triggers of every function, sorted by function
+// and then trigger name: what the gateway's trigger routes are built from.
+func (r *Registry) AllTriggers() []Trigger {
+	st := r.snapshotState()
+	var out []Trigger
+	for _, name := range st.names() {
+		out = append(out, st.fns[name].sortedTriggers()...)
+	}
+	return out
+}
+
+func (f *fnState) sortedTriggers() []Trigger {
+	out := slices.Collect(maps.Values(f.triggers))
+	slices.SortFunc(out, func(a, b Trigger) int { return cmp.Compare(a.Name, b.Name) })
+	return out
+}
