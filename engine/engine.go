@@ -83,6 +83,8 @@ func (e *Engine) onChange(c registry.Change) {
 		e.run.Retire(func(s runtime.Spec) bool {
 			return s.Function == c.Function && s.Version == c.Version
 		})
+	case registry.ChangeFunctionDeleted:
+		e.run.Retire(func(s runtime.Spec) bool { return s.Function == c.Function })
 	}
 }
 

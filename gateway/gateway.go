@@ -62,6 +62,9 @@ type API struct {
 	Method   string            // ANY, GET, POST, PUT, DELETE, HEAD, PATCH or OPTIONS
 	Function string            // function name
 	Stages   map[string]string // per-API stage -> qualifier override; stages must exist on the service
+	// OnlyStages limits the API to the stages in Stages, instead of also
+	// inheriting the service's other stages. An apigw trigger binds one stage.
+	OnlyStages bool
 }
 
 // Record describes one request the gateway answered.

@@ -235,3 +235,22 @@ func TestTargetCarriesStage(t *testing.T) {
 		t.Errorf("targets = %v", got)
 	}
 }
+
+// TestOnlyStages: an API marked OnlyStages answers on its own stages only,
+// not on the service's other stages.
+func TestOnlyStages(t *testing.T) {
+	g := New(&fakeBackend{}, Options{})
+	err := g.SetServices([]Service{{Name: "A", Stages: map[string]string{"release": "release", "dev": "$DEFAULT"},
+		APIs: []API{{Path: "/hello", Method: "ANY", Function: "B"},
+			{Path: "/trig", Method: "ANY", Function: "T", Stages: map[string]string{"release": "$DEFAULT"}, OnlyStages: true}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]int{"/release/trig": 200, "/dev/trig": 404, "/dev/hello": 200} {
+		w := httptest.NewRecorder()
+		g.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+		if w.Code != want {
+			t.Errorf("GET %s = %d, want %d", path, w.Code, want)
+		}
+	}
+}

@@ -154,7 +154,7 @@ func buildStage(stage, qualifier string, apis []API, bound []bool) (*stageRouter
 	seen := make(map[string]bool)
 	for i, a := range apis {
 		q, ok := a.Stages[stage]
-		if !ok {
+		if !ok && !a.OnlyStages {
 			q = qualifier
 		}
 		if q == "" {
@@ -212,6 +212,10 @@ func checkName(what, name string) error {
 
 // serviceID derives the stable "service-xxxxxxxx" id the platform would
 // have assigned, so events stay the same across restarts.
+// ServiceID is the stable API Gateway service id ("service-" and 8
+// characters) that the gateway reports for a service name.
+func ServiceID(name string) string { return serviceID(name) }
+
 func serviceID(name string) string {
 	const alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
 	sum := sha256.Sum256([]byte(name))

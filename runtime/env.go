@@ -72,6 +72,12 @@ func processEnv(spec Spec, extra map[string]string) []string {
 	}
 	maps.Copy(env, SCFEnv(spec, spec.CodeDir))
 	maps.Copy(env, extra)
+	return envList(env)
+}
+
+// envList turns env into sorted KEY=value entries, leaving out keys that an
+// environment block cannot hold.
+func envList(env map[string]string) []string {
 	out := make([]string, 0, len(env))
 	for _, k := range slices.Sorted(maps.Keys(env)) {
 		if k == "" || strings.ContainsAny(k, "=\x00") {

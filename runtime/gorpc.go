@@ -94,20 +94,24 @@ func (p *Process) startGo(ctx context.Context, spec Spec, logger *slog.Logger) (
 	if err != nil {
 		return nil, scferr.New(scferr.ErrContainerInit, "cannot start "+bin, err)
 	}
-	in := &goInstance{instance: instance{spec: spec, child: c}}
-	addr := net.JoinHostPort("127.0.0.1", port)
+	return awaitGo(ctx, spec, c, net.JoinHostPort("127.0.0.1", port), "port "+port, p.initTimeout, logger)
+}
+
+// awaitGo waits until the Go1 binary that r runs answers Function.Ping at
+// addr, and returns the instance. where names the port for errors. On
+// failure it stops r.
+func awaitGo(ctx context.Context, spec Spec, r runner, addr, where string, timeout time.Duration, logger *slog.Logger) (Instance, error) {
+	in := &goInstance{instance: instance{spec: spec, run: r}}
 	probe := func(ctx context.Context) bool {
 		in.client = dialGo(ctx, addr)
 		return in.client != nil
 	}
-	err = waitReady(ctx, c, p.initTimeout, nil, probe, "go1 function")
+	err := waitReady(ctx, r, timeout, nil, probe, "go1 function")
 	if errors.Is(err, errNotReady) {
-		err = c.initFailed("go1 function did not answer Function.Ping on port %s within %s", port, p.initTimeout)
+		err = initFailed(r, "go1 function did not answer Function.Ping on %s within %s", where, timeout)
 	}
 	if err != nil {
-		if serr := in.Stop(ctx); serr != nil {
-			logger.Warn("stop after failed start", "err", serr)
-		}
+		stopAfterFailedStart(ctx, in, logger)
 		return nil, err
 	}
 	return in, nil
@@ -154,9 +158,9 @@ func (in *goInstance) Addr() string { return "" }
 // not as an RPC error: it is a 430, or a 439 when the library asks to exit
 // (a panic).
 func (in *goInstance) Invoke(ctx context.Context, inv Invocation) (Result, error) {
-	c := in.child
-	if c.isExited() {
-		return Result{}, c.exitedDuringInvoke()
+	r := in.run
+	if isDone(r) {
+		return Result{}, exitedDuringInvoke(r)
 	}
 	memMB, timeoutMs := specLimits(in.spec)
 	start := time.Now()
@@ -177,28 +181,30 @@ func (in *goInstance) Invoke(ctx context.Context, inv Invocation) (Result, error
 		TencentcloudUin:       scfUin,
 	}
 	var resp goInvokeResponse
-	c.out.startCapture()
+	out := r.output()
+	out.startCapture()
 	call := in.client.Go("Function.Invoke", req, &resp, make(chan *rpc.Call, 1))
 	var res Result
 	select {
 	case <-call.Done:
 	case <-ctx.Done():
 		res.Duration = time.Since(start)
-		res.Log = c.out.takeCapture()
+		res.Log = out.takeCapture()
 		return res, ctx.Err()
-	case <-c.exited:
+	case <-r.done():
 		res.Duration = time.Since(start)
-		res.Log = c.out.takeCapture()
-		return res, c.exitedDuringInvoke()
+		res.Log = out.takeCapture()
+		return res, exitedDuringInvoke(r)
 	}
 	res.Duration = time.Since(start)
 	if err := call.Error; err != nil {
-		res.Log = c.out.takeCapture()
-		return res, in.transportError(err)
+		err = in.transportError(err)
+		res.Log = out.takeCapture()
+		return res, err
 	}
-	res.MemUsage = memUsage(c.pid)
-	c.flushOutput()
-	res.Log = c.out.takeCapture()
+	res.MemUsage = r.memUsage()
+	r.flushOutput()
+	res.Log = out.takeCapture()
 	if e := resp.Error; e != nil {
 		uerr := scferr.UserError(e.Type, e.Message, formatGoStack(e.StackTrace))
 		if e.ShouldExit {
@@ -221,11 +227,13 @@ func (in *goInstance) transportError(err error) error {
 	if errors.As(err, &se) {
 		return scferr.New(scferr.ErrInternal, "go1 function rejected the invocation", err)
 	}
-	t := time.NewTimer(time.Second) // the exit usually follows the EOF closely
+	// The exit usually follows the EOF closely; a container takes longer to
+	// report it (and whether the OOM killer struck) than a process.
+	t := time.NewTimer(3 * time.Second)
 	defer t.Stop()
 	select {
-	case <-in.child.exited:
-		return in.child.exitedDuringInvoke()
+	case <-in.run.done():
+		return exitedDuringInvoke(in.run)
 	case <-t.C:
 		return scferr.New(scferr.ErrProcessExit, "user process exit when running (connection to the go1 function lost)", err)
 	}
@@ -242,10 +250,10 @@ func formatGoStack(frames []*goStackFrame) string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// Stop closes the RPC connection and terminates the process group.
+// Stop closes the RPC connection and terminates the code.
 func (in *goInstance) Stop(ctx context.Context) error {
 	if in.client != nil {
 		in.client.Close()
 	}
-	return in.child.stop(ctx)
+	return in.run.stop(ctx)
 }

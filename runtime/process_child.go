@@ -9,8 +9,6 @@ import (
 	"os/exec"
 	"syscall"
 	"time"
-
-	"github.com/scf-emulator/emulator/scferr"
 )
 
 const (
@@ -27,7 +25,7 @@ const (
 
 // child is one function process: its own process group, its stdout and
 // stderr drained into an output, and reaped by a goroutine that closes
-// exited.
+// exited. It is the process runtime's runner.
 type child struct {
 	pid     int
 	out     *output
@@ -107,6 +105,8 @@ func (c *child) wait(cmd *exec.Cmd) {
 	close(c.exited)
 }
 
+var _ runner = (*child)(nil)
+
 // stop terminates the process group: SIGTERM, then SIGKILL after
 // stopGrace. It returns once the process has been reaped.
 func (c *child) stop(ctx context.Context) error {
@@ -138,48 +138,26 @@ func (c *child) stop(ctx context.Context) error {
 	}
 }
 
-// isExited reports whether the process is gone.
-func (c *child) isExited() bool {
-	select {
-	case <-c.exited:
-		return true
-	default:
-		return false
-	}
-}
+// done is closed when the process has been reaped and its output drained.
+func (c *child) done() <-chan struct{} { return c.exited }
+
+// output is the process's captured stdout and stderr.
+func (c *child) output() *output { return c.out }
 
 // flushOutput waits until output written before now has been captured.
 func (c *child) flushOutput() {
-	if c.isExited() {
+	if isDone(c) {
 		return // drained completely before exited was closed
 	}
 	c.out.flush(func() int { return pipePending(c.pipe) }, flushLimit)
 }
 
-// initFailed is the 445 error for a start that failed, quoting the output.
-func (c *child) initFailed(format string, args ...any) error {
-	return scferr.New(scferr.ErrContainerInit, withTail(fmt.Sprintf(format, args...), c.out.tail()), nil)
-}
+// memUsage is the process's resident set size.
+func (c *child) memUsage() int64 { return memUsage(c.pid) }
 
-// exitedEarly is the 445 error for a process that exited during start.
-// Only call it once exited is closed.
-func (c *child) exitedEarly(what string) error {
-	return c.initFailed("%s exited during initialization (%s)", what, exitStatus(c.exitErr))
-}
-
-// exitedDuringInvoke is the 439 error for a process that died while it ran
-// an invocation. Only call it once exited is closed.
-func (c *child) exitedDuringInvoke() error {
-	msg := fmt.Sprintf("user process exit when running (%s)", exitStatus(c.exitErr))
-	return scferr.New(scferr.ErrProcessExit, withTail(msg, c.out.tail()), nil)
-}
-
-func withTail(msg, tail string) string {
-	if tail == "" {
-		return msg
-	}
-	return msg + ":\n" + tail
-}
+// exit reports cmd.Wait's result. A process has no memory limit here, so it
+// is never an OOM kill.
+func (c *child) exit() exitInfo { return exitInfo{status: exitStatus(c.exitErr)} }
 
 func exitStatus(err error) string {
 	var ee *exec.ExitError
@@ -190,50 +168,5 @@ func exitStatus(err error) string {
 		return ee.String()
 	default:
 		return err.Error()
-	}
-}
-
-// instance holds what every process instance has: the spec and the child.
-// The protocol types embed it.
-type instance struct {
-	spec  Spec
-	child *child
-}
-
-// Exited is closed when the process has been reaped.
-func (in *instance) Exited() <-chan struct{} { return in.child.exited }
-
-// errNotReady is waitReady's outcome when the init timeout passed.
-var errNotReady = errors.New("not ready within the init timeout")
-
-// waitReady returns nil once ready is closed or probe reports true (either
-// may be nil), polling probe with backoff. Otherwise it returns the 445 error
-// for a process that exited, errNotReady when timeout passed, or ctx.Err().
-// what names the process in errors.
-func waitReady(ctx context.Context, c *child, timeout time.Duration, ready <-chan struct{}, probe func(context.Context) bool, what string) error {
-	sctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	backoff := 5 * time.Millisecond
-	for {
-		if probe != nil && probe(sctx) {
-			return nil
-		}
-		var poll <-chan time.Time
-		if probe != nil {
-			poll = time.After(backoff)
-			backoff = min(2*backoff, 100*time.Millisecond)
-		}
-		select {
-		case <-ready:
-			return nil
-		case <-c.exited:
-			return c.exitedEarly(what)
-		case <-sctx.Done():
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			return errNotReady
-		case <-poll:
-		}
 	}
 }

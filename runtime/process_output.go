@@ -28,6 +28,8 @@ type output struct {
 	// read counts bytes taken from the pipe, before write runs for them. It
 	// lets flush see that the drain goroutine is between read and write.
 	read atomic.Int64
+	// last is when write last ran (UnixNano), for settle.
+	last atomic.Int64
 
 	mu        sync.Mutex // guards every field below
 	ring      []byte     // last outputRingSize bytes
@@ -46,6 +48,7 @@ func newOutput(logger *slog.Logger) *output {
 
 // write records p, which the drain goroutine has just read.
 func (o *output) write(p []byte) {
+	o.last.Store(time.Now().UnixNano())
 	debug := o.logger.Enabled(context.Background(), slog.LevelDebug)
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -165,4 +168,29 @@ func (o *output) flush(pending func() int, limit time.Duration) {
 			time.Sleep(20 * time.Microsecond)
 		}
 	}
+}
+
+// settle is flush for a source that cannot tell what is still in transit (a
+// container's attach stream): it waits minWait for bytes already written to
+// arrive, then until no output came for quiet, at most limit in all.
+func (o *output) settle(minWait, quiet, limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	time.Sleep(minWait)
+	for {
+		now := time.Now()
+		idle := now.Sub(time.Unix(0, o.last.Load()))
+		if idle >= quiet || !now.Before(deadline) {
+			return
+		}
+		time.Sleep(min(quiet-idle, deadline.Sub(now)))
+	}
+}
+
+// outputWriter feeds an output from a goroutine that copies a stream.
+type outputWriter struct{ o *output }
+
+func (w outputWriter) Write(p []byte) (int, error) {
+	w.o.read.Add(int64(len(p)))
+	w.o.write(p)
+	return len(p), nil
 }

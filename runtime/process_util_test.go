@@ -148,11 +148,11 @@ func instancePID(t *testing.T, in Instance) int {
 	t.Helper()
 	switch v := in.(type) {
 	case *apiInstance:
-		return v.child.pid
+		return v.run.(*child).pid
 	case *goInstance:
-		return v.child.pid
+		return v.run.(*child).pid
 	case *webInstance:
-		return v.child.pid
+		return v.run.(*child).pid
 	}
 	t.Fatalf("unexpected instance type %T", in)
 	return 0

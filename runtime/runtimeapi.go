@@ -74,9 +74,11 @@ func (c *apiCall) finish(payload []byte, err error) {
 	})
 }
 
-// newAPIServer listens on a free loopback port and serves until close.
-func newAPIServer(logger *slog.Logger) (*apiServer, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// newAPIServer listens on a free port of host and serves until close. host
+// is loopback for processes and the bridge gateway for containers, never a
+// wildcard address.
+func newAPIServer(host string, logger *slog.Logger) (*apiServer, error) {
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 	if err != nil {
 		return nil, fmt.Errorf("runtime api listen: %w", err)
 	}
@@ -103,6 +105,11 @@ func newAPIServer(logger *slog.Logger) (*apiServer, error) {
 		}
 	}()
 	return s, nil
+}
+
+// host is the address the bootstrap must call.
+func (s *apiServer) host() string {
+	return s.ln.Addr().(*net.TCPAddr).IP.String()
 }
 
 // port is the port the bootstrap must call.

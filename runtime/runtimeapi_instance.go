@@ -19,15 +19,15 @@ type apiInstance struct {
 
 var _ Instance = (*apiInstance)(nil)
 
-// startAPI starts path with args behind a fresh runtime API server and
-// waits for /runtime/init/ready.
+// startAPI starts path with args behind a fresh runtime API server on
+// loopback and waits for /runtime/init/ready.
 func (p *Process) startAPI(ctx context.Context, spec Spec, logger *slog.Logger, path string, args []string, extraEnv map[string]string) (Instance, error) {
-	api, err := newAPIServer(logger)
+	api, err := newAPIServer("127.0.0.1", logger)
 	if err != nil {
 		return nil, scferr.New(scferr.ErrContainerInit, "cannot start the runtime api", err)
 	}
 	env := map[string]string{
-		"SCF_RUNTIME_API":      "127.0.0.1",
+		"SCF_RUNTIME_API":      api.host(),
 		"SCF_RUNTIME_API_PORT": api.port(),
 	}
 	maps.Copy(env, extraEnv)
@@ -36,15 +36,19 @@ func (p *Process) startAPI(ctx context.Context, spec Spec, logger *slog.Logger, 
 		api.close()
 		return nil, scferr.New(scferr.ErrContainerInit, "cannot start "+path, err)
 	}
-	in := &apiInstance{instance: instance{spec: spec, child: c}, api: api}
-	err = waitReady(ctx, c, p.initTimeout, api.ready, nil, "function bootstrap")
+	return awaitAPI(ctx, spec, c, api, p.initTimeout, logger)
+}
+
+// awaitAPI waits until the bootstrap that r runs calls /runtime/init/ready
+// on api, and returns the instance. On failure it stops r and closes api.
+func awaitAPI(ctx context.Context, spec Spec, r runner, api *apiServer, timeout time.Duration, logger *slog.Logger) (Instance, error) {
+	in := &apiInstance{instance: instance{spec: spec, run: r}, api: api}
+	err := waitReady(ctx, r, timeout, api.ready, nil, "function bootstrap")
 	if errors.Is(err, errNotReady) {
-		err = c.initFailed("function bootstrap did not call /runtime/init/ready within %s", p.initTimeout)
+		err = initFailed(r, "function bootstrap did not call /runtime/init/ready within %s", timeout)
 	}
 	if err != nil {
-		if serr := in.Stop(ctx); serr != nil {
-			logger.Warn("stop after failed start", "err", serr)
-		}
+		stopAfterFailedStart(ctx, in, logger)
 		return nil, err
 	}
 	return in, nil
@@ -56,20 +60,21 @@ func (in *apiInstance) Addr() string { return "" }
 // Invoke hands the event to the bootstrap's /next poll and waits for its
 // response or error post.
 func (in *apiInstance) Invoke(ctx context.Context, inv Invocation) (Result, error) {
-	c := in.child
-	if c.isExited() {
-		return Result{}, c.exitedDuringInvoke()
+	r := in.run
+	if isDone(r) {
+		return Result{}, exitedDuringInvoke(r)
 	}
 	memMB, timeoutMs := specLimits(in.spec)
 	call := newAPICall(inv, memMB, timeoutMs)
-	c.out.startCapture()
+	out := r.output()
+	out.startCapture()
 	var res Result
-	// fail ends the invocation; a nil err means the process exited.
+	// fail ends the invocation; a nil err means the code exited.
 	fail := func(err error) (Result, error) {
 		if err == nil {
-			err = c.exitedDuringInvoke()
+			err = exitedDuringInvoke(r)
 		}
-		res.Log = c.out.takeCapture()
+		res.Log = out.takeCapture()
 		return res, err
 	}
 
@@ -77,7 +82,7 @@ func (in *apiInstance) Invoke(ctx context.Context, inv Invocation) (Result, erro
 	case in.api.next <- call:
 	case <-ctx.Done():
 		return fail(ctx.Err())
-	case <-c.exited:
+	case <-r.done():
 		return fail(nil)
 	}
 	select {
@@ -88,7 +93,7 @@ func (in *apiInstance) Invoke(ctx context.Context, inv Invocation) (Result, erro
 		call.deliver()
 		res.Duration = time.Since(call.deliveredAt)
 		return fail(ctx.Err())
-	case <-c.exited:
+	case <-r.done():
 		select {
 		case <-call.done: // answered, then exited: the answer counts
 		default:
@@ -97,9 +102,9 @@ func (in *apiInstance) Invoke(ctx context.Context, inv Invocation) (Result, erro
 	}
 	call.deliver() // orders the read of deliveredAt after its write
 	res.Duration = call.finishedAt.Sub(call.deliveredAt)
-	res.MemUsage = memUsage(c.pid)
-	c.flushOutput()
-	res.Log = c.out.takeCapture()
+	res.MemUsage = r.memUsage()
+	r.flushOutput()
+	res.Log = out.takeCapture()
 	if call.err != nil {
 		return res, call.err
 	}
@@ -107,9 +112,9 @@ func (in *apiInstance) Invoke(ctx context.Context, inv Invocation) (Result, erro
 	return res, nil
 }
 
-// Stop terminates the process group, then closes the runtime API server.
+// Stop terminates the code, then closes the runtime API server.
 func (in *apiInstance) Stop(ctx context.Context) error {
-	err := in.child.stop(ctx)
+	err := in.run.stop(ctx)
 	in.api.close()
 	return err
 }

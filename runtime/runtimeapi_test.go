@@ -44,7 +44,7 @@ func (c apiTestClient) do(method, path, body string) (*http.Response, string) {
 
 func newAPITest(t *testing.T) (*apiServer, apiTestClient) {
 	t.Helper()
-	s, err := newAPIServer(slog.New(slog.DiscardHandler))
+	s, err := newAPIServer("127.0.0.1", slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

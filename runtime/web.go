@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"time"
 
 	"github.com/scf-emulator/emulator/scferr"
 )
@@ -32,27 +33,34 @@ func (p *Process) startWeb(ctx context.Context, spec Spec, logger *slog.Logger) 
 	if err != nil {
 		return nil, scferr.New(scferr.ErrContainerInit, "cannot start "+boot, err)
 	}
-	in := &webInstance{instance: instance{spec: spec, child: c}, addr: net.JoinHostPort("127.0.0.1", port)}
-	err = waitReady(ctx, c, p.initTimeout, nil, in.listening, "scf_bootstrap")
+	addr := net.JoinHostPort("127.0.0.1", port)
+	return awaitWeb(ctx, spec, c, addr, addr, "port "+port+" (from $PORT)", p.initTimeout, logger)
+}
+
+// awaitWeb waits until the web server that r runs accepts connections at
+// probeAddr, and returns the instance serving at addr. where names the port
+// for errors. On failure it stops r.
+func awaitWeb(ctx context.Context, spec Spec, r runner, addr, probeAddr, where string, timeout time.Duration, logger *slog.Logger) (Instance, error) {
+	in := &webInstance{instance: instance{spec: spec, run: r}, addr: addr}
+	probe := func(ctx context.Context) bool { return listening(ctx, probeAddr) }
+	err := waitReady(ctx, r, timeout, nil, probe, "scf_bootstrap")
 	if errors.Is(err, errNotReady) {
 		err = scferr.New(scferr.ErrPortBinding,
-			withTail("port binding failed: the http server did not listen on port "+port+" (from $PORT) within "+p.initTimeout.String(), c.out.tail()), nil)
+			withTail("port binding failed: the http server did not listen on "+where+" within "+timeout.String(), r.output().tail()), nil)
 	}
 	if err != nil {
-		if serr := in.Stop(ctx); serr != nil {
-			logger.Warn("stop after failed start", "err", serr)
-		}
+		stopAfterFailedStart(ctx, in, logger)
 		return nil, err
 	}
 	// Start-up output has no invocation to belong to; it went to the log.
-	c.out.takeCapture()
+	r.output().takeCapture()
 	return in, nil
 }
 
-// listening reports whether the web server accepts connections.
-func (in *webInstance) listening(ctx context.Context) bool {
+// listening reports whether a server accepts connections at addr.
+func listening(ctx context.Context, addr string) bool {
 	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", in.addr)
+	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return false
 	}
@@ -68,7 +76,7 @@ func (in *webInstance) Invoke(context.Context, Invocation) (Result, error) {
 	return Result{}, scferr.New(scferr.ErrInvalidParameter, "invalid parameter value: web functions cannot be invoked with an event", nil)
 }
 
-// Stop terminates the process group.
+// Stop terminates the code.
 func (in *webInstance) Stop(ctx context.Context) error {
-	return in.child.stop(ctx)
+	return in.run.stop(ctx)
 }

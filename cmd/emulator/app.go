@@ -15,6 +15,8 @@ import (
 	"github.com/scf-emulator/emulator/config"
 	"github.com/scf-emulator/emulator/engine"
 	"github.com/scf-emulator/emulator/gateway"
+	"github.com/scf-emulator/emulator/logstore"
+	"github.com/scf-emulator/emulator/metrics"
 	"github.com/scf-emulator/emulator/registry"
 	"github.com/scf-emulator/emulator/runtime"
 	"github.com/scf-emulator/emulator/watch"
@@ -30,7 +32,11 @@ type AppConfig struct {
 	Seed         uint64
 	IdleTimeout  time.Duration
 	MaxInstances int
-	Logger       *slog.Logger
+	// SecretID and SecretKey turn on signature verification of the cloud API.
+	SecretID, SecretKey string
+	// Insecure allows a non-loopback admin address without credentials.
+	Insecure bool
+	Logger   *slog.Logger
 	// Events receives what the console shows; nil discards.
 	Events Events
 }
@@ -50,6 +56,8 @@ type App struct {
 	cfg      AppConfig
 	file     *config.File
 	reg      *registry.Registry
+	logs     *logstore.Store
+	met      *metrics.Metrics
 	mgr      *runtime.Manager
 	eng      *engine.Engine
 	gw       *gateway.Gateway
@@ -58,6 +66,9 @@ type App struct {
 	adminLn  net.Listener
 	servers  []*http.Server
 	stateDir string
+	bg       *background   // async invocations
+	closing  chan struct{} // closed when Close starts: ends log-follow streams
+	closed   sync.Once
 	wg       sync.WaitGroup // serving goroutines and the watcher loop
 }
 
@@ -74,7 +85,7 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{cfg: cfg, file: file}
+	a := &App{cfg: cfg, file: file, closing: make(chan struct{})}
 	defer func() {
 		// Undo whatever was opened: the state lock, processes, listeners.
 		if err != nil {
@@ -92,6 +103,12 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("open state in %s: %w", a.stateDir, err)
 	}
+	a.logs, err = logstore.Open(logstore.Options{Dir: filepath.Join(a.stateDir, "logs"), Logger: cfg.Logger.With("component", "logstore")})
+	if err != nil {
+		return nil, fmt.Errorf("open logs in %s: %w", a.stateDir, err)
+	}
+	a.met = metrics.New(metrics.Options{})
+	rec := &recorder{logs: a.logs, met: a.met}
 	for _, f := range file.Functions {
 		start := time.Now()
 		err := a.reg.Define(ctx, functionSpec(f))
@@ -109,11 +126,10 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	})
 	a.eng = engine.New(a.reg, a.mgr, cfg.Logger.With("component", "engine"))
 	eng := a.eng
-	a.gw = gateway.New(gatewayBackend{eng: eng}, gateway.Options{Logger: cfg.Logger.With("component", "gateway"), Observe: cfg.Events.Request})
-	if err := a.gw.SetServices(services(file)); err != nil {
+	a.gw = gateway.New(gatewayBackend{eng: eng, rec: rec}, gateway.Options{Logger: cfg.Logger.With("component", "gateway"), Observe: cfg.Events.Request})
+	if err := a.gw.SetServices(a.services()); err != nil {
 		return nil, fmt.Errorf("%s: services: %w", file.Path, err)
 	}
-	apiSrv := api.New(apiBackend{Registry: a.reg, eng: eng, observe: cfg.Events.Invoke}, api.Options{Logger: cfg.Logger.With("component", "api")})
 	a.watcher, err = watch.New(a.reload, watch.Options{Logger: cfg.Logger.With("component", "watch")})
 	if err != nil {
 		return nil, err
@@ -122,6 +138,18 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		if err := a.watcher.Add(f.Name, f.Source); err != nil {
 			return nil, fmt.Errorf("watch %s: %w", f.Source, err)
 		}
+		if f.Source == a.reg.ManagedSourceDir(f.Name) {
+			// Functions created through the API are not in the config; pick
+			// up edits made to their source while the emulator was down.
+			if _, err := a.reg.RefreshLatest(ctx, f.Name); err != nil {
+				cfg.Logger.Warn("refresh of an API-created function failed", "function", f.Name, "err", err)
+			}
+		}
+	}
+	a.reg.Subscribe(a.onChange)
+
+	if err := api.RequireCredentials(cfg.AdminAddr, cfg.SecretID != "", cfg.Insecure); err != nil {
+		return nil, err
 	}
 	if a.gwLn, err = net.Listen("tcp", cfg.GatewayAddr); err != nil {
 		return nil, fmt.Errorf("gateway address: %w", err)
@@ -129,9 +157,19 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if a.adminLn, err = net.Listen("tcp", cfg.AdminAddr); err != nil {
 		return nil, fmt.Errorf("admin address: %w", err)
 	}
+	a.adminLn = api.TolerantListener(a.adminLn) // tccli sends Host: http://...
+	a.bg = newBackground(ctx)
+	apiOpts := api.Options{
+		Logger: cfg.Logger.With("component", "api"), SecretID: cfg.SecretID, SecretKey: cfg.SecretKey,
+		GatewayURL: a.GatewayURL(), ServiceNames: a.configServiceNames,
+	}
+	if err := apiOpts.Validate(); err != nil {
+		return nil, err
+	}
+	apiSrv := api.New(apiBackend{Registry: a.reg, eng: eng, rec: rec, bg: a.bg, observe: cfg.Events.Invoke}, apiOpts)
 	a.servers = []*http.Server{
 		{Handler: a.gw, ReadHeaderTimeout: 10 * time.Second},
-		{Handler: adminHandler(apiSrv), ReadHeaderTimeout: 10 * time.Second},
+		{Handler: adminHandler(apiSrv, a), ReadHeaderTimeout: 10 * time.Second},
 	}
 	return a, nil
 }
@@ -178,6 +216,7 @@ func (a *App) AdminURL() string { return "http://" + a.adminLn.Addr().String() }
 func (a *App) Close(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
+	a.closed.Do(func() { close(a.closing) })
 	var errs []error
 	for _, s := range a.servers {
 		errs = append(errs, s.Shutdown(ctx))
@@ -191,6 +230,9 @@ func (a *App) Close(ctx context.Context) error {
 	if a.watcher != nil {
 		errs = append(errs, a.watcher.Close())
 	}
+	if a.bg != nil {
+		a.bg.Close()
+	}
 	if a.eng != nil {
 		a.eng.Close()
 	}
@@ -198,6 +240,9 @@ func (a *App) Close(ctx context.Context) error {
 		errs = append(errs, a.mgr.Close(ctx))
 	}
 	a.wg.Wait()
+	if a.logs != nil {
+		errs = append(errs, a.logs.Close())
+	}
 	if a.reg != nil {
 		errs = append(errs, a.reg.Close())
 	}
@@ -217,16 +262,6 @@ func newRuntime(name, stateDir string, logger *slog.Logger) (runtime.Runtime, er
 	return runtime.NewProcess(runtime.ProcessOptions{
 		WorkDir: filepath.Join(stateDir, "runtime"), Logger: logger.With("component", "process"),
 	})
-}
-
-func adminHandler(apiSrv http.Handler) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"status":"ok"}`))
-	})
-	mux.Handle("/", apiSrv)
-	return mux
 }
 
 type nopEvents struct{}

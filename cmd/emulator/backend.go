@@ -11,7 +11,9 @@ import (
 	"github.com/scf-emulator/emulator/api"
 	"github.com/scf-emulator/emulator/engine"
 	"github.com/scf-emulator/emulator/gateway"
+	"github.com/scf-emulator/emulator/logstore"
 	"github.com/scf-emulator/emulator/registry"
+	"github.com/scf-emulator/emulator/runtime"
 	"github.com/scf-emulator/emulator/scferr"
 )
 
@@ -35,7 +37,10 @@ func (m mapKeys) Get(key string) (string, bool) {
 }
 
 // gatewayBackend adapts the engine to the gateway's Backend.
-type gatewayBackend struct{ eng *engine.Engine }
+type gatewayBackend struct {
+	eng *engine.Engine
+	rec *recorder
+}
 
 var _ gateway.Backend = gatewayBackend{}
 
@@ -52,19 +57,30 @@ func (b gatewayBackend) Resolve(_ context.Context, function, qualifier string, h
 }
 
 func (b gatewayBackend) Invoke(ctx context.Context, t gateway.Target, requestID string, event []byte) ([]byte, error) {
+	start := time.Now()
 	res, err := b.eng.InvokeEvent(ctx, t.Function, t.Version, requestID, event)
+	b.rec.record(gatewayCall(t, requestID, start, res, err))
 	return res.Payload, err
 }
 
-func (b gatewayBackend) Serve(ctx context.Context, t gateway.Target, _ string, fn func(ctx context.Context, addr string) error) error {
-	_, err := b.eng.Serve(ctx, t.Function, t.Version, fn)
+func (b gatewayBackend) Serve(ctx context.Context, t gateway.Target, requestID string, fn func(ctx context.Context, addr string) error) error {
+	start := time.Now()
+	cold, err := b.eng.Serve(ctx, t.Function, t.Version, fn)
+	b.rec.record(gatewayCall(t, requestID, start, runtime.Result{ColdStart: cold}, err))
 	return err
+}
+
+func gatewayCall(t gateway.Target, requestID string, start time.Time, res runtime.Result, err error) call {
+	return call{source: logstore.SourceGateway, requestID: requestID, function: t.Function, qualifier: t.Qualifier,
+		version: t.Version, route: t.Route, stage: t.Stage, memoryMB: t.MemoryMB, start: start, res: res, err: err}
 }
 
 // apiBackend adapts the registry and the engine to the cloud API's Backend.
 type apiBackend struct {
 	*registry.Registry
 	eng     *engine.Engine
+	rec     *recorder
+	bg      *background
 	observe func(invokeRecord)
 }
 
@@ -93,14 +109,54 @@ func (b apiBackend) Invoke(ctx context.Context, req api.InvokeRequest) (api.Invo
 		return api.InvokeResult{}, registryTypeError(req.Function)
 	}
 	id := uuid.NewString()
+	c := call{source: logstore.SourceAPI, requestID: id, function: req.Function, qualifier: qualifier,
+		version: d.Version, route: string(d.Route), memoryMB: cfg.MemorySize, start: start}
+	if req.Async {
+		return b.invokeAsync(c, req.Event)
+	}
 	res, ferr := b.eng.InvokeEvent(ctx, req.Function, d.Version, id, req.Event)
-	out := api.InvokeResult{
+	c.res, c.err = res, ferr
+	b.rec.record(c)
+	b.notify(c, time.Since(start))
+	return api.InvokeResult{
 		RequestID: id, Version: d.Version, Payload: res.Payload, FuncErr: ferr,
 		Log: res.Log, Duration: res.Duration, MemUsage: res.MemUsage,
+	}, nil
+}
+
+// invokeAsync records the call as running, answers at once and runs it in
+// the background on the App's lifetime (an Event invocation outlives the API
+// request); GetRequestStatus sees it finish.
+func (b apiBackend) invokeAsync(c call, event []byte) (api.InvokeResult, error) {
+	c.source = logstore.SourceAsync
+	if b.rec != nil {
+		_ = b.rec.logs.Append(logstore.Record{RequestID: c.requestID, Function: c.function, Namespace: registry.DefaultNamespace,
+			Qualifier: c.qualifier, Version: c.version, Source: c.source, StartTime: c.start, MemoryMB: c.memoryMB, Running: true})
 	}
+	b.bg.Go(func(ctx context.Context) {
+		c.res, c.err = b.eng.InvokeEvent(ctx, c.function, c.version, c.requestID, event)
+		b.rec.record(c) // replaces the running record (same RequestID)
+		b.notify(c, time.Since(c.start))
+	})
+	return api.InvokeResult{RequestID: c.requestID, Version: c.version}, nil
+}
+
+func (b apiBackend) notify(c call, took time.Duration) {
 	if b.observe != nil {
-		b.observe(invokeRecord{Function: req.Function, Qualifier: qualifier, Version: d.Version, Route: string(d.Route),
-			RequestID: id, Status: statusOf(ferr), Duration: time.Since(start), Cold: res.ColdStart, Err: ferr})
+		b.observe(invokeRecord{Function: c.function, Qualifier: c.qualifier, Version: c.version, Route: c.route,
+			RequestID: c.requestID, Status: statusOf(c.err), Duration: took, Cold: c.res.ColdStart, Err: c.err})
+	}
+}
+
+// FunctionLogs reads the invocation records GetFunctionLogs and
+// GetRequestStatus report.
+func (b apiBackend) FunctionLogs(_ context.Context, q api.LogQuery) ([]api.LogEntry, error) {
+	recs, _ := b.rec.logs.Query(logstore.Query{Function: q.Function, Qualifier: q.Qualifier, RequestID: q.RequestID, Since: q.Start, Until: q.End})
+	out := make([]api.LogEntry, 0, len(recs))
+	for _, r := range recs {
+		out = append(out, api.LogEntry{RequestID: r.RequestID, Function: r.Function, Qualifier: r.Qualifier, Version: r.Version,
+			Alias: r.Alias, StartTime: r.StartTime, Duration: r.Duration, BillDuration: r.BillDuration, MemUsage: r.MemUsage,
+			Status: r.Status, RetMsg: r.RetMsg, Log: r.Log, Running: r.Running})
 	}
 	return out, nil
 }

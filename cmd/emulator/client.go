@@ -19,9 +19,8 @@ import (
 	scf "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/scf/v20180416"
 )
 
-// newClient builds the official SDK client pointed at the emulator. The CLI
-// is a client of the same API the SDK users get, nothing private.
-func newClient(endpoint string) (*scf.Client, error) {
+// endpointURL resolves --endpoint, $EMULATOR_ENDPOINT or the default.
+func endpointURL(endpoint string) (string, error) {
 	if endpoint == "" {
 		endpoint = os.Getenv("EMULATOR_ENDPOINT")
 	}
@@ -30,8 +29,19 @@ func newClient(endpoint string) (*scf.Client, error) {
 	}
 	u, err := url.Parse(endpoint)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, usageError{fmt.Errorf("endpoint %q: want http://host:port", endpoint)}
+		return "", usageError{fmt.Errorf("endpoint %q: want http://host:port", endpoint)}
 	}
+	return strings.TrimSuffix(endpoint, "/"), nil
+}
+
+// newClient builds the official SDK client pointed at the emulator. The CLI
+// is a client of the same API the SDK users get, nothing private.
+func newClient(endpoint string) (*scf.Client, error) {
+	endpoint, err := endpointURL(endpoint)
+	if err != nil {
+		return nil, err
+	}
+	u, _ := url.Parse(endpoint)
 	cpf := profile.NewClientProfile()
 	cpf.HttpProfile.Endpoint = u.Host + strings.TrimSuffix(u.Path, "/")
 	cpf.HttpProfile.Scheme = u.Scheme

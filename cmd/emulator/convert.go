@@ -1,6 +1,8 @@
 package main
 
 import (
+	"maps"
+
 	"github.com/scf-emulator/emulator/config"
 	"github.com/scf-emulator/emulator/gateway"
 	"github.com/scf-emulator/emulator/registry"
@@ -32,15 +34,46 @@ func functionSpec(f config.Function) registry.FunctionSpec {
 	return spec
 }
 
-// services maps the config's API Gateway services to the gateway's.
-func services(file *config.File) []gateway.Service {
-	out := make([]gateway.Service, 0, len(file.Services))
-	for _, s := range file.Services {
-		gs := gateway.Service{Name: s.Name, Stages: s.Stages}
-		for _, a := range s.APIs {
-			gs.APIs = append(gs.APIs, gateway.API{Path: a.Path, Method: a.Method, Function: a.Function, Stages: a.Stages})
+// services is what the gateway serves: the config's API Gateway services
+// plus the routes of apigw triggers created through the cloud API. A trigger
+// joins the config service of the same name, or makes its own service.
+func (a *App) services() []gateway.Service {
+	out := make([]gateway.Service, 0, len(a.file.Services))
+	index := map[string]int{}
+	for _, s := range a.file.Services {
+		gs := gateway.Service{Name: s.Name, Stages: maps.Clone(s.Stages)}
+		for _, api := range s.APIs {
+			gs.APIs = append(gs.APIs, gateway.API{Path: api.Path, Method: api.Method, Function: api.Function, Stages: api.Stages})
 		}
+		index[s.Name] = len(out)
 		out = append(out, gs)
 	}
+	for _, t := range a.reg.AllTriggers() {
+		if !t.Enabled || t.Type != registry.TriggerAPIGateway {
+			continue
+		}
+		i, ok := index[t.Service]
+		if !ok {
+			i = len(out)
+			index[t.Service] = i
+			out = append(out, gateway.Service{Name: t.Service, Stages: map[string]string{}})
+		}
+		if out[i].Stages == nil {
+			out[i].Stages = map[string]string{}
+		}
+		if _, ok := out[i].Stages[t.Stage]; !ok {
+			out[i].Stages[t.Stage] = "" // declared; only APIs bound to it answer there
+		}
+		out[i].APIs = append(out[i].APIs, gateway.API{Path: t.Path, Method: t.Method, Function: t.Function,
+			Stages: map[string]string{t.Stage: t.Qualifier}, OnlyStages: true})
+	}
 	return out
+}
+
+func (a *App) configServiceNames() []string {
+	names := make([]string, 0, len(a.file.Services))
+	for _, s := range a.file.Services {
+		names = append(names, s.Name)
+	}
+	return names
 }

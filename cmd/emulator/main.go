@@ -26,6 +26,7 @@ Server:
   emulator up        [-f emulator.yaml] [--runtime auto|docker|process]
                      [--gateway-addr 127.0.0.1:8080] [--admin-addr 127.0.0.1:9001] [--state-dir DIR]
                      [--seed N] [--idle-timeout 5m] [--max-instances 8] [--log-level warn]
+                     [--secret-id ID --secret-key KEY] [--insecure]
 
 Client (talks to --endpoint or $EMULATOR_ENDPOINT, default http://127.0.0.1:9001):
   emulator publish   FUNCTION [-d DESCRIPTION]
@@ -34,6 +35,8 @@ Client (talks to --endpoint or $EMULATOR_ENDPOINT, default http://127.0.0.1:9001
   emulator alias     get|delete FUNCTION NAME
   emulator alias     list FUNCTION
   emulator invoke    FUNCTION [-q QUALIFIER] [--event JSON|@file] [--routing-key JSON] [--log]
+  emulator logs      FUNCTION [-q QUALIFIER] [-f] [-n 20]
+  emulator stats     FUNCTION [--window 1m]
   emulator deploy    FUNCTION --traffic 0.1
   emulator rollback  FUNCTION ALIAS [--to V]
 `
@@ -56,6 +59,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdUp(ctx, rest, stdout, stderr)
 	case "publish", "versions", "alias", "invoke", "deploy", "rollback":
 		err = runClient(ctx, cmd, rest, stdout)
+	case "logs":
+		err = cmdLogs(ctx, rest, stdout)
+	case "stats":
+		err = cmdStats(ctx, rest, stdout)
 	default:
 		err = usageError{fmt.Errorf("unknown command %q; run emulator --help", cmd)}
 	}
@@ -86,6 +93,9 @@ func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Uint64Var(&cfg.Seed, "seed", 0, "seed for weighted routing (0 = random)")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", 5*time.Minute, "stop instances idle this long")
 	fs.IntVar(&cfg.MaxInstances, "max-instances", 8, "instances per version at most")
+	fs.StringVar(&cfg.SecretID, "secret-id", os.Getenv("TENCENTCLOUD_SECRET_ID"), "verify cloud API signatures with this SecretId (default $TENCENTCLOUD_SECRET_ID)")
+	fs.StringVar(&cfg.SecretKey, "secret-key", os.Getenv("TENCENTCLOUD_SECRET_KEY"), "and this SecretKey (default $TENCENTCLOUD_SECRET_KEY)")
+	fs.BoolVar(&cfg.Insecure, "insecure", false, "allow a non-loopback admin address without credentials")
 	level := fs.String("log-level", "warn", "debug, info, warn or error (library logs on stderr)")
 	pos, err := parse(fs, args)
 	if err != nil {

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"errors"
+
+	"github.com/scf-emulator/emulator/registry"
+	"github.com/scf-emulator/emulator/watch"
+)
+
+// onChange keeps the watcher and the gateway in step with functions and
+// triggers created or deleted through the cloud API.
+func (a *App) onChange(c registry.Change) {
+	log := a.cfg.Logger
+	switch c.Kind {
+	case registry.ChangeDefined:
+		f, err := a.reg.Function(c.Function)
+		if err != nil {
+			return
+		}
+		if err := a.watcher.Add(f.Name, f.Source); err != nil && !errors.Is(err, watch.ErrExists) {
+			log.Warn("cannot watch the function's source", "function", f.Name, "err", err)
+		}
+	case registry.ChangeFunctionDeleted:
+		if err := a.watcher.Remove(c.Function); err != nil && !errors.Is(err, watch.ErrNotWatched) {
+			log.Warn("cannot stop watching", "function", c.Function, "err", err)
+		}
+		a.met.Forget(c.Function, "")
+		a.rebuildRoutes()
+	case registry.ChangeTrigger:
+		a.rebuildRoutes()
+	case registry.ChangeVersionDeleted:
+		a.met.Forget(c.Function, c.Version)
+	}
+}
+
+// rebuildRoutes swaps in a new gateway table. A table the gateway refuses
+// (a trigger clashing with a config API) keeps the old one and says why.
+func (a *App) rebuildRoutes() {
+	if err := a.gw.SetServices(a.services()); err != nil {
+		a.cfg.Logger.Error("gateway routes not updated", "err", err)
+	}
+}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/scf-emulator/emulator/logstore"
+)
+
+// adminGet calls one of the admin address's emulator endpoints.
+func adminGet(ctx context.Context, endpoint, path string, q url.Values) (*http.Response, error) {
+	base, err := endpointURL(endpoint)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path+"?"+q.Encode(), nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("is the emulator running? %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		defer resp.Body.Close()
+		var e struct{ Error string }
+		_ = json.NewDecoder(resp.Body).Decode(&e)
+		return nil, fmt.Errorf("%s: %s", resp.Status, e.Error)
+	}
+	return resp, nil
+}
+
+// cmdLogs prints a function's invocation logs in the platform's framing
+// (START, the function's output, END, Report), optionally following.
+func cmdLogs(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("logs", flag.ContinueOnError)
+	endpoint := fs.String("endpoint", "", "management API URL")
+	qualifier := fs.String("q", "", "only this version or alias")
+	follow := fs.Bool("f", false, "keep printing new invocations")
+	n := fs.Int("n", 20, "how many recent invocations to print first")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return usageError{err}
+	}
+	if err := needArgs("logs", pos, 1, 1, "FUNCTION [-q QUALIFIER] [-f] [-n 20]"); err != nil {
+		return usageError{err}
+	}
+	q := url.Values{"function": {pos[0]}, "qualifier": {*qualifier}, "limit": {fmt.Sprint(max(*n, 1))}}
+	if *follow {
+		q.Set("follow", "1")
+	}
+	resp, err := adminGet(ctx, *endpoint, "/emulator/logs", q)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 8<<20)
+	for sc.Scan() {
+		var r logstore.Record
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			return fmt.Errorf("bad log record from the emulator: %w", err)
+		}
+		for _, line := range logstore.Lines(r) {
+			fmt.Fprintln(out, colourLogLine(line))
+		}
+	}
+	if err := sc.Err(); err != nil && !errors.Is(err, context.Canceled) && ctx.Err() == nil {
+		return err
+	}
+	return nil
+}
+
+func colourLogLine(line string) string {
+	switch {
+	case strings.Contains(line, " ERROR RequestId:"):
+		return red(line)
+	case strings.Contains(line, " START RequestId:"), strings.Contains(line, " END RequestId:"),
+		strings.Contains(line, " Report RequestId:"), strings.Contains(line, " Init Report RequestId:"):
+		return dim(line)
+	}
+	return line
+}
+
+// statsReply mirrors the admin endpoint's answer.
+type statsReply struct {
+	Function string
+	Window   string
+	Versions []struct {
+		Version             string
+		Invocations, Errors int
+		ErrorRate, Share    float64
+		P50, P99            time.Duration
+		ColdStarts          int
+	}
+}
+
+// cmdStats prints each version's share of traffic, error rate and latency.
+func cmdStats(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("stats", flag.ContinueOnError)
+	endpoint := fs.String("endpoint", "", "management API URL")
+	window := fs.Duration("window", time.Minute, "how far back to look")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return usageError{err}
+	}
+	if err := needArgs("stats", pos, 1, 1, "FUNCTION [--window 1m]"); err != nil {
+		return usageError{err}
+	}
+	resp, err := adminGet(ctx, *endpoint, "/emulator/stats", url.Values{"function": {pos[0]}, "window": {window.String()}})
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var st statsReply
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		return fmt.Errorf("bad stats from the emulator: %w", err)
+	}
+	fmt.Fprintf(out, "%s, last %s\n", bold(st.Function), st.Window)
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "VERSION\tSHARE\tREQUESTS\tERRORS\tERROR RATE\tP50\tP99\tCOLD\t")
+	total, errs := 0, 0
+	for _, v := range st.Versions {
+		total += v.Invocations
+		errs += v.Errors
+		fmt.Fprintf(tw, "%s\t%.1f%%\t%d\t%d\t%.2f%%\t%s\t%s\t%d\t\n", v.Version, v.Share*100, v.Invocations, v.Errors,
+			v.ErrorRate*100, fmtDuration(v.P50), fmtDuration(v.P99), v.ColdStarts)
+	}
+	rate := 0.0
+	if total > 0 {
+		rate = float64(errs) / float64(total) * 100
+	}
+	fmt.Fprintf(tw, "all\t100%%\t%d\t%d\t%.2f%%\t\t\t\t\n", total, errs, rate)
+	return tw.Flush()
+}

@@ -1,0 +1,354 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Labels on every container (and on the network) the docker runtime creates.
+// RemoveOrphans and Close find containers by them; `docker ps --filter
+// label=dev.scf-emulator.managed=true` lists them.
+const (
+	LabelManaged   = "dev.scf-emulator.managed"   // "true"
+	LabelSession   = "dev.scf-emulator.session"   // DockerOptions.Session
+	LabelNamespace = "dev.scf-emulator.namespace" // Spec.Namespace
+	LabelFunction  = "dev.scf-emulator.function"  // Spec.Function
+	LabelVersion   = "dev.scf-emulator.version"   // Spec.Version, "$LATEST" included
+	LabelCodeHash  = "dev.scf-emulator.codehash"  // Spec.CodeHash
+)
+
+// DefaultNetwork is the bridge network the docker runtime creates (or
+// reuses) for its containers. The runtime API of each event instance listens
+// on its gateway address, which only containers on it and the host reach.
+const DefaultNetwork = "scf-emulator"
+
+// ErrNoDocker is returned by NewDocker when no Docker daemon answers.
+var ErrNoDocker = errors.New("no docker daemon answers")
+
+// Paths inside a container.
+const (
+	containerCodeDir    = "/var/user"    // the version's code, read-only
+	containerRuntimeDir = "/var/runtime" // the embedded bootstraps, read-only
+	containerPort       = "9000"         // Go1 _LAMBDA_SERVER_PORT and the web PORT
+)
+
+const (
+	// dockerPingTimeout bounds the daemon check of NewDocker and DockerAvailable.
+	dockerPingTimeout = 3 * time.Second
+	// dockerCallTimeout bounds the daemon calls made outside a request
+	// (inspect after an exit, removals on stop and Close).
+	dockerCallTimeout = 10 * time.Second
+	// containerPidsLimit caps the processes and threads of one container.
+	containerPidsLimit = 256
+)
+
+// DockerOptions configures the docker runtime. The zero value of every field
+// but WorkDir is usable.
+type DockerOptions struct {
+	// WorkDir receives the embedded bootstraps, which are bind-mounted
+	// read-only at /var/runtime; it must be on the daemon's machine, e.g.
+	// <state-dir>/runtime. It is created if missing.
+	WorkDir string
+	// Session labels every container of this emulator run; "" picks a
+	// random one (see Session). RemoveOrphans keeps only this session's.
+	Session string
+	// Images overrides the image of a runtime. Keys are an SCF runtime name
+	// ("Python3.9") or a family ("python", "nodejs", "go1",
+	// "customruntime"), case-insensitive; the exact name wins. Spec.Image
+	// wins over both. See ImagesFromEnv and ParseImageOverride.
+	Images map[string]string
+	// PullMissing lets the runtime pull an image that is not present
+	// locally. Off by default: without it a missing image fails the start
+	// with an error that says how to build or pull it.
+	PullMissing bool
+	// Network is the bridge network for the containers; "" means
+	// DefaultNetwork. It is created, labelled, when missing.
+	Network string
+	// InitTimeout bounds how long Start waits for an instance to become
+	// ready once its container runs; 0 means 15 s. The ctx passed to Start
+	// may end sooner.
+	InitTimeout time.Duration
+	// Logger receives lifecycle events and, at debug level, function
+	// output; nil discards.
+	Logger *slog.Logger
+}
+
+// Docker is the runtime that runs every instance in its own container: one
+// container per instance, so each (function, version) pair is isolated from
+// the others, with the version's code read-only at /var/user, the memory
+// limit of the function, no capabilities and ports published on 127.0.0.1
+// only. The daemon must run on this machine (its bridge must be reachable
+// and the code directories bind-mountable).
+type Docker struct {
+	api         dockerAPI
+	workDir     string
+	session     string
+	images      map[string]string // lower-case key -> image
+	pull        bool
+	network     string
+	gateway     string // the network's gateway IP: where runtime APIs listen
+	user        string // uid:gid the functions run as; "" leaves the image's
+	initTimeout time.Duration
+	logger      *slog.Logger
+	// scope labels are added to every container and required by
+	// RemoveOrphans and Close; tests set them so that they never touch
+	// containers of an emulator running beside them.
+	scope map[string]string
+
+	// life is the runtime's own lifetime, not a request's: container
+	// watchers run on it, and Close cancels it.
+	life       context.Context
+	lifeCancel context.CancelFunc
+	wg         sync.WaitGroup // container goroutines (drain and watch)
+
+	mu      sync.Mutex            // guards every field below
+	closed  bool                  // Close has begun
+	live    map[string]*container // created and not yet stopped, by id
+	seq     map[string]int        // last number used per container name prefix
+	present map[string]bool       // images known to exist locally
+	warned  map[string]bool       // image fallbacks already logged
+
+	staticMu sync.Mutex // serialises the creation of the static image
+}
+
+var _ Runtime = (*Docker)(nil)
+
+// NewDocker connects to the Docker daemon named by DOCKER_HOST or the current
+// docker context (see dockerEndpoint), checks that it answers, writes the
+// bootstraps into opts.WorkDir and makes sure the bridge network exists.
+// When no daemon answers the error matches ErrNoDocker and says how to start
+// one. ctx bounds only this setup.
+func NewDocker(ctx context.Context, opts DockerOptions) (*Docker, error) {
+	ep, err := resolveDockerEndpoint(os.Getenv, os.UserHomeDir)
+	if err != nil {
+		return nil, fmt.Errorf("docker runtime: %w", err)
+	}
+	api, err := newDockerClient(ep)
+	if err != nil {
+		return nil, fmt.Errorf("docker runtime: %w", err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, dockerPingTimeout)
+	err = api.ping(pctx)
+	cancel()
+	if err != nil {
+		api.close()
+		return nil, fmt.Errorf("%w at %s (%v): start it (sudo systemctl start docker, or Docker Desktop) or use --runtime process, which works without Docker", ErrNoDocker, ep, err)
+	}
+	d, err := newDocker(ctx, api, opts)
+	if err != nil {
+		api.close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// DockerAvailable reports whether a Docker daemon answers a ping within a few
+// seconds, for `--runtime auto`.
+func DockerAvailable(ctx context.Context) bool {
+	ep, err := resolveDockerEndpoint(os.Getenv, os.UserHomeDir)
+	if err != nil {
+		return false
+	}
+	api, err := newDockerClient(ep)
+	if err != nil {
+		return false
+	}
+	defer api.close()
+	ctx, cancel := context.WithTimeout(ctx, dockerPingTimeout)
+	defer cancel()
+	return api.ping(ctx) == nil
+}
+
+// newDocker builds the runtime on api; tests pass a fake.
+func newDocker(ctx context.Context, api dockerAPI, opts DockerOptions) (*Docker, error) {
+	if opts.WorkDir == "" {
+		return nil, errors.New("docker runtime: work dir is empty")
+	}
+	dir, err := filepath.Abs(opts.WorkDir)
+	if err != nil {
+		return nil, fmt.Errorf("docker runtime: work dir: %w", err)
+	}
+	if err := writeBootstraps(dir); err != nil {
+		return nil, fmt.Errorf("docker runtime: %w", err)
+	}
+	d := &Docker{
+		api:         api,
+		workDir:     dir,
+		session:     opts.Session,
+		images:      normaliseImages(opts.Images),
+		pull:        opts.PullMissing,
+		network:     opts.Network,
+		initTimeout: opts.InitTimeout,
+		logger:      opts.Logger,
+		live:        make(map[string]*container),
+		seq:         make(map[string]int),
+		present:     make(map[string]bool),
+		warned:      make(map[string]bool),
+	}
+	if d.session == "" {
+		d.session = uuid.NewString()
+	}
+	if d.network == "" {
+		d.network = DefaultNetwork
+	}
+	if d.initTimeout <= 0 {
+		d.initTimeout = defaultInitTimeout
+	}
+	if d.logger == nil {
+		d.logger = slog.New(slog.DiscardHandler)
+	}
+	if uid, gid := os.Getuid(), os.Getgid(); uid >= 0 && gid >= 0 {
+		// The host's ids, so the function reads the code it owns whatever
+		// the file modes, and never runs as root unless the emulator does.
+		d.user = fmt.Sprintf("%d:%d", uid, gid)
+	}
+	if d.gateway, err = d.ensureNetwork(ctx); err != nil {
+		return nil, err
+	}
+	d.life, d.lifeCancel = context.WithCancel(context.WithoutCancel(ctx))
+	return d, nil
+}
+
+// ensureNetwork returns the gateway IP of the runtime's bridge network,
+// creating the network when it is missing, and checks that a server of this
+// process can listen there.
+func (d *Docker) ensureNetwork(ctx context.Context) (string, error) {
+	gw, err := d.api.networkGateway(ctx, d.network)
+	if errors.Is(err, errDockerNotFound) {
+		labels := map[string]string{LabelManaged: "true"}
+		if err = d.api.createNetwork(ctx, d.network, labels); err == nil || errors.Is(err, errDockerConflict) {
+			// Conflict: another emulator created it at the same moment.
+			gw, err = d.api.networkGateway(ctx, d.network)
+		}
+	}
+	if err != nil {
+		return "", fmt.Errorf("docker runtime: network %s: %w", d.network, err)
+	}
+	if gw == "" {
+		return "", fmt.Errorf("docker runtime: network %s has no IPv4 gateway: remove it (docker network rm %s) so that it is created again", d.network, d.network)
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(gw, "0"))
+	if err != nil {
+		return "", fmt.Errorf("docker runtime: cannot listen on %s, the gateway of network %s, which containers must reach for the runtime api; the docker daemon must run on this machine: %w", gw, d.network, err)
+	}
+	ln.Close()
+	return gw, nil
+}
+
+// Name returns "docker".
+func (d *Docker) Name() string { return "docker" }
+
+// Session returns the session id the runtime labels its containers with.
+func (d *Docker) Session() string { return d.session }
+
+// RemoveOrphans force-removes every container the docker runtime created in
+// a session other than keepSession: what an emulator that crashed or was
+// killed left behind. It returns how many it removed; containers of
+// keepSession are kept. Call it once at start-up with Session().
+func (d *Docker) RemoveOrphans(ctx context.Context, keepSession string) (int, error) {
+	return d.removeWhere(ctx, func(labels map[string]string) bool {
+		return labels[LabelSession] != keepSession
+	})
+}
+
+// Close removes every container of this session that is still present and
+// stops the runtime's goroutines. Stop the Manager first, so that instances
+// end cleanly; Close then catches whatever is left. Start fails afterwards.
+// A second Close returns nil.
+func (d *Docker) Close(ctx context.Context) error {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return nil
+	}
+	d.closed = true
+	live := make([]*container, 0, len(d.live))
+	for _, c := range d.live {
+		live = append(live, c)
+	}
+	d.mu.Unlock()
+
+	errs := make([]error, len(live))
+	var wg sync.WaitGroup
+	for i, c := range live {
+		wg.Go(func() { errs[i] = c.stop(ctx) })
+	}
+	wg.Wait()
+	_, err := d.removeWhere(ctx, func(labels map[string]string) bool {
+		return labels[LabelSession] == d.session
+	})
+	errs = append(errs, err)
+	d.lifeCancel()
+	done := make(chan struct{})
+	go func() {
+		d.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		errs = append(errs, fmt.Errorf("docker runtime: container watchers still running: %w", ctx.Err()))
+	}
+	errs = append(errs, d.api.close())
+	return errors.Join(errs...)
+}
+
+// removeWhere force-removes the managed containers whose labels match.
+func (d *Docker) removeWhere(ctx context.Context, match func(map[string]string) bool) (int, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), dockerCallTimeout)
+	defer cancel()
+	filter := map[string]string{LabelManaged: "true"}
+	maps.Copy(filter, d.scope)
+	list, err := d.api.list(ctx, filter)
+	if err != nil {
+		return 0, fmt.Errorf("list containers: %w", err)
+	}
+	n := 0
+	var errs []error
+	for _, c := range list {
+		if !match(c.labels) {
+			continue
+		}
+		if err := d.removeContainer(ctx, c.id); err != nil {
+			errs = append(errs, fmt.Errorf("remove container %s: %w", c.name, err))
+			continue
+		}
+		d.logger.Info("container removed", "container", c.name, "session", c.labels[LabelSession])
+		n++
+	}
+	return n, errors.Join(errs...)
+}
+
+// removeContainer force-removes a container and returns once it is gone.
+// A container that is gone already, or that someone else is removing, counts
+// as removed.
+func (d *Docker) removeContainer(ctx context.Context, id string) error {
+	err := d.api.remove(ctx, id)
+	if !errors.Is(err, errDockerConflict) {
+		if errors.Is(err, errDockerNotFound) || errors.Is(err, errDockerNotModified) {
+			return nil
+		}
+		return err
+	}
+	// "removal already in progress": wait for the other removal to finish.
+	for {
+		if _, ierr := d.api.inspect(ctx, id); errors.Is(ierr, errDockerNotFound) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (waiting for it: %w)", err, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}

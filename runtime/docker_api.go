@@ -1,0 +1,102 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"io"
+)
+
+// dockerAPI is what the docker runtime needs from the daemon. The only
+// implementation outside tests (docker_client.go) is the one place that
+// imports the Docker SDK.
+//
+// Errors wrap errDockerNotFound, errDockerConflict or errDockerNotModified
+// when the daemon answered so.
+type dockerAPI interface {
+	ping(ctx context.Context) error
+	imageExists(ctx context.Context, ref string) (bool, error)
+	// pullImage pulls ref and returns when it is complete.
+	pullImage(ctx context.Context, ref string) error
+	// importImage creates ref from a root file system tar.
+	importImage(ctx context.Context, ref string, rootfs io.Reader, changes []string) error
+	// networkGateway returns the first IPv4 gateway of a network.
+	networkGateway(ctx context.Context, name string) (string, error)
+	createNetwork(ctx context.Context, name string, labels map[string]string) error
+	// create creates a container; a taken name is errDockerConflict.
+	create(ctx context.Context, cfg *containerConfig) (id string, err error)
+	// attach connects to the container's stdout and stderr, from now until
+	// it exits or the stream is closed.
+	attach(ctx context.Context, id string) (attachStream, error)
+	// wait registers for the container's next exit before it returns, so
+	// that a start after it cannot be missed. The returned function blocks
+	// until the exit (its code) or until ctx ends.
+	wait(ctx context.Context, id string) (func() (int64, error), error)
+	start(ctx context.Context, id string) error
+	inspect(ctx context.Context, idOrName string) (containerInfo, error)
+	// remove force-removes a container, running or not.
+	remove(ctx context.Context, id string) error
+	// list returns every container, running or not, with all the labels.
+	list(ctx context.Context, labels map[string]string) ([]containerInfo, error)
+	close() error
+}
+
+// attachStream is an attached container's output.
+type attachStream interface {
+	// copyTo writes stdout and stderr, demultiplexed, to w until the
+	// container exits or Close is called.
+	copyTo(w io.Writer) error
+	io.Closer
+}
+
+// Outcomes of daemon calls that the runtime branches on.
+var (
+	errDockerNotFound    = errors.New("not found")
+	errDockerConflict    = errors.New("conflict")
+	errDockerNotModified = errors.New("not modified")
+)
+
+// containerConfig is what the runtime asks of a new container.
+type containerConfig struct {
+	name        string
+	image       string
+	cmd         []string
+	env         []string // KEY=value
+	workDir     string
+	user        string
+	labels      map[string]string
+	mounts      []bindMount
+	memoryBytes int64 // also the memory+swap limit: no swap
+	pidsLimit   int64
+	// readonlyRootfs, capDrop and securityOpt harden the container.
+	readonlyRootfs       bool
+	capDrop, securityOpt []string
+	tmpfs                map[string]string // path -> mount options
+	network              string
+	publish              string // container port published on 127.0.0.1 at a random port; "" none
+}
+
+// bindMount is a host directory seen inside a container.
+type bindMount struct {
+	source, target string
+	readOnly       bool
+}
+
+// containerInfo is what the runtime reads back about a container. list
+// fills only id, name, labels and running.
+type containerInfo struct {
+	id, name  string
+	image     string
+	labels    map[string]string
+	running   bool
+	exitCode  int
+	oomKilled bool
+	pid       int    // main process on the host; 0 when not running
+	hostPort  string // where the published port landed on 127.0.0.1
+	ip        string // address on the runtime's network
+
+	// The limits as applied, for tests and diagnostics.
+	memoryBytes, memorySwapBytes, pidsLimit int64
+	readonlyRootfs                          bool
+	capDrop, securityOpt                    []string
+	mounts                                  []bindMount
+}

@@ -1,0 +1,201 @@
+//go:build unix
+
+package runtime
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/scf-emulator/emulator/scferr"
+)
+
+// dockerTestTimeout bounds every blocking call of the docker tests.
+const dockerTestTimeout = 20 * time.Second
+
+// newDockerTestRuntime returns a docker runtime whose containers carry a
+// label unique to the test, so that RemoveOrphans and Close never reach
+// containers of anything running beside it. It is closed when the test ends.
+func newDockerTestRuntime(t testing.TB, images map[string]string) *Docker {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), dockerTestTimeout)
+	defer cancel()
+	if !DockerAvailable(ctx) {
+		t.Skip("no docker daemon answers: the docker runtime tests need one (sudo systemctl start docker)")
+	}
+	d, err := NewDocker(ctx, DockerOptions{WorkDir: t.TempDir(), Session: "test-" + uuid.NewString()[:8], Images: images, InitTimeout: 10 * time.Second})
+	if err != nil {
+		t.Fatalf("NewDocker: %v", err)
+	}
+	d.scope = map[string]string{"dev.scf-emulator.test": t.Name() + "-" + d.session}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), dockerTestTimeout)
+		defer cancel()
+		if err := d.Close(ctx); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return d
+}
+
+// buildDockerFn compiles testdata/dockerfn, static, into a fresh code
+// directory under the names each protocol looks for.
+func buildDockerFn(t testing.TB) string {
+	t.Helper()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skipf("go toolchain not found: %v", err)
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "main")
+	cmd := exec.Command(goBin, "build", "-o", bin, "./testdata/dockerfn")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build testdata/dockerfn: %v\n%s", err, out)
+	}
+	for _, name := range []string{"bootstrap", "scf_bootstrap"} {
+		if err := os.Link(bin, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// dockerSpec is a spec for code in dir.
+func dockerSpec(dir, rt, typ string) Spec {
+	return Spec{
+		Namespace:  "default",
+		Function:   "dfn",
+		Version:    "$LATEST",
+		CodeHash:   "c0ffee1234",
+		CodeDir:    dir,
+		Runtime:    rt,
+		Type:       typ,
+		Handler:    "main",
+		MemoryMB:   64,
+		TimeoutSec: 5,
+		Env:        map[string]string{"GREETING": "hello"},
+	}
+}
+
+// dockerStart starts spec and stops the instance when the test ends.
+func dockerStart(t testing.TB, d *Docker, spec Spec) Instance {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), dockerTestTimeout)
+	defer cancel()
+	in, err := d.Start(ctx, spec)
+	if err != nil {
+		t.Fatalf("Start(%s %s): %v", spec.Runtime, spec.Type, err)
+	}
+	t.Cleanup(func() {
+		if err := in.Stop(context.Background()); err != nil {
+			t.Errorf("Stop: %v", err)
+		}
+	})
+	return in
+}
+
+// dockerInvoke invokes in with event under the test timeout.
+func dockerInvoke(t testing.TB, in Instance, event string) (Result, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), dockerTestTimeout)
+	defer cancel()
+	return in.Invoke(ctx, Invocation{RequestID: "req-d", Event: []byte(event)})
+}
+
+// invokeLogged invokes in with event until a Result.Log holds every one of
+// wants, at most three times: output crosses the daemon on its own path, and
+// on a loaded machine a line may, rarely, arrive after the result (see
+// settleMin). A capture that never works still fails.
+func invokeLogged(t testing.TB, in Instance, event string, wants ...string) (Result, error) {
+	t.Helper()
+	var res Result
+	var err error
+	for range 3 {
+		res, err = dockerInvoke(t, in, event)
+		if err != nil && !errors.Is(err, scferr.ErrUserCode) {
+			return res, err
+		}
+		missing := slices.ContainsFunc(wants, func(s string) bool { return !strings.Contains(res.Log, s) })
+		if !missing {
+			return res, err
+		}
+	}
+	t.Errorf("log %q lacks one of %q in three invocations", res.Log, wants)
+	return res, err
+}
+
+// containerOf returns the container behind a docker instance.
+func containerOf(t testing.TB, in Instance) *container {
+	t.Helper()
+	var r runner
+	switch v := in.(type) {
+	case *apiInstance:
+		r = v.run
+	case *goInstance:
+		r = v.run
+	case *webInstance:
+		r = v.run
+	}
+	c, ok := r.(*container)
+	if !ok {
+		t.Fatalf("instance %T does not run in a container", in)
+	}
+	return c
+}
+
+// inspectContainer reads a container back from the daemon.
+func inspectContainer(t testing.TB, d *Docker, id string) (containerInfo, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), dockerTestTimeout)
+	defer cancel()
+	return d.api.inspect(ctx, id)
+}
+
+// wantDescribed checks what dockerfn reports of its container.
+func wantDescribed(t *testing.T, got map[string]any) {
+	t.Helper()
+	want := map[string]any{
+		"cwd":            "/var/user",
+		"user_code_root": "/var/user",
+		"version":        "$LATEST",
+		"function":       "dfn",
+		"greeting":       "hello",
+		"var_user_rw":    false, // the code is mounted read-only
+		"tmp_rw":         true,
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %v, want %v", k, got[k], v)
+		}
+	}
+}
+
+// needDebianImage makes sure DebianRuntimeImage exists, building it with
+// the script when debootstrap is installed (about a minute, once).
+func needDebianImage(t *testing.T, d *Docker) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	if ok, err := d.api.imageExists(ctx, DebianRuntimeImage); err != nil || ok {
+		if err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if _, err := exec.LookPath("debootstrap"); err != nil && !fileExists("/usr/sbin/debootstrap") {
+		t.Skipf("%s is missing and debootstrap is not installed to build it: run scripts/build-runtime-images.sh", DebianRuntimeImage)
+	}
+	cmd := exec.CommandContext(ctx, "../scripts/build-runtime-images.sh", "--only", "debian")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("scripts/build-runtime-images.sh: %v\n%s", err, out)
+	}
+}
