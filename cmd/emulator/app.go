@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -34,6 +35,10 @@ type AppConfig struct {
 	MaxInstances int
 	// SecretID and SecretKey turn on signature verification of the cloud API.
 	SecretID, SecretKey string
+	// Images overrides runtime images (RUNTIME=IMAGE), docker runtime only.
+	Images []string
+	// PullImages lets the docker runtime pull missing images.
+	PullImages bool
 	// Insecure allows a non-loopback admin address without credentials.
 	Insecure bool
 	Logger   *slog.Logger
@@ -53,23 +58,25 @@ type Events interface {
 
 // App is one running emulator: registry, runtime, gateway, cloud API, watcher.
 type App struct {
-	cfg      AppConfig
-	file     *config.File
-	reg      *registry.Registry
-	logs     *logstore.Store
-	met      *metrics.Metrics
-	mgr      *runtime.Manager
-	eng      *engine.Engine
-	gw       *gateway.Gateway
-	watcher  *watch.Watcher
-	gwLn     net.Listener
-	adminLn  net.Listener
-	servers  []*http.Server
-	stateDir string
-	bg       *background   // async invocations
-	closing  chan struct{} // closed when Close starts: ends log-follow streams
-	closed   sync.Once
-	wg       sync.WaitGroup // serving goroutines and the watcher loop
+	cfg         AppConfig
+	file        *config.File
+	reg         *registry.Registry
+	logs        *logstore.Store
+	met         *metrics.Metrics
+	mgr         *runtime.Manager
+	docker      *runtime.Docker // nil with the process runtime
+	runtimeDesc string
+	eng         *engine.Engine
+	gw          *gateway.Gateway
+	watcher     *watch.Watcher
+	gwLn        net.Listener
+	adminLn     net.Listener
+	servers     []*http.Server
+	stateDir    string
+	bg          *background   // async invocations
+	closing     chan struct{} // closed when Close starts: ends log-follow streams
+	closed      sync.Once
+	wg          sync.WaitGroup // serving goroutines and the watcher loop
 }
 
 // NewApp loads the config, restores state, snapshots every function and opens
@@ -117,10 +124,11 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 			return nil, fmt.Errorf("%s:%d: function %s: %w", file.Path, f.Line, f.Name, err)
 		}
 	}
-	rt, err := newRuntime(cfg.Runtime, a.stateDir, cfg.Logger)
+	rt, desc, err := a.newRuntime(ctx)
 	if err != nil {
 		return nil, err
 	}
+	a.runtimeDesc = desc
 	a.mgr = runtime.NewManager(rt, runtime.Options{
 		MaxInstances: cfg.MaxInstances, IdleTimeout: cfg.IdleTimeout, Logger: cfg.Logger.With("component", "runtime"),
 	})
@@ -239,6 +247,10 @@ func (a *App) Close(ctx context.Context) error {
 	if a.mgr != nil {
 		errs = append(errs, a.mgr.Close(ctx))
 	}
+	if a.docker != nil {
+		// After the manager: removes any container of this session still there.
+		errs = append(errs, a.docker.Close(ctx))
+	}
 	a.wg.Wait()
 	if a.logs != nil {
 		errs = append(errs, a.logs.Close())
@@ -249,19 +261,56 @@ func (a *App) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// newRuntime picks the runtime. The docker runtime is issue 3; until it lands
-// auto means process and an explicit docker request is refused, not faked.
-func newRuntime(name, stateDir string, logger *slog.Logger) (runtime.Runtime, error) {
-	switch name {
-	case "", "auto", "process":
+// newRuntime picks the runtime: docker, process, or auto (docker when a
+// daemon answers). It returns a description for the banner.
+func (a *App) newRuntime(ctx context.Context) (runtime.Runtime, string, error) {
+	cfg := a.cfg
+	useDocker := false
+	desc := ""
+	switch cfg.Runtime {
 	case "docker":
-		return nil, errors.New("--runtime docker: the docker runtime is not available in this build yet; use --runtime process")
+		useDocker, desc = true, "docker"
+	case "", "auto":
+		useDocker = runtime.DockerAvailable(ctx)
+		desc = "process (auto: no docker daemon answers)"
+		if useDocker {
+			desc = "docker (auto: a docker daemon answers)"
+		}
+	case "process":
+		desc = "process"
 	default:
-		return nil, fmt.Errorf("--runtime %q: want auto, docker or process", name)
+		return nil, "", usageError{fmt.Errorf("--runtime %q: want auto, docker or process", cfg.Runtime)}
 	}
-	return runtime.NewProcess(runtime.ProcessOptions{
-		WorkDir: filepath.Join(stateDir, "runtime"), Logger: logger.With("component", "process"),
+	logger := cfg.Logger
+	if !useDocker {
+		rt, err := runtime.NewProcess(runtime.ProcessOptions{
+			WorkDir: filepath.Join(a.stateDir, "runtime"), Logger: logger.With("component", "process"),
+		})
+		return rt, desc, err
+	}
+	images := runtime.ImagesFromEnv(os.Environ())
+	for _, flagValue := range cfg.Images {
+		k, v, err := runtime.ParseImageOverride(flagValue)
+		if err != nil {
+			return nil, "", usageError{fmt.Errorf("--image %q: %w", flagValue, err)}
+		}
+		images[k] = v // flags beat the environment
+	}
+	d, err := runtime.NewDocker(ctx, runtime.DockerOptions{
+		WorkDir: filepath.Join(a.stateDir, "runtime-docker"), Images: images, PullMissing: cfg.PullImages,
+		Logger: logger.With("component", "docker"),
 	})
+	if err != nil {
+		return nil, "", err
+	}
+	a.docker = d
+	n, err := d.RemoveOrphans(ctx, d.Session())
+	if err != nil {
+		logger.Warn("could not remove containers left by an earlier run", "err", err)
+	} else if n > 0 {
+		desc += fmt.Sprintf("; removed %d container(s) left by an earlier run", n)
+	}
+	return d, desc, nil
 }
 
 type nopEvents struct{}

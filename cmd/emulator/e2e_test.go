@@ -300,7 +300,7 @@ func TestStartFailureCleansUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer busy.Close()
-	_, err = NewApp(t.Context(), AppConfig{ConfigPath: cfg, GatewayAddr: busy.Addr().String(), AdminAddr: "127.0.0.1:0", StateDir: state})
+	_, err = NewApp(t.Context(), AppConfig{ConfigPath: cfg, Runtime: "process", GatewayAddr: busy.Addr().String(), AdminAddr: "127.0.0.1:0", StateDir: state})
 	if err == nil || !strings.Contains(err.Error(), "gateway address") || !strings.Contains(err.Error(), "address already in use") {
 		t.Fatalf("err = %v, want the gateway address in use", err)
 	}

@@ -27,6 +27,7 @@ Server:
                      [--gateway-addr 127.0.0.1:8080] [--admin-addr 127.0.0.1:9001] [--state-dir DIR]
                      [--seed N] [--idle-timeout 5m] [--max-instances 8] [--log-level warn]
                      [--secret-id ID --secret-key KEY] [--insecure]
+                     [--image RUNTIME=IMAGE]... [--pull-images]
 
 Client (talks to --endpoint or $EMULATOR_ENDPOINT, default http://127.0.0.1:9001):
   emulator publish   FUNCTION [-d DESCRIPTION]
@@ -95,6 +96,9 @@ func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.MaxInstances, "max-instances", 8, "instances per version at most")
 	fs.StringVar(&cfg.SecretID, "secret-id", os.Getenv("TENCENTCLOUD_SECRET_ID"), "verify cloud API signatures with this SecretId (default $TENCENTCLOUD_SECRET_ID)")
 	fs.StringVar(&cfg.SecretKey, "secret-key", os.Getenv("TENCENTCLOUD_SECRET_KEY"), "and this SecretKey (default $TENCENTCLOUD_SECRET_KEY)")
+	images := multiFlag{}
+	fs.Var(&images, "image", "docker runtime image for a runtime, RUNTIME=IMAGE, e.g. Python3.9=python:3.9-slim (repeatable)")
+	fs.BoolVar(&cfg.PullImages, "pull-images", false, "docker runtime: pull missing images instead of failing")
 	fs.BoolVar(&cfg.Insecure, "insecure", false, "allow a non-loopback admin address without credentials")
 	level := fs.String("log-level", "warn", "debug, info, warn or error (library logs on stderr)")
 	pos, err := parse(fs, args)
@@ -104,6 +108,7 @@ func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(pos) > 0 {
 		return usageError{fmt.Errorf("up takes no arguments, got %q", strings.Join(pos, " "))}
 	}
+	cfg.Images = images
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(*level)); err != nil {
 		return usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", *level)}
@@ -119,16 +124,12 @@ func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		<-ctx.Done()
 		stop()
 	}()
-	runtimeName := "process"
-	if cfg.Runtime == "auto" {
-		runtimeName = "process (auto: the docker runtime is not in this build yet)"
-	}
 	con.printf("%s\n", color.New(color.Faint).Sprint("starting: loading config, restoring state, snapshotting sources..."))
 	app, err := NewApp(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	con.banner(app, runtimeName)
+	con.banner(app, app.runtimeDesc)
 	err = app.Run(ctx)
 	con.printf("\n%s\n", color.New(color.Faint).Sprint("stopped: every instance is gone, state is saved"))
 	return err
