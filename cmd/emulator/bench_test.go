@@ -15,6 +15,7 @@ import (
 // the new code. It reports p50 and p90 in ms (target: p50 <= 300 ms).
 //
 //	go test ./cmd/emulator -run '^$' -bench HotReload -benchtime 20x
+//	EMULATOR_TEST_RUNTIME=docker go test ./cmd/emulator -run '^$' -bench HotReload -benchtime 20x
 func BenchmarkHotReload(b *testing.B) {
 	cfg := workspace(b)
 	app, _ := startApp(b, cfg, filepath.Join(b.TempDir(), "state"))

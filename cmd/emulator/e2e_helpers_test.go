@@ -111,7 +111,7 @@ func startApp(t testing.TB, cfgPath, stateDir string) (app *App, stop func()) {
 	ctx, cancel := context.WithCancel(t.Context())
 	var err error
 	app, err = NewApp(ctx, AppConfig{
-		ConfigPath: cfgPath, Runtime: "process", GatewayAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0",
+		ConfigPath: cfgPath, Runtime: testRuntime(), GatewayAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0",
 		StateDir: stateDir, Seed: 7, IdleTimeout: time.Minute, MaxInstances: 8,
 	})
 	if err != nil {
@@ -195,4 +195,13 @@ func eventually(t testing.TB, within time.Duration, what string, cond func() boo
 		time.Sleep(25 * time.Millisecond)
 	}
 	t.Fatalf("timed out after %v waiting for %s", within, what)
+}
+
+// testRuntime is the runtime the in-process apps use: process, unless
+// EMULATOR_TEST_RUNTIME says docker (benchmarks of the docker mode).
+func testRuntime() string {
+	if rt := os.Getenv("EMULATOR_TEST_RUNTIME"); rt != "" {
+		return rt
+	}
+	return "process"
 }
