@@ -120,12 +120,7 @@ func (s *Server) updateFunctionCode(ctx context.Context, c *call) (any, error) {
 	if _, err := s.backend.UpdateCode(ctx, c.function, unzipInto(ctx, data), handler); err != nil {
 		return nil, err
 	}
-	if publish {
-		if _, err := s.backend.Publish(ctx, c.function, ""); err != nil {
-			return nil, err
-		}
-	}
-	return struct{}{}, nil
+	return s.publishIf(ctx, c.function, publish)
 }
 
 // updateFunctionConfiguration changes $LATEST's configuration. Omitted
@@ -193,12 +188,7 @@ func (s *Server) updateFunctionConfiguration(ctx context.Context, c *call) (any,
 	if _, err := s.backend.UpdateConfig(ctx, c.function, cfg); err != nil {
 		return nil, err
 	}
-	if publish {
-		if _, err := s.backend.Publish(ctx, c.function, ""); err != nil {
-			return nil, err
-		}
-	}
-	return struct{}{}, nil
+	return s.publishIf(ctx, c.function, publish)
 }
 
 // deleteFunction deletes one version (with Qualifier, by the rules of
@@ -221,6 +211,17 @@ func (s *Server) deleteFunction(ctx context.Context, c *call) (any, error) {
 	}
 	if err := s.backend.Delete(ctx, c.function); err != nil {
 		return nil, err
+	}
+	return struct{}{}, nil
+}
+
+// publishIf publishes a version after an update that asked for it
+// (Publish: "TRUE"), and gives the action's empty answer.
+func (s *Server) publishIf(ctx context.Context, function string, publish bool) (any, error) {
+	if publish {
+		if _, err := s.backend.Publish(ctx, function, ""); err != nil {
+			return nil, err
+		}
 	}
 	return struct{}{}, nil
 }
