@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/scf-emulator/emulator/atomicfile"
 )
 
 const (
@@ -173,7 +175,7 @@ func (r *Registry) save(st *state) error {
 	if err != nil {
 		return fmt.Errorf("encode state: %w", err)
 	}
-	if err := writeFileAtomic(r.dir, stateFile, append(data, '\n')); err != nil {
+	if err := atomicfile.WriteFile(r.dir, stateFile, append(data, '\n')); err != nil {
 		return fmt.Errorf("save state: %w", err)
 	}
 	return nil
@@ -249,47 +251,6 @@ func (r *Registry) load() (*state, error) {
 		st.fns[df.Name] = f
 	}
 	return st, nil
-}
-
-// writeFileAtomic replaces dir/name so that a crash leaves the old or the new
-// content: temp file in the same dir, fsync, rename, fsync of the dir.
-func writeFileAtomic(dir, name string, data []byte) (err error) {
-	f, err := os.CreateTemp(dir, name+tmpPrefix+"*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(f.Name(), filepath.Join(dir, name)); err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
-
-// syncDir makes renames and new entries in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	return nil
 }
 
 // removeTemps deletes entries of dir whose name starts with prefix.
