@@ -24,6 +24,9 @@ func adminHandler(apiSrv http.Handler, a *App) http.Handler {
 	mux.Handle("GET /metrics", instanceGauges(a.mgr, a.met))
 	mux.HandleFunc("GET /emulator/logs", a.serveLogs)
 	mux.HandleFunc("GET /emulator/stats", a.serveStats)
+	a.rolloutRoutes(mux)
+	a.splitTestRoutes(mux)
+	a.dashboardRoutes(mux)
 	mux.Handle("/", apiSrv)
 	return mux
 }

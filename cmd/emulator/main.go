@@ -64,6 +64,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdLogs(ctx, rest, stdout)
 	case "stats":
 		err = cmdStats(ctx, rest, stdout)
+	case "rollout":
+		err = cmdRollout(ctx, rest, stdout, stderr)
+	case "split-test":
+		err = cmdSplitTest(ctx, rest, stdout, stderr)
 	default:
 		err = usageError{fmt.Errorf("unknown command %q; run emulator --help", cmd)}
 	}
