@@ -11,6 +11,11 @@
 #   5. rollback: release back to V1
 #   6. the dev stage still serves $LATEST
 #
+# After every traffic shift and after the rollback it prints `emulator stats`
+# over the last burst: each version's share, errors and latency (step 6 of the
+# seed: watch version 2 rise and version 1 fall). The dashboard at the
+# management address (GET /) shows the same live.
+#
 # Each step checks what the gateway answers (X-Scf-Version, X-Scf-Route) and
 # the demo stops with a non-zero status at the first step that misbehaves.
 # The source file of B is rewritten during step 2 and restored on exit.
@@ -50,6 +55,7 @@ step_name=''
 summary=()       # one line per passed step
 summary_share=() # one line per weighted step
 started=$(date +%s)
+burst_started=$(date +%s%N)
 
 step() {
 	step_no=$((step_no + 1))
@@ -152,6 +158,7 @@ burst() {
 	local -a hdr=()
 	[[ -n $header ]] && hdr=(-H "$header")
 	per=$(((n + PARALLEL - 1) / PARALLEL))
+	burst_started=$(date +%s%N)
 	# One curl per batch of URLs (connections are reused within a batch); each
 	# input line is "-o /dev/null URL" so no body reaches stdout.
 	for ((i = 0; i < n; i++)); do
@@ -216,6 +223,20 @@ expect_share() {
 	fi
 	ok "${line#ok }"
 	summary_share+=("$want%: ${line#ok }")
+}
+
+# show_stats prints `emulator stats` over the seconds since the last burst
+# began, so the table is what that burst did: each version's share, errors
+# and latency. It only shows; the checks are the bursts' own.
+show_stats() {
+	# Whole seconds from the one the burst began in to now (the metrics window
+	# counts whole seconds); the sleep before each burst keeps earlier traffic out.
+	local secs=$(($(date +%s) - burst_started / 1000000000 + 1))
+	if emu stats "$FUNCTION" --window "${secs}s"; then
+		sed 's/^/      /' <<<"$EMU_OUT"
+	else
+		info "emulator stats $FUNCTION: ${EMU_ERR:-$EMU_OUT}"
+	fi
 }
 
 # body_of PATH fetches one response body into $tmp/body; prints the status.
@@ -310,18 +331,26 @@ done_step
 step "release: version $V1, then 10%, 50% and 100% of traffic to version $V2"
 set_alias release --version "$V1"
 expect_all 50 /release/hello '' "$V1"
+sleep 1 # a fresh second, so each stats table below holds one burst only
 set_alias release --version "$V1" --weight "$V2=0.1"
 expect_share "$V1" "$V2" 10
+show_stats
+sleep 1
 set_alias release --version "$V1" --weight "$V2=0.5"
 expect_share "$V1" "$V2" 50
+show_stats
+sleep 1
 set_alias release --version "$V2"
 expect_all "$REQUESTS" /release/hello '' "$V2"
+show_stats
 done_step
 
 step "Rollback: release -> version $V1"
+sleep 1
 emu_ok alias update "$FUNCTION" release --version "$V1"
 info "emulator alias update $FUNCTION release --version $V1"
 expect_all 50 /release/hello '' "$V1"
+show_stats
 emu_ok alias get "$FUNCTION" release
 info "alias get: $(tr -s ' \n' ' ' <<<"$EMU_OUT")"
 done_step

@@ -37,7 +37,7 @@ Client (talks to --endpoint or $EMULATOR_ENDPOINT, default http://127.0.0.1:9001
   emulator alias     list FUNCTION
   emulator invoke    FUNCTION [-q QUALIFIER] [--event JSON|@file] [--routing-key JSON] [--log]
   emulator logs      FUNCTION [-q QUALIFIER] [-f] [-n 20]
-  emulator stats     FUNCTION [--window 1m]
+  emulator stats     FUNCTION [--window 1m] [--all]
   emulator deploy    FUNCTION --traffic 0.1
   emulator rollback  FUNCTION ALIAS [--to V]
 `

@@ -110,6 +110,7 @@ func cmdStats(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("stats", flag.ContinueOnError)
 	endpoint := fs.String("endpoint", "", "management API URL")
 	window := fs.Duration("window", time.Minute, "how far back to look")
+	all := fs.Bool("all", false, "also list versions without requests in the window")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return usageError{err}
@@ -130,7 +131,12 @@ func cmdStats(ctx context.Context, args []string, out io.Writer) error {
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "VERSION\tSHARE\tREQUESTS\tERRORS\tERROR RATE\tP50\tP99\tCOLD\t")
 	total, errs := 0, 0
+	var idle []string
 	for _, v := range st.Versions {
+		if v.Invocations == 0 && !*all {
+			idle = append(idle, v.Version)
+			continue
+		}
 		total += v.Invocations
 		errs += v.Errors
 		fmt.Fprintf(tw, "%s\t%.1f%%\t%d\t%d\t%.2f%%\t%s\t%s\t%d\t\n", v.Version, v.Share*100, v.Invocations, v.Errors,
@@ -141,5 +147,11 @@ func cmdStats(ctx context.Context, args []string, out io.Writer) error {
 		rate = float64(errs) / float64(total) * 100
 	}
 	fmt.Fprintf(tw, "all\t100%%\t%d\t%d\t%.2f%%\t\t\t\t\n", total, errs, rate)
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(idle) > 0 {
+		fmt.Fprintln(out, dim(fmt.Sprintf("no requests in this window: %s (--all lists them)", strings.Join(idle, ", "))))
+	}
+	return nil
 }
