@@ -72,13 +72,19 @@ func (e *Engine) onChange(c registry.Change) {
 		for _, st := range e.run.Stats() {
 			wasWarm = wasWarm || (oldPool(st.Spec) && st.Live+st.Starting > 0)
 		}
-		e.run.Retire(oldPool)
 		e.logger.Info("reloaded", "function", c.Function, "version", registry.Latest)
-		if wasWarm {
-			// The developer is using this function: start the new code now so
-			// the first request after the save does not pay a cold start.
-			e.wg.Go(func() { e.prewarm(c.Function) })
+		if !wasWarm {
+			e.run.Retire(oldPool)
+			return
 		}
+		// The developer is using this function: start the new code now so
+		// the first request after the save does not pay a cold start, and
+		// only then drain the old instances, whose removal would compete
+		// with that start. No new request reaches them meanwhile.
+		e.wg.Go(func() {
+			e.prewarm(c.Function)
+			e.run.Retire(oldPool)
+		})
 	case registry.ChangeVersionDeleted:
 		e.run.Retire(func(s runtime.Spec) bool {
 			return s.Function == c.Function && s.Version == c.Version

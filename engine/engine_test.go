@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -58,6 +59,7 @@ type fakeRunner struct {
 	retired  []runtime.Spec // specs of live pools that a Retire matched
 	prewarms []runtime.Spec
 	live     []runtime.Spec
+	calls    []string // "retire" and "prewarm", in order
 	prewarm  chan struct{}
 }
 
@@ -75,6 +77,7 @@ func (f *fakeRunner) Serve(ctx context.Context, spec runtime.Spec, fn func(conte
 func (f *fakeRunner) Retire(match func(runtime.Spec) bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.calls = append(f.calls, "retire")
 	for _, s := range f.live {
 		if match(s) {
 			f.retired = append(f.retired, s)
@@ -85,6 +88,7 @@ func (f *fakeRunner) Retire(match func(runtime.Spec) bool) {
 func (f *fakeRunner) Prewarm(_ context.Context, spec runtime.Spec) error {
 	f.mu.Lock()
 	f.prewarms = append(f.prewarms, spec)
+	f.calls = append(f.calls, "prewarm")
 	f.mu.Unlock()
 	f.prewarm <- struct{}{}
 	return nil
@@ -164,6 +168,7 @@ func TestReloadRetiresOldLatestAndPrewarmsNew(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no pre-warm after reloading a warm $LATEST")
 	}
+	e.Close() // waits for the background pre-warm and the retire after it
 	run.mu.Lock()
 	defer run.mu.Unlock()
 	if len(run.retired) != 1 || run.retired[0].Function != "B" || run.retired[0].CodeHash != "old" {
@@ -171,6 +176,11 @@ func TestReloadRetiresOldLatestAndPrewarmsNew(t *testing.T) {
 	}
 	if len(run.prewarms) != 1 || run.prewarms[0].CodeHash != "new" {
 		t.Errorf("pre-warmed %+v, want B $LATEST@new", run.prewarms)
+	}
+	// The old instances stay until the new one is up, so that removing
+	// them does not slow its start.
+	if want := []string{"prewarm", "retire"}; !slices.Equal(run.calls, want) {
+		t.Errorf("calls %v, want %v", run.calls, want)
 	}
 }
 
@@ -182,6 +192,9 @@ func TestReloadOfColdFunctionDoesNotPrewarm(t *testing.T) {
 	e.Close() // waits for any background work
 	if len(run.prewarms) != 0 {
 		t.Errorf("pre-warmed %+v for a function nobody used", run.prewarms)
+	}
+	if want := []string{"retire"}; !slices.Equal(run.calls, want) {
+		t.Errorf("calls %v, want %v", run.calls, want)
 	}
 }
 

@@ -50,6 +50,10 @@ const (
 	dockerCallTimeout = 10 * time.Second
 	// containerPidsLimit caps the processes and threads of one container.
 	containerPidsLimit = 256
+	// maxParallelRemovals bounds the container removals in flight: Ctrl-C
+	// with dozens of containers removes them this many at a time, which
+	// the daemon gets through faster than all at once.
+	maxParallelRemovals = 8
 )
 
 // DockerOptions configures the docker runtime. The zero value of every field
@@ -119,6 +123,9 @@ type Docker struct {
 	warned  map[string]bool       // image fallbacks already logged
 
 	staticMu sync.Mutex // serialises the creation of the static image
+
+	// removals holds a token per removal in flight; see maxParallelRemovals.
+	removals chan struct{}
 }
 
 var _ Runtime = (*Docker)(nil)
@@ -194,6 +201,7 @@ func newDocker(ctx context.Context, api dockerAPI, opts DockerOptions) (*Docker,
 		seq:         make(map[string]int),
 		present:     make(map[string]bool),
 		warned:      make(map[string]bool),
+		removals:    make(chan struct{}, maxParallelRemovals),
 	}
 	if d.session == "" {
 		d.session = uuid.NewString()
@@ -303,7 +311,8 @@ func (d *Docker) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// removeWhere force-removes the managed containers whose labels match.
+// removeWhere force-removes the managed containers whose labels match, in
+// parallel (removeContainer bounds how many at a time).
 func (d *Docker) removeWhere(ctx context.Context, match func(map[string]string) bool) (int, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), dockerCallTimeout)
 	defer cancel()
@@ -313,19 +322,29 @@ func (d *Docker) removeWhere(ctx context.Context, match func(map[string]string) 
 	if err != nil {
 		return 0, fmt.Errorf("list containers: %w", err)
 	}
-	n := 0
-	var errs []error
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex // guards n and errs
+		n    int
+		errs []error
+	)
 	for _, c := range list {
 		if !match(c.labels) {
 			continue
 		}
-		if err := d.removeContainer(ctx, c.id); err != nil {
-			errs = append(errs, fmt.Errorf("remove container %s: %w", c.name, err))
-			continue
-		}
-		d.logger.Info("container removed", "container", c.name, "session", c.labels[LabelSession])
-		n++
+		wg.Go(func() {
+			err := d.removeContainer(ctx, c.id)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, fmt.Errorf("remove container %s: %w", c.name, err))
+				return
+			}
+			d.logger.Info("container removed", "container", c.name, "session", c.labels[LabelSession])
+			n++
+		})
 	}
+	wg.Wait()
 	return n, errors.Join(errs...)
 }
 
@@ -333,7 +352,13 @@ func (d *Docker) removeWhere(ctx context.Context, match func(map[string]string) 
 // A container that is gone already, or that someone else is removing, counts
 // as removed.
 func (d *Docker) removeContainer(ctx context.Context, id string) error {
+	select {
+	case d.removals <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("waiting for a removal slot: %w", ctx.Err())
+	}
 	err := d.api.remove(ctx, id)
+	<-d.removals
 	if !errors.Is(err, errDockerConflict) {
 		if errors.Is(err, errDockerNotFound) || errors.Is(err, errDockerNotModified) {
 			return nil

@@ -140,3 +140,81 @@ func BenchmarkWarmInvoke(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDockerShutdown measures what Ctrl-C costs with many containers:
+// Manager.Close then Docker.Close, with n warm instances (one per code hash,
+// as after many saves and versions) of a Go1 binary or of Python (which
+// needs DebianRuntimeImage). The metric is the time both Closes take until
+// every container is removed.
+func BenchmarkDockerShutdown(b *testing.B) {
+	kinds := []struct {
+		name string
+		spec func(b *testing.B) Spec
+	}{
+		{"go1", func(b *testing.B) Spec { return dockerSpec(buildDockerFn(b), "Go1", "event") }},
+		{"python", func(b *testing.B) Spec {
+			spec := dockerSpec(procTestdata(b, "python"), "Python3.9", "event")
+			spec.Handler = "index.main_handler"
+			return spec
+		}},
+	}
+	for _, k := range kinds {
+		for _, n := range []int{8, 40} {
+			b.Run(k.name+"/containers="+strconv.Itoa(n), func(b *testing.B) {
+				base := k.spec(b)
+				var total time.Duration
+				runs := 0
+				for b.Loop() {
+					total += shutdownOnce(b, base, n)
+					runs++
+				}
+				b.ReportMetric(float64(total.Milliseconds())/float64(runs), "shutdown-ms")
+			})
+		}
+	}
+}
+
+// shutdownOnce starts n instances of base, each under its own code hash,
+// and returns how long closing the Manager and the runtime takes.
+func shutdownOnce(b *testing.B, base Spec, n int) time.Duration {
+	d := newDockerTestRuntime(b, nil)
+	if base.Runtime != "Go1" {
+		ctx, cancel := context.WithTimeout(b.Context(), dockerTestTimeout)
+		ok, err := d.api.imageExists(ctx, DebianRuntimeImage)
+		cancel()
+		if err != nil || !ok {
+			b.Skipf("%s is missing (%v): run scripts/build-runtime-images.sh", DebianRuntimeImage, err)
+		}
+	}
+	m := NewManager(d, Options{})
+	errs := make(chan error, n)
+	sem := make(chan struct{}, 4) // 4 starts at a time: the daemon is the bottleneck
+	for i := range n {
+		spec := base
+		spec.CodeHash = "shut" + strconv.Itoa(i)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem }()
+			errs <- m.Prewarm(b.Context(), spec)
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			b.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	start := time.Now()
+	if err := m.Close(ctx); err != nil {
+		b.Error(err)
+	}
+	if err := d.Close(ctx); err != nil {
+		b.Error(err)
+	}
+	took := time.Since(start)
+	if left, err := d.api.list(ctx, d.scope); err != nil || len(left) != 0 {
+		b.Errorf("after Close: %d containers left (%v)", len(left), err)
+	}
+	return took
+}

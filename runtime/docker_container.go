@@ -146,6 +146,8 @@ func (c *container) exit() exitInfo { return c.info }
 
 func (c *container) memUsage() int64 { return c.mem.usage() }
 
+func (c *container) oomKills() int64 { return c.mem.oomKills() }
+
 // flushOutput gives output written just before a result the time to pass
 // through the daemon; see settleMin.
 func (c *container) flushOutput() {
@@ -166,7 +168,9 @@ func (c *container) stop(ctx context.Context) error {
 		c.mu.Unlock()
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), containerStopTimeout)
 		defer cancel()
+		t0 := time.Now()
 		err := c.d.removeContainer(ctx, c.id)
+		took := time.Since(t0)
 		if err != nil {
 			err = fmt.Errorf("remove container %s: %w", c.name, err)
 		}
@@ -183,7 +187,7 @@ func (c *container) stop(ctx context.Context) error {
 		}
 		c.d.forget(c)
 		c.stopErr = err
-		c.logger.Debug("container removed", "err", err)
+		c.logger.Debug("container removed", "took", took.Round(time.Millisecond), "err", err)
 	})
 	return c.stopErr
 }

@@ -144,6 +144,26 @@ func TestDockerOOMKill(t *testing.T) {
 	waitClosed(t, in.Exited(), "Exited after the OOM kill")
 }
 
+// A child process over the limit dies while the container lives on; the
+// handler's error becomes a 434 because the cgroup counted an OOM kill.
+func TestDockerOOMKilledChild(t *testing.T) {
+	d := newDockerTestRuntime(t, nil)
+	needDebianImage(t, d)
+	spec := dockerSpec(procTestdata(t, "custom"), "CustomRuntime", "event")
+	spec.MemoryMB = 64
+	in := dockerStart(t, d, spec)
+	if c := containerOf(t, in); c.oomKills() < 0 {
+		t.Skip("the OOM kill counter of the container's memory cgroup is not readable here")
+	}
+	_, err := dockerInvoke(t, in, `{"mode":"fail"}`)
+	wantStatus(t, err, scferr.ErrUserCode, "custom failure")
+	_, err = dockerInvoke(t, in, `{"mode":"oom-child"}`)
+	wantStatus(t, err, scferr.ErrMemory, "64 MB", "custom child failed")
+	if isDone(containerOf(t, in)) {
+		t.Error("the container exited: only the child should have been killed")
+	}
+}
+
 func TestDockerKilledFromOutside(t *testing.T) {
 	d := newDockerTestRuntime(t, nil)
 	in := dockerStart(t, d, dockerSpec(buildDockerFn(t), "Go1", "event"))

@@ -19,6 +19,7 @@ type memProbe struct {
 	usageFile   string // memory.usage_in_bytes (cgroup v1) or memory.current (v2)
 	statFile    string // memory.stat
 	inactiveKey string // the inactive file cache line of memory.stat
+	eventsFile  string // memory.oom_control (v1) or memory.events (v2): the oom_kill counter
 	pid         int    // host pid of the main process, for the fallback
 }
 
@@ -43,9 +44,11 @@ func newMemProbe(pid int) memProbe {
 		case slices.Contains(strings.Split(parts[1], ","), "memory"):
 			dir = filepath.Join("/sys/fs/cgroup/memory", parts[2])
 			m.usageFile, m.inactiveKey = filepath.Join(dir, "memory.usage_in_bytes"), "total_inactive_file"
+			m.eventsFile = filepath.Join(dir, "memory.oom_control")
 		case parts[0] == "0" && parts[1] == "" && m.usageFile == "":
 			dir = filepath.Join("/sys/fs/cgroup", parts[2])
 			m.usageFile, m.inactiveKey = filepath.Join(dir, "memory.current"), "inactive_file"
+			m.eventsFile = filepath.Join(dir, "memory.events")
 		default:
 			continue
 		}
@@ -55,7 +58,7 @@ func newMemProbe(pid int) memProbe {
 		}
 	}
 	if m.usageFile != "" && !fileExists(m.usageFile) {
-		m.usageFile, m.statFile = "", ""
+		m.usageFile, m.statFile, m.eventsFile = "", "", ""
 	}
 	return m
 }
@@ -90,4 +93,28 @@ func (m memProbe) usage() int64 {
 		}
 	}
 	return used
+}
+
+// oomKills returns how many processes of the container the kernel's OOM
+// killer has killed so far, -1 when unknown (the daemon runs elsewhere, or a
+// kernel before 4.13 on cgroup v1). Docker's OOMKilled flag only says so
+// once the container exits; this counter also sees a child process killed
+// while the container's main process lives on.
+func (m memProbe) oomKills() int64 {
+	if m.eventsFile == "" {
+		return -1
+	}
+	b, err := os.ReadFile(m.eventsFile)
+	if err != nil {
+		return -1
+	}
+	for line := range strings.Lines(string(b)) {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), " ")
+		if ok && k == "oom_kill" {
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+				return n
+			}
+		}
+	}
+	return -1
 }

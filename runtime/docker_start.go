@@ -89,7 +89,12 @@ func (d *Docker) Start(ctx context.Context, spec Spec) (Instance, error) {
 		return nil, err
 	}
 	if plan.proto == protoAPI {
-		return awaitAPI(ctx, spec, c, api, d.initTimeout, logger)
+		running := time.Now()
+		in, err := awaitAPI(ctx, spec, c, api, d.initTimeout, logger)
+		if err == nil {
+			logger.Debug("bootstrap ready", "container", c.name, "after", time.Since(running))
+		}
+		return in, err
 	}
 	if info.hostPort == "" {
 		// Ports are unpublished when a container stops: it exited at once.
@@ -221,6 +226,7 @@ func (d *Docker) containerConfig(spec Spec, image string, plan launchPlan, memMB
 // watched from before the start, and reads back where it is reachable. On
 // failure the container is removed.
 func (d *Docker) run(ctx context.Context, cfg *containerConfig, memMB int, logger *slog.Logger) (*container, containerInfo, error) {
+	t0 := time.Now()
 	id, err := d.create(ctx, cfg)
 	if err != nil {
 		if errors.Is(err, errDockerNotFound) {
@@ -256,15 +262,20 @@ func (d *Docker) run(ctx context.Context, cfg *containerConfig, memMB int, logge
 	if !c.watch(stream, wait) {
 		return fail(scferr.New(scferr.ErrContainerInit, "docker runtime is closed", ErrClosed))
 	}
+	t1 := time.Now()
 	if err := d.api.start(ctx, id); err != nil {
 		return fail(startFailed(ctx, "cannot start container "+c.name, err))
 	}
+	t2 := time.Now()
 	info, err := d.api.inspect(ctx, id)
 	if err != nil {
 		return fail(startFailed(ctx, "cannot inspect container "+c.name, err))
 	}
 	c.mem = newMemProbe(info.pid)
-	logger.Info("container started", "container", c.name, "image", cfg.image, "container_id", shortID(id))
+	// The daemon's share of a cold start: create (with attach and wait)
+	// and start, which sets up the namespaces, mounts and network.
+	logger.Info("container started", "container", c.name, "image", cfg.image, "container_id", shortID(id),
+		"create", t1.Sub(t0).Round(time.Millisecond), "start", t2.Sub(t1).Round(time.Millisecond))
 	return c, info, nil
 }
 

@@ -156,8 +156,16 @@ func (in *goInstance) Addr() string { return "" }
 
 // Invoke calls Function.Invoke. A handler error comes back in the response,
 // not as an RPC error: it is a 430, or a 439 when the library asks to exit
-// (a panic).
+// (a panic), or a 434 when the OOM killer took one of the code's processes.
 func (in *goInstance) Invoke(ctx context.Context, inv Invocation) (Result, error) {
+	before := in.run.oomKills()
+	res, err := in.invoke(ctx, inv)
+	memMB, _ := specLimits(in.spec)
+	return res, oomDuringInvoke(in.run, before, err, memMB)
+}
+
+// invoke is Invoke without the check for processes the OOM killer took.
+func (in *goInstance) invoke(ctx context.Context, inv Invocation) (Result, error) {
 	r := in.run
 	if isDone(r) {
 		return Result{}, exitedDuringInvoke(r)

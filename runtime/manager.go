@@ -256,16 +256,33 @@ func (m *Manager) do(ctx context.Context, spec Spec, call func(context.Context, 
 	return l, m.closedErr(err)
 }
 
-// Prewarm makes sure one instance of spec is started and idle, starting it if
-// the pool has none; it returns once the instance is ready. A hot reload calls
-// it so the first request after a save does not pay the cold start.
+// Prewarm makes sure an instance of spec is live or starting, starting one
+// when the pool has none, and returns once that start is over (its error when
+// it failed). A hot reload calls it so that the first request after a save
+// does not pay the cold start: a request that arrives while the pre-warm
+// start runs takes that instance instead of starting its own. When ctx ends
+// first, Prewarm returns ctx's error and the start goes on; its instance
+// then waits idle.
 func (m *Manager) Prewarm(ctx context.Context, spec Spec) error {
-	l, err := m.acquire(ctx, spec)
-	if err != nil {
-		return m.closedErr(err)
+	for {
+		p, err := m.pool(spec)
+		if err != nil {
+			return m.closedErr(err)
+		}
+		sc, err := p.prewarm(ctx)
+		if errors.Is(err, errPoolRetired) {
+			continue
+		}
+		if err != nil || sc == nil {
+			return err
+		}
+		select {
+		case <-sc.done:
+			return m.closedErr(sc.err)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
-	l.p.release(l.mem, "")
-	return nil
 }
 
 // acquire leases an instance of spec, moving to a fresh pool when the one it

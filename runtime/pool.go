@@ -21,7 +21,8 @@ type pool struct {
 	live     int        // started and not removed: idle plus busy
 	busy     int
 	starting int
-	waiters  []*waiter // requests at the cap, oldest first
+	waiters  []*waiter    // requests at the cap, oldest first
+	spares   []*startCall // pre-warm starts no request has claimed yet, unfinished
 	retired  bool
 	reason   dropReason // why retired; the reason idle instances are stopped with
 }
@@ -56,7 +57,7 @@ type startCall struct {
 	done chan struct{} // closed when the start returned and the fields below are set
 
 	finished  bool          // guarded by pool.mu
-	abandoned bool          // guarded by pool.mu: the requester left; the instance goes idle
+	abandoned bool          // guarded by pool.mu: nobody waits to lease it (the requester left, or a pre-warm); the instance goes idle
 	mem       *member       // leased to the requester on success
 	err       error         // the start's error
 	dur       time.Duration // how long Start took
@@ -78,6 +79,12 @@ func (p *pool) acquire(ctx context.Context) (lease, error) {
 	if mem := p.popIdleLocked(); mem != nil {
 		p.mu.Unlock()
 		return lease{p: p, mem: mem}, nil
+	}
+	if sc := p.claimSpareLocked(); sc != nil {
+		// A pre-warm is starting an instance nobody waits for: take it
+		// rather than start a second one that competes with it.
+		p.mu.Unlock()
+		return p.awaitStart(ctx, sc)
 	}
 	if p.live+p.starting < p.m.opts.MaxInstances {
 		p.starting++
@@ -155,6 +162,38 @@ func (p *pool) startLocked(ctx context.Context) *startCall {
 	sc := &startCall{done: make(chan struct{})}
 	p.m.wg.Add(1)
 	go p.run(context.WithoutCancel(ctx), sc)
+	return sc
+}
+
+// prewarm starts an instance that no request leases, unless the pool has one
+// live or starting already, and returns its start (nil when none was
+// needed). A request that arrives meanwhile claims it (claimSpareLocked);
+// otherwise it goes idle.
+func (p *pool) prewarm(ctx context.Context) (*startCall, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.retired {
+		return nil, errPoolRetired
+	}
+	if p.live+p.starting > 0 {
+		return nil, nil
+	}
+	p.starting++
+	sc := p.startLocked(ctx)
+	sc.abandoned = true
+	p.spares = append(p.spares, sc)
+	return sc, nil
+}
+
+// claimSpareLocked hands the oldest unclaimed pre-warm start to the caller,
+// who then waits for it as for its own; nil when there is none.
+func (p *pool) claimSpareLocked() *startCall {
+	if len(p.spares) == 0 {
+		return nil
+	}
+	sc := p.spares[0]
+	p.spares = slices.Delete(p.spares, 0, 1)
+	sc.abandoned = false
 	return sc
 }
 

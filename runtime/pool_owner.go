@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -15,6 +16,9 @@ func (p *pool) run(ctx context.Context, sc *startCall) {
 	p.mu.Lock()
 	p.starting--
 	sc.finished, sc.dur = true, dur
+	if i := slices.Index(p.spares, sc); i >= 0 {
+		p.spares = slices.Delete(p.spares, i, i+1) // finished unclaimed: it goes idle below
+	}
 	if err != nil {
 		sc.err = err
 		p.dispatchLocked() // capacity freed: a waiter may try its own start

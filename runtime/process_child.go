@@ -155,6 +155,9 @@ func (c *child) flushOutput() {
 // memUsage is the process's resident set size.
 func (c *child) memUsage() int64 { return memUsage(c.pid) }
 
+// oomKills is unknown: processes share the emulator's memory cgroup.
+func (c *child) oomKills() int64 { return -1 }
+
 // exit reports cmd.Wait's result. A process has no memory limit here, so it
 // is never an OOM kill.
 func (c *child) exit() exitInfo { return exitInfo{status: exitStatus(c.exitErr)} }

@@ -23,6 +23,9 @@ type runner interface {
 	flushOutput()
 	// memUsage returns the memory the code uses now in bytes, 0 when unknown.
 	memUsage() int64
+	// oomKills returns how many of the code's processes the OOM killer has
+	// killed since it started, -1 when unknown.
+	oomKills() int64
 	// exit tells how the code ended. Only call it once done is closed.
 	exit() exitInfo
 	// stop terminates the code and frees what it holds. It is idempotent,
@@ -74,6 +77,29 @@ func exitedDuringInvoke(r runner) error {
 	}
 	msg := fmt.Sprintf("user process exit when running (%s)", x.status)
 	return scferr.New(scferr.ErrProcessExit, withTail(msg, r.output().tail()), nil)
+}
+
+// oomDuringInvoke turns err, the failure of an invocation, into a 434 when
+// the OOM killer killed one of the code's processes since before (an
+// oomKills reading taken when the invocation began): a child such as curl
+// under a bash handler, whose death the handler reports as its own error.
+// Timeouts and cancellations are left alone.
+func oomDuringInvoke(r runner, before int64, err error, limitMB int) error {
+	if err == nil || before < 0 || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	if scferr.Status(err) == scferr.ErrMemory.Status {
+		return err
+	}
+	if r.oomKills() <= before {
+		return err
+	}
+	msg := fmt.Sprintf("memory limit reached: a process of the function used more than its %d MB and was killed", limitMB)
+	// What the handler reported stays visible, but not as a cause: the
+	// error is a 434, not also a 430.
+	e := scferr.New(scferr.ErrMemory, withTail(msg, r.output().tail()), nil)
+	e.StackTrace = scferr.As(err).StackTrace
+	return e
 }
 
 func withTail(msg, tail string) string {

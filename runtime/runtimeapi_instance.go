@@ -58,8 +58,17 @@ func awaitAPI(ctx context.Context, spec Spec, r runner, api *apiServer, timeout 
 func (in *apiInstance) Addr() string { return "" }
 
 // Invoke hands the event to the bootstrap's /next poll and waits for its
-// response or error post.
+// response or error post. A failure after the OOM killer took one of the
+// code's processes is a 434 (see oomDuringInvoke).
 func (in *apiInstance) Invoke(ctx context.Context, inv Invocation) (Result, error) {
+	before := in.run.oomKills()
+	res, err := in.invoke(ctx, inv)
+	memMB, _ := specLimits(in.spec)
+	return res, oomDuringInvoke(in.run, before, err, memMB)
+}
+
+// invoke is Invoke without the check for processes the OOM killer took.
+func (in *apiInstance) invoke(ctx context.Context, inv Invocation) (Result, error) {
 	r := in.run
 	if isDone(r) {
 		return Result{}, exitedDuringInvoke(r)
