@@ -11,14 +11,15 @@ import (
 )
 
 func (s *Server) createAlias(_ context.Context, c *call) (any, error) {
-	var p scf.CreateAliasRequestParams
-	if err := decode(c.body, &p); err != nil {
+	var in createAliasIn
+	if err := decode(c.body, &in); err != nil {
 		return nil, err
 	}
+	p := in.CreateAliasRequestParams
 	if err := c.check(p.FunctionName, p.Namespace, need("Name", p.Name), need("FunctionVersion", p.FunctionVersion)); err != nil {
 		return nil, err
 	}
-	weights, matches, err := fromRoutingConfig(p.RoutingConfig)
+	weights, matches, err := fromRoutingConfig(in.RoutingConfig.sdkRouting())
 	if err != nil {
 		return nil, err
 	}
@@ -29,6 +30,9 @@ func (s *Server) createAlias(_ context.Context, c *call) (any, error) {
 		Matches:         matches,
 		Description:     str(p.Description),
 	}
+	if err := applyExtensions(&a, in.RoutingConfig); err != nil {
+		return nil, err
+	}
 	if err := s.backend.CreateAlias(c.function, a); err != nil {
 		return nil, err
 	}
@@ -37,18 +41,20 @@ func (s *Server) createAlias(_ context.Context, c *call) (any, error) {
 
 // updateAlias replaces the alias' version and routing. An omitted
 // RoutingConfig clears the routing (the platform's way to send all traffic to
-// one version); an omitted Description keeps the old one. Settings the wire
-// cannot express (StickyHeader) are kept, so an SDK update does not silently
+// one version); an omitted Description keeps the old one. The emulator's
+// extensions (StickyHeader, Shadow; see aliasext.go) are kept unless the
+// request names them, so an update through the plain SDK does not silently
 // undo them.
 func (s *Server) updateAlias(_ context.Context, c *call) (any, error) {
-	var p scf.UpdateAliasRequestParams
-	if err := decode(c.body, &p); err != nil {
+	var in updateAliasIn
+	if err := decode(c.body, &in); err != nil {
 		return nil, err
 	}
+	p := in.UpdateAliasRequestParams
 	if err := c.check(p.FunctionName, p.Namespace, need("Name", p.Name), need("FunctionVersion", p.FunctionVersion)); err != nil {
 		return nil, err
 	}
-	weights, matches, err := fromRoutingConfig(p.RoutingConfig)
+	weights, matches, err := fromRoutingConfig(in.RoutingConfig.sdkRouting())
 	if err != nil {
 		return nil, err
 	}
@@ -61,6 +67,9 @@ func (s *Server) updateAlias(_ context.Context, c *call) (any, error) {
 	a.Matches = matches
 	if p.Description != nil {
 		a.Description = *p.Description
+	}
+	if err := applyExtensions(&a, in.RoutingConfig); err != nil {
+		return nil, err
 	}
 	if err := s.backend.UpdateAlias(c.function, a); err != nil {
 		return nil, err

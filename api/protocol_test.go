@@ -30,7 +30,7 @@ func TestProtocolErrors(t *testing.T) {
 		{"wrong type names field", "GetFunction", APIVersion, `{"FunctionName":5}`, "InvalidParameter", "FunctionName must be a string"},
 		{"wrong nested type names path", "CreateAlias", APIVersion,
 			`{"FunctionName":"hello","Name":"a","FunctionVersion":"1","RoutingConfig":{"AdditionalVersionWeights":[{"Version":"2","Weight":"0.3"}]}}`,
-			"InvalidParameter", "RoutingConfig.AdditionalVersionWeights.Weight must be a number"},
+			"InvalidParameter", "parameter RoutingConfig.AdditionalVersionWeights.Weight must be a number"},
 		{"uint field negative", "ListVersionByFunction", APIVersion, `{"FunctionName":"hello","Limit":-1}`, "InvalidParameter", "Limit must be a non-negative integer"},
 		{"unknown parameter", "GetFunction", APIVersion, `{"FunctionName":"hello","Qualifer":"1"}`, "UnknownParameter", "Qualifer"},
 		{"missing FunctionName", "GetFunction", APIVersion, `{}`, "MissingParameter", "FunctionName"},

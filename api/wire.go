@@ -20,6 +20,9 @@ import (
 type routingConfigOut struct {
 	AdditionalVersionWeights []*scf.VersionWeight `json:"AdditionalVersionWeights"`
 	AddtionVersionMatchs     []*scf.VersionMatch  `json:"AddtionVersionMatchs"` // sic: the platform's spelling
+	// The emulator's extensions (aliasext.go), present only when set.
+	StickyHeader string      `json:"StickyHeader,omitempty"`
+	Shadow       *shadowWire `json:"Shadow,omitempty"`
 }
 
 type aliasOut struct {
@@ -104,6 +107,8 @@ func toRoutingConfig(a registry.Alias) routingConfigOut {
 	rc := routingConfigOut{
 		AdditionalVersionWeights: make([]*scf.VersionWeight, 0, len(a.Weights)),
 		AddtionVersionMatchs:     make([]*scf.VersionMatch, 0, len(a.Matches)),
+		StickyHeader:             a.StickyHeader,
+		Shadow:                   shadowOut(a.Shadow),
 	}
 	for _, w := range a.Weights {
 		rc.AdditionalVersionWeights = append(rc.AdditionalVersionWeights, &scf.VersionWeight{Version: ptr(w.Version), Weight: ptr(w.Weight)})

@@ -9,7 +9,9 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-var aliasKeys = []string{"version", "weights", "rules", "sticky", "description"}
+var aliasKeys = []string{"version", "weights", "rules", "sticky", "shadow", "description"}
+
+var shadowKeys = []string{"version", "weight"}
 
 var ruleKeys = []string{"version", "key", "method", "expression"}
 
@@ -77,6 +79,9 @@ func (d *decoder) alias(p pair) Alias {
 			a.Sticky = s
 		}
 	}
+	if sp, ok := f["shadow"]; ok {
+		a.Shadow = d.shadow(sp, a.Version)
+	}
 	if dp, ok := f["description"]; ok {
 		if s, ok := d.str(dp); ok {
 			if n := len([]rune(s)); n > maxAliasDescLen {
@@ -128,6 +133,40 @@ func (d *decoder) weights(p pair, primary string) []Weight {
 	return out
 }
 
+// shadow reads {version: V, weight: W}: a version other than the primary
+// and a share of requests in (0, 1]. null means no shadow.
+func (d *decoder) shadow(p pair, primary string) *Shadow {
+	if isNull(p.val) {
+		return nil
+	}
+	f := d.fields(p.val, p.path, shadowKeys...)
+	if f == nil {
+		return nil
+	}
+	if !d.present(p, f, shadowKeys) {
+		return nil
+	}
+	vp, wp := f["version"], f["weight"]
+	v, vok := d.version(vp, vp.val)
+	w, wok := d.number(wp)
+	if !vok || !wok {
+		return nil
+	}
+	ok := true
+	if v == primary {
+		d.at(vp.val, vp.path, "shadow version %s is the alias's primary version, which already gets every request", v)
+		ok = false
+	}
+	if !(w > 0 && w <= 1) {
+		d.at(wp.val, wp.path, "shadow weight %s must be more than 0 and at most 1", fmtFloat(w))
+		ok = false
+	}
+	if !ok {
+		return nil
+	}
+	return &Shadow{Version: v, Weight: w}
+}
+
 func fmtFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
 // rule reads one rule in either the mapping or the string form.
@@ -153,14 +192,7 @@ func (d *decoder) rule(p pair, primary string) (Rule, bool) {
 	if f == nil {
 		return r, false
 	}
-	var missing []string
-	for _, k := range ruleKeys {
-		if _, present := f[k]; !present {
-			missing = append(missing, k)
-		}
-	}
-	if len(missing) > 0 {
-		d.at(p.val, p.path, "%s", required(missing))
+	if !d.present(p, f, ruleKeys) {
 		return r, false
 	}
 	v, vok := d.version(f["version"], f["version"].val)
@@ -177,6 +209,21 @@ func (d *decoder) rule(p pair, primary string) (Rule, bool) {
 
 // required words a list of missing keys: "key is required",
 // "method and expression are required", "a, b and c are required".
+// present reports whether the mapping p (its fields f) has every key, and
+// reports the missing ones at p when it does not.
+func (d *decoder) present(p pair, f map[string]pair, keys []string) bool {
+	var missing []string
+	for _, k := range keys {
+		if _, ok := f[k]; !ok {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		d.at(p.val, p.path, "%s", required(missing))
+	}
+	return len(missing) == 0
+}
+
 func required(keys []string) string {
 	if len(keys) == 1 {
 		return keys[0] + " is required"

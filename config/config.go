@@ -46,8 +46,16 @@ type Alias struct {
 	Weights     []Weight
 	Rules       []Rule
 	Sticky      string // header whose value pins a caller to one weighted version; "" for random picks
+	Shadow      *Shadow
 	Description string
 	Line        int
+}
+
+// Shadow copies a share of an alias's requests to a candidate version; the
+// copies' answers are discarded.
+type Shadow struct {
+	Version string
+	Weight  float64 // (0, 1]
 }
 
 // Weight sends a fraction of an alias's traffic to an extra version.

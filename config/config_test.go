@@ -48,9 +48,10 @@ func TestLoadGood(t *testing.T) {
 					{
 						Name: "$DEFAULT", Version: "1", Line: 25, Sticky: "X-User",
 						Weights: []Weight{{Version: "2", Weight: 0.1}, {Version: Latest, Weight: 0.05}},
+						Shadow:  &Shadow{Version: "3", Weight: 0.25},
 					},
 					{
-						Name: "prepub", Version: "3", Line: 29, Description: "Bob tries version 4",
+						Name: "prepub", Version: "3", Line: 30, Description: "Bob tries version 4",
 						Rules: []Rule{
 							{Version: "4", Key: "invoke.headers.User", Method: "exact", Expression: "Bob"},
 							{Version: "5", Key: "invoke.headers.userHash", Method: "range", Expression: "[1,50]"},
@@ -60,12 +61,12 @@ func TestLoadGood(t *testing.T) {
 			},
 		},
 		Services: []Service{{
-			Name: "A", Line: 36,
+			Name: "A", Line: 37,
 			Stages: map[string]string{"release": "release", "prepub": "prepub", "dev": Default},
 			APIs: []API{
-				{Path: "/hello", Method: "ANY", Function: "B", Stages: map[string]string{}, Line: 39},
-				{Path: "/users/{id}", Method: "GET", Function: "B", Stages: map[string]string{"release": "1"}, Line: 40},
-				{Path: "/node", Method: "ANY", Function: "C", Line: 41},
+				{Path: "/hello", Method: "ANY", Function: "B", Stages: map[string]string{}, Line: 40},
+				{Path: "/users/{id}", Method: "GET", Function: "B", Stages: map[string]string{"release": "1"}, Line: 41},
+				{Path: "/node", Method: "ANY", Function: "C", Line: 42},
 			},
 		}},
 	}
@@ -131,7 +132,7 @@ func TestLoadBad(t *testing.T) {
 			`testdata/bad-keys.yaml:6:5: functions.B.memsize: unknown key ` + fnKeys,
 			`testdata/bad-keys.yaml:7:5: functions.B.MemorySize: unknown key, did you mean memorySize? ` + fnKeys,
 			`testdata/bad-keys.yaml:8:19: functions.B.environment.GREETING: unknown key (known: variables)`,
-			`testdata/bad-keys.yaml:10:35: functions.B.aliases.release.weight: unknown key (known: version, weights, rules, sticky, description)`,
+			`testdata/bad-keys.yaml:10:35: functions.B.aliases.release.weight: unknown key (known: version, weights, rules, sticky, shadow, description)`,
 			`testdata/bad-keys.yaml:15:5: functions.C.timeout: duplicate key (first at line 14)`,
 			`testdata/bad-keys.yaml:16:1: servics: unknown key (known: functions, services)`,
 		}},

@@ -3,5 +3,8 @@
 // (alias or version, with per-API overrides), asks a Backend which concrete
 // version runs, and then either delivers the API Gateway event to an event
 // function and applies its integration response, or passes the raw request
-// through to a web function's HTTP server.
+// through to a web function's HTTP server. When the Backend names a shadow
+// version for a request and is a Shadower, the gateway also prepares a copy
+// (the same event, or the web request with its body buffered) for the
+// Backend to run in the background; the copy's answer goes nowhere.
 package gateway

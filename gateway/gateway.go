@@ -38,6 +38,9 @@ type Target struct {
 	Stage               string // the stage the request came in on; set by the gateway
 	MemoryMB            int
 	TimeoutSec          int
+	// Shadow, set by Resolve, is a version that also gets a copy of the
+	// request, "" for none (see Shadower).
+	Shadow string
 }
 
 // Function types a Target may have.
@@ -86,6 +89,9 @@ type Options struct {
 	// written, e.g. for the console or metrics. It must not block for long.
 	Observe      func(Record)
 	MaxBodyBytes int64 // request body limit; 0 means 6 MB
+	// ShadowBodyBytes is the largest web request body buffered to replay to
+	// a shadow version; a larger request gets no copy. 0 means 1 MB.
+	ShadowBodyBytes int64
 }
 
 const defaultMaxBody = 6 << 20
@@ -97,6 +103,9 @@ type Gateway struct {
 	log     *slog.Logger
 	observe func(Record)
 	maxBody int64
+
+	shadower   Shadower // the backend, when it runs shadow copies; nil otherwise
+	shadowBody int64
 
 	// table is the routing table every request loads once at its start; it
 	// is replaced as a whole, never modified.
@@ -123,6 +132,11 @@ func New(b Backend, opts Options) *Gateway {
 	}
 	if g.maxBody <= 0 {
 		g.maxBody = defaultMaxBody
+	}
+	g.shadower, _ = b.(Shadower)
+	g.shadowBody = opts.ShadowBodyBytes
+	if g.shadowBody <= 0 {
+		g.shadowBody = defaultShadowBody
 	}
 	g.transport, g.proxy = newProxy(log)
 	return g

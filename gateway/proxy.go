@@ -118,6 +118,15 @@ func (ex *exchange) serveWeb(ctx context.Context, t Target, rest, restRaw string
 		// The server's own writer, so it closes the connection on overflow.
 		body = http.MaxBytesReader(ex.w.ResponseWriter, body, limit)
 	}
+	if t.Shadow != "" && ex.g.shadower != nil {
+		b, replay, err := ex.bufferForShadow(body)
+		if err != nil {
+			ex.writeFailure(readFailure(err, limit))
+			return
+		}
+		body = b
+		ex.shadowWeb(t, rest, restRaw, replay)
+	}
 	c := &proxyCall{path: rest, rawPath: restRaw, target: t, requestID: ex.reqID}
 	var aborted any // a panic of the proxy, carried past the backend
 	err := ex.g.backend.Serve(ctx, t, ex.reqID, func(ctx context.Context, addr string) (err error) {

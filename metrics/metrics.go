@@ -37,10 +37,19 @@ type Sample struct {
 	HTTPStatus        int    // status the gateway answered with; 0 when not via the gateway
 	Duration          time.Duration
 	ColdStart         bool
+	// Shadow marks a copy of a request sent to an alias's shadow version
+	// (its answer went nowhere). Copies count in the version's windowed
+	// aggregate (Stats: invocations, errors, latency; Share leaves them
+	// out) and in the scf_shadow_* Prometheus families, not in the
+	// families of real traffic.
+	Shadow bool
 }
 
 // seriesKey identifies one labelled series.
-type seriesKey struct{ function, version, alias, stage string }
+type seriesKey struct {
+	function, version, alias, stage string
+	shadow                          bool
+}
 
 // versionKey identifies one version's windowed aggregate.
 type versionKey struct{ function, version string }
@@ -73,6 +82,7 @@ type Metrics struct {
 	coldStarts  *prometheus.CounterVec
 	instances   *prometheus.GaugeVec
 	dropped     prometheus.Counter
+	shadow      shadowFamilies
 
 	mu     sync.RWMutex // guards series and aggs
 	series map[seriesKey]*series
@@ -123,12 +133,14 @@ func New(opts Options) *Metrics {
 		aggs:   make(map[versionKey]*versionAgg),
 	}
 	m.reg.MustRegister(m.invocations, m.errors, m.httpResp, m.duration, m.coldStarts, m.instances, m.dropped)
+	m.shadow = newShadowFamilies(full)
+	m.shadow.register(m.reg)
 	return m
 }
 
 // Observe records one finished invocation.
 func (m *Metrics) Observe(s Sample) {
-	k := seriesKey{s.Function, s.Version, s.Alias, s.Stage}
+	k := seriesKey{s.Function, s.Version, s.Alias, s.Stage, s.Shadow}
 	m.mu.RLock()
 	sr := m.series[k]
 	m.mu.RUnlock()
@@ -140,6 +152,10 @@ func (m *Metrics) Observe(s Sample) {
 	}
 	class := classIndex(s.Status)
 	hi := httpIndex(s.HTTPStatus)
+	invVec, errVec := m.invocations, m.errors
+	if s.Shadow {
+		invVec, errVec, hi = m.shadow.invocations, m.shadow.errors, -1 // a copy answers no client
+	}
 	sr.mu.Lock()
 	if sr.dead {
 		sr.mu.Unlock()
@@ -147,13 +163,13 @@ func (m *Metrics) Observe(s Sample) {
 	}
 	inv := sr.inv[class]
 	if inv == nil {
-		inv = m.invocations.WithLabelValues(s.Function, s.Version, s.Alias, s.Stage, classes[class])
+		inv = invVec.WithLabelValues(s.Function, s.Version, s.Alias, s.Stage, classes[class])
 		sr.inv[class] = inv
 	}
 	var errc, httpc prometheus.Counter
 	if class != 0 {
 		if errc = sr.errs[class]; errc == nil {
-			errc = m.errors.WithLabelValues(s.Function, s.Version, s.Alias, s.Stage, classes[class])
+			errc = errVec.WithLabelValues(s.Function, s.Version, s.Alias, s.Stage, classes[class])
 			sr.errs[class] = errc
 		}
 	}
@@ -176,7 +192,7 @@ func (m *Metrics) Observe(s Sample) {
 	if s.ColdStart {
 		sr.cold.Inc()
 	}
-	sr.agg.observe(m.now().Unix(), class, s.Duration, s.ColdStart)
+	sr.agg.observe(m.now().Unix(), class, s.Duration, s.ColdStart, s.Shadow)
 }
 
 // newSeries creates the series of k, or returns nil when the limit is reached.
@@ -189,19 +205,29 @@ func (m *Metrics) newSeries(k seriesKey) *series {
 	if len(m.series) >= m.maxSeries {
 		return nil
 	}
-	vk := versionKey{k.function, k.version}
+	dur := m.duration
+	if k.shadow {
+		dur = m.shadow.duration
+	}
+	sr := &series{
+		dur:  dur.WithLabelValues(k.function, k.version, k.alias),
+		cold: m.coldStarts.WithLabelValues(k.function, k.version),
+		agg:  m.aggLocked(k.function, k.version),
+	}
+	m.series[k] = sr
+	return sr
+}
+
+// aggLocked returns the windowed aggregate of a version, creating it. m.mu
+// must be held for writing.
+func (m *Metrics) aggLocked(function, version string) *versionAgg {
+	vk := versionKey{function, version}
 	agg := m.aggs[vk]
 	if agg == nil {
 		agg = &versionAgg{seconds: m.seconds}
 		m.aggs[vk] = agg
 	}
-	sr := &series{
-		dur:  m.duration.WithLabelValues(k.function, k.version, k.alias),
-		cold: m.coldStarts.WithLabelValues(k.function, k.version),
-		agg:  agg,
-	}
-	m.series[k] = sr
-	return sr
+	return agg
 }
 
 // SetInstances sets the number of live instances of one version.
@@ -237,6 +263,7 @@ func (m *Metrics) Forget(function, version string) {
 	m.duration.DeletePartialMatch(match)
 	m.coldStarts.DeletePartialMatch(match)
 	m.instances.DeletePartialMatch(match)
+	m.shadow.forget(match)
 }
 
 // Handler serves the metrics in the Prometheus text format (GET /metrics).

@@ -5,16 +5,23 @@ import (
 	"time"
 )
 
-// VersionStats is one version's traffic over a window.
+// VersionStats is one version's traffic over a window. Shadow copies sent
+// to the version count in Invocations, Errors, ErrorRate, the percentiles
+// and ByClass, so a candidate's health shows before it takes real traffic;
+// Shadow says how many of the invocations were copies.
 type VersionStats struct {
 	Version     string
 	Invocations int
 	Errors      int
 	ErrorRate   float64 // Errors / Invocations; 0 without invocations
-	Share       float64 // this version's fraction of the function's invocations
-	P50, P99    time.Duration
-	ColdStarts  int
-	ByClass     map[string]int // classes with at least one invocation
+	// Share is this version's fraction of the function's real invocations:
+	// shadow copies are left out on both sides.
+	Share         float64
+	P50, P99      time.Duration
+	ColdStarts    int
+	Shadow        int            // invocations that were shadow copies
+	ShadowDropped int            // shadow copies not made (too many in flight)
+	ByClass       map[string]int // classes with at least one invocation
 }
 
 // span turns a window into whole seconds [from, to] ending now, clamped to
@@ -78,13 +85,15 @@ func (m *Metrics) Stats(function string, window time.Duration) []VersionStats {
 		var t totals
 		a.sum(&t, from, to)
 		vs := VersionStats{
-			Version:     names[i],
-			Invocations: t.requests,
-			Errors:      t.errors,
-			ColdStarts:  t.cold,
-			P50:         t.percentile(0.50),
-			P99:         t.percentile(0.99),
-			ByClass:     make(map[string]int),
+			Version:       names[i],
+			Invocations:   t.requests,
+			Errors:        t.errors,
+			ColdStarts:    t.cold,
+			Shadow:        t.shadow,
+			ShadowDropped: t.shadowDropped,
+			P50:           t.percentile(0.50),
+			P99:           t.percentile(0.99),
+			ByClass:       make(map[string]int),
 		}
 		if t.requests > 0 {
 			vs.ErrorRate = float64(t.errors) / float64(t.requests)
@@ -94,12 +103,12 @@ func (m *Metrics) Stats(function string, window time.Duration) []VersionStats {
 				vs.ByClass[classes[c]] = n
 			}
 		}
-		total += t.requests
+		total += t.requests - t.shadow
 		out[i] = vs
 	}
 	for i := range out {
 		if total > 0 {
-			out[i].Share = float64(out[i].Invocations) / float64(total)
+			out[i].Share = float64(out[i].Invocations-out[i].Shadow) / float64(total)
 		}
 	}
 	return out
@@ -109,8 +118,9 @@ func (m *Metrics) Stats(function string, window time.Duration) []VersionStats {
 type Point struct {
 	Time     time.Time // start of the step
 	Version  string
-	Requests int // invocations in the step; divide by the step for a rate
+	Requests int // invocations in the step, shadow copies included; divide by the step for a rate
 	Errors   int
+	Shadow   int // of Requests, the shadow copies
 }
 
 // Series returns per-version request and error counts over the last window
@@ -130,10 +140,11 @@ func (m *Metrics) Series(function string, window, step time.Duration) []Point {
 		out[k] = Point{Time: time.Unix(first+int64(k/len(names))*st, 0), Version: names[k%len(names)]}
 	}
 	for i, a := range aggs {
-		a.each(from, to, func(sec int64, requests, errors uint32) {
-			p := &out[int((sec-first)/st)*len(names)+i]
-			p.Requests += int(requests)
-			p.Errors += int(errors)
+		a.each(from, to, func(s *slot) {
+			p := &out[int((s.sec-first)/st)*len(names)+i]
+			p.Requests += int(s.requests)
+			p.Errors += int(s.errors)
+			p.Shadow += int(s.shadow)
 		})
 	}
 	return out

@@ -51,6 +51,8 @@ func latencyValue(i int) time.Duration {
 type slot struct {
 	sec                    int64 // unix second this slot holds
 	requests, errors, cold uint32
+	shadow                 uint32 // of requests, the shadow copies
+	shadowDropped          uint32 // shadow copies not made
 	byClass                [numClasses]uint32
 	latency                [numLatency]uint32
 }
@@ -64,9 +66,9 @@ type versionAgg struct {
 	seconds int        // ring length
 }
 
-func (a *versionAgg) observe(sec int64, class int, d time.Duration, cold bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+// slotAt returns the slot of second sec, reset if it held an older second.
+// a.mu must be held.
+func (a *versionAgg) slotAt(sec int64) *slot {
 	if a.slots == nil {
 		a.slots = make([]*slot, a.seconds)
 	}
@@ -79,7 +81,18 @@ func (a *versionAgg) observe(sec int64, class int, d time.Duration, cold bool) {
 	if s.sec != sec {
 		*s = slot{sec: sec}
 	}
+	a.last = max(a.last, sec)
+	return s
+}
+
+func (a *versionAgg) observe(sec int64, class int, d time.Duration, cold, shadow bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s := a.slotAt(sec)
 	s.requests++
+	if shadow {
+		s.shadow++
+	}
 	if class != 0 {
 		s.errors++
 	}
@@ -88,12 +101,18 @@ func (a *versionAgg) observe(sec int64, class int, d time.Duration, cold bool) {
 	}
 	s.byClass[class]++
 	s.latency[latencyIndex(d)]++
-	a.last = max(a.last, sec)
+}
+
+func (a *versionAgg) dropShadow(sec int64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.slotAt(sec).shadowDropped++
 }
 
 // totals is a sum of slots.
 type totals struct {
 	requests, errors, cold int
+	shadow, shadowDropped  int
 	byClass                [numClasses]int
 	latency                [numLatency]int
 }
@@ -109,6 +128,8 @@ func (a *versionAgg) sum(t *totals, from, to int64) {
 		t.requests += int(s.requests)
 		t.errors += int(s.errors)
 		t.cold += int(s.cold)
+		t.shadow += int(s.shadow)
+		t.shadowDropped += int(s.shadowDropped)
 		for c, n := range s.byClass {
 			t.byClass[c] += int(n)
 		}
@@ -119,12 +140,12 @@ func (a *versionAgg) sum(t *totals, from, to int64) {
 }
 
 // each calls fn for every slot whose second is in [from, to].
-func (a *versionAgg) each(from, to int64, fn func(sec int64, requests, errors uint32)) {
+func (a *versionAgg) each(from, to int64, fn func(s *slot)) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, s := range a.slots {
 		if s != nil && s.sec >= from && s.sec <= to {
-			fn(s.sec, s.requests, s.errors)
+			fn(s)
 		}
 	}
 }

@@ -36,8 +36,8 @@ func (r *Registry) CreateAlias(name string, a Alias) error {
 	return r.commitAlias(next, a.Name)
 }
 
-// UpdateAlias replaces the primary version, weights, rules, sticky header and
-// description of an existing alias, $DEFAULT included. ModTime is set now;
+// UpdateAlias replaces the primary version, weights, rules, sticky header,
+// shadow and description of an existing alias, $DEFAULT included. ModTime is set now;
 // AddTime is kept.
 //
 // Errors wrap ErrFunctionNotFound, ErrAliasNotFound, ErrInvalidRouting or
@@ -109,7 +109,7 @@ func (r *Registry) Alias(name, alias string) (Alias, error) {
 
 // Aliases returns the aliases of function name, $DEFAULT first and then by
 // name. A non-empty version keeps only the aliases that can route to it, as
-// primary, weighted or rule version.
+// primary, weighted, rule or shadow version.
 func (r *Registry) Aliases(name, version string) ([]Alias, error) {
 	f, ok := r.snapshotState().fns[name]
 	if !ok {
@@ -124,7 +124,8 @@ func (r *Registry) Aliases(name, version string) ([]Alias, error) {
 	return out, nil
 }
 
-// aliasUses reports whether a can route to version.
+// aliasUses reports whether a can route to version, copies included, so a
+// shadow version cannot be deleted from under its alias.
 func aliasUses(a Alias, version string) bool {
 	if a.FunctionVersion == version {
 		return true
@@ -139,7 +140,7 @@ func aliasUses(a Alias, version string) bool {
 			return true
 		}
 	}
-	return false
+	return a.Shadow != nil && a.Shadow.Version == version
 }
 
 // checkCreatable rejects names users may not create: reserved '$' names, and
@@ -184,6 +185,10 @@ func checkAliasVersions(f *fnState, a Alias) error {
 		if !f.hasVersion(m.Version) {
 			return missing(m.Version)
 		}
+	}
+	if a.Shadow != nil && !f.hasVersion(a.Shadow.Version) {
+		return fmt.Errorf("%w: alias %s copies requests to shadow version %s, which function %s does not have",
+			ErrInvalidRouting, a.Name, a.Shadow.Version, f.fn.Name)
 	}
 	return nil
 }

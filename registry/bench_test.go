@@ -27,6 +27,19 @@ func BenchmarkDecide(b *testing.B) {
 }
 
 func BenchmarkResolve(b *testing.B) {
+	benchResolve(b, benchAlias())
+}
+
+// BenchmarkResolveStickyShadow adds a sticky header and a 50% shadow copy,
+// the two draws the emulator's extensions make per request.
+func BenchmarkResolveStickyShadow(b *testing.B) {
+	a := benchAlias()
+	a.StickyHeader = "User"
+	a.Shadow = &Shadow{Version: "3", Weight: 0.5}
+	benchResolve(b, a)
+}
+
+func benchResolve(b *testing.B, alias Alias) {
 	src := b.TempDir()
 	r, err := Open(Options{Dir: b.TempDir(), Seed: 1})
 	if err != nil {
@@ -42,7 +55,7 @@ func BenchmarkResolve(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	if err := r.CreateAlias("B", benchAlias()); err != nil {
+	if err := r.CreateAlias("B", alias); err != nil {
 		b.Fatal(err)
 	}
 	keys := mapKeys{"User": "Alice"}

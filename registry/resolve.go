@@ -55,7 +55,8 @@ func (t *table) without(name string) *table {
 
 // Resolve turns a qualifier into a concrete version and that version's
 // configuration. "" means $DEFAULT; an alias is decided with Decide, drawing
-// a random number only when weights remain to be applied; $LATEST or a
+// a random number only when weights remain to be applied, and a second,
+// independent one for the alias's shadow copy (Decision.Shadow); $LATEST or a
 // published number routes directly. keys may be nil. It takes no locks and,
 // on success, allocates nothing. The returned config's Environment map is
 // shared and must not be modified.
@@ -73,6 +74,9 @@ func (r *Registry) Resolve(name, qualifier string, keys Keys) (Decision, Functio
 	var d Decision
 	if a, ok := ft.aliases[qualifier]; ok {
 		d = r.decide(a, keys)
+		if a.hasShadow() && d.Version != a.shadow {
+			d.Shadow = a.ShadowFor(d.Version, r.shadowDraw(a))
+		}
 	} else if _, ok := ft.configs[qualifier]; ok {
 		d = Decision{Version: qualifier, Route: RouteDirect}
 	} else {
@@ -100,6 +104,15 @@ func (r *Registry) decide(a *CompiledAlias, keys Keys) Decision {
 		p = r.rand()
 	}
 	return a.pick(p)
+}
+
+// shadowDraw draws for the shadow copy, skipping the draw when every
+// request is copied so a weight of 1 does not consume the seeded sequence.
+func (r *Registry) shadowDraw(a *CompiledAlias) float64 {
+	if a.shadowWeight >= 1 {
+		return 0
+	}
+	return r.rand()
 }
 
 func qualifierError(name, q string) error {

@@ -20,7 +20,9 @@ const weightTolerance = 1e-9
 
 var (
 	aliasNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,63}$`)
-	rangeRE     = regexp.MustCompile(`^\s*([\[(])\s*([+-]?\d+)\s*,\s*([+-]?\d+)\s*([\])])\s*$`)
+	// headerTokenRE is an HTTP header name (RFC 9110 token).
+	headerTokenRE = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+	rangeRE       = regexp.MustCompile(`^\s*([\[(])\s*([+-]?\d+)\s*,\s*([+-]?\d+)\s*([\])])\s*$`)
 )
 
 // CompiledAlias is an alias prepared for Decide: names resolved, ranges
@@ -30,8 +32,11 @@ type CompiledAlias struct {
 	name    string
 	primary string
 	rules   []rule
-	weights []cumWeight
+	weights []band
 	sticky  string // routing key hashed for sticky picks; "" = random
+
+	shadow       string  // version that gets copies of requests; "" = none
+	shadowWeight float64 // share of requests copied, (0,1]
 }
 
 type rule struct {
@@ -44,9 +49,11 @@ type rule struct {
 	hiIn    bool   // hi is inclusive
 }
 
-type cumWeight struct {
+// band is the part [lo,hi) of the unit interval that routes to one weighted
+// version. See layoutBands for where each version's band lies.
+type band struct {
 	version string
-	cum     float64 // sum of this and all earlier weights
+	lo, hi  float64
 }
 
 // Name returns the alias name.
@@ -78,11 +85,11 @@ func Compile(a Alias) (*CompiledAlias, error) {
 		}
 		seen[w.Version] = true
 		sum += w.Weight
-		c.weights = append(c.weights, cumWeight{version: w.Version, cum: sum})
 	}
 	if sum > 1+weightTolerance {
 		return nil, fmt.Errorf("%w: weights sum to %g, more than 1", ErrInvalidRouting, sum)
 	}
+	c.weights = layoutBands(a.Weights)
 	for _, m := range a.Matches {
 		r, err := compileRule(m, c.primary)
 		if err != nil {
@@ -91,7 +98,52 @@ func Compile(a Alias) (*CompiledAlias, error) {
 		c.rules = append(c.rules, r)
 	}
 	c.sticky = strings.TrimPrefix(a.StickyHeader, RuleKeyPrefix)
+	if a.StickyHeader != "" && !headerTokenRE.MatchString(c.sticky) {
+		return nil, fmt.Errorf("%w: sticky header %q is not a header name", ErrInvalidRouting, a.StickyHeader)
+	}
+	if a.Shadow != nil {
+		if err := checkShadow(*a.Shadow, c.primary); err != nil {
+			return nil, err
+		}
+		c.shadow, c.shadowWeight = a.Shadow.Version, a.Shadow.Weight
+	}
 	return c, nil
+}
+
+func checkShadow(s Shadow, primary string) error {
+	switch {
+	case s.Version == "":
+		return fmt.Errorf("%w: shadow weight %g has no version", ErrInvalidRouting, s.Weight)
+	case s.Version == primary:
+		return fmt.Errorf("%w: shadow version %s is the primary version, which already gets the requests", ErrInvalidRouting, s.Version)
+	case math.IsNaN(s.Weight) || s.Weight <= 0 || s.Weight > 1:
+		return fmt.Errorf("%w: shadow weight %g for version %s must be more than 0 and at most 1", ErrInvalidRouting, s.Weight, s.Version)
+	}
+	return nil
+}
+
+// layoutBands places each weighted version's band on [0,1), where a
+// request's point (random, or the sticky hash) picks the version whose band
+// holds it; points in no band go to the primary. The first version's band
+// grows up from 0; the others are stacked down from 1, in order, so the last
+// one listed borders the primary's gap from above. Changing the weight of
+// the first or the last listed version therefore moves only the edge
+// between that version and the primary: with sticky routing, raising it
+// moves users from the primary to it and never between other versions.
+// With one or two weighted versions that holds for every version; a version
+// in the middle of three or more shifts when an earlier-stacked one changes.
+func layoutBands(ws []VersionWeight) []band {
+	if len(ws) == 0 {
+		return nil
+	}
+	out := make([]band, len(ws))
+	out[0] = band{version: ws[0].Version, lo: 0, hi: ws[0].Weight}
+	top := 1.0
+	for i := 1; i < len(ws); i++ {
+		out[i] = band{version: ws[i].Version, lo: top - ws[i].Weight, hi: top}
+		top -= ws[i].Weight
+	}
+	return out
 }
 
 func compileRule(m VersionMatch, primary string) (rule, error) {
@@ -130,10 +182,12 @@ func compileRule(m VersionMatch, primary string) (rule, error) {
 }
 
 // Decide routes one request through alias a: the first matching rule wins,
-// then the weights, walked cumulatively with r (in [0,1)), then the primary
-// version. When the alias is sticky and keys carry its header, a hash of the
-// header value replaces r, so one user always gets one version and raising a
-// weight only moves users from the primary to that version. keys may be nil.
+// then the weighted version whose band (layoutBands) holds r (in [0,1)),
+// then the primary version. When the alias is sticky and keys carry its
+// header, a hash of the header value replaces r, so one user always gets one
+// version and raising a weight only moves users from the primary to that
+// version. keys may be nil. Decide does not draw the shadow copy; see
+// ShadowFor.
 func Decide(a *CompiledAlias, keys Keys, r float64) Decision {
 	if d, ok := a.ruleHit(keys); ok {
 		return d
@@ -204,13 +258,28 @@ func (a *CompiledAlias) stickyPoint(keys Keys) (float64, bool) {
 }
 
 func (a *CompiledAlias) pick(r float64) Decision {
-	for _, w := range a.weights {
-		if r < w.cum {
-			return Decision{Version: w.version, Route: RouteWeight, Alias: a.name}
+	for _, b := range a.weights {
+		if r >= b.lo && r < b.hi {
+			return Decision{Version: b.version, Route: RouteWeight, Alias: a.name}
 		}
 	}
 	return Decision{Version: a.primary, Route: RoutePrimary, Alias: a.name}
 }
+
+// ShadowFor returns the version a copy of a request routed to chosen should
+// also go to: the alias's shadow version when r (in [0,1), drawn apart from
+// the routing draw) falls under the shadow weight, "" otherwise and when the
+// request already runs on the shadow version.
+func (a *CompiledAlias) ShadowFor(chosen string, r float64) string {
+	if a.shadow == "" || chosen == a.shadow || r >= a.shadowWeight {
+		return ""
+	}
+	return a.shadow
+}
+
+// hasShadow reports whether a copies any requests, so Resolve draws only
+// for aliases that do.
+func (a *CompiledAlias) hasShadow() bool { return a.shadow != "" }
 
 // parseInt parses a decimal integer surrounded by optional spaces. Unlike
 // strconv it does not allocate when the input is not a number, which keeps

@@ -33,6 +33,7 @@ func TestDecide(t *testing.T) {
 		Weights: []VersionWeight{{Version: "2", Weight: 1}},
 		Matches: []VersionMatch{{Version: "3", Key: "invoke.headers.User", Method: "exact", Expression: "Bob"}},
 	}
+	// Bands (layoutBands): 2 on [0,0.2), 3 on [0.7,1), the primary between.
 	cumulative := Alias{Name: "cum", FunctionVersion: "1", Weights: []VersionWeight{
 		{Version: "2", Weight: 0.2}, {Version: "3", Weight: 0.3},
 	}}
@@ -71,12 +72,12 @@ func TestDecide(t *testing.T) {
 		{"second rule after first misses", halfOpen, mapKeys{"n": "99", "m": "0"}, 0.5, "3", RouteRule},
 		{"rule before weights", ruleAndWeight, mapKeys{"User": "Bob"}, 0.1, "3", RouteRule},
 		{"weights after rule miss", ruleAndWeight, mapKeys{"User": "Al"}, 0.1, "2", RouteWeight},
-		{"cumulative first", cumulative, nil, 0, "2", RouteWeight},
-		{"cumulative first edge", cumulative, nil, 0.1999, "2", RouteWeight},
-		{"cumulative second", cumulative, nil, 0.2, "3", RouteWeight},
-		{"cumulative second edge", cumulative, nil, 0.4999, "3", RouteWeight},
-		{"cumulative primary", cumulative, nil, 0.5, "1", RoutePrimary},
-		{"cumulative primary top", cumulative, nil, 0.9999, "1", RoutePrimary},
+		{"first band from 0", cumulative, nil, 0, "2", RouteWeight},
+		{"first band edge", cumulative, nil, 0.1999, "2", RouteWeight},
+		{"primary gap start", cumulative, nil, 0.2, "1", RoutePrimary},
+		{"primary gap end", cumulative, nil, 0.6999, "1", RoutePrimary},
+		{"second band from the top", cumulative, nil, 0.7, "3", RouteWeight},
+		{"second band top", cumulative, nil, 0.9999, "3", RouteWeight},
 		{"empty primary is latest", latest, nil, 0.3, Latest, RoutePrimary},
 	}
 	for _, tc := range tests {

@@ -297,5 +297,9 @@ func cloneAlias(a Alias) Alias {
 	if len(a.Matches) == 0 {
 		a.Matches = nil
 	}
+	if a.Shadow != nil {
+		s := *a.Shadow
+		a.Shadow = &s
+	}
 	return a
 }

@@ -110,10 +110,21 @@ type Alias struct {
 	Matches         []VersionMatch  `json:"matches,omitempty"`
 	// StickyHeader, when set, makes weighted picks deterministic per value of
 	// this routing key (header), so one user always lands on one version.
-	StickyHeader string    `json:"stickyHeader,omitempty"`
-	Description  string    `json:"description,omitempty"`
-	AddTime      time.Time `json:"addTime"`
-	ModTime      time.Time `json:"modTime"`
+	StickyHeader string `json:"stickyHeader,omitempty"`
+	// Shadow, when set, copies a share of the alias's requests to a
+	// candidate version whose answers are discarded.
+	Shadow      *Shadow   `json:"shadow,omitempty"`
+	Description string    `json:"description,omitempty"`
+	AddTime     time.Time `json:"addTime"`
+	ModTime     time.Time `json:"modTime"`
+}
+
+// Shadow copies a fraction of an alias's requests to another version. The
+// copies run beside the real requests; their answers are thrown away, their
+// errors and latency count in the shadow version's metrics.
+type Shadow struct {
+	Version string  `json:"version"`
+	Weight  float64 `json:"weight"` // 0 < Weight <= 1
 }
 
 // Route says why a version was chosen.
@@ -132,6 +143,9 @@ type Decision struct {
 	Version string // concrete: "1", "2", ... or Latest
 	Route   Route
 	Alias   string // "" when the qualifier was a version
+	// Shadow is the version a copy of the request should also go to, "" for
+	// none. It is drawn independently of Version and is never Version.
+	Shadow string
 }
 
 // Keys looks up routing key values: HTTP request headers at the gateway
