@@ -11,14 +11,17 @@ import (
 	scf "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/scf/v20180416"
 )
 
-const aliasUsage = "create|update FUNCTION NAME --version V [--weight V2=0.1]... [--rule 'V4:invoke.headers.User exact Bob']... | get|delete FUNCTION NAME | list FUNCTION"
+const aliasUsage = "create|update FUNCTION NAME --version V [--weight V2=0.1]... [--rule 'V4:invoke.headers.User exact Bob']... [--sticky HEADER] [--shadow V=0.1] | get|delete FUNCTION NAME | list FUNCTION"
 
 func (c *clientCmd) alias(fs *flag.FlagSet) func([]string) error {
 	version := fs.String("version", "", "primary version ($LATEST or a number)")
 	desc := fs.String("d", "", "description")
 	var weights, rules multiFlag
+	var sticky, shadow optFlag
 	fs.Var(&weights, "weight", "extra version and its share, V=0.1 (repeatable)")
 	fs.Var(&rules, "rule", "'V:invoke.headers.KEY exact|range EXPR' (repeatable)")
+	fs.Var(&sticky, "sticky", `header whose value pins a user to one weighted version, e.g. User; "" clears it (default: keep)`)
+	fs.Var(&shadow, "shadow", `copy a share of requests to a version, V=0.1; "" clears it (default: keep)`)
 	return func(pos []string) error {
 		if len(pos) < 2 {
 			return usageError{fmt.Errorf("usage: emulator alias %s", aliasUsage)}
@@ -32,38 +35,30 @@ func (c *clientCmd) alias(fs *flag.FlagSet) func([]string) error {
 			if *version == "" {
 				return usageError{fmt.Errorf("alias %s: --version is required", sub)}
 			}
-			rc, err := routingConfig(weights, rules)
+			rc, err := routingExtFlags(weights, rules, sticky, shadow)
 			if err != nil {
 				return err
 			}
-			if sub == "create" {
-				req := scf.NewCreateAliasRequest()
-				req.FunctionName, req.Name, req.FunctionVersion, req.RoutingConfig = &fn, &pos[2], version, rc
-				req.Description = desc
-				_, err = c.client.CreateAliasWithContext(c.ctx, req)
-			} else {
-				req := scf.NewUpdateAliasRequest()
-				req.FunctionName, req.Name, req.FunctionVersion, req.RoutingConfig = &fn, &pos[2], version, rc
-				req.Description = desc
-				_, err = c.client.UpdateAliasWithContext(c.ctx, req)
+			req := &aliasWriteRequest{FunctionName: &fn, Name: &pos[2], FunctionVersion: version, RoutingConfig: rc, Description: desc}
+			if err := c.writeAlias(map[string]string{"create": "CreateAlias", "update": "UpdateAlias"}[sub], req); err != nil {
+				return err
 			}
+			// Read back: settings not given (sticky, shadow) keep their value.
+			got, err := c.getAliasExt(c.ctx, fn, pos[2])
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(c.out, "alias %s of %s -> %s\n", pos[2], fn, describeSDKRouting(*version, rc))
+			fmt.Fprintf(c.out, "alias %s of %s -> %s\n", pos[2], fn, describeExt(deref(got.FunctionVersion), got.RoutingConfig))
 			return nil
 		case "get":
 			if err := needArgs("alias get", pos, 3, 3, "FUNCTION NAME"); err != nil {
 				return usageError{err}
 			}
-			req := scf.NewGetAliasRequest()
-			req.FunctionName, req.Name = &fn, &pos[2]
-			resp, err := c.client.GetAliasWithContext(c.ctx, req)
+			a, err := c.getAliasExt(c.ctx, fn, pos[2])
 			if err != nil {
 				return err
 			}
-			resp.Response.RequestId = nil
-			return printJSON(c.out, resp.Response)
+			return printJSON(c.out, a)
 		case "delete":
 			if err := needArgs("alias delete", pos, 3, 3, "FUNCTION NAME"); err != nil {
 				return usageError{err}
@@ -79,16 +74,14 @@ func (c *clientCmd) alias(fs *flag.FlagSet) func([]string) error {
 			if err := needArgs("alias list", pos, 2, 2, "FUNCTION"); err != nil {
 				return usageError{err}
 			}
-			req := scf.NewListAliasesRequest()
-			req.FunctionName, req.Limit = &fn, common.StringPtr("1000")
-			resp, err := c.client.ListAliasesWithContext(c.ctx, req)
+			aliases, err := c.listAliasesExt(fn)
 			if err != nil {
 				return err
 			}
 			tw := tabwriter.NewWriter(c.out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ALIAS\tROUTING\tDESCRIPTION")
-			for _, a := range resp.Response.Aliases {
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", deref(a.Name), describeSDKRouting(deref(a.FunctionVersion), a.RoutingConfig), deref(a.Description))
+			for _, a := range aliases {
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", deref(a.Name), describeExt(deref(a.FunctionVersion), a.RoutingConfig), deref(a.Description))
 			}
 			return tw.Flush()
 		}
@@ -126,6 +119,31 @@ func routingConfig(weights, rules []string) (*scf.RoutingConfig, error) {
 		})
 	}
 	return rc, nil
+}
+
+// routingExtFlags is routingConfig plus --sticky and --shadow; nil when no
+// flag asks for anything (the alias then sends all traffic to --version).
+func routingExtFlags(weights, rules []string, sticky, shadow optFlag) (*routingExt, error) {
+	rc, err := routingConfig(weights, rules)
+	if err != nil {
+		return nil, err
+	}
+	if rc == nil && !sticky.set && !shadow.set {
+		return nil, nil
+	}
+	out := &routingExt{AdditionalVersionWeights: []*scf.VersionWeight{}, AddtionVersionMatchs: []*scf.VersionMatch{}}
+	if rc != nil {
+		out.AdditionalVersionWeights, out.AddtionVersionMatchs = rc.AdditionalVersionWeights, rc.AddtionVersionMatchs
+	}
+	if sticky.set {
+		out.StickyHeader = &sticky.value
+	}
+	if shadow.set {
+		if out.Shadow, err = parseShadow(shadow.value); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // versionArg strips the placeholder prefix in "V2"; "$LATEST" stays.

@@ -19,6 +19,7 @@ import (
 	"github.com/scf-emulator/emulator/logstore"
 	"github.com/scf-emulator/emulator/metrics"
 	"github.com/scf-emulator/emulator/registry"
+	"github.com/scf-emulator/emulator/rollout"
 	"github.com/scf-emulator/emulator/runtime"
 	"github.com/scf-emulator/emulator/watch"
 )
@@ -54,6 +55,8 @@ type Events interface {
 	// Defined reports one function of the config loaded at start-up (its build
 	// run and its source snapshotted), for progress output.
 	Defined(function, build string, took time.Duration, err error)
+	// Rollout reports a change of a rollout (a step, a check, the end).
+	Rollout(rollout.Status)
 }
 
 // App is one running emulator: registry, runtime, gateway, cloud API, watcher.
@@ -68,6 +71,7 @@ type App struct {
 	runtimeDesc string
 	eng         *engine.Engine
 	gw          *gateway.Gateway
+	rollouts    *rollout.Manager
 	watcher     *watch.Watcher
 	gwLn        net.Listener
 	adminLn     net.Listener
@@ -134,7 +138,20 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	})
 	a.eng = engine.New(a.reg, a.mgr, cfg.Logger.With("component", "engine"))
 	eng := a.eng
-	a.gw = gateway.New(gatewayBackend{eng: eng, rec: rec}, gateway.Options{Logger: cfg.Logger.With("component", "gateway"), Observe: cfg.Events.Request})
+	a.rollouts, err = rollout.New(rollout.Options{Dir: a.stateDir, Aliases: a.reg, Metrics: a.met,
+		Invoker: hookInvoker{eng: eng, rec: rec}, Logger: cfg.Logger.With("component", "rollout")})
+	if err != nil {
+		return nil, fmt.Errorf("rollouts: %w", err)
+	}
+	showRollout := rolloutChanges(cfg.Events.Rollout)
+	a.rollouts.Subscribe(showRollout)
+	for _, st := range a.rollouts.List("") {
+		if st.State == rollout.StateRunning {
+			showRollout(st) // resumed from the last run
+		}
+	}
+	a.bg = newBackground(ctx) // before the gateway: it runs shadow copies
+	a.gw = gateway.New(gatewayBackend{eng: eng, rec: rec, bg: a.bg}, gateway.Options{Logger: cfg.Logger.With("component", "gateway"), Observe: cfg.Events.Request})
 	if err := a.gw.SetServices(a.services()); err != nil {
 		return nil, fmt.Errorf("%s: services: %w", file.Path, err)
 	}
@@ -166,7 +183,6 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		return nil, fmt.Errorf("admin address: %w", err)
 	}
 	a.adminLn = api.TolerantListener(a.adminLn) // tccli sends Host: http://...
-	a.bg = newBackground(ctx)
 	apiOpts := api.Options{
 		Logger: cfg.Logger.With("component", "api"), SecretID: cfg.SecretID, SecretKey: cfg.SecretKey,
 		GatewayURL: a.GatewayURL(), ServiceNames: a.configServiceNames,
@@ -240,6 +256,9 @@ func (a *App) Close(ctx context.Context) error {
 	}
 	if a.bg != nil {
 		a.bg.Close()
+	}
+	if a.rollouts != nil {
+		a.rollouts.Close() // leaves aliases as they are: the next start resumes
 	}
 	if a.eng != nil {
 		a.eng.Close()
@@ -319,3 +338,4 @@ func (nopEvents) Request(gateway.Record)                                {}
 func (nopEvents) Invoke(invokeRecord)                                   {}
 func (nopEvents) Reload(string, registry.Refresh, time.Duration, error) {}
 func (nopEvents) Defined(string, string, time.Duration, error)          {}
+func (nopEvents) Rollout(rollout.Status)                                {}

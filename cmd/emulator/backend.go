@@ -36,13 +36,18 @@ func (m mapKeys) Get(key string) (string, bool) {
 	return v, ok
 }
 
-// gatewayBackend adapts the engine to the gateway's Backend.
+// gatewayBackend adapts the engine to the gateway's Backend. It is also the
+// gateway's Shadower (shadow.go), running copies on bg.
 type gatewayBackend struct {
 	eng *engine.Engine
 	rec *recorder
+	bg  *background
 }
 
-var _ gateway.Backend = gatewayBackend{}
+var (
+	_ gateway.Backend  = gatewayBackend{}
+	_ gateway.Shadower = gatewayBackend{}
+)
 
 func (b gatewayBackend) Resolve(_ context.Context, function, qualifier string, header http.Header) (gateway.Target, error) {
 	d, cfg, err := b.eng.Resolve(function, qualifier, headerKeys(header))
@@ -52,7 +57,7 @@ func (b gatewayBackend) Resolve(_ context.Context, function, qualifier string, h
 	return gateway.Target{
 		Function: function, Namespace: registry.DefaultNamespace, Qualifier: qualifier,
 		Version: d.Version, Route: string(d.Route), Type: cfg.Type,
-		MemoryMB: cfg.MemorySize, TimeoutSec: cfg.Timeout,
+		MemoryMB: cfg.MemorySize, TimeoutSec: cfg.Timeout, Shadow: d.Shadow,
 	}, nil
 }
 
@@ -71,7 +76,11 @@ func (b gatewayBackend) Serve(ctx context.Context, t gateway.Target, requestID s
 }
 
 func gatewayCall(t gateway.Target, requestID string, start time.Time, res runtime.Result, err error) call {
-	return call{source: logstore.SourceGateway, requestID: requestID, function: t.Function, qualifier: t.Qualifier,
+	source := logstore.SourceGateway
+	if t.Route == gateway.RouteShadow {
+		source = sourceShadow
+	}
+	return call{source: source, requestID: requestID, function: t.Function, qualifier: t.Qualifier,
 		version: t.Version, route: t.Route, stage: t.Stage, memoryMB: t.MemoryMB, start: start, res: res, err: err}
 }
 
@@ -111,6 +120,9 @@ func (b apiBackend) Invoke(ctx context.Context, req api.InvokeRequest) (api.Invo
 	id := uuid.NewString()
 	c := call{source: logstore.SourceAPI, requestID: id, function: req.Function, qualifier: qualifier,
 		version: d.Version, route: string(d.Route), memoryMB: cfg.MemorySize, start: start}
+	if d.Shadow != "" {
+		b.shadowInvoke(c, d.Shadow, req.Event)
+	}
 	if req.Async {
 		return b.invokeAsync(c, req.Event)
 	}

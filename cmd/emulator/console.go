@@ -12,6 +12,7 @@ import (
 
 	"github.com/scf-emulator/emulator/gateway"
 	"github.com/scf-emulator/emulator/registry"
+	"github.com/scf-emulator/emulator/rollout"
 )
 
 // console prints what `emulator up` shows a person: a banner, then one line
@@ -72,6 +73,19 @@ func (c *console) Reload(function string, r registry.Refresh, took time.Duration
 		c.printf("%s %s %s $LATEST %s -> %s %s\n", now, green("RELOAD"), function,
 			short(r.Previous.CodeHash), short(r.Latest.CodeHash), dim(fmtDuration(took)))
 	}
+}
+
+// Rollout prints one line per rollout change (rolloutChanges drops the
+// updates a person would not notice).
+func (c *console) Rollout(st rollout.Status) {
+	label := cyan("ROLLOUT")
+	switch st.State {
+	case rollout.StatePromoted:
+		label = green("ROLLOUT")
+	case rollout.StateRolledBack, rollout.StateAborted, rollout.StateFailed:
+		label = red("ROLLOUT")
+	}
+	c.printf("%s %s %s\n", dim(time.Now().Format("15:04:05.000")), label, rolloutLine(st, time.Time{}))
 }
 
 // versionLabel shows numbered versions as v2 and $LATEST as itself.

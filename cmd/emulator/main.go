@@ -33,6 +33,7 @@ Client (talks to --endpoint or $EMULATOR_ENDPOINT, default http://127.0.0.1:9001
   emulator publish   FUNCTION [-d DESCRIPTION]
   emulator versions  FUNCTION
   emulator alias     create|update FUNCTION NAME --version V [--weight V2=0.1]... [--rule 'V4:invoke.headers.User exact Bob']... [-d TEXT]
+                     [--sticky HEADER|""] [--shadow V=0.1|""]
   emulator alias     get|delete FUNCTION NAME
   emulator alias     list FUNCTION
   emulator invoke    FUNCTION [-q QUALIFIER] [--event JSON|@file] [--routing-key JSON] [--log]
@@ -40,6 +41,13 @@ Client (talks to --endpoint or $EMULATOR_ENDPOINT, default http://127.0.0.1:9001
   emulator stats     FUNCTION [--window 1m] [--all]
   emulator deploy    FUNCTION --traffic 0.1
   emulator rollback  FUNCTION ALIAS [--to V]
+  emulator rollout   FUNCTION --alias NAME --to V [--steps 10,25,50,100 --interval 30s | --schedule NAME]
+                     [--max-error-rate 0.01] [--max-p99 300ms] [--min-requests 50] [--speed 60]
+                     [--pre-traffic FN[:Q]] [--post-traffic FN[:Q]] [--detach]
+  emulator rollout   FUNCTION --alias NAME --status|--abort
+                     schedules: Canary10Percent{5,10,15,30}Minutes, Linear10PercentEvery{1,2,3,10}Minute(s), AllAtOnce
+  emulator split-test FUNCTION [--stage release] [--path /hello] [-n 1000] [--header User=Bob]... [--concurrency 16]
+                     [--method GET] [--timeout 2m] [--gateway URL] [--users N]
 `
 
 func main() {

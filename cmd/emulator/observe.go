@@ -92,6 +92,15 @@ func colourLogLine(line string) string {
 	return line
 }
 
+// shadowCell is a version's SHADOW cell: the copies it ran, and those
+// dropped because too many were in flight.
+func shadowCell(copies, dropped int) string {
+	if dropped > 0 {
+		return fmt.Sprintf("%d (+%d dropped)\t", copies, dropped)
+	}
+	return fmt.Sprintf("%d\t", copies)
+}
+
 // statsReply mirrors the admin endpoint's answer.
 type statsReply struct {
 	Function string
@@ -102,6 +111,8 @@ type statsReply struct {
 		ErrorRate, Share    float64
 		P50, P99            time.Duration
 		ColdStarts          int
+		Shadow              int // of Invocations, the shadow copies
+		ShadowDropped       int
 	}
 }
 
@@ -128,25 +139,44 @@ func cmdStats(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("bad stats from the emulator: %w", err)
 	}
 	fmt.Fprintf(out, "%s, last %s\n", bold(st.Function), st.Window)
+	// The SHADOW column appears only when some version got shadow copies:
+	// those count in its requests, errors and latency but not in SHARE.
+	shadow := false
+	for _, v := range st.Versions {
+		shadow = shadow || v.Shadow > 0 || v.ShadowDropped > 0
+	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "VERSION\tSHARE\tREQUESTS\tERRORS\tERROR RATE\tP50\tP99\tCOLD\t")
-	total, errs := 0, 0
+	head := "VERSION\tSHARE\tREQUESTS\tERRORS\tERROR RATE\tP50\tP99\tCOLD\t"
+	if shadow {
+		head += "SHADOW\t"
+	}
+	fmt.Fprintln(tw, head)
+	total, errs, copies := 0, 0, 0
 	var idle []string
 	for _, v := range st.Versions {
-		if v.Invocations == 0 && !*all {
+		if v.Invocations == 0 && v.ShadowDropped == 0 && !*all {
 			idle = append(idle, v.Version)
 			continue
 		}
 		total += v.Invocations
 		errs += v.Errors
-		fmt.Fprintf(tw, "%s\t%.1f%%\t%d\t%d\t%.2f%%\t%s\t%s\t%d\t\n", v.Version, v.Share*100, v.Invocations, v.Errors,
+		copies += v.Shadow
+		fmt.Fprintf(tw, "%s\t%.1f%%\t%d\t%d\t%.2f%%\t%s\t%s\t%d\t", v.Version, v.Share*100, v.Invocations, v.Errors,
 			v.ErrorRate*100, fmtDuration(v.P50), fmtDuration(v.P99), v.ColdStarts)
+		if shadow {
+			fmt.Fprint(tw, shadowCell(v.Shadow, v.ShadowDropped))
+		}
+		fmt.Fprintln(tw)
 	}
 	rate := 0.0
 	if total > 0 {
 		rate = float64(errs) / float64(total) * 100
 	}
-	fmt.Fprintf(tw, "all\t100%%\t%d\t%d\t%.2f%%\t\t\t\t\n", total, errs, rate)
+	fmt.Fprintf(tw, "all\t100%%\t%d\t%d\t%.2f%%\t\t\t\t", total, errs, rate)
+	if shadow {
+		fmt.Fprintf(tw, "%d\t", copies)
+	}
+	fmt.Fprintln(tw)
 	if err := tw.Flush(); err != nil {
 		return err
 	}

@@ -13,13 +13,14 @@ import (
 // recorder keeps what every invocation leaves behind, whichever way it came
 // in (gateway, Invoke, async): a log record and a metrics sample.
 type recorder struct {
-	logs *logstore.Store
-	met  *metrics.Metrics
+	logs  *logstore.Store
+	met   *metrics.Metrics
+	slots shadowSlots // bounds shadow copies in flight (shadow.go)
 }
 
 // call describes one finished invocation.
 type call struct {
-	source                       string // logstore.SourceGateway, SourceAPI, SourceAsync
+	source                       string // logstore.SourceGateway, SourceAPI, SourceAsync, or sourceShadow
 	requestID                    string
 	function, qualifier, version string
 	route, stage                 string
@@ -63,6 +64,6 @@ func (r *recorder) record(c call) {
 	})
 	r.met.Observe(metrics.Sample{
 		Function: c.function, Version: c.version, Alias: alias, Stage: c.stage,
-		Status: status, Duration: took, ColdStart: c.res.ColdStart,
+		Status: status, Duration: took, ColdStart: c.res.ColdStart, Shadow: c.isShadow(),
 	})
 }

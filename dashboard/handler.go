@@ -1,0 +1,94 @@
+package dashboard
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Defaults for the zero values in Options.
+const (
+	DefaultMaxWindow = 15 * time.Minute
+	DefaultMaxPoints = 900
+)
+
+// Options configures the dashboard. The zero value serves a writable page.
+type Options struct {
+	// ReadOnly, when not empty, says why the page cannot change anything
+	// (for example: the cloud API verifies signatures the page cannot make).
+	// The page then hides its editing controls and shows this text.
+	ReadOnly string
+	// MaxWindow is the longest window a series or stats call may ask for,
+	// normally the metrics' retention; 0 means 15 minutes.
+	MaxWindow time.Duration
+	// MaxPoints caps the steps of one series answer; 0 means 900.
+	MaxPoints int
+	// Logger reports failures to write answers; nil discards.
+	Logger *slog.Logger
+}
+
+// Handler serves the page and its JSON endpoints.
+type Handler struct {
+	src    Source
+	opts   Options
+	log    *slog.Logger
+	assets *assets
+}
+
+// New returns a Handler reading src.
+func New(src Source, opts Options) *Handler {
+	if opts.MaxWindow <= 0 {
+		opts.MaxWindow = DefaultMaxWindow
+	}
+	if opts.MaxPoints <= 0 {
+		opts.MaxPoints = DefaultMaxPoints
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Handler{src: src, opts: opts, log: log, assets: loadAssets()}
+}
+
+// Register adds the dashboard's routes to mux: the page at GET / (exactly),
+// its assets under GET /dashboard/, and the JSON endpoints under
+// GET /emulator/. Other methods and paths stay with whatever mux serves at /.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /{$}", h.serveIndex)
+	mux.HandleFunc("GET /dashboard/{file}", h.serveAsset)
+	mux.HandleFunc("GET /emulator/overview", h.serveOverview)
+	mux.HandleFunc("GET /emulator/functions/{name}", h.serveFunction)
+	mux.HandleFunc("GET /emulator/series", h.serveSeries)
+}
+
+// apiError is the body of every refused JSON call.
+type apiError struct {
+	Error     string `json:"error"`
+	Parameter string `json:"parameter,omitempty"` // the query parameter at fault
+}
+
+func (h *Handler) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	// Live data: a cached answer would freeze the chart.
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		h.log.DebugContext(r.Context(), "writing dashboard answer", "path", r.URL.Path, "err", err)
+	}
+}
+
+func (h *Handler) badParam(w http.ResponseWriter, r *http.Request, param, msg string) {
+	h.writeJSON(w, r, http.StatusBadRequest, apiError{Error: param + ": " + msg, Parameter: param})
+}
+
+// sourceError answers a Source failure: 404 for an unknown function.
+func (h *Handler) sourceError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, ErrNotFound) {
+		h.writeJSON(w, r, http.StatusNotFound, apiError{Error: err.Error()})
+		return
+	}
+	h.log.ErrorContext(r.Context(), "dashboard source", "path", r.URL.Path, "err", err)
+	h.writeJSON(w, r, http.StatusInternalServerError, apiError{Error: err.Error()})
+}
