@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -60,8 +59,8 @@ const (
 // but WorkDir is usable.
 type DockerOptions struct {
 	// WorkDir receives the embedded bootstraps, which are bind-mounted
-	// read-only at /var/runtime; it must be on the daemon's machine, e.g.
-	// <state-dir>/runtime. It is created if missing.
+	// read-only at /var/runtime (copied into a volume for a remote engine),
+	// e.g. <state-dir>/runtime. It is created if missing.
 	WorkDir string
 	// Session labels every container of this emulator run; "" picks a
 	// random one (see Session). RemoveOrphans keeps only this session's.
@@ -85,14 +84,20 @@ type DockerOptions struct {
 	// Logger receives lifecycle events and, at debug level, function
 	// output; nil discards.
 	Logger *slog.Logger
+	// Remote, when set, treats the daemon as one on another machine (see
+	// RemoteEngine). NewDocker sets it when DOCKER_HOST or the docker
+	// context names a tcp host that is not this machine.
+	Remote *RemoteEngine
+	// CallbackHost is RemoteEngine.Callback for NewDocker's detection; ""
+	// picks the address this machine uses to reach the engine.
+	CallbackHost string
 }
 
 // Docker is the runtime that runs every instance in its own container: one
 // container per instance, so each (function, version) pair is isolated from
 // the others, with the version's code read-only at /var/user, the memory
 // limit of the function, no capabilities and ports published on 127.0.0.1
-// only. The daemon must run on this machine (its bridge must be reachable
-// and the code directories bind-mountable).
+// only (on the engine's address for a remote engine, see RemoteEngine).
 type Docker struct {
 	api         dockerAPI
 	workDir     string
@@ -100,8 +105,9 @@ type Docker struct {
 	images      map[string]string // lower-case key -> image
 	pull        bool
 	network     string
-	gateway     string // the network's gateway IP: where runtime APIs listen
-	user        string // uid:gid the functions run as; "" leaves the image's
+	gateway     string        // where runtime APIs listen: the network's gateway, or Remote.Callback
+	remote      *RemoteEngine // nil for a daemon on this machine
+	user        string        // uid:gid the functions run as; "" leaves the image's
 	initTimeout time.Duration
 	logger      *slog.Logger
 	// scope labels are added to every container and required by
@@ -126,6 +132,9 @@ type Docker struct {
 
 	// removals holds a token per removal in flight; see maxParallelRemovals.
 	removals chan struct{}
+
+	volMu   sync.Mutex             // guards volumes
+	volumes map[string]*volumeFill // remote engine: code volumes by name
 }
 
 var _ Runtime = (*Docker)(nil)
@@ -150,6 +159,12 @@ func NewDocker(ctx context.Context, opts DockerOptions) (*Docker, error) {
 	if err != nil {
 		api.close()
 		return nil, fmt.Errorf("%w at %s (%v): start it (sudo systemctl start docker, or Docker Desktop) or use --runtime process, which works without Docker", ErrNoDocker, ep, err)
+	}
+	if opts.Remote == nil {
+		if opts.Remote, err = remoteEngineFor(ep, opts.CallbackHost); err != nil {
+			api.close()
+			return nil, fmt.Errorf("docker runtime: %w", err)
+		}
 	}
 	d, err := newDocker(ctx, api, opts)
 	if err != nil {
@@ -202,6 +217,11 @@ func newDocker(ctx context.Context, api dockerAPI, opts DockerOptions) (*Docker,
 		present:     make(map[string]bool),
 		warned:      make(map[string]bool),
 		removals:    make(chan struct{}, maxParallelRemovals),
+		volumes:     make(map[string]*volumeFill),
+	}
+	if opts.Remote != nil {
+		r := *opts.Remote
+		d.remote = &r
 	}
 	if d.session == "" {
 		d.session = uuid.NewString()
@@ -223,13 +243,25 @@ func newDocker(ctx context.Context, api dockerAPI, opts DockerOptions) (*Docker,
 	if d.gateway, err = d.ensureNetwork(ctx); err != nil {
 		return nil, err
 	}
+	if d.remote != nil && d.remote.Callback != "" {
+		// "" keeps the bridge's gateway: a local engine told to copy.
+		d.gateway = d.remote.Callback
+	}
+	if err := checkListen(d.gateway); err != nil {
+		if d.remote != nil {
+			return nil, fmt.Errorf("docker runtime: the engine at %s is remote, and its containers must reach this machine at %s for the runtime api: %w (set %s to an address of this machine that the engine can reach)", d.remote.Host, d.gateway, err, CallbackHostEnv)
+		}
+		return nil, fmt.Errorf("docker runtime: cannot listen on %s, the gateway of network %s, which containers must reach for the runtime api; is the engine on another machine? name it with DOCKER_HOST=tcp://HOST:2375: %w", d.gateway, d.network, err)
+	}
+	if d.remote != nil {
+		d.logger.Info("remote docker engine: code is copied into volumes", "engine", d.remote.Host, "callback", d.remote.Callback)
+	}
 	d.life, d.lifeCancel = context.WithCancel(context.WithoutCancel(ctx))
 	return d, nil
 }
 
 // ensureNetwork returns the gateway IP of the runtime's bridge network,
-// creating the network when it is missing, and checks that a server of this
-// process can listen there.
+// creating the network when it is missing.
 func (d *Docker) ensureNetwork(ctx context.Context) (string, error) {
 	gw, err := d.api.networkGateway(ctx, d.network)
 	if errors.Is(err, errDockerNotFound) {
@@ -245,11 +277,6 @@ func (d *Docker) ensureNetwork(ctx context.Context) (string, error) {
 	if gw == "" {
 		return "", fmt.Errorf("docker runtime: network %s has no IPv4 gateway: remove it (docker network rm %s) so that it is created again", d.network, d.network)
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(gw, "0"))
-	if err != nil {
-		return "", fmt.Errorf("docker runtime: cannot listen on %s, the gateway of network %s, which containers must reach for the runtime api; the docker daemon must run on this machine: %w", gw, d.network, err)
-	}
-	ln.Close()
 	return gw, nil
 }
 
@@ -264,9 +291,11 @@ func (d *Docker) Session() string { return d.session }
 // killed left behind. It returns how many it removed; containers of
 // keepSession are kept. Call it once at start-up with Session().
 func (d *Docker) RemoveOrphans(ctx context.Context, keepSession string) (int, error) {
-	return d.removeWhere(ctx, func(labels map[string]string) bool {
-		return labels[LabelSession] != keepSession
-	})
+	orphan := func(labels map[string]string) bool { return labels[LabelSession] != keepSession }
+	n, err := d.removeWhere(ctx, orphan)
+	// Then the code volumes of a remote engine, which those containers held.
+	_, verr := d.removeVolumes(ctx, orphan)
+	return n, errors.Join(err, verr)
 }
 
 // Close removes every container of this session that is still present and
@@ -292,9 +321,10 @@ func (d *Docker) Close(ctx context.Context) error {
 		wg.Go(func() { errs[i] = c.stop(ctx) })
 	}
 	wg.Wait()
-	_, err := d.removeWhere(ctx, func(labels map[string]string) bool {
-		return labels[LabelSession] == d.session
-	})
+	mine := func(labels map[string]string) bool { return labels[LabelSession] == d.session }
+	_, err := d.removeWhere(ctx, mine)
+	errs = append(errs, err)
+	_, err = d.removeVolumes(ctx, mine)
 	errs = append(errs, err)
 	d.lifeCancel()
 	done := make(chan struct{})

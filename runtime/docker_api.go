@@ -37,6 +37,15 @@ type dockerAPI interface {
 	remove(ctx context.Context, id string) error
 	// list returns every container, running or not, with all the labels.
 	list(ctx context.Context, labels map[string]string) ([]containerInfo, error)
+	// createVolume creates a named volume; a taken name is errDockerConflict
+	// or no error, depending on the daemon.
+	createVolume(ctx context.Context, name string, labels map[string]string) error
+	// removeVolume force-removes a volume; a missing one is errDockerNotFound.
+	removeVolume(ctx context.Context, name string) error
+	// listVolumes returns the volumes with all the labels.
+	listVolumes(ctx context.Context, labels map[string]string) ([]volumeInfo, error)
+	// copyTo unpacks a tar archive into dir of a container, started or not.
+	copyTo(ctx context.Context, id, dir string, archive io.Reader) error
 	close() error
 }
 
@@ -72,13 +81,21 @@ type containerConfig struct {
 	capDrop, securityOpt []string
 	tmpfs                map[string]string // path -> mount options
 	network              string
-	publish              string // container port published on 127.0.0.1 at a random port; "" none
+	publish              string // container port published at a random port of publishIP; "" none
+	publishIP            string // "" means 127.0.0.1
 }
 
-// bindMount is a host directory seen inside a container.
+// bindMount is a host directory, or a named volume, seen inside a container.
 type bindMount struct {
 	source, target string
 	readOnly       bool
+	volume         bool // source names a volume, not a host directory
+}
+
+// volumeInfo is what the runtime reads back about a volume.
+type volumeInfo struct {
+	name   string
+	labels map[string]string
 }
 
 // containerInfo is what the runtime reads back about a container. list
@@ -91,7 +108,7 @@ type containerInfo struct {
 	exitCode  int
 	oomKilled bool
 	pid       int    // main process on the host; 0 when not running
-	hostPort  string // where the published port landed on 127.0.0.1
+	hostPort  string // where the published port landed on the publish IP
 	ip        string // address on the runtime's network
 
 	// The limits as applied, for tests and diagnostics.

@@ -21,6 +21,7 @@ import (
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/mount"
 	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/volume"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/pkg/stdcopy"
 	"github.com/docker/go-connections/nat"
@@ -170,12 +171,21 @@ func (s *sdkClient) create(ctx context.Context, cfg *containerConfig) (string, e
 		},
 	}
 	for _, m := range cfg.mounts {
-		host.Mounts = append(host.Mounts, mount.Mount{Type: mount.TypeBind, Source: m.source, Target: m.target, ReadOnly: m.readOnly})
+		mt := mount.Mount{Type: mount.TypeBind, Source: m.source, Target: m.target, ReadOnly: m.readOnly}
+		if m.volume {
+			// NoCopy: an empty volume stays empty; its content is ours.
+			mt.Type, mt.VolumeOptions = mount.TypeVolume, &mount.VolumeOptions{NoCopy: true}
+		}
+		host.Mounts = append(host.Mounts, mt)
 	}
 	if cfg.publish != "" {
+		ip := cfg.publishIP
+		if ip == "" {
+			ip = "127.0.0.1"
+		}
 		port := nat.Port(cfg.publish + "/tcp")
 		config.ExposedPorts = nat.PortSet{port: {}}
-		host.PortBindings = nat.PortMap{port: {{HostIP: "127.0.0.1", HostPort: ""}}}
+		host.PortBindings = nat.PortMap{port: {{HostIP: ip, HostPort: ""}}}
 	}
 	resp, err := s.c.ContainerCreate(ctx, config, host, nil, nil, cfg.name)
 	if err != nil {
@@ -258,7 +268,7 @@ func (s *sdkClient) inspect(ctx context.Context, idOrName string) (containerInfo
 		info.capDrop = h.CapDrop
 		info.securityOpt = h.SecurityOpt
 		for _, m := range h.Mounts {
-			info.mounts = append(info.mounts, bindMount{source: m.Source, target: m.Target, readOnly: m.ReadOnly})
+			info.mounts = append(info.mounts, bindMount{source: m.Source, target: m.Target, readOnly: m.ReadOnly, volume: m.Type == mount.TypeVolume})
 		}
 	}
 	if ns := j.NetworkSettings; ns != nil {
@@ -282,12 +292,42 @@ func (s *sdkClient) remove(ctx context.Context, id string) error {
 	return classify(s.c.ContainerRemove(ctx, id, ctypes.RemoveOptions{Force: true, RemoveVolumes: true}))
 }
 
-func (s *sdkClient) list(ctx context.Context, labels map[string]string) ([]containerInfo, error) {
+func (s *sdkClient) createVolume(ctx context.Context, name string, labels map[string]string) error {
+	_, err := s.c.VolumeCreate(ctx, volume.CreateOptions{Name: name, Labels: labels})
+	return classify(err)
+}
+
+func (s *sdkClient) removeVolume(ctx context.Context, name string) error {
+	return classify(s.c.VolumeRemove(ctx, name, true))
+}
+
+func (s *sdkClient) listVolumes(ctx context.Context, labels map[string]string) ([]volumeInfo, error) {
+	resp, err := s.c.VolumeList(ctx, volume.ListOptions{Filters: labelFilter(labels)})
+	if err != nil {
+		return nil, classify(err)
+	}
+	out := make([]volumeInfo, 0, len(resp.Volumes))
+	for _, v := range resp.Volumes {
+		out = append(out, volumeInfo{name: v.Name, labels: v.Labels})
+	}
+	return out, nil
+}
+
+func (s *sdkClient) copyTo(ctx context.Context, id, dir string, archive io.Reader) error {
+	return classify(s.c.CopyToContainer(ctx, id, dir, archive, ctypes.CopyToContainerOptions{}))
+}
+
+// labelFilter selects objects carrying every label k=v.
+func labelFilter(labels map[string]string) filters.Args {
 	f := filters.NewArgs()
 	for k, v := range labels {
 		f.Add("label", k+"="+v)
 	}
-	all, err := s.c.ContainerList(ctx, ctypes.ListOptions{All: true, Filters: f})
+	return f
+}
+
+func (s *sdkClient) list(ctx context.Context, labels map[string]string) ([]containerInfo, error) {
+	all, err := s.c.ContainerList(ctx, ctypes.ListOptions{All: true, Filters: labelFilter(labels)})
 	if err != nil {
 		return nil, classify(err)
 	}

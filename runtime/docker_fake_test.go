@@ -33,8 +33,9 @@ type fakeDocker struct {
 	networks   map[string]string         // name -> gateway
 	containers map[string]*fakeContainer // by id, removed ones included
 	nextID     int
-	creates    []string       // names passed to create, in order
-	removing   map[string]int // id -> remove calls to answer "in progress" before the removal lands
+	creates    []string               // names passed to create, in order
+	removing   map[string]int         // id -> remove calls to answer "in progress" before the removal lands
+	volumes    map[string]*fakeVolume // by name; see docker_fake_volume_test.go
 }
 
 var _ dockerAPI = (*fakeDocker)(nil)

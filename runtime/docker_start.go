@@ -81,13 +81,25 @@ func (d *Docker) Start(ctx context.Context, spec Spec) (Instance, error) {
 		plan.env["SCF_RUNTIME_API"] = api.host()
 		plan.env["SCF_RUNTIME_API_PORT"] = api.port()
 	}
-	c, info, err := d.run(ctx, d.containerConfig(spec, image, plan, memMB), memMB, logger)
+	mounts, err := d.mountsFor(ctx, spec, image)
+	var (
+		c    *container
+		info containerInfo
+	)
+	if err == nil {
+		c, info, err = d.run(ctx, d.containerConfig(spec, image, plan, memMB, mounts), memMB, logger)
+	}
 	if err != nil {
 		if api != nil {
 			api.close()
 		}
 		return nil, err
 	}
+	return d.await(ctx, spec, plan, api, c, info, logger)
+}
+
+// await waits until the function in the started container c is ready.
+func (d *Docker) await(ctx context.Context, spec Spec, plan launchPlan, api *apiServer, c *container, info containerInfo, logger *slog.Logger) (Instance, error) {
 	if plan.proto == protoAPI {
 		running := time.Now()
 		in, err := awaitAPI(ctx, spec, c, api, d.initTimeout, logger)
@@ -100,16 +112,18 @@ func (d *Docker) Start(ctx context.Context, spec Spec) (Instance, error) {
 		// Ports are unpublished when a container stops: it exited at once.
 		return nil, d.noHostPort(ctx, c, logger)
 	}
-	addr := net.JoinHostPort("127.0.0.1", info.hostPort)
+	addr := net.JoinHostPort(d.publishIP(), info.hostPort)
 	where := fmt.Sprintf("port %s (published at %s)", containerPort, addr)
 	if plan.proto == protoGo {
 		return awaitGo(ctx, spec, c, addr, where, d.initTimeout, logger)
 	}
 	// The published port accepts connections before the server listens
 	// (docker-proxy takes them), so readiness is probed on the container's
-	// own address, which this machine reaches over the bridge.
-	probe := addr
-	if info.ip != "" {
+	// own address, which this machine reaches over the bridge; a remote
+	// engine's bridge is out of reach, so there the probe ("") waits for a
+	// connection that stays open.
+	probe := ""
+	if info.ip != "" && d.remote == nil {
 		probe = net.JoinHostPort(info.ip, containerPort)
 	}
 	return awaitWeb(ctx, spec, c, addr, probe, where, d.initTimeout, logger)
@@ -182,7 +196,7 @@ func (d *Docker) plan(spec Spec) (launchPlan, error) {
 }
 
 // containerConfig is the container of spec: isolation, limits and labels.
-func (d *Docker) containerConfig(spec Spec, image string, plan launchPlan, memMB int) *containerConfig {
+func (d *Docker) containerConfig(spec Spec, image string, plan launchPlan, memMB int, mounts []bindMount) *containerConfig {
 	env := SCFEnv(spec, containerCodeDir)
 	env["PWD"] = containerCodeDir
 	maps.Copy(env, plan.env)
@@ -200,17 +214,14 @@ func (d *Docker) containerConfig(spec Spec, image string, plan launchPlan, memMB
 	}
 	maps.Copy(labels, d.scope)
 	return &containerConfig{
-		name:    containerPrefix(spec),
-		image:   image,
-		cmd:     plan.cmd,
-		env:     envList(env),
-		workDir: containerCodeDir,
-		user:    d.user,
-		labels:  labels,
-		mounts: []bindMount{
-			{source: spec.CodeDir, target: containerCodeDir, readOnly: true},
-			{source: d.workDir, target: containerRuntimeDir, readOnly: true},
-		},
+		name:           containerPrefix(spec),
+		image:          image,
+		cmd:            plan.cmd,
+		env:            envList(env),
+		workDir:        containerCodeDir,
+		user:           d.user,
+		labels:         labels,
+		mounts:         mounts,
 		memoryBytes:    int64(memMB) << 20,
 		pidsLimit:      containerPidsLimit,
 		readonlyRootfs: true,
@@ -219,6 +230,7 @@ func (d *Docker) containerConfig(spec Spec, image string, plan launchPlan, memMB
 		tmpfs:          map[string]string{"/tmp": "rw,exec,nosuid,nodev,size=512m,mode=1777"},
 		network:        d.network,
 		publish:        publish,
+		publishIP:      d.publishIP(),
 	}
 }
 
@@ -271,7 +283,10 @@ func (d *Docker) run(ctx context.Context, cfg *containerConfig, memMB int, logge
 	if err != nil {
 		return fail(startFailed(ctx, "cannot inspect container "+c.name, err))
 	}
-	c.mem = newMemProbe(info.pid)
+	if d.remote == nil {
+		// The pid is the engine machine's: only a local one has its cgroup here.
+		c.mem = newMemProbe(info.pid)
+	}
 	// The daemon's share of a cold start: create (with attach and wait)
 	// and start, which sets up the namespaces, mounts and network.
 	logger.Info("container started", "container", c.name, "image", cfg.image, "container_id", shortID(id),

@@ -107,7 +107,7 @@ func TestDockerFakeInvokeAndConfig(t *testing.T) {
 		!slices.Equal(cfg.capDrop, []string{"ALL"}) || cfg.publish != "" || cfg.network != DefaultNetwork {
 		t.Errorf("limits: %+v", cfg)
 	}
-	wantMounts := []bindMount{{spec.CodeDir, "/var/user", true}, {d.workDir, "/var/runtime", true}}
+	wantMounts := []bindMount{{source: spec.CodeDir, target: "/var/user", readOnly: true}, {source: d.workDir, target: "/var/runtime", readOnly: true}}
 	if !slices.Equal(cfg.mounts, wantMounts) {
 		t.Errorf("mounts %+v, want %+v", cfg.mounts, wantMounts)
 	}

@@ -25,12 +25,19 @@ const dockerTestTimeout = 20 * time.Second
 // containers of anything running beside it. It is closed when the test ends.
 func newDockerTestRuntime(t testing.TB, images map[string]string) *Docker {
 	t.Helper()
+	return newDockerTestRuntimeWith(t, DockerOptions{Images: images})
+}
+
+// newDockerTestRuntimeWith is newDockerTestRuntime with more options.
+func newDockerTestRuntimeWith(t testing.TB, opts DockerOptions) *Docker {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), dockerTestTimeout)
 	defer cancel()
 	if !DockerAvailable(ctx) {
 		t.Skip("no docker daemon answers: the docker runtime tests need one (sudo systemctl start docker)")
 	}
-	d, err := NewDocker(ctx, DockerOptions{WorkDir: t.TempDir(), Session: "test-" + uuid.NewString()[:8], Images: images, InitTimeout: 10 * time.Second})
+	opts.WorkDir, opts.Session, opts.InitTimeout = t.TempDir(), "test-"+uuid.NewString()[:8], 10*time.Second
+	d, err := NewDocker(ctx, opts)
 	if err != nil {
 		t.Fatalf("NewDocker: %v", err)
 	}

@@ -43,6 +43,9 @@ func (p *Process) startWeb(ctx context.Context, spec Spec, logger *slog.Logger) 
 func awaitWeb(ctx context.Context, spec Spec, r runner, addr, probeAddr, where string, timeout time.Duration, logger *slog.Logger) (Instance, error) {
 	in := &webInstance{instance: instance{spec: spec, run: r}, addr: addr}
 	probe := func(ctx context.Context) bool { return listening(ctx, probeAddr) }
+	if probeAddr == "" {
+		probe = func(ctx context.Context) bool { return serving(ctx, addr) }
+	}
 	err := waitReady(ctx, r, timeout, nil, probe, "scf_bootstrap")
 	if errors.Is(err, errNotReady) {
 		err = scferr.New(scferr.ErrPortBinding,
@@ -67,6 +70,26 @@ func listening(ctx context.Context, addr string) bool {
 	conn.Close()
 	return true
 }
+
+// serving reports whether a server holds a connection to addr open while it
+// waits for a request. A port proxy (docker-proxy in front of a published
+// port) accepts at once and then closes, or resets, the connection while
+// nothing listens behind it; listening would take that for ready.
+func serving(ctx context.Context, addr string) bool {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	_ = conn.SetReadDeadline(time.Now().Add(servingWait))
+	_, err = conn.Read(make([]byte, 1))
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// servingWait is how long serving waits for a proxy to drop the connection.
+const servingWait = 50 * time.Millisecond
 
 // Addr is the web server's host:port.
 func (in *webInstance) Addr() string { return in.addr }

@@ -317,12 +317,15 @@ func (a *App) newRuntime(ctx context.Context) (runtime.Runtime, string, error) {
 	}
 	d, err := runtime.NewDocker(ctx, runtime.DockerOptions{
 		WorkDir: filepath.Join(a.stateDir, "runtime-docker"), Images: images, PullMissing: cfg.PullImages,
-		Logger: logger.With("component", "docker"),
+		Logger: logger.With("component", "docker"), CallbackHost: os.Getenv(runtime.CallbackHostEnv),
 	})
 	if err != nil {
 		return nil, "", err
 	}
 	a.docker = d
+	if r := d.Remote(); r != nil {
+		desc += fmt.Sprintf("; remote engine %s: code copied into volumes, runtime api on %s", r.Host, r.Callback)
+	}
 	n, err := d.RemoveOrphans(ctx, d.Session())
 	if err != nil {
 		logger.Warn("could not remove containers left by an earlier run", "err", err)
