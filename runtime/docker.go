@@ -352,25 +352,39 @@ func (d *Docker) removeWhere(ctx context.Context, match func(map[string]string) 
 	if err != nil {
 		return 0, fmt.Errorf("list containers: %w", err)
 	}
+	var gone []containerInfo
+	for _, c := range list {
+		if match(c.labels) {
+			gone = append(gone, c)
+		}
+	}
+	return removeAll(gone, func(c containerInfo) error {
+		if err := d.removeContainer(ctx, c.id); err != nil {
+			return fmt.Errorf("remove container %s: %w", c.name, err)
+		}
+		d.logger.Info("container removed", "container", c.name, "session", c.labels[LabelSession])
+		return nil
+	})
+}
+
+// removeAll runs remove on every item at once and returns how many
+// succeeded and the errors of the others.
+func removeAll[T any](items []T, remove func(T) error) (int, error) {
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex // guards n and errs
 		n    int
 		errs []error
 	)
-	for _, c := range list {
-		if !match(c.labels) {
-			continue
-		}
+	for _, it := range items {
 		wg.Go(func() {
-			err := d.removeContainer(ctx, c.id)
+			err := remove(it)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
-				errs = append(errs, fmt.Errorf("remove container %s: %w", c.name, err))
+				errs = append(errs, err)
 				return
 			}
-			d.logger.Info("container removed", "container", c.name, "session", c.labels[LabelSession])
 			n++
 		})
 	}

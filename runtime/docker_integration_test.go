@@ -4,10 +4,8 @@ package runtime
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net"
-	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -83,19 +81,8 @@ func TestDockerWeb(t *testing.T) {
 	if err != nil || host != "127.0.0.1" {
 		t.Fatalf("Addr = %q, want 127.0.0.1:<port>", in.Addr())
 	}
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, "http://"+in.Addr()+"/hello", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
 	var got map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
-		t.Fatal(err)
-	}
+	getJSON(t, "http://"+in.Addr()+"/hello", &got)
 	wantDescribed(t, got)
 	if ev, _ := got["event"].(map[string]any); ev["path"] != "/hello" {
 		t.Errorf("path = %v, want /hello", got["event"])

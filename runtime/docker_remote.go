@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // RemoteEngine describes a Docker daemon on another machine. Such a daemon
@@ -314,28 +313,16 @@ func (d *Docker) removeVolumes(ctx context.Context, match func(map[string]string
 	if err != nil {
 		return 0, fmt.Errorf("list volumes: %w", err)
 	}
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex // guards n and errs
-		n    int
-		errs []error
-	)
+	var names []string
 	for _, v := range list {
-		if !match(v.labels) {
-			continue
+		if match(v.labels) {
+			names = append(names, v.name)
 		}
-		wg.Go(func() {
-			err := d.api.removeVolume(ctx, v.name)
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err == nil:
-				n++
-			case !errors.Is(err, errDockerNotFound):
-				errs = append(errs, fmt.Errorf("remove volume %s: %w", v.name, err))
-			}
-		})
 	}
-	wg.Wait()
-	return n, errors.Join(errs...)
+	return removeAll(names, func(name string) error {
+		if err := d.api.removeVolume(ctx, name); err != nil && !errors.Is(err, errDockerNotFound) {
+			return fmt.Errorf("remove volume %s: %w", name, err)
+		}
+		return nil
+	})
 }

@@ -4,8 +4,6 @@ package runtime
 
 import (
 	"context"
-	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 )
@@ -22,19 +20,8 @@ func TestDockerCopyMode(t *testing.T) {
 		if !strings.HasPrefix(in.Addr(), "127.0.0.1:") {
 			t.Errorf("Addr = %q, want the engine's address 127.0.0.1", in.Addr())
 		}
-		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, "http://"+in.Addr()+"/hello", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
 		var got map[string]any
-		if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
-			t.Fatal(err)
-		}
+		getJSON(t, "http://"+in.Addr()+"/hello", &got)
 		wantDescribed(t, got)
 		info, err := inspectContainer(t, d, containerOf(t, in).id)
 		if err != nil {

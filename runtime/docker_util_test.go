@@ -4,7 +4,9 @@ package runtime
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -204,5 +206,22 @@ func needDebianImage(t *testing.T, d *Docker) {
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("scripts/build-runtime-images.sh: %v\n%s", err, out)
+	}
+}
+
+// getJSON GETs url and decodes its JSON answer into v.
+func getJSON(t testing.TB, url string, v any) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
 	}
 }

@@ -3,8 +3,6 @@
 package runtime
 
 import (
-	"encoding/json"
-	"net/http"
 	"testing"
 	"time"
 
@@ -20,23 +18,12 @@ func TestProcessWeb(t *testing.T) {
 	if in.Addr() == "" {
 		t.Fatal("Addr is empty")
 	}
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, "http://"+in.Addr()+"/hello", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
 	var got map[string]string
-	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
-		t.Fatal(err)
-	}
+	getJSON(t, "http://"+in.Addr()+"/hello", &got)
 	if got["version"] != "7" || got["path"] != "/hello" {
 		t.Errorf("response = %v, want version 7 and path /hello", got)
 	}
-	_, err = procInvoke(t, in, "req-w", `{}`)
+	_, err := procInvoke(t, in, "req-w", `{}`)
 	wantStatus(t, err, scferr.ErrInvalidParameter, "web functions cannot be invoked")
 }
 
