@@ -19,22 +19,6 @@ import (
 	"github.com/scf-emulator/emulator/registry"
 )
 
-// dashboardConfig is the test config of the dashboard tests: function B
-// alone behind stage release, so the app starts fast.
-const dashboardConfig = `functions:
-  B:
-    source: ./sample-functions/python-event
-    runtime: Python3.9
-    handler: index.main_handler
-    aliases:
-      release: {version: $LATEST}
-services:
-  A:
-    stages: {release: release}
-    apis:
-      - {path: /hello, method: ANY, function: B}
-`
-
 // chromiumPath finds a Chromium or Chrome on PATH, "" when there is none.
 func chromiumPath() string {
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
@@ -50,7 +34,7 @@ func chromiumPath() string {
 func dashboardApp(t *testing.T, weights []registry.VersionWeight) *App {
 	t.Helper()
 	cfg := workspace(t)
-	if err := os.WriteFile(cfg, []byte(dashboardConfig), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte(oneFunctionConfig), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	app, _ := startApp(t, cfg, filepath.Join(t.TempDir(), "state"))

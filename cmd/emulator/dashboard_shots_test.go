@@ -30,7 +30,7 @@ func TestDashboardScreenshots(t *testing.T) {
 	}
 	ctx := browser(t, 4*time.Minute, 1440, 1020)
 	cfg := workspace(t)
-	if err := os.WriteFile(cfg, []byte(dashboardConfig), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte(oneFunctionConfig), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	app, _ := startApp(t, cfg, filepath.Join(t.TempDir(), "state"))

@@ -49,7 +49,7 @@ func apiCode(t *testing.T, rec *httptest.ResponseRecorder) string {
 func newDashboardApp(t *testing.T, secretID, secretKey string) *App {
 	t.Helper()
 	cfg := workspace(t)
-	if err := os.WriteFile(cfg, []byte(dashboardConfig), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte(oneFunctionConfig), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	app, err := NewApp(t.Context(), AppConfig{

@@ -205,3 +205,20 @@ func testRuntime() string {
 	}
 	return "process"
 }
+
+// oneFunctionConfig is python function B alone behind stage release of
+// service A, so the app starts fast: the config of the rollout and
+// dashboard tests.
+const oneFunctionConfig = `functions:
+  B:
+    source: ./sample-functions/python-event
+    runtime: Python3.9
+    handler: index.main_handler
+    aliases:
+      release: {version: $LATEST}
+services:
+  A:
+    stages: {release: release}
+    apis:
+      - {path: /hello, method: ANY, function: B}
+`

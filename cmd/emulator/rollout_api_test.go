@@ -157,7 +157,7 @@ func TestRolloutCLI(t *testing.T) {
 // take signed requests, which the CLI makes from TENCENTCLOUD_SECRET_ID/KEY.
 func TestRolloutNeedsSignatures(t *testing.T) {
 	cfg := workspace(t)
-	if err := os.WriteFile(cfg, []byte(rolloutConfig), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte(oneFunctionConfig), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(t.Context())

@@ -14,33 +14,17 @@ import (
 	"github.com/scf-emulator/emulator/registry"
 )
 
-// rolloutConfig is one python function behind stage release.
-const rolloutConfig = `functions:
-  B:
-    source: ./sample-functions/python-event
-    runtime: Python3.9
-    handler: index.main_handler
-    timeout: 3
-    aliases:
-      release: {version: $LATEST}
-services:
-  A:
-    stages: {release: release}
-    apis:
-      - {path: /hello, method: ANY, function: B}
-`
-
 // brokenHandler, appended to the sample, replaces its handler with one that
 // always raises: the "injected failing version".
 const brokenHandler = "\n\ndef main_handler(event, context):\n    raise RuntimeError(\"version under test is broken\")\n"
 
-// rolloutApp starts an App serving rolloutConfig and publishes three
+// rolloutApp starts an App serving oneFunctionConfig and publishes three
 // versions of B: 1 good, 2 broken, 3 good; alias release routes to 1.
 // cfg and state start it again.
 func rolloutApp(t *testing.T) (app *App, stop func(), cfg, state string) {
 	t.Helper()
 	cfg = workspace(t)
-	if err := os.WriteFile(cfg, []byte(rolloutConfig), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte(oneFunctionConfig), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	state = filepath.Join(t.TempDir(), "state")
