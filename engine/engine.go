@@ -2,14 +2,11 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"sync"
-	"time"
 
 	"github.com/scf-emulator/emulator/registry"
 	"github.com/scf-emulator/emulator/runtime"
-	"github.com/scf-emulator/emulator/scferr"
 )
 
 // MaxEventBytes is the platform's limit for a synchronous event (6 MB).
@@ -31,31 +28,48 @@ type Runner interface {
 	Stats() []runtime.PoolStats
 }
 
-// Engine resolves and runs invocations.
+// Options configure an Engine; the zero value works and records nothing.
+type Options struct {
+	Logger *slog.Logger
+	// Logs and Metrics receive every invocation's record; nil skips it.
+	Logs    LogSink
+	Metrics MetricSink
+}
+
+// Engine resolves, runs and records invocations, whichever way they come in
+// (gateway, cloud API, rollout hooks), and owns the work that outlives a
+// request: async invocations, shadow copies, pre-warming.
 type Engine struct {
-	reg    Registry
-	run    Runner
-	logger *slog.Logger
-	ctx    context.Context // ends in Close; bounds background pre-warming
-	cancel context.CancelFunc
-	wg     sync.WaitGroup // pre-warming goroutines
+	reg     Registry
+	run     Runner
+	logger  *slog.Logger
+	logs    LogSink
+	met     MetricSink
+	bg      *background     // async invocations and shadow copies
+	shadows chan struct{}   // one token per shadow copy in flight
+	ctx     context.Context // ends in Close; bounds background pre-warming
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup // pre-warming goroutines
 }
 
 // New returns an engine and subscribes it to registry changes so that
 // instances of code that is gone are drained.
-func New(reg Registry, run Runner, logger *slog.Logger) *Engine {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
+func New(reg Registry, run Runner, opts Options) *Engine {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{reg: reg, run: run, logger: logger}
+	e := &Engine{reg: reg, run: run, logger: opts.Logger, logs: opts.Logs, met: opts.Metrics,
+		bg: newBackground(), shadows: make(chan struct{}, MaxShadowCopies)}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	reg.Subscribe(e.onChange)
 	return e
 }
 
-// Close stops background work (pre-warming) and waits for it.
+// Close cancels background work (async invocations, shadow copies,
+// pre-warming) and waits for it.
 func (e *Engine) Close() {
 	e.cancel()
+	e.bg.close()
 	e.wg.Wait()
 }
 
@@ -94,68 +108,23 @@ func (e *Engine) onChange(c registry.Change) {
 	}
 }
 
-// Resolve routes a qualifier to a concrete version. Unknown functions and
-// qualifiers come back as scferr 435 / 442 errors that wrap the registry's.
-func (e *Engine) Resolve(function, qualifier string, keys registry.Keys) (registry.Decision, registry.FunctionConfig, error) {
-	d, cfg, err := e.reg.Resolve(function, qualifier, keys)
-	if err != nil {
-		return d, cfg, classify(err)
-	}
-	return d, cfg, nil
-}
-
 // Spec builds the runtime spec for one concrete version.
 func (e *Engine) Spec(function, version string) (runtime.Spec, error) {
-	v, err := e.reg.Version(function, version)
+	t, err := e.Direct(function, version, version, registry.RouteDirect)
 	if err != nil {
-		return runtime.Spec{}, classify(err)
+		return runtime.Spec{}, err
 	}
-	c := v.Config
-	return runtime.Spec{
-		Namespace:  registry.DefaultNamespace,
-		Function:   function,
-		Version:    v.Version,
-		CodeHash:   v.CodeHash,
-		CodeDir:    v.CodeDir,
-		Runtime:    c.Runtime,
-		Type:       c.Type,
-		Handler:    c.Handler,
-		MemoryMB:   c.MemorySize,
-		TimeoutSec: c.Timeout,
-		Env:        c.Environment,
-		Image:      c.Image,
-	}, nil
+	return t.Spec(), nil
 }
 
-// InvokeEvent runs an event function version with one event.
+// InvokeEvent runs one concrete version of an event function with one
+// event, unrecorded (a caller that has no routing to record).
 func (e *Engine) InvokeEvent(ctx context.Context, function, version, requestID string, event []byte) (runtime.Result, error) {
-	if len(event) > MaxEventBytes {
-		return runtime.Result{}, scferr.Newf(scferr.ErrRequestTooLarge, nil, "event of %d bytes is over the 6 MB limit", len(event))
-	}
-	spec, err := e.Spec(function, version)
+	t, err := e.Direct(function, version, version, registry.RouteDirect)
 	if err != nil {
 		return runtime.Result{}, err
 	}
-	if spec.Type == registry.TypeHTTP {
-		return runtime.Result{}, fmt.Errorf("%w: %s is a web function; call it through the gateway", registry.ErrFunctionType, function)
-	}
-	start := time.Now()
-	res, err := e.run.Invoke(ctx, spec, runtime.Invocation{RequestID: requestID, Event: event})
-	e.logger.Debug("invoked", "function", function, "version", version, "request_id", requestID,
-		"duration", time.Since(start), "status", scferr.Status(err))
-	return res, err
-}
-
-// Serve lends a warm instance of a web function version to fn.
-func (e *Engine) Serve(ctx context.Context, function, version string, fn func(ctx context.Context, addr string) error) (bool, error) {
-	spec, err := e.Spec(function, version)
-	if err != nil {
-		return false, err
-	}
-	if spec.Type != registry.TypeHTTP {
-		return false, fmt.Errorf("%w: %s is an event function", registry.ErrFunctionType, function)
-	}
-	return e.run.Serve(ctx, spec, fn)
+	return e.runEvent(ctx, t, requestID, event)
 }
 
 func (e *Engine) prewarm(function string) {

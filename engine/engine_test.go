@@ -107,7 +107,7 @@ func (f *fakeRunner) Stats() []runtime.PoolStats {
 func TestInvokeEvent(t *testing.T) {
 	reg := &fakeRegistry{latestHash: "h2"}
 	run := &fakeRunner{}
-	e := New(reg, run, nil)
+	e := New(reg, run, Options{})
 	defer e.Close()
 	tests := []struct {
 		name, function, version string
@@ -140,13 +140,13 @@ func TestInvokeEvent(t *testing.T) {
 }
 
 func TestResolveClassifies(t *testing.T) {
-	e := New(&fakeRegistry{}, &fakeRunner{}, nil)
+	e := New(&fakeRegistry{}, &fakeRunner{}, Options{})
 	defer e.Close()
-	_, _, err := e.Resolve("X", "", nil)
+	_, err := e.Resolve("X", "", nil)
 	if scferr.Status(err) != 435 || !errors.Is(err, registry.ErrFunctionNotFound) {
 		t.Errorf("unknown function: %v (status %d)", err, scferr.Status(err))
 	}
-	_, _, err = e.Resolve("B", "nope", nil)
+	_, err = e.Resolve("B", "nope", nil)
 	if scferr.Status(err) != 442 || !errors.Is(err, registry.ErrAliasNotFound) {
 		t.Errorf("unknown alias: %v (status %d)", err, scferr.Status(err))
 	}
@@ -159,7 +159,7 @@ func TestReloadRetiresOldLatestAndPrewarmsNew(t *testing.T) {
 		{Function: "B", Version: "1", CodeHash: "h1"},
 		{Function: "C", Version: registry.Latest, CodeHash: "old"},
 	}}
-	e := New(reg, run, nil)
+	e := New(reg, run, Options{})
 	defer e.Close()
 	reg.subscriber(registry.Change{Kind: registry.ChangeLatest, Function: "B", Version: registry.Latest,
 		Previous: registry.Version{CodeHash: "old"}})
@@ -187,7 +187,7 @@ func TestReloadRetiresOldLatestAndPrewarmsNew(t *testing.T) {
 func TestReloadOfColdFunctionDoesNotPrewarm(t *testing.T) {
 	reg := &fakeRegistry{latestHash: "new"}
 	run := &fakeRunner{prewarm: make(chan struct{}, 1)}
-	e := New(reg, run, nil)
+	e := New(reg, run, Options{})
 	reg.subscriber(registry.Change{Kind: registry.ChangeLatest, Function: "B", Previous: registry.Version{CodeHash: "old"}})
 	e.Close() // waits for any background work
 	if len(run.prewarms) != 0 {
@@ -201,7 +201,7 @@ func TestReloadOfColdFunctionDoesNotPrewarm(t *testing.T) {
 func TestVersionDeleteRetiresIt(t *testing.T) {
 	reg := &fakeRegistry{}
 	run := &fakeRunner{live: []runtime.Spec{{Function: "B", Version: "1"}, {Function: "B", Version: "2"}}}
-	e := New(reg, run, nil)
+	e := New(reg, run, Options{})
 	defer e.Close()
 	reg.subscriber(registry.Change{Kind: registry.ChangeVersionDeleted, Function: "B", Version: "2"})
 	if len(run.retired) != 1 || run.retired[0].Version != "2" {

@@ -41,6 +41,10 @@ type Target struct {
 	// Shadow, set by Resolve, is a version that also gets a copy of the
 	// request, "" for none (see Shadower).
 	Shadow string
+	// Handle is the Backend's own: set by Resolve and handed back unchanged
+	// to Invoke and Serve, so a Backend resolves a request once. A shadow
+	// copy's Target has none.
+	Handle any
 }
 
 // Function types a Target may have.

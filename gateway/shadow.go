@@ -35,7 +35,7 @@ type Shadower interface {
 // shadowTarget is the Target a copy of a request routed to t runs on.
 func shadowTarget(t Target) Target {
 	st := t
-	st.Version, st.Route, st.Shadow = t.Shadow, RouteShadow, ""
+	st.Version, st.Route, st.Shadow, st.Handle = t.Shadow, RouteShadow, "", nil
 	return st
 }
 

@@ -13,18 +13,29 @@ type table struct {
 
 // fnTable is the routing view of one function.
 type fnTable struct {
-	configs map[string]FunctionConfig // by version, including Latest
-	aliases map[string]*CompiledAlias // by name, including Default
+	versions map[string]versionEntry  // by version, including Latest
+	aliases  map[string]*CompiledAlias // by name, including Default
+}
+
+// versionEntry is what a request routed to one version needs to run it, so
+// that a caller of Resolve never looks the version up a second time.
+type versionEntry struct {
+	config         FunctionConfig
+	codeHash, code string
+}
+
+func entryOf(v Version) versionEntry {
+	return versionEntry{config: v.Config, codeHash: v.CodeHash, code: v.CodeDir}
 }
 
 func buildFnTable(f *fnState) (*fnTable, error) {
 	ft := &fnTable{
-		configs: make(map[string]FunctionConfig, len(f.versions)+1),
-		aliases: make(map[string]*CompiledAlias, len(f.aliases)),
+		versions: make(map[string]versionEntry, len(f.versions)+1),
+		aliases:  make(map[string]*CompiledAlias, len(f.aliases)),
 	}
-	ft.configs[Latest] = f.fn.Latest.Config
+	ft.versions[Latest] = entryOf(f.fn.Latest)
 	for n, v := range f.versions {
-		ft.configs[n] = v.Config
+		ft.versions[n] = entryOf(v)
 	}
 	for n, a := range f.aliases {
 		c, err := Compile(a)
@@ -54,7 +65,8 @@ func (t *table) without(name string) *table {
 }
 
 // Resolve turns a qualifier into a concrete version and that version's
-// configuration. "" means $DEFAULT; an alias is decided with Decide, drawing
+// configuration; the Decision also carries the version's code (CodeHash,
+// CodeDir). "" means $DEFAULT; an alias is decided with Decide, drawing
 // a random number only when weights remain to be applied, and a second,
 // independent one for the alias's shadow copy (Decision.Shadow); $LATEST or a
 // published number routes directly. keys may be nil. It takes no locks and,
@@ -77,17 +89,18 @@ func (r *Registry) Resolve(name, qualifier string, keys Keys) (Decision, Functio
 		if a.hasShadow() && d.Version != a.shadow {
 			d.Shadow = a.ShadowFor(d.Version, r.shadowDraw(a))
 		}
-	} else if _, ok := ft.configs[qualifier]; ok {
+	} else if _, ok := ft.versions[qualifier]; ok {
 		d = Decision{Version: qualifier, Route: RouteDirect}
 	} else {
 		return Decision{}, FunctionConfig{}, qualifierError(name, qualifier)
 	}
-	cfg, ok := ft.configs[d.Version]
+	v, ok := ft.versions[d.Version]
 	if !ok {
 		// Unreachable while mutations keep aliases pointing at live versions.
 		return Decision{}, FunctionConfig{}, fmt.Errorf("%w: alias %s of %s routes to missing version %s", ErrVersionNotFound, d.Alias, name, d.Version)
 	}
-	return d, cfg, nil
+	d.CodeHash, d.CodeDir = v.codeHash, v.code
+	return d, v.config, nil
 }
 
 // decide is Decide with the random draw made only when it matters, so that

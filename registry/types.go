@@ -146,6 +146,9 @@ type Decision struct {
 	// Shadow is the version a copy of the request should also go to, "" for
 	// none. It is drawn independently of Version and is never Version.
 	Shadow string
+	// CodeHash and CodeDir are Version's code, as in registry.Version: a
+	// caller runs the decision without looking the version up again.
+	CodeHash, CodeDir string
 }
 
 // Keys looks up routing key values: HTTP request headers at the gateway

@@ -77,7 +77,6 @@ type App struct {
 	adminLn     net.Listener
 	servers     []*http.Server
 	stateDir    string
-	bg          *background   // async invocations
 	closing     chan struct{} // closed when Close starts: ends log-follow streams
 	closed      sync.Once
 	wg          sync.WaitGroup // serving goroutines and the watcher loop
@@ -119,7 +118,6 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		return nil, fmt.Errorf("open logs in %s: %w", a.stateDir, err)
 	}
 	a.met = metrics.New(metrics.Options{})
-	rec := &recorder{logs: a.logs, met: a.met}
 	for _, f := range file.Functions {
 		start := time.Now()
 		err := a.reg.Define(ctx, functionSpec(f))
@@ -136,10 +134,10 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	a.mgr = runtime.NewManager(rt, runtime.Options{
 		MaxInstances: cfg.MaxInstances, IdleTimeout: cfg.IdleTimeout, Logger: cfg.Logger.With("component", "runtime"),
 	})
-	a.eng = engine.New(a.reg, a.mgr, cfg.Logger.With("component", "engine"))
+	a.eng = engine.New(a.reg, a.mgr, engine.Options{Logger: cfg.Logger.With("component", "engine"), Logs: a.logs, Metrics: a.met})
 	eng := a.eng
 	a.rollouts, err = rollout.New(rollout.Options{Dir: a.stateDir, Aliases: a.reg, Metrics: a.met,
-		Invoker: hookInvoker{eng: eng, rec: rec}, Logger: cfg.Logger.With("component", "rollout")})
+		Invoker: hookInvoker{eng: eng}, Logger: cfg.Logger.With("component", "rollout")})
 	if err != nil {
 		return nil, fmt.Errorf("rollouts: %w", err)
 	}
@@ -150,8 +148,7 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 			showRollout(st) // resumed from the last run
 		}
 	}
-	a.bg = newBackground(ctx) // before the gateway: it runs shadow copies
-	a.gw = gateway.New(gatewayBackend{eng: eng, rec: rec, bg: a.bg}, gateway.Options{Logger: cfg.Logger.With("component", "gateway"), Observe: cfg.Events.Request})
+	a.gw = gateway.New(gatewayBackend{eng: eng}, gateway.Options{Logger: cfg.Logger.With("component", "gateway"), Observe: cfg.Events.Request})
 	if err := a.gw.SetServices(a.services()); err != nil {
 		return nil, fmt.Errorf("%s: services: %w", file.Path, err)
 	}
@@ -190,7 +187,7 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if err := apiOpts.Validate(); err != nil {
 		return nil, err
 	}
-	apiSrv := api.New(apiBackend{Registry: a.reg, eng: eng, rec: rec, bg: a.bg, observe: cfg.Events.Invoke}, apiOpts)
+	apiSrv := api.New(apiBackend{Registry: a.reg, eng: eng, logs: a.logs, observe: cfg.Events.Invoke}, apiOpts)
 	a.servers = []*http.Server{
 		{Handler: a.gw, ReadHeaderTimeout: 10 * time.Second},
 		{Handler: adminHandler(apiSrv, a), ReadHeaderTimeout: 10 * time.Second},
@@ -253,9 +250,6 @@ func (a *App) Close(ctx context.Context) error {
 	}
 	if a.watcher != nil {
 		errs = append(errs, a.watcher.Close())
-	}
-	if a.bg != nil {
-		a.bg.Close()
 	}
 	if a.rollouts != nil {
 		a.rollouts.Close() // leaves aliases as they are: the next start resumes

@@ -2,20 +2,19 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"time"
-
-	"github.com/google/uuid"
 
 	"github.com/scf-emulator/emulator/api"
 	"github.com/scf-emulator/emulator/engine"
 	"github.com/scf-emulator/emulator/gateway"
 	"github.com/scf-emulator/emulator/logstore"
 	"github.com/scf-emulator/emulator/registry"
-	"github.com/scf-emulator/emulator/runtime"
 	"github.com/scf-emulator/emulator/scferr"
 )
+
+// The adapters below map the gateway's, the cloud API's and the rollout
+// manager's types onto the engine, which resolves, runs and records.
 
 // headerKeys lets rules read HTTP request headers, case-insensitively.
 type headerKeys http.Header
@@ -36,13 +35,8 @@ func (m mapKeys) Get(key string) (string, bool) {
 	return v, ok
 }
 
-// gatewayBackend adapts the engine to the gateway's Backend. It is also the
-// gateway's Shadower (shadow.go), running copies on bg.
-type gatewayBackend struct {
-	eng *engine.Engine
-	rec *recorder
-	bg  *background
-}
+// gatewayBackend adapts the engine to the gateway's Backend and Shadower.
+type gatewayBackend struct{ eng *engine.Engine }
 
 var (
 	_ gateway.Backend  = gatewayBackend{}
@@ -50,46 +44,68 @@ var (
 )
 
 func (b gatewayBackend) Resolve(_ context.Context, function, qualifier string, header http.Header) (gateway.Target, error) {
-	d, cfg, err := b.eng.Resolve(function, qualifier, headerKeys(header))
+	t, err := b.eng.Resolve(function, qualifier, headerKeys(header))
 	if err != nil {
 		return gateway.Target{}, err
 	}
 	return gateway.Target{
 		Function: function, Namespace: registry.DefaultNamespace, Qualifier: qualifier,
-		Version: d.Version, Route: string(d.Route), Type: cfg.Type,
-		MemoryMB: cfg.MemorySize, TimeoutSec: cfg.Timeout, Shadow: d.Shadow,
+		Version: t.Version, Route: string(t.Route), Type: t.Config.Type,
+		MemoryMB: t.Config.MemorySize, TimeoutSec: t.Config.Timeout, Shadow: t.Shadow, Handle: t,
 	}, nil
 }
 
-func (b gatewayBackend) Invoke(ctx context.Context, t gateway.Target, requestID string, event []byte) ([]byte, error) {
-	start := time.Now()
-	res, err := b.eng.InvokeEvent(ctx, t.Function, t.Version, requestID, event)
-	b.rec.record(gatewayCall(t, requestID, start, res, err))
+// target is the engine's target behind a gateway target: the one Resolve
+// made, or, for a shadow copy (which has none), the copy's own version.
+func (b gatewayBackend) target(gt gateway.Target) (engine.Target, error) {
+	if t, ok := gt.Handle.(engine.Target); ok {
+		return t, nil
+	}
+	return b.eng.Direct(gt.Function, gt.Qualifier, gt.Version, registry.Route(gt.Route))
+}
+
+func (b gatewayBackend) call(gt gateway.Target, requestID string) engine.Call {
+	source := logstore.SourceGateway
+	if gt.Route == gateway.RouteShadow {
+		source = engine.SourceShadow
+	}
+	return engine.Call{Source: source, RequestID: requestID, Stage: gt.Stage, Start: time.Now()}
+}
+
+func (b gatewayBackend) Invoke(ctx context.Context, gt gateway.Target, requestID string, event []byte) ([]byte, error) {
+	c := b.call(gt, requestID)
+	t, err := b.target(gt)
+	if err != nil {
+		return nil, err
+	}
+	res, err := b.eng.Run(ctx, t, c, event)
 	return res.Payload, err
 }
 
-func (b gatewayBackend) Serve(ctx context.Context, t gateway.Target, requestID string, fn func(ctx context.Context, addr string) error) error {
-	start := time.Now()
-	cold, err := b.eng.Serve(ctx, t.Function, t.Version, fn)
-	b.rec.record(gatewayCall(t, requestID, start, runtime.Result{ColdStart: cold}, err))
-	return err
+func (b gatewayBackend) Serve(ctx context.Context, gt gateway.Target, requestID string, fn func(ctx context.Context, addr string) error) error {
+	c := b.call(gt, requestID)
+	t, err := b.target(gt)
+	if err != nil {
+		return err
+	}
+	return b.eng.Serve(ctx, t, c, fn)
 }
 
-func gatewayCall(t gateway.Target, requestID string, start time.Time, res runtime.Result, err error) call {
-	source := logstore.SourceGateway
-	if t.Route == gateway.RouteShadow {
-		source = sourceShadow
-	}
-	return call{source: source, requestID: requestID, function: t.Function, qualifier: t.Qualifier,
-		version: t.Version, route: t.Route, stage: t.Stage, memoryMB: t.MemoryMB, start: start, res: res, err: err}
+// Shadow runs a copy the gateway prepared, bounded by the engine.
+func (b gatewayBackend) Shadow(gt gateway.Target, run func(ctx context.Context)) {
+	b.eng.Shadow(gt.Function, gt.Version, run)
+}
+
+// ShadowSkipped counts a copy the gateway could not prepare.
+func (b gatewayBackend) ShadowSkipped(gt gateway.Target, _ string) {
+	b.eng.ShadowSkipped(gt.Function, gt.Version)
 }
 
 // apiBackend adapts the registry and the engine to the cloud API's Backend.
 type apiBackend struct {
 	*registry.Registry
 	eng     *engine.Engine
-	rec     *recorder
-	bg      *background
+	logs    *logstore.Store
 	observe func(invokeRecord)
 }
 
@@ -105,65 +121,30 @@ type invokeRecord struct {
 }
 
 func (b apiBackend) Invoke(ctx context.Context, req api.InvokeRequest) (api.InvokeResult, error) {
-	start := time.Now()
-	qualifier := req.Qualifier
-	if qualifier == "" {
-		qualifier = registry.Default
-	}
-	d, cfg, err := b.eng.Resolve(req.Function, qualifier, mapKeys(req.RoutingKey))
+	o, err := b.eng.Invoke(ctx, engine.Request{Function: req.Function, Qualifier: req.Qualifier,
+		Keys: mapKeys(req.RoutingKey), Event: req.Event, Async: req.Async, Done: b.notify})
 	if err != nil {
 		return api.InvokeResult{}, err
 	}
-	if cfg.Type == registry.TypeHTTP {
-		return api.InvokeResult{}, registryTypeError(req.Function)
-	}
-	id := uuid.NewString()
-	c := call{source: logstore.SourceAPI, requestID: id, function: req.Function, qualifier: qualifier,
-		version: d.Version, route: string(d.Route), memoryMB: cfg.MemorySize, start: start}
-	if d.Shadow != "" {
-		b.shadowInvoke(c, d.Shadow, req.Event)
-	}
-	if req.Async {
-		return b.invokeAsync(c, req.Event)
-	}
-	res, ferr := b.eng.InvokeEvent(ctx, req.Function, d.Version, id, req.Event)
-	c.res, c.err = res, ferr
-	b.rec.record(c)
-	b.notify(c, time.Since(start))
+	res := o.Result
 	return api.InvokeResult{
-		RequestID: id, Version: d.Version, Payload: res.Payload, FuncErr: ferr,
+		RequestID: o.RequestID, Version: o.Target.Version, Payload: res.Payload, FuncErr: o.Err,
 		Log: res.Log, Duration: res.Duration, MemUsage: res.MemUsage,
 	}, nil
 }
 
-// invokeAsync records the call as running, answers at once and runs it in
-// the background on the App's lifetime (an Event invocation outlives the API
-// request); GetRequestStatus sees it finish.
-func (b apiBackend) invokeAsync(c call, event []byte) (api.InvokeResult, error) {
-	c.source = logstore.SourceAsync
-	if b.rec != nil {
-		_ = b.rec.logs.Append(logstore.Record{RequestID: c.requestID, Function: c.function, Namespace: registry.DefaultNamespace,
-			Qualifier: c.qualifier, Version: c.version, Source: c.source, StartTime: c.start, MemoryMB: c.memoryMB, Running: true})
-	}
-	b.bg.Go(func(ctx context.Context) {
-		c.res, c.err = b.eng.InvokeEvent(ctx, c.function, c.version, c.requestID, event)
-		b.rec.record(c) // replaces the running record (same RequestID)
-		b.notify(c, time.Since(c.start))
-	})
-	return api.InvokeResult{RequestID: c.requestID, Version: c.version}, nil
-}
-
-func (b apiBackend) notify(c call, took time.Duration) {
+func (b apiBackend) notify(o engine.Outcome) {
 	if b.observe != nil {
-		b.observe(invokeRecord{Function: c.function, Qualifier: c.qualifier, Version: c.version, Route: c.route,
-			RequestID: c.requestID, Status: statusOf(c.err), Duration: took, Cold: c.res.ColdStart, Err: c.err})
+		t := o.Target
+		b.observe(invokeRecord{Function: t.Function, Qualifier: t.Qualifier, Version: t.Version, Route: string(t.Route),
+			RequestID: o.RequestID, Status: scferr.Status(o.Err), Duration: o.Took, Cold: o.Result.ColdStart, Err: o.Err})
 	}
 }
 
 // FunctionLogs reads the invocation records GetFunctionLogs and
 // GetRequestStatus report.
 func (b apiBackend) FunctionLogs(_ context.Context, q api.LogQuery) ([]api.LogEntry, error) {
-	recs, _ := b.rec.logs.Query(logstore.Query{Function: q.Function, Qualifier: q.Qualifier, RequestID: q.RequestID, Since: q.Start, Until: q.End})
+	recs, _ := b.logs.Query(logstore.Query{Function: q.Function, Qualifier: q.Qualifier, RequestID: q.RequestID, Since: q.Start, Until: q.End})
 	out := make([]api.LogEntry, 0, len(recs))
 	for _, r := range recs {
 		out = append(out, api.LogEntry{RequestID: r.RequestID, Function: r.Function, Qualifier: r.Qualifier, Version: r.Version,
@@ -172,9 +153,3 @@ func (b apiBackend) FunctionLogs(_ context.Context, q api.LogQuery) ([]api.LogEn
 	}
 	return out, nil
 }
-
-func registryTypeError(function string) error {
-	return fmt.Errorf("%w: %s is a web function; it can only be called through the gateway", registry.ErrFunctionType, function)
-}
-
-func statusOf(err error) int { return scferr.Status(err) }

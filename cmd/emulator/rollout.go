@@ -11,13 +11,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/scf-emulator/emulator/api"
 	"github.com/scf-emulator/emulator/engine"
-	"github.com/scf-emulator/emulator/logstore"
 	"github.com/scf-emulator/emulator/registry"
 	"github.com/scf-emulator/emulator/rollout"
+	"github.com/scf-emulator/emulator/scferr"
 	"github.com/scf-emulator/emulator/tc3"
 )
 
@@ -255,26 +253,15 @@ func (a *App) signedBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) 
 
 // hookInvoker runs rollout hooks through the engine, recorded like any
 // other invocation, so a hook's logs and metrics are where a person looks.
-type hookInvoker struct {
-	eng *engine.Engine
-	rec *recorder
-}
+type hookInvoker struct{ eng *engine.Engine }
 
 func (h hookInvoker) InvokeHook(ctx context.Context, function, qualifier string, event []byte) error {
-	start := time.Now()
-	d, cfg, err := h.eng.Resolve(function, qualifier, mapKeys(nil))
+	o, err := h.eng.Invoke(ctx, engine.Request{Function: function, Qualifier: qualifier, Event: event})
 	if err != nil {
 		return err
 	}
-	if cfg.Type == registry.TypeHTTP {
-		return registryTypeError(function)
-	}
-	id := uuid.NewString()
-	res, ferr := h.eng.InvokeEvent(ctx, function, d.Version, id, event)
-	h.rec.record(call{source: logstore.SourceAPI, requestID: id, function: function, qualifier: qualifier,
-		version: d.Version, route: string(d.Route), memoryMB: cfg.MemorySize, start: start, res: res, err: ferr})
-	if ferr != nil {
-		return fmt.Errorf("version %s answered status %d (request %s): %w", d.Version, statusOf(ferr), id, ferr)
+	if o.Err != nil {
+		return fmt.Errorf("version %s answered status %d (request %s): %w", o.Target.Version, scferr.Status(o.Err), o.RequestID, o.Err)
 	}
 	return nil
 }

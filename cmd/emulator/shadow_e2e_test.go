@@ -13,6 +13,7 @@ import (
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 	scf "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/scf/v20180416"
 
+	"github.com/scf-emulator/emulator/engine"
 	"github.com/scf-emulator/emulator/logstore"
 	"github.com/scf-emulator/emulator/metrics"
 )
@@ -131,7 +132,7 @@ func TestShadowEndToEnd(t *testing.T) {
 	recs, _ := app.logs.Query(logstore.Query{Function: "B", Qualifier: "2"})
 	shadowRecs := 0
 	for _, r := range recs {
-		if r.Source == sourceShadow && r.Status != 200 && r.Alias == "release" {
+		if r.Source == engine.SourceShadow && r.Status != 200 && r.Alias == "release" {
 			shadowRecs++
 		}
 	}
