@@ -1,28 +1,18 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/scf-emulator/emulator/gateway"
 )
 
-// splitRoute is one gateway route of a function: where a request must go
-// (Host, /stage/path, method) and the qualifier that routes it.
-type splitRoute struct {
-	Service   string `json:"service"`
-	Host      string `json:"host"` // <service>.localhost
-	Stage     string `json:"stage"`
-	Path      string `json:"path"`   // mux template, e.g. /users/{id}
-	Method    string `json:"method"` // ANY, GET, ...
-	Qualifier string `json:"qualifier"`
-}
+// splitRoute is one gateway route of a function (gateway.Route).
+type splitRoute = gateway.Route
 
 // routesAnswer is what GET /emulator/routes returns.
 type routesAnswer struct {
@@ -42,44 +32,8 @@ func (a *App) splitTestRoutes(mux *http.ServeMux) {
 			writeJSON(w, http.StatusNotFound, map[string]string{"error": err.Error()})
 			return
 		}
-		svcs := a.gw.Services()
-		writeJSON(w, http.StatusOK, routesAnswer{Function: fn, Services: len(svcs), Routes: functionRoutes(svcs, fn)})
+		writeJSON(w, http.StatusOK, routesAnswer{Function: fn, Services: len(a.gw.Services()), Routes: a.gw.Routes(fn)})
 	})
-}
-
-// functionRoutes lists every (service, stage, API) that serves function fn,
-// with the qualifier the stage or the API's override binds.
-func functionRoutes(svcs []gateway.Service, fn string) []splitRoute {
-	out := []splitRoute{}
-	for _, s := range svcs {
-		for _, api := range s.APIs {
-			if api.Function != fn {
-				continue
-			}
-			stages := s.Stages
-			if api.OnlyStages {
-				stages = api.Stages
-			}
-			for stage, q := range stages {
-				if o, ok := api.Stages[stage]; ok {
-					q = o
-				}
-				if q == "" {
-					continue // declared, but this API is not bound there
-				}
-				method := strings.ToUpper(api.Method)
-				if method == "" {
-					method = "ANY"
-				}
-				out = append(out, splitRoute{Service: s.Name, Host: strings.ToLower(s.Name) + ".localhost",
-					Stage: stage, Path: api.Path, Method: method, Qualifier: q})
-			}
-		}
-	}
-	slices.SortFunc(out, func(x, y splitRoute) int {
-		return cmp.Or(cmp.Compare(x.Service, y.Service), cmp.Compare(x.Stage, y.Stage), cmp.Compare(x.Path, y.Path))
-	})
-	return out
 }
 
 // fetchRoutes asks the admin address for the function's routes.

@@ -1,0 +1,58 @@
+package gateway
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
+
+// Route is one place where the gateway serves a function: the request's
+// Host (needed when the gateway serves several services), its /stage/path
+// and method, and the qualifier that routes it.
+type Route struct {
+	Service   string `json:"service"`
+	Host      string `json:"host"` // <service>.localhost
+	Stage     string `json:"stage"`
+	Path      string `json:"path"`   // mux template, e.g. /users/{id}
+	Method    string `json:"method"` // ANY, GET, ...
+	Qualifier string `json:"qualifier"`
+}
+
+// Routes lists the routes of function fn in the table being served, sorted
+// by service, stage and path. It reads the built table, so it shows exactly
+// the stage bindings requests get.
+func (g *Gateway) Routes(fn string) []Route {
+	t := g.table.Load()
+	out := []Route{}
+	if t == nil {
+		return out
+	}
+	for _, st := range t.byName() {
+		for stage, sr := range st.stages {
+			for _, ar := range sr.apis {
+				if ar.function != fn {
+					continue
+				}
+				out = append(out, Route{Service: st.name, Host: strings.ToLower(st.name) + ".localhost",
+					Stage: stage, Path: ar.path, Method: ar.method, Qualifier: ar.qualifier})
+			}
+		}
+	}
+	slices.SortFunc(out, func(x, y Route) int {
+		return cmp.Or(cmp.Compare(x.Service, y.Service), cmp.Compare(x.Stage, y.Stage),
+			cmp.Compare(x.Path, y.Path), cmp.Compare(x.Method, y.Method))
+	})
+	return out
+}
+
+// byName is every service of the table.
+func (t *table) byName() []*serviceTable {
+	if t.only != nil {
+		return []*serviceTable{t.only}
+	}
+	out := make([]*serviceTable, 0, len(t.byHost))
+	for _, st := range t.byHost {
+		out = append(out, st)
+	}
+	return out
+}
