@@ -12,41 +12,6 @@ import (
 	"time"
 )
 
-func TestPercentile(t *testing.T) {
-	ms := func(ns ...int) []time.Duration {
-		out := make([]time.Duration, len(ns))
-		for i, n := range ns {
-			out[i] = time.Duration(n) * time.Millisecond
-		}
-		return out
-	}
-	hundred := make([]int, 100)
-	for i := range hundred {
-		hundred[i] = i + 1
-	}
-	tests := []struct {
-		name   string
-		sorted []time.Duration
-		p      float64
-		want   time.Duration
-	}{
-		{"empty", nil, 50, 0},
-		{"one", ms(7), 99, 7 * time.Millisecond},
-		{"p50 of 1..100", ms(hundred...), 50, 50 * time.Millisecond},
-		{"p99 of 1..100", ms(hundred...), 99, 99 * time.Millisecond},
-		{"p100 is the max", ms(hundred...), 100, 100 * time.Millisecond},
-		{"p50 of four rounds up", ms(1, 2, 3, 4), 50, 2 * time.Millisecond},
-		{"p0 is the min", ms(1, 2, 3, 4), 0, 1 * time.Millisecond},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := percentile(tc.sorted, tc.p); got != tc.want {
-				t.Errorf("percentile(p%v) = %v, want %v", tc.p, got, tc.want)
-			}
-		})
-	}
-}
-
 // versionServer answers version "1" to three requests out of four and "2" to
 // the fourth, and counts what it received.
 func versionServer(t *testing.T, seen *atomic.Int64, wantHeader string) *httptest.Server {
@@ -91,27 +56,6 @@ func TestRunCountsVersionsAndStatus(t *testing.T) {
 	}
 	if s.P50ms <= 0 || s.P50ms > s.P90ms || s.P90ms > s.P99ms || s.P99ms > s.MaxMs || s.RPS <= 0 {
 		t.Errorf("inconsistent stats: %+v", s)
-	}
-}
-
-func TestRunStopsAtTimeout(t *testing.T) {
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	}))
-	defer srv.Close()
-	defer close(release)
-
-	cfg := config{URL: srv.URL, Method: http.MethodGet, Requests: 1000, Workers: 4, Timeout: 100 * time.Millisecond}
-	client := newClient(cfg.Workers)
-	defer client.CloseIdleConnections()
-	res := run(t.Context(), client, cfg)
-	if !res.TimedOut || len(res.Latencies) != 0 || res.Errors != 0 {
-		t.Errorf("timed out %v, %d responses, %d errors; want true, 0, 0 (cut-short requests are not errors)",
-			res.TimedOut, len(res.Latencies), res.Errors)
 	}
 }
 

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/scf-emulator/emulator/loadgen"
 )
 
 // headerFlag collects repeated -H 'Key: Value' flags.
@@ -48,7 +50,7 @@ func main() {
 func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfg := config{Header: http.Header{}}
+	cfg := loadgen.Plan{Header: http.Header{}}
 	headers := &headerFlag{h: cfg.Header}
 	fs.StringVar(&cfg.URL, "url", "", "URL to request (required)")
 	fs.StringVar(&cfg.Method, "method", http.MethodGet, "HTTP method")
@@ -67,15 +69,20 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "loadgen: unexpected arguments %q\n", fs.Args())
 		return 2
 	}
-	if err := cfg.validate(); err != nil {
+	if cfg.Timeout <= 0 {
+		fmt.Fprintf(stderr, "loadgen: -timeout %s: must be positive\n", cfg.Timeout)
+		return 2
+	}
+	if err := cfg.Validate(); err != nil {
 		fmt.Fprintf(stderr, "loadgen: %v\n", err)
 		return 2
 	}
 	cfg.Workers = min(cfg.Workers, cfg.Requests)
 
-	client := newClient(cfg.Workers)
-	defer client.CloseIdleConnections()
-	s := summarize(cfg, run(ctx, client, cfg))
+	if h := cfg.Header.Get("Host"); h != "" {
+		cfg.Host = h
+	}
+	s := summarize(cfg, loadgen.Run(ctx, nil, cfg))
 
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -91,17 +98,4 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-// newClient keeps one idle connection per worker, so the run measures
-// requests rather than TCP handshakes. It ignores proxy settings: the targets
-// are local servers.
-func newClient(workers int) *http.Client {
-	return &http.Client{Transport: &http.Transport{
-		Proxy:               nil,
-		MaxIdleConns:        workers,
-		MaxIdleConnsPerHost: workers,
-		IdleConnTimeout:     30 * time.Second,
-		DisableCompression:  true,
-	}}
 }

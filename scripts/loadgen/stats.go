@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/scf-emulator/emulator/loadgen"
 )
 
 // summary is what loadgen reports; it is also the -json output.
@@ -32,24 +34,25 @@ type summary struct {
 // noVersion labels responses without an X-Scf-Version header.
 const noVersion = "(none)"
 
-func summarize(cfg config, res result) summary {
-	lat := slices.Clone(res.Latencies)
-	slices.Sort(lat)
+func summarize(cfg loadgen.Plan, res loadgen.Result) summary {
+	lat := res.Latencies
 	s := summary{
-		URL:        cfg.URL,
-		Requests:   cfg.Requests,
-		Workers:    cfg.Workers,
-		Completed:  len(lat),
-		Errors:     res.Errors,
-		TimedOut:   res.TimedOut,
-		ElapsedS:   round(res.Elapsed.Seconds(), 3),
-		P50ms:      ms(percentile(lat, 50)),
-		P90ms:      ms(percentile(lat, 90)),
-		P99ms:      ms(percentile(lat, 99)),
-		MaxMs:      ms(percentile(lat, 100)),
-		Versions:   map[string]int{},
-		Status:     map[string]int{},
-		FirstError: res.FirstError,
+		URL:       cfg.URL,
+		Requests:  cfg.Requests,
+		Workers:   cfg.Workers,
+		Completed: len(lat),
+		Errors:    res.Errors,
+		TimedOut:  res.TimedOut,
+		ElapsedS:  round(res.Elapsed.Seconds(), 3),
+		P50ms:     ms(loadgen.Percentile(lat, 0.5)),
+		P90ms:     ms(loadgen.Percentile(lat, 0.9)),
+		P99ms:     ms(loadgen.Percentile(lat, 0.99)),
+		MaxMs:     ms(loadgen.Percentile(lat, 1)),
+		Versions:  map[string]int{},
+		Status:    map[string]int{},
+	}
+	if res.FirstError != nil {
+		s.FirstError = res.FirstError.Error()
 	}
 	if res.Elapsed > 0 {
 		s.RPS = round(float64(len(lat))/res.Elapsed.Seconds(), 1)
@@ -64,16 +67,6 @@ func summarize(cfg config, res result) summary {
 		s.Status[strconv.Itoa(code)] = n
 	}
 	return s
-}
-
-// percentile is the nearest-rank percentile of sorted latencies; 0 when empty.
-func percentile(sorted []time.Duration, p float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
-	rank = min(max(rank, 1), len(sorted))
-	return sorted[rank-1]
 }
 
 func ms(d time.Duration) float64 { return round(float64(d)/float64(time.Millisecond), 3) }
