@@ -210,10 +210,10 @@ func checkName(what, name string) error {
 	return nil
 }
 
-// serviceID derives the stable "service-xxxxxxxx" id the platform would
-// have assigned, so events stay the same across restarts.
 // ServiceID is the stable API Gateway service id ("service-" and 8
-// characters) that the gateway reports for a service name.
+// characters) that the gateway reports for a service name: the id the
+// platform would have assigned, derived from the name so that events stay
+// the same across restarts.
 func ServiceID(name string) string { return serviceID(name) }
 
 func serviceID(name string) string {

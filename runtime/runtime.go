@@ -6,8 +6,8 @@ import (
 )
 
 // Spec is everything a runtime needs to start an instance of one
-// (function, version). The registry is not imported: cmd/emulator maps a
-// registry.Version to a Spec.
+// (function, version). The registry is not imported: package engine maps a
+// routed registry version to a Spec (engine.Target.Spec).
 type Spec struct {
 	Namespace  string
 	Function   string

@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"image/png"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,12 +19,15 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/scf-emulator/emulator/registry"
+	"github.com/scf-emulator/emulator/rollout"
 )
 
 // TestDashboardScreenshots replays a grayscale release (version 2, with a
 // small error rate, taking 10%, 30% and then 60% of release's traffic) and
-// writes the README's screenshots. It takes over a minute, so it
-// only runs when DASHBOARD_SCREENSHOTS names the directory to write to:
+// writes the README's screenshots, checking that they show what the README
+// says: both versions' traffic in the chart and the rollout's progress. The
+// rollout's real 25 s steps make it take over a minute, so it only runs when
+// DASHBOARD_SCREENSHOTS names the directory to write to:
 //
 //	DASHBOARD_SCREENSHOTS=$PWD/docs go test ./cmd/emulator -run TestDashboardScreenshots -v
 func TestDashboardScreenshots(t *testing.T) {
@@ -82,25 +88,29 @@ func TestDashboardScreenshots(t *testing.T) {
 	do(t, ctx, "load the dashboard", chromedp.EmulateViewport(1440, 900), chromedp.Navigate(app.AdminURL()+"/#fn=B"),
 		chromedp.WaitVisible(chromedp.CSS(`.alias[data-alias="release"]`)),
 		chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById('window'); s.value = '2m'; s.dispatchEvent(new Event('change')) })()`))
-	// A real rollout when the emulator has them (the page then shows its
-	// progress); else the same steps by hand.
+	// A real rollout: 10%, 30%, 60% of release, 25 s apart, so the chart
+	// shows the shift and the rollouts panel its progress.
 	plan := `{"function":"B","alias":"release","to":"2","steps":[0.1,0.3,0.6,1],"interval":"25s","gates":{"maxErrorRate":0.1,"minRequests":20}}`
 	resp, err := http.Post(app.AdminURL()+"/emulator/rollouts", "application/json", strings.NewReader(plan))
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode == http.StatusCreated {
-		time.Sleep(62 * time.Second)
-	} else {
-		t.Logf("no rollout (%s): moving the weights by hand", resp.Status)
-		setRelease(t, app, "1", []registry.VersionWeight{{Version: "2", Weight: 0.1}})
-		for _, w := range []float64{0.3, 0.6} {
-			time.Sleep(25 * time.Second)
-			setRelease(t, app, "1", []registry.VersionWeight{{Version: "2", Weight: w}})
-		}
-		time.Sleep(12 * time.Second)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("starting the rollout: %s", resp.Status)
 	}
+	waitRolloutWeight(t, app, 0.6, 2*time.Minute)
+	time.Sleep(10 * time.Second) // some traffic at 60%, for the picture
+
+	// The picture must show what the README says it shows.
+	versions, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#chart-rps [data-version]')].filter((e) => +e.dataset.total > 0).map((e) => e.dataset.version)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(versions, "1") || !slices.Contains(versions, "2") {
+		t.Fatalf("the chart shows traffic of versions %v, want 1 and 2", versions)
+	}
+	do(t, ctx, "the rollouts panel shows the rollout", chromedp.WaitVisible(chromedp.CSS(`#rollouts-panel .rollout`)))
 
 	hoverChart(t, ctx, 0.62)
 	screenshot(t, ctx, "dashboard.png")
@@ -111,6 +121,48 @@ func TestDashboardScreenshots(t *testing.T) {
 	}
 	hoverChart(t, ctx, 0.62)
 	screenshot(t, ctx, "dashboard-dark.png")
+	for _, name := range []string{"dashboard.png", "dashboard-dark.png"} {
+		f, err := os.Open(filepath.Join(os.Getenv("DASHBOARD_SCREENSHOTS"), name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := png.DecodeConfig(f)
+		f.Close()
+		if err != nil || cfg.Width < 1000 || cfg.Height < 600 {
+			t.Errorf("%s: %dx%d, %v; want a PNG of the whole page", name, cfg.Width, cfg.Height, err)
+		}
+	}
+}
+
+// waitRolloutWeight polls the rollouts of B until the running one gives its
+// version at least weight, or fails after limit.
+func waitRolloutWeight(t *testing.T, app *App, weight float64, limit time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		var list []rollout.Status
+		resp, err := http.Get(app.AdminURL() + "/emulator/rollouts?function=B")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = json.NewDecoder(resp.Body).Decode(&list)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatalf("rollouts: %v", err)
+		}
+		for _, st := range list {
+			if st.Weight >= weight {
+				return
+			}
+			if st.State != rollout.StateRunning {
+				t.Fatalf("the rollout ended early: %s (%s)", st.State, st.Reason)
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the rollout did not reach %.0f%% in %v", weight*100, limit)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 }
 
 // breakVersion makes the next build of the python sample fail 3% of its
