@@ -8,9 +8,6 @@ import "strings"
 // (DESIGN.md "Gateway contract") so any client request has a method to bind.
 var methods = []string{"ANY", "GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"}
 
-// AnyMethod is the method that matches every request method.
-const AnyMethod = "ANY"
-
 // IsMethod reports whether m (upper case) is a method an API may bind.
 func IsMethod(m string) bool {
 	for _, x := range methods {

@@ -77,7 +77,7 @@ func IsAliasName(name string) bool { return aliasName.problem(name) == "" }
 
 func (r nameRule) check(s string) error {
 	if p := r.problem(s); p != "" {
-		return fmt.Errorf("%s %q %s: a %s is %s", r.what, s, p, r.what, r.rule)
+		return fmt.Errorf("%s %q %s (%ss are %s)", r.what, s, p, r.what, r.rule)
 	}
 	return nil
 }
