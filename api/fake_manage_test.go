@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scf-emulator/emulator/platform"
 	"github.com/scf-emulator/emulator/registry"
 )
 
@@ -129,7 +130,7 @@ func (b *fakeBackend) CreateTrigger(name string, t registry.Trigger) (registry.T
 		return registry.Trigger{}, err
 	}
 	if _, ok := f.aliases[t.Qualifier]; !ok {
-		if fakeAliasName.MatchString(t.Qualifier) {
+		if platform.IsAliasName(t.Qualifier) {
 			return registry.Trigger{}, fmt.Errorf("%w: %s", registry.ErrAliasNotFound, t.Qualifier)
 		}
 		if _, err := f.version(t.Qualifier); err != nil {

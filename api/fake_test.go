@@ -3,12 +3,12 @@ package api
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/scf-emulator/emulator/platform"
 	"github.com/scf-emulator/emulator/registry"
 )
 
@@ -38,8 +38,6 @@ type fakeFunction struct {
 }
 
 var _ Backend = (*fakeBackend)(nil)
-
-var fakeAliasName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,63}$`)
 
 // newFake returns a world with two functions:
 //   - hello: event function, versions 1 and 2, aliases $DEFAULT -> $LATEST and
@@ -230,7 +228,7 @@ func (b *fakeBackend) CreateAlias(name string, a registry.Alias) error {
 	if _, ok := f.aliases[a.Name]; ok {
 		return fmt.Errorf("alias %s: %w", a.Name, registry.ErrAliasExists)
 	}
-	if !fakeAliasName.MatchString(a.Name) {
+	if !platform.IsAliasName(a.Name) {
 		return fmt.Errorf("alias name %q: %w", a.Name, registry.ErrInvalidAliasName)
 	}
 	if err := f.validate(a); err != nil {
@@ -334,7 +332,7 @@ func (b *fakeBackend) Invoke(_ context.Context, req InvokeRequest) (InvokeResult
 		}
 	case req.Qualifier == registry.Latest || isDigits(req.Qualifier):
 		_, err = f.version(req.Qualifier)
-	case fakeAliasName.MatchString(req.Qualifier):
+	case platform.IsAliasName(req.Qualifier):
 		err = fmt.Errorf("alias %s: %w", req.Qualifier, registry.ErrAliasNotFound)
 	default:
 		err = fmt.Errorf("qualifier %q: %w", req.Qualifier, registry.ErrInvalidQualifier)

@@ -3,20 +3,13 @@ package api
 import (
 	"cmp"
 	"context"
-	"regexp"
 	"slices"
 	"strings"
 
 	scf "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/scf/v20180416"
 
+	"github.com/scf-emulator/emulator/platform"
 	"github.com/scf-emulator/emulator/registry"
-)
-
-// GetFunction's qualifier is a version ($LATEST, 1, 2, ...) or an alias,
-// which stands for its primary version.
-var (
-	versionQualifier = regexp.MustCompile(`^[1-9][0-9]*$`)
-	aliasQualifier   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,63}$`)
 )
 
 // getFunction returns the configuration of one version of a function, with
@@ -40,10 +33,12 @@ func (s *Server) getFunction(_ context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The qualifier is a version ($LATEST, 1, 2, ...) or an alias, which
+	// stands for its primary version.
 	version := qualifier
-	switch {
-	case qualifier == registry.Latest || versionQualifier.MatchString(qualifier):
-	case qualifier == registry.Default || aliasQualifier.MatchString(qualifier):
+	switch platform.Qualifier(qualifier) {
+	case platform.QualifierLatest, platform.QualifierVersion:
+	case platform.QualifierAlias:
 		a, err := s.backend.Alias(c.function, qualifier)
 		if err != nil {
 			return nil, err

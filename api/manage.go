@@ -8,6 +8,7 @@ import (
 
 	scf "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/scf/v20180416"
 
+	"github.com/scf-emulator/emulator/platform"
 	"github.com/scf-emulator/emulator/registry"
 )
 
@@ -29,11 +30,11 @@ func (s *Server) createFunction(ctx context.Context, c *call) (any, error) {
 		return nil, err
 	}
 	if str(p.Runtime) == "" {
-		return nil, newError(codeMissingRuntime, "Runtime is required (supported: %s)", supportedRuntimes)
+		return nil, newError(codeMissingRuntime, "Runtime is required (supported: %s)", platform.SupportedRuntimes())
 	}
 	cfg := registry.FunctionConfig{
 		Runtime: *p.Runtime, Handler: str(p.Handler), Description: str(p.Description),
-		MemorySize: defaultMemorySize, Timeout: defaultTimeout,
+		MemorySize: platform.DefaultMemorySize, Timeout: platform.DefaultTimeout,
 	}
 	var err error
 	if cfg.Type, err = parseType(p.Type); err != nil {

@@ -114,6 +114,8 @@ func TestCreateFunctionErrors(t *testing.T) {
 		{"no name", func(r *scf.CreateFunctionRequest) { r.FunctionName = nil }, "MissingParameter", "FunctionName"},
 		{"name starts with a digit", func(r *scf.CreateFunctionRequest) { r.FunctionName = s("1abc") }, "InvalidParameterValue.FunctionName", "1abc"},
 		{"name ends with a dash", func(r *scf.CreateFunctionRequest) { r.FunctionName = s("ab-") }, "InvalidParameterValue.FunctionName", "ab-"},
+		{"name ends with an underscore", func(r *scf.CreateFunctionRequest) { r.FunctionName = s("ab_") }, "InvalidParameterValue.FunctionName", "ends with '_'"},
+		{"name not ascii", func(r *scf.CreateFunctionRequest) { r.FunctionName = s("fünf") }, "InvalidParameterValue.FunctionName", "holds 'ü'"},
 		{"name too long", func(r *scf.CreateFunctionRequest) { r.FunctionName = s("a" + strings.Repeat("b", 60)) }, "InvalidParameterValue.FunctionName", "1 to 60"},
 		{"exists", func(r *scf.CreateFunctionRequest) { r.FunctionName = s("hello") }, "ResourceInUse.Function", "hello"},
 		{"other namespace", func(r *scf.CreateFunctionRequest) { r.Namespace = s("prod") }, "ResourceNotFound.Namespace", "prod"},

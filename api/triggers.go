@@ -3,16 +3,14 @@ package api
 import (
 	"cmp"
 	"context"
-	"regexp"
 	"slices"
 	"strings"
 
 	scf "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/scf/v20180416"
 
+	"github.com/scf-emulator/emulator/platform"
 	"github.com/scf-emulator/emulator/registry"
 )
-
-var triggerNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$`)
 
 type listTriggersOut struct {
 	Triggers   []*scf.TriggerInfo `json:"Triggers"`
@@ -34,8 +32,8 @@ func (s *Server) createTrigger(_ context.Context, c *call) (any, error) {
 	if *p.Type != registry.TriggerAPIGateway {
 		return nil, newError(codeTriggerUnsupported, "trigger type %s is not supported by the emulator; only apigw (API Gateway) triggers run", *p.Type)
 	}
-	if !triggerNameRE.MatchString(*p.TriggerName) {
-		return nil, newError(codeBadTriggerName, "TriggerName %q must be 1 to 100 letters, digits, '_' or '-', starting with a letter or digit", *p.TriggerName)
+	if err := platform.CheckTriggerName(*p.TriggerName); err != nil {
+		return nil, newError(codeBadTriggerName, "invalid TriggerName: %v", err)
 	}
 	enabled := true
 	switch e := strings.ToUpper(str(p.Enable)); e {

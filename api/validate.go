@@ -1,72 +1,35 @@
 package api
 
 import (
-	"regexp"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
 	scf "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/scf/v20180416"
 
+	"github.com/scf-emulator/emulator/platform"
 	"github.com/scf-emulator/emulator/registry"
 )
 
-// Configuration limits and defaults of the platform (CreateFunction's
-// parameter documentation), which emulator.yaml applies too.
+// Limits of the cloud API the platform package leaves to it.
 const (
-	defaultMemorySize = 128
-	maxMemorySize     = 3072
-	defaultTimeout    = 3
-	maxTimeout        = 900
-	maxInitTimeout    = 300
-	maxEnvironment    = 4096 // bytes: the sum of len(key)+len(value)
-	maxDescription    = 1000 // characters
+	maxInitTimeout = 300
+	maxDescription = 1000 // characters
 )
 
-// Runtimes the emulator runs, by their SCF names; Node.js versions are
-// checked by nodeRuntimeRE. The same list as emulator.yaml accepts.
-var (
-	fixedRuntimes = []string{
-		"Python3.6", "Python3.7", "Python3.9", "Python3.10", "Python3.11", "Python3.12",
-		"Go1", "CustomRuntime",
-	}
-	nodeRuntimeRE = regexp.MustCompile(`^Nodejs(1[0-9]|2[0-2])\.[0-9]+$`)
-
-	// functionNameRE is the platform's rule (letters, digits, '-' and '_',
-	// starting with a letter, not ending with '-' or '_', at most 60) except
-	// that one letter is enough, as in emulator.yaml and the grayscale
-	// guide's function B; the platform asks for at least 2.
-	functionNameRE = regexp.MustCompile(`^[A-Za-z]([A-Za-z0-9_-]{0,58}[A-Za-z0-9])?$`)
-	// handlerRE is file.function for Python and Node.js event functions.
-	handlerRE = regexp.MustCompile(`^[^\s.][^\s]*\.[A-Za-z_$][A-Za-z0-9_$]*$`)
-	envKeyRE  = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]*$`)
-
-	reservedEnvPrefixes = []string{"SCF_", "QCLOUD_", "TENCENTCLOUD_"}
-)
-
-const supportedRuntimes = "Python3.6, Python3.7, Python3.9, Python3.10, Python3.11, Python3.12, " +
-	"Nodejs<major>.<minor> for majors 10-22 (e.g. Nodejs16.13, Nodejs18.15), Go1, CustomRuntime"
-
-func validRuntime(name string) bool {
-	return slices.Contains(fixedRuntimes, name) || nodeRuntimeRE.MatchString(name)
-}
-
-// needsHandler reports whether an event function of runtime names its
-// entry point as file.function.
-func needsHandler(runtime string) bool {
-	return strings.HasPrefix(runtime, "Python") || strings.HasPrefix(runtime, "Nodejs")
-}
+// The names and bounds (function names, runtimes, handlers, environment
+// variables, memory, timeout) are package platform's, shared with
+// emulator.yaml and the registry; only the error codes are the API's.
 
 func checkFunctionName(name string) error {
-	if !functionNameRE.MatchString(name) {
-		return newError(codeBadFunctionName, "FunctionName %q must be 1 to 60 letters, digits, '-' or '_', start with a letter and not end with '-' or '_'", name)
+	if err := platform.CheckFunctionName(name); err != nil {
+		return newError(codeBadFunctionName, "invalid FunctionName: %v", err)
 	}
 	return nil
 }
 
 func checkRuntime(rt string) error {
-	if !validRuntime(rt) {
-		return newError(codeBadRuntime, "Runtime %q is not one the emulator runs (supported: %s)", rt, supportedRuntimes)
+	if !platform.IsRuntime(rt) {
+		return newError(codeBadRuntime, "Runtime %q is not one the emulator runs (supported: %s)", rt, platform.SupportedRuntimes())
 	}
 	return nil
 }
@@ -89,7 +52,7 @@ func defaultHandler(runtime, typ string) string {
 		return "scf_bootstrap"
 	case runtime == "Go1":
 		return "main"
-	case needsHandler(runtime):
+	case platform.NeedsHandler(runtime):
 		return "index.main_handler"
 	}
 	return "bootstrap"
@@ -97,31 +60,31 @@ func defaultHandler(runtime, typ string) string {
 
 // checkHandler applies the handler rules for the function's runtime and type.
 func checkHandler(h, runtime, typ string) error {
-	if len(h) > 60 || strings.ContainsAny(h, " \t\r\n") {
-		return newError(codeBadHandler, "Handler %q must be at most 60 characters without spaces", h)
+	if len(h) > platform.MaxHandler || strings.ContainsAny(h, " \t\r\n") {
+		return newError(codeBadHandler, "Handler %q must be at most %d characters without spaces", h, platform.MaxHandler)
 	}
-	if typ == registry.TypeEvent && needsHandler(runtime) && !handlerRE.MatchString(h) {
+	if typ == registry.TypeEvent && platform.NeedsHandler(runtime) && !platform.IsHandler(h) {
 		return newError(codeBadHandler, "Handler %q is not of the form file.function (e.g. index.main_handler), which %s event functions need", h, runtime)
 	}
 	return nil
 }
 
 func checkMemorySize(m int64) error {
-	if m > maxMemorySize && m%128 == 0 {
-		return newError(codeMemoryLimit, "MemorySize %d MB is over the %d MB limit", m, maxMemorySize)
+	if m > platform.MaxMemorySize && m%platform.MemoryStep == 0 {
+		return newError(codeMemoryLimit, "MemorySize %d MB is over the %d MB limit", m, platform.MaxMemorySize)
 	}
-	if m != 64 && (m < 128 || m > maxMemorySize || m%128 != 0) {
-		return newError(codeBadMemorySize, "MemorySize %d must be 64 or a multiple of 128 from 128 to %d (MB)", m, maxMemorySize)
+	if !platform.IsMemorySize(m) {
+		return newError(codeBadMemorySize, "MemorySize %d must be %d or a multiple of %d from %d to %d (MB)", m, platform.MinMemorySize, platform.MemoryStep, platform.MemoryStep, platform.MaxMemorySize)
 	}
 	return nil
 }
 
 func checkTimeout(t int64) error {
-	if t > maxTimeout {
-		return newError(codeTimeoutLimit, "Timeout %d s is over the %d s limit", t, maxTimeout)
+	if t > platform.MaxTimeout {
+		return newError(codeTimeoutLimit, "Timeout %d s is over the %d s limit", t, platform.MaxTimeout)
 	}
-	if t < 1 {
-		return newError(codeBadValue, "Timeout %d must be 1 to %d seconds", t, maxTimeout)
+	if !platform.IsTimeout(t) {
+		return newError(codeBadValue, "Timeout %d must be 1 to %d seconds", t, platform.MaxTimeout)
 	}
 	return nil
 }
@@ -160,10 +123,10 @@ func parseEnvironment(env *scf.Environment) (map[string]string, error) {
 		}
 		k := *v.Key
 		switch {
-		case !envKeyRE.MatchString(k):
+		case !platform.IsEnvKey(k):
 			return nil, newError(codeBadEnvironment, "environment variable %q must be letters, digits and '_', starting with a letter", k)
-		case reservedPrefix(k) != "":
-			return nil, newError(codeEnvReserved, "environment variable %q uses the prefix %s, which is reserved for the platform", k, reservedPrefix(k))
+		case platform.ReservedEnvPrefix(k) != "":
+			return nil, newError(codeEnvReserved, "environment variable %q uses the prefix %s, which is reserved for the platform", k, platform.ReservedEnvPrefix(k))
 		}
 		if _, dup := vars[k]; dup {
 			return nil, newError(codeBadEnvironment, "environment variable %q is given twice", k)
@@ -171,19 +134,10 @@ func parseEnvironment(env *scf.Environment) (map[string]string, error) {
 		vars[k] = str(v.Value)
 		size += len(k) + len(str(v.Value))
 	}
-	if size > maxEnvironment {
-		return nil, newError(codeEnvTooLarge, "environment variables take %d bytes; the limit is %d", size, maxEnvironment)
+	if size > platform.MaxEnvironment {
+		return nil, newError(codeEnvTooLarge, "environment variables take %d bytes; the limit is %d", size, platform.MaxEnvironment)
 	}
 	return vars, nil
-}
-
-func reservedPrefix(key string) string {
-	for _, p := range reservedEnvPrefixes {
-		if strings.HasPrefix(key, p) {
-			return p
-		}
-	}
-	return ""
 }
 
 // parseFlag reads a "TRUE"/"FALSE" string parameter; "" is false.

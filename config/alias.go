@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/scf-emulator/emulator/platform"
 )
 
 var aliasKeys = []string{"version", "weights", "rules", "sticky", "shadow", "description"}
@@ -16,19 +18,13 @@ var shadowKeys = []string{"version", "weight"}
 var ruleKeys = []string{"version", "key", "method", "expression"}
 
 const (
-	ruleKeyPrefix     = "invoke.headers."
 	maxAliasDescLen   = 1000
 	weightSumEpsilon  = 1e-9
 	ruleStringExample = "VERSION:invoke.headers.KEY exact|range EXPRESSION"
 )
 
-var (
-	// ruleStringRE is the CLI's rule form "4:invoke.headers.User exact Bob".
-	ruleStringRE = regexp.MustCompile(`^\s*([^:\s]+)\s*:\s*(\S+)\s+(\S+)\s+(.*\S)\s*$`)
-	rangeRE      = regexp.MustCompile(`^([\[(])\s*(-?[0-9]+)\s*,\s*(-?[0-9]+)\s*([\])])$`)
-	// headerTokenRE is an HTTP header name (RFC 9110 token).
-	headerTokenRE = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
-)
+// ruleStringRE is the CLI's rule form "4:invoke.headers.User exact Bob".
+var ruleStringRE = regexp.MustCompile(`^\s*([^:\s]+)\s*:\s*(\S+)\s+(\S+)\s+(.*\S)\s*$`)
 
 func (d *decoder) aliases(p pair) []Alias {
 	if isNull(p.val) {
@@ -48,8 +44,10 @@ func (d *decoder) alias(p pair) Alias {
 		// $DEFAULT always exists; configuring it sets its initial routing.
 	case strings.HasPrefix(p.name, "$"):
 		d.at(p.key, p.path, "%q is reserved (only $DEFAULT may be configured)", p.name)
-	case !aliasNameRE.MatchString(p.name):
-		d.at(p.key, p.path, "%q is not a valid alias name (1-64 letters, digits, _ or -, starting with a letter)", p.name)
+	default:
+		if err := platform.CheckAliasName(p.name); err != nil {
+			d.at(p.key, p.path, "%v", err)
+		}
 	}
 	f := d.fields(p.val, p.path, aliasKeys...)
 	if f == nil {
@@ -73,7 +71,7 @@ func (d *decoder) alias(p pair) Alias {
 	}
 	if sp, ok := f["sticky"]; ok {
 		if s, ok := d.str(sp); ok {
-			if s != "" && !headerTokenRE.MatchString(s) {
+			if s != "" && !platform.IsHeaderName(s) {
 				d.at(sp.val, sp.path, "%q is not a header name", s)
 			}
 			a.Sticky = s
@@ -243,44 +241,20 @@ func (d *decoder) checkRule(r Rule, primary string, part func(string) pair) bool
 	if r.Version == primary {
 		fail("version", "rule version %s is the alias's primary version", r.Version)
 	}
-	if !strings.HasPrefix(r.Key, ruleKeyPrefix) || len(r.Key) == len(ruleKeyPrefix) {
-		fail("key", "key %q does not have the form invoke.headers.NAME", r.Key)
+	if _, ok := platform.RuleHeader(r.Key); !ok {
+		fail("key", "key %q does not have the form %sNAME", r.Key, platform.RuleKeyPrefix)
 	}
 	switch r.Method {
-	case "exact":
+	case platform.RuleExact:
 		if r.Expression == "" {
 			fail("expression", "exact rule needs a value to compare with")
 		}
-	case "range":
-		if msg := checkRange(r.Expression); msg != "" {
-			fail("expression", "%s", msg)
+	case platform.RuleRange:
+		if _, err := platform.ParseRange(r.Expression); err != nil {
+			fail("expression", "%v", err)
 		}
 	default:
 		fail("method", "method %q is not exact or range", r.Method)
 	}
 	return ok
-}
-
-// checkRange validates an integer interval such as [1,50] or (0,100) and
-// returns a message, or "" when it is usable.
-func checkRange(expr string) string {
-	m := rangeRE.FindStringSubmatch(strings.TrimSpace(expr))
-	if m == nil {
-		return fmt.Sprintf("range %q is not of the form [a,b], (a,b), [a,b) or (a,b] with integers a and b", expr)
-	}
-	lo, err1 := strconv.ParseInt(m[2], 10, 64)
-	hi, err2 := strconv.ParseInt(m[3], 10, 64)
-	if err1 != nil || err2 != nil {
-		return fmt.Sprintf("range %q has a bound out of range", expr)
-	}
-	if m[1] == "(" {
-		lo++
-	}
-	if m[4] == ")" {
-		hi--
-	}
-	if lo > hi {
-		return fmt.Sprintf("range %s contains no integer", expr)
-	}
-	return ""
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/scf-emulator/emulator/platform"
 )
 
 // File is a validated emulator.yaml.
@@ -98,25 +100,24 @@ const (
 
 // Reserved qualifiers.
 const (
-	Latest  = "$LATEST"
-	Default = "$DEFAULT"
+	Latest  = platform.Latest
+	Default = platform.Default
 )
 
-// Limits from the platform (reference/scf-behaviour.md 3.6 and 4.2).
+// Limits from the platform (package platform).
 const (
-	DefaultMemorySize = 128
-	DefaultTimeout    = 3
-	MaxMemorySize     = 3072
-	MaxTimeout        = 900
-	MaxEnvironment    = 4096 // bytes: the sum of len(key)+len(value)
+	DefaultMemorySize = platform.DefaultMemorySize
+	DefaultTimeout    = platform.DefaultTimeout
+	MaxMemorySize     = platform.MaxMemorySize
+	MaxTimeout        = platform.MaxTimeout
+	MaxEnvironment    = platform.MaxEnvironment // bytes: the sum of len(key)+len(value)
 )
 
+// API Gateway service and stage names as emulator.yaml takes them; the
+// names of functions, aliases and versions are package platform's.
 var (
-	functionNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,59}$`)
-	serviceNameRE  = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,49}$`)
-	aliasNameRE    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,63}$`)
-	stageNameRE    = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
-	versionRE      = regexp.MustCompile(`^[1-9][0-9]*$`)
+	serviceNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,49}$`)
+	stageNameRE   = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
 )
 
 // Load reads and validates the config file at path. A file that cannot be

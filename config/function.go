@@ -1,63 +1,16 @@
 package config
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
+
+	"github.com/scf-emulator/emulator/platform"
 )
 
 var functionKeys = []string{
 	"source", "runtime", "type", "handler", "memorySize", "timeout",
 	"environment", "build", "image", "description", "aliases",
-}
-
-// Runtimes named exactly; Node.js versions are checked by nodeRuntimeRE.
-var fixedRuntimes = []string{
-	"Python3.6", "Python3.7", "Python3.9", "Python3.10", "Python3.11", "Python3.12",
-	"Go1", "CustomRuntime",
-}
-
-var (
-	nodeRuntimeRE = regexp.MustCompile(`^Nodejs([0-9]+)\.([0-9]+)$`)
-	// handlerRE is file.function: the file part may hold folders, the
-	// function part is an identifier in Python and JavaScript.
-	handlerRE = regexp.MustCompile(`^[^\s.][^\s]*\.[A-Za-z_$][A-Za-z0-9_$]*$`)
-	envKeyRE  = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]*$`)
-)
-
-const (
-	minNodeMajor = 10
-	maxNodeMajor = 22
-)
-
-var reservedEnvPrefixes = []string{"SCF_", "QCLOUD_", "TENCENTCLOUD_"}
-
-func supportedRuntimes() string {
-	return "Python3.6, Python3.7, Python3.9, Python3.10, Python3.11, Python3.12, " +
-		fmt.Sprintf("Nodejs<major>.<minor> for majors %d-%d (e.g. Nodejs12.16, Nodejs14.18, Nodejs16.13, Nodejs18.15), ", minNodeMajor, maxNodeMajor) +
-		"Go1, CustomRuntime"
-}
-
-// validRuntime reports whether name is a runtime the emulator can run.
-func validRuntime(name string) bool {
-	if contains(fixedRuntimes, name) {
-		return true
-	}
-	m := nodeRuntimeRE.FindStringSubmatch(name)
-	if m == nil {
-		return false
-	}
-	major, err := strconv.Atoi(m[1])
-	return err == nil && major >= minNodeMajor && major <= maxNodeMajor
-}
-
-// needsHandler reports whether an event function in this runtime names its
-// entry point as file.function.
-func needsHandler(runtime string) bool {
-	return strings.HasPrefix(runtime, "Python") || strings.HasPrefix(runtime, "Nodejs")
 }
 
 // function decodes one entry of functions. The function is returned even
@@ -68,8 +21,8 @@ func (d *decoder) function(p pair) Function {
 		Name: p.name, Line: p.key.Line, Type: TypeEvent,
 		MemorySize: DefaultMemorySize, Timeout: DefaultTimeout,
 	}
-	if !functionNameRE.MatchString(p.name) {
-		d.at(p.key, p.path, "%q is not a valid function name (1-60 letters, digits, _ or -, starting with a letter)", p.name)
+	if err := platform.CheckFunctionName(p.name); err != nil {
+		d.at(p.key, p.path, "%v", err)
 	}
 	f := d.fields(p.val, p.path, functionKeys...)
 	if f == nil {
@@ -90,7 +43,7 @@ func (d *decoder) function(p pair) Function {
 			d.checkRuntime(rp, s)
 		}
 	} else {
-		d.at(p.key, p.path, "runtime is required (one of %s)", supportedRuntimes())
+		d.at(p.key, p.path, "runtime is required (one of %s)", platform.SupportedRuntimes())
 	}
 
 	if tp, ok := f["type"]; ok {
@@ -117,15 +70,15 @@ func (d *decoder) function(p pair) Function {
 
 	if mp, ok := f["memorySize"]; ok {
 		if m, ok := d.integer(mp); ok {
-			if m != 64 && (m < 128 || m > MaxMemorySize || m%128 != 0) {
-				d.at(mp.val, mp.path, "%d is not 64 or a multiple of 128 up to %d", m, MaxMemorySize)
+			if !platform.IsMemorySize(int64(m)) {
+				d.at(mp.val, mp.path, "%d is not %d or a multiple of %d up to %d", m, platform.MinMemorySize, platform.MemoryStep, MaxMemorySize)
 			}
 			fn.MemorySize = m
 		}
 	}
 	if tp, ok := f["timeout"]; ok {
 		if t, ok := d.integer(tp); ok {
-			if t < 1 || t > MaxTimeout {
+			if !platform.IsTimeout(int64(t)) {
 				d.at(tp.val, tp.path, "%d is outside 1..%d seconds", t, MaxTimeout)
 			}
 			fn.Timeout = t
@@ -173,23 +126,23 @@ func (d *decoder) source(p pair, s string) string {
 }
 
 func (d *decoder) checkRuntime(p pair, s string) {
-	if validRuntime(s) {
+	if platform.IsRuntime(s) {
 		return
 	}
 	guess := ""
-	for _, r := range fixedRuntimes {
+	for _, r := range platform.Runtimes() {
 		if strings.EqualFold(r, s) {
 			guess = r
 		}
 	}
-	if len(s) > 6 && strings.EqualFold(s[:6], "nodejs") && validRuntime("Nodejs"+s[6:]) {
+	if len(s) > 6 && strings.EqualFold(s[:6], "nodejs") && platform.IsRuntime("Nodejs"+s[6:]) {
 		guess = "Nodejs" + s[6:]
 	}
 	if guess != "" {
-		d.at(p.val, p.path, "unknown runtime %q, did you mean %s? (supported: %s)", s, guess, supportedRuntimes())
+		d.at(p.val, p.path, "unknown runtime %q, did you mean %s? (supported: %s)", s, guess, platform.SupportedRuntimes())
 		return
 	}
-	d.at(p.val, p.path, "unknown runtime %q (supported: %s)", s, supportedRuntimes())
+	d.at(p.val, p.path, "unknown runtime %q (supported: %s)", s, platform.SupportedRuntimes())
 }
 
 // checkHandler applies the handler rules, which depend on runtime and type;
@@ -198,7 +151,7 @@ func (d *decoder) checkHandler(fp, hp pair, fn *Function) {
 	if fn.Runtime == "Go1" && fn.Handler == "" {
 		fn.Handler = "main"
 	}
-	if fn.Type != TypeEvent || !validRuntime(fn.Runtime) || !needsHandler(fn.Runtime) {
+	if fn.Type != TypeEvent || !platform.IsRuntime(fn.Runtime) || !platform.NeedsHandler(fn.Runtime) {
 		return
 	}
 	if hp.val == nil || fn.Handler == "" {
@@ -209,7 +162,7 @@ func (d *decoder) checkHandler(fp, hp pair, fn *Function) {
 		d.at(at, fp.path, "handler is required for %s event functions (e.g. index.main_handler)", fn.Runtime)
 		return
 	}
-	if !handlerRE.MatchString(fn.Handler) {
+	if !platform.IsHandler(fn.Handler) {
 		d.at(hp.val, hp.path, "%q is not of the form file.function (e.g. index.main_handler)", fn.Handler)
 	}
 }
@@ -225,11 +178,11 @@ func (d *decoder) environment(p pair) map[string]string {
 	size := 0
 	for _, e := range pairs {
 		switch {
-		case !envKeyRE.MatchString(e.name):
+		case !platform.IsEnvKey(e.name):
 			d.at(e.key, e.path, "%q is not a valid variable name (letters, digits and _, starting with a letter)", e.name)
 			continue
-		case reservedPrefix(e.name) != "":
-			d.at(e.key, e.path, "the %s prefix is reserved for the platform", reservedPrefix(e.name))
+		case platform.ReservedEnvPrefix(e.name) != "":
+			d.at(e.key, e.path, "the %s prefix is reserved for the platform", platform.ReservedEnvPrefix(e.name))
 			continue
 		}
 		v, ok := d.str(e)
@@ -243,13 +196,4 @@ func (d *decoder) environment(p pair) map[string]string {
 		d.at(vp.key, vp.path, "variables take %d bytes, more than the %d allowed", size, MaxEnvironment)
 	}
 	return env
-}
-
-func reservedPrefix(key string) string {
-	for _, p := range reservedEnvPrefixes {
-		if strings.HasPrefix(key, p) {
-			return p
-		}
-	}
-	return ""
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/scf-emulator/emulator/platform"
 )
 
 // decoder walks the YAML node tree and collects problems instead of
@@ -221,7 +223,7 @@ func (d *decoder) version(p pair, n *yaml.Node) (string, bool) {
 			s = strconv.Itoa(i)
 		}
 	}
-	if s != Latest && !versionRE.MatchString(s) {
+	if s != Latest && !platform.IsVersion(s) {
 		d.at(n, p.path, "%q is not a version ($LATEST or a positive number)", v.Value)
 		return "", false
 	}
@@ -243,7 +245,7 @@ func (d *decoder) qualifier(p pair) (string, bool) {
 			s = strconv.Itoa(i)
 		}
 	}
-	if s == Default || s == Latest || versionRE.MatchString(s) || aliasNameRE.MatchString(s) {
+	if platform.Qualifier(s) != platform.QualifierInvalid {
 		return s, true
 	}
 	d.at(p.val, p.path, "%q is not $DEFAULT, $LATEST, an alias name or a version number", v.Value)

@@ -7,12 +7,13 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/scf-emulator/emulator/platform"
 )
 
 var (
 	serviceKeys = []string{"stages", "apis"}
 	apiKeys     = []string{"path", "method", "function", "stages"}
-	methods     = []string{"ANY", "GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"}
 )
 
 var (
@@ -137,8 +138,8 @@ func (d *decoder) api(p pair, s Service, defined map[string]bool) (API, bool) {
 	if mp, has := f["method"]; has {
 		if v, vok := d.str(mp); vok {
 			api.Method = strings.ToUpper(v)
-			if !contains(methods, api.Method) {
-				d.at(mp.val, mp.path, "%q is not one of %s", v, strings.Join(methods, ", "))
+			if !platform.IsMethod(api.Method) {
+				d.at(mp.val, mp.path, "%q is not one of %s", v, platform.MethodList())
 				ok = false
 			}
 		} else {

@@ -13,13 +13,12 @@ import (
 	"strings"
 
 	"github.com/gorilla/mux"
+
+	"github.com/scf-emulator/emulator/platform"
 )
 
 // ErrInvalidService is wrapped by every SetServices validation error.
 var ErrInvalidService = errors.New("invalid service")
-
-// methods are the API methods the gateway accepts; ANY matches all of them.
-var methods = []string{"ANY", "GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"}
 
 // table is one immutable routing configuration.
 type table struct {
@@ -124,8 +123,8 @@ func buildService(s Service) (*serviceTable, error) {
 // checkAPI validates one API and returns it with its method upper-cased.
 func checkAPI(a API, stages map[string]string) (API, error) {
 	a.Method = strings.ToUpper(a.Method)
-	if !slices.Contains(methods, a.Method) {
-		return a, fmt.Errorf("method %q is not one of %s", a.Method, strings.Join(methods, ", "))
+	if !platform.IsMethod(a.Method) {
+		return a, fmt.Errorf("method %q is not one of %s", a.Method, platform.MethodList())
 	}
 	if !strings.HasPrefix(a.Path, "/") || strings.ContainsAny(a.Path, "?# \t") {
 		return a, fmt.Errorf("path %q must start with / and hold no query, fragment or space", a.Path)

@@ -2,7 +2,8 @@ package registry
 
 import (
 	"fmt"
-	"strings"
+
+	"github.com/scf-emulator/emulator/platform"
 )
 
 // CreateAlias creates alias a of function name. Names starting with '$' are
@@ -143,11 +144,11 @@ func aliasUses(a Alias, version string) bool {
 	return a.Shadow != nil && a.Shadow.Version == version
 }
 
-// checkCreatable rejects names users may not create: reserved '$' names, and
-// anything Compile would reject.
+// checkCreatable rejects names users may not create: reserved '$' names
+// ($DEFAULT, which Compile lets through, included) and invalid ones.
 func checkCreatable(name string) error {
-	if strings.HasPrefix(name, "$") {
-		return fmt.Errorf("%w: %q is reserved; names starting with $ cannot be created", ErrInvalidAliasName, name)
+	if err := platform.CheckAliasName(name); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidAliasName, err)
 	}
 	return nil
 }

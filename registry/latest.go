@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"strconv"
+
+	"github.com/scf-emulator/emulator/platform"
 )
 
 // Refresh reports the outcome of RefreshLatest.
@@ -171,8 +173,8 @@ func normalizeSpec(spec FunctionSpec) (FunctionSpec, error) {
 	bad := func(format string, args ...any) (FunctionSpec, error) {
 		return FunctionSpec{}, fmt.Errorf("%w: function %s: %s", ErrInvalidConfig, spec.Name, fmt.Sprintf(format, args...))
 	}
-	if !aliasNameRE.MatchString(spec.Name) {
-		return bad("name must start with a letter and have 1 to 64 letters, digits, '_' or '-'")
+	if err := platform.CheckFunctionName(spec.Name); err != nil {
+		return FunctionSpec{}, fmt.Errorf("%w: %v", ErrInvalidConfig, err)
 	}
 	if spec.Namespace == "" {
 		spec.Namespace = DefaultNamespace

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+
+	"github.com/scf-emulator/emulator/platform"
 )
 
 // managedDir holds, per function created through the cloud API, the folder
@@ -50,8 +52,8 @@ func (r *Registry) Create(ctx context.Context, spec FunctionSpec, fill FillFunc)
 	if err := r.checkOpen(); err != nil {
 		return err
 	}
-	if !aliasNameRE.MatchString(spec.Name) {
-		return fmt.Errorf("%w: function %q: name must start with a letter and have 1 to 64 letters, digits, '_' or '-'", ErrInvalidConfig, spec.Name)
+	if err := platform.CheckFunctionName(spec.Name); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidConfig, err)
 	}
 	if fill != nil && spec.Source != "" {
 		return fmt.Errorf("%w: function %s: give a source folder or code to fill a managed one, not both", ErrInvalidConfig, spec.Name)

@@ -3,6 +3,8 @@ package registry
 import (
 	"fmt"
 	"maps"
+
+	"github.com/scf-emulator/emulator/platform"
 )
 
 // table is the immutable routing view of the registry. A mutation builds a
@@ -129,24 +131,12 @@ func (r *Registry) shadowDraw(a *CompiledAlias) float64 {
 }
 
 func qualifierError(name, q string) error {
-	switch {
-	case isNumber(q):
+	switch platform.Qualifier(q) {
+	case platform.QualifierVersion:
 		return fmt.Errorf("%w: version %s of function %s", ErrVersionNotFound, q, name)
-	case aliasNameRE.MatchString(q):
+	case platform.QualifierAlias:
 		return fmt.Errorf("%w: %s of function %s", ErrAliasNotFound, q, name)
 	default:
 		return fmt.Errorf("%w: %q is neither $LATEST, a version number nor an alias name", ErrInvalidQualifier, q)
 	}
-}
-
-func isNumber(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

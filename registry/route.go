@@ -3,27 +3,20 @@ package registry
 import (
 	"fmt"
 	"math"
-	"regexp"
-	"strconv"
 	"strings"
+
+	"github.com/scf-emulator/emulator/platform"
 )
 
-// Rule methods and the only supported rule key prefix.
+// Rule methods and the only supported rule key prefix (the platform's).
 const (
-	MethodExact   = "exact"
-	MethodRange   = "range"
-	RuleKeyPrefix = "invoke.headers."
+	MethodExact   = platform.RuleExact
+	MethodRange   = platform.RuleRange
+	RuleKeyPrefix = platform.RuleKeyPrefix
 )
 
 // weightTolerance absorbs float rounding in sums such as 0.7 + 0.2 + 0.1.
 const weightTolerance = 1e-9
-
-var (
-	aliasNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,63}$`)
-	// headerTokenRE is an HTTP header name (RFC 9110 token).
-	headerTokenRE = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
-	rangeRE       = regexp.MustCompile(`^\s*([\[(])\s*([+-]?\d+)\s*,\s*([+-]?\d+)\s*([\])])\s*$`)
-)
 
 // CompiledAlias is an alias prepared for Decide: names resolved, ranges
 // parsed and weights accumulated, so that a decision allocates nothing.
@@ -43,10 +36,8 @@ type rule struct {
 	version string
 	key     string // the header name, without RuleKeyPrefix
 	exact   bool
-	value   string // exact
-	lo, hi  int64  // range bounds
-	loIn    bool   // lo is inclusive
-	hiIn    bool   // hi is inclusive
+	value   string         // exact
+	rng     platform.Range // range
 }
 
 // band is the part [lo,hi) of the unit interval that routes to one weighted
@@ -63,8 +54,10 @@ func (a *CompiledAlias) Name() string { return a.name }
 // ranges) and prepares it for Decide. It does not check that the versions
 // exist. Errors wrap ErrInvalidAliasName or ErrInvalidRouting.
 func Compile(a Alias) (*CompiledAlias, error) {
-	if a.Name != Default && !aliasNameRE.MatchString(a.Name) {
-		return nil, fmt.Errorf("%w: %q must start with a letter and have 1 to 64 letters, digits, '_' or '-'", ErrInvalidAliasName, a.Name)
+	if a.Name != Default {
+		if err := platform.CheckAliasName(a.Name); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrInvalidAliasName, err)
+		}
 	}
 	c := &CompiledAlias{name: a.Name, primary: a.FunctionVersion}
 	if c.primary == "" {
@@ -98,7 +91,7 @@ func Compile(a Alias) (*CompiledAlias, error) {
 		c.rules = append(c.rules, r)
 	}
 	c.sticky = strings.TrimPrefix(a.StickyHeader, RuleKeyPrefix)
-	if a.StickyHeader != "" && !headerTokenRE.MatchString(c.sticky) {
+	if a.StickyHeader != "" && !platform.IsHeaderName(c.sticky) {
 		return nil, fmt.Errorf("%w: sticky header %q is not a header name", ErrInvalidRouting, a.StickyHeader)
 	}
 	if a.Shadow != nil {
@@ -153,8 +146,8 @@ func compileRule(m VersionMatch, primary string) (rule, error) {
 	if m.Version == primary {
 		return rule{}, fmt.Errorf("%w: rule for version %s targets the primary version", ErrInvalidRouting, m.Version)
 	}
-	key, ok := strings.CutPrefix(m.Key, RuleKeyPrefix)
-	if !ok || key == "" {
+	key, ok := platform.RuleHeader(m.Key)
+	if !ok {
 		return rule{}, fmt.Errorf("%w: rule key %q must be %s<name>", ErrInvalidRouting, m.Key, RuleKeyPrefix)
 	}
 	r := rule{version: m.Version, key: key}
@@ -162,19 +155,11 @@ func compileRule(m VersionMatch, primary string) (rule, error) {
 	case MethodExact:
 		r.exact, r.value = true, m.Expression
 	case MethodRange:
-		g := rangeRE.FindStringSubmatch(m.Expression)
-		if g == nil {
-			return rule{}, fmt.Errorf("%w: range %q must be (a,b), [a,b], [a,b) or (a,b] with integers", ErrInvalidRouting, m.Expression)
+		rng, err := platform.ParseRange(m.Expression)
+		if err != nil {
+			return rule{}, fmt.Errorf("%w: %v", ErrInvalidRouting, err)
 		}
-		lo, err1 := strconv.ParseInt(g[2], 10, 64)
-		hi, err2 := strconv.ParseInt(g[3], 10, 64)
-		if err1 != nil || err2 != nil {
-			return rule{}, fmt.Errorf("%w: range %q has a bound outside 64-bit integers", ErrInvalidRouting, m.Expression)
-		}
-		if lo > hi {
-			return rule{}, fmt.Errorf("%w: range %q has its lower bound above its upper bound", ErrInvalidRouting, m.Expression)
-		}
-		r.lo, r.hi, r.loIn, r.hiIn = lo, hi, g[1] == "[", g[4] == "]"
+		r.rng = rng
 	default:
 		return rule{}, fmt.Errorf("%w: rule method %q must be %s or %s", ErrInvalidRouting, m.Method, MethodExact, MethodRange)
 	}
@@ -226,7 +211,7 @@ func (ru *rule) match(v string) bool {
 	if !ok {
 		return false
 	}
-	return (n > ru.lo || (ru.loIn && n == ru.lo)) && (n < ru.hi || (ru.hiIn && n == ru.hi))
+	return ru.rng.Contains(n)
 }
 
 // stickyPoint maps the sticky header's value to [0,1): FNV-1a 64, then the

@@ -199,6 +199,10 @@ func TestCompileErrors(t *testing.T) {
 		{"range letters", Alias{Name: "a", FunctionVersion: "1", Matches: m("2", "invoke.headers.U", "range", "[a,b]")}, ErrInvalidRouting},
 		{"range decimals", Alias{Name: "a", FunctionVersion: "1", Matches: m("2", "invoke.headers.U", "range", "[1.5,2]")}, ErrInvalidRouting},
 		{"range reversed", Alias{Name: "a", FunctionVersion: "1", Matches: m("2", "invoke.headers.U", "range", "[50,1]")}, ErrInvalidRouting},
+		// (7,7) and (1,2) hold no integer: the rule could never match, and
+		// emulator.yaml always refused them.
+		{"range without integers", Alias{Name: "a", FunctionVersion: "1", Matches: m("2", "invoke.headers.U", "range", "(7,7)")}, ErrInvalidRouting},
+		{"range of neighbours", Alias{Name: "a", FunctionVersion: "1", Matches: m("2", "invoke.headers.U", "range", "(1,2)")}, ErrInvalidRouting},
 		{"range overflow", Alias{Name: "a", FunctionVersion: "1", Matches: m("2", "invoke.headers.U", "range", "[1,99999999999999999999]")}, ErrInvalidRouting},
 	}
 	for _, tc := range tests {
@@ -215,7 +219,8 @@ func TestCompileErrors(t *testing.T) {
 		{Name: strings.Repeat("a", 64)},
 		{Name: "a", FunctionVersion: "1", Weights: []VersionWeight{{"2", 0.7}, {"3", 0.2}, {"4", 0.1}}},
 		{Name: "a", FunctionVersion: "1", Weights: w(Latest, 1)},
-		{Name: "a", FunctionVersion: "1", Matches: m("2", "invoke.headers.U", "range", "(7,7)")},
+		{Name: "a", FunctionVersion: "1", Matches: m("2", "invoke.headers.U", "range", "[7,7]")},
+		{Name: "a", FunctionVersion: "1", Matches: m("2", "invoke.headers.U", "range", " ( -1 , +1 ) ")},
 	}
 	for _, a := range ok {
 		if _, err := Compile(a); err != nil {

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/scf-emulator/emulator/platform"
 )
 
 // TriggerAPIGateway is the type of an API Gateway trigger, the only kind the
@@ -18,15 +20,8 @@ const TriggerAPIGateway = "apigw"
 // function (LimitExceeded.Trigger).
 const MaxTriggersPerType = 10
 
-// TriggerMethods are the methods an API Gateway trigger may bind; ANY
-// matches all of them.
-var TriggerMethods = []string{"ANY", "GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"}
-
-var (
-	triggerNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$`)
-	// gatewayNameRE is what the gateway accepts as a service or stage name.
-	gatewayNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-)
+// gatewayNameRE is what the gateway accepts as a service or stage name.
+var gatewayNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // Trigger binds an API Gateway path and method, in one stage of one service,
 // to a qualifier of a function. The gateway serves it at
@@ -40,7 +35,7 @@ type Trigger struct {
 	Service            string    `json:"service"`   // API Gateway service name
 	Stage              string    `json:"stage"`     // release, prepub, test, ...
 	Path               string    `json:"path"`      // "/hello", "/users/{id}"
-	Method             string    `json:"method"`    // one of TriggerMethods
+	Method             string    `json:"method"`    // platform.IsMethod
 	IntegratedResponse bool      `json:"integratedResponse"`
 	Enabled            bool      `json:"enabled"`
 	Desc               string    `json:"desc,omitempty"` // the TriggerDesc JSON as the client sent it
@@ -59,17 +54,18 @@ func checkTrigger(t Trigger) (Trigger, error) {
 	if t.Qualifier == "" {
 		t.Qualifier = Default
 	}
+	if err := platform.CheckTriggerName(t.Name); err != nil {
+		return Trigger{}, fmt.Errorf("%w: %v", ErrInvalidTrigger, err)
+	}
 	switch {
-	case !triggerNameRE.MatchString(t.Name):
-		return bad("name must be 1 to 100 letters, digits, '_' or '-', starting with a letter or digit")
 	case t.Type != TriggerAPIGateway:
 		return bad("type %q is not supported; the emulator runs %s triggers only", t.Type, TriggerAPIGateway)
 	case !gatewayNameRE.MatchString(t.Service):
 		return bad("service name %q must be 1 to 64 letters, digits, '_' or '-'", t.Service)
 	case !gatewayNameRE.MatchString(t.Stage):
 		return bad("stage %q must be 1 to 64 letters, digits, '_' or '-'", t.Stage)
-	case !slices.Contains(TriggerMethods, t.Method):
-		return bad("method %q must be one of %s", t.Method, strings.Join(TriggerMethods, ", "))
+	case !platform.IsMethod(t.Method):
+		return bad("method %q must be one of %s", t.Method, platform.MethodList())
 	}
 	if err := checkTriggerPath(t.Path); err != nil {
 		return bad("%v", err)

@@ -3,12 +3,14 @@ package registry
 import (
 	"errors"
 	"time"
+
+	"github.com/scf-emulator/emulator/platform"
 )
 
 // Reserved qualifiers and the only namespace the emulator serves.
 const (
-	Latest           = "$LATEST"
-	Default          = "$DEFAULT"
+	Latest           = platform.Latest
+	Default          = platform.Default
 	DefaultNamespace = "default"
 )
 

@@ -107,6 +107,10 @@ func TestValidation(t *testing.T) {
 		{"define missing source", badSpec(func(s *FunctionSpec) { s.Source = filepath.Join(src, "nope") }), ErrInvalidConfig, "nope"},
 		{"define source is a file", badSpec(func(s *FunctionSpec) { s.Source = notDir }), ErrInvalidConfig, "not an existing directory"},
 		{"define bad name", badSpec(func(s *FunctionSpec) { s.Name = "9lives" }), ErrInvalidConfig, "9lives"},
+		// The registry used to take function names up to 64 and ending in
+		// '-'; the platform's function name rule (package platform) does not.
+		{"define 61-character name", badSpec(func(s *FunctionSpec) { s.Name = "f" + strings.Repeat("x", 60) }), ErrInvalidConfig, "more than 60"},
+		{"define name ending in -", badSpec(func(s *FunctionSpec) { s.Name = "fn-" }), ErrInvalidConfig, "ends with '-'"},
 		{"define other namespace", badSpec(func(s *FunctionSpec) { s.Namespace = "prod" }), ErrInvalidConfig, "prod"},
 		{"define alias bad routing", badSpec(func(s *FunctionSpec) {
 			s.Aliases = []Alias{{Name: "new", FunctionVersion: "1", Weights: w("2", 3)}}
@@ -176,6 +180,8 @@ func TestResolveErrors(t *testing.T) {
 		{"B", "prepub", ErrAliasNotFound},
 		{"B", "$FOO", ErrInvalidQualifier},
 		{"B", "1.5", ErrInvalidQualifier},
+		{"B", "0", ErrInvalidQualifier},
+		{"B", "01", ErrInvalidQualifier},
 	}
 	for _, tc := range tests {
 		if _, _, err := r.Resolve(tc.fn, tc.q, nil); !errors.Is(err, tc.want) {
