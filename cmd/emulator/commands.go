@@ -47,7 +47,7 @@ var commands = []command{
 		},
 		run: cmdInit},
 	{name: "publish", args: "FUNCTION [-d DESCRIPTION]", group: groupClient, client: true,
-		summary: "publish $LATEST as the next numbered version; prints the number",
+		summary:  "publish $LATEST as the next numbered version; prints the number",
 		examples: []string{`emulator publish B -d "fix greeting"`}, run: clientRunner("publish")},
 	{name: "versions", args: "FUNCTION", group: groupClient, client: true,
 		summary:  "list a function's published versions",
@@ -104,13 +104,13 @@ var commands = []command{
 		},
 		run: cmdSplitTest},
 	{name: "help", args: "[COMMAND]", group: groupServer,
-		summary: "show the commands, or one command's usage, flags and examples",
+		summary:  "show the commands, or one command's usage, flags and examples",
 		examples: []string{"emulator help", "emulator help alias", "emulator alias --help"},
-		run: nil}, // run by the dispatcher (cmdHelp reads this table)
+		run:      nil}, // run by the dispatcher (cmdHelp reads this table)
 	{name: "version", args: "", group: groupServer,
-		summary: "print the version, commit and Go version (also --version)",
+		summary:  "print the version, commit and Go version (also --version)",
 		examples: []string{"emulator --version"},
-		run: cmdVersion},
+		run:      cmdVersion},
 }
 
 // clientRunner runs one of the SDK-backed client commands of runClient.
