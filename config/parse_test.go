@@ -61,9 +61,6 @@ func TestParseProblems(t *testing.T) {
 		{"node major too old", "functions:\n  B: {source: sample-functions/python-event, runtime: Nodejs8.9, type: http}\n", `2:55: functions.B.runtime: unknown runtime "Nodejs8.9" (supported: ` + supportedRuntimes() + ")"},
 		{"node lower case", "functions:\n  B: {source: sample-functions/python-event, runtime: nodejs16.13, type: http}\n", `2:55: functions.B.runtime: unknown runtime "nodejs16.13", did you mean Nodejs16.13? (supported: ` + supportedRuntimes() + ")"},
 		{"function name too long", "functions:\n  A" + strings.Repeat("x", 60) + ": {source: sample-functions/python-event, runtime: Go1}\n", `2:3: functions.A` + strings.Repeat("x", 60) + `: "A` + strings.Repeat("x", 60) + `" is not a valid function name (1-60 letters, digits, _ or -, starting with a letter)`},
-		{"no functions", "functions: {}\n", "1:1: functions: no functions defined"},
-		{"functions null", "functions:\nservices: {}\n", "1:1: functions: no functions defined"},
-		{"only services", "services: {}\n", "1:1: no functions defined (add a functions section)"},
 		{"top level list", "- a\n", "1:1: expected a mapping, got a list"},
 		{"stage override on unknown stage", "services:\n  A:\n    stages: {release: $DEFAULT}\n    apis:\n      - {path: /x, function: B, stages: {dev: $LATEST}}\n", `10:42: services.A.apis[0].stages.dev: "dev" is not a stage of this service (stages: release)`},
 		{"api path with query", "services:\n  A:\n    stages: {release: $DEFAULT}\n    apis: [{path: \"/x?a=1\", function: B}]\n", `9:19: services.A.apis[0].path: "/x?a=1" holds a query or fragment; give only the path`},
@@ -206,8 +203,31 @@ func TestCheckRange(t *testing.T) {
 }
 
 func TestParseEmptyPathMeansWorkingFolder(t *testing.T) {
-	_, err := Parse("", []byte("functions: {}\n"))
-	if got, want := err.Error(), "emulator.yaml:1:1: functions: no functions defined"; got != want {
+	_, err := Parse("", []byte("- a\n"))
+	if got, want := err.Error(), "emulator.yaml:1:1: expected a mapping, got a list"; got != want {
 		t.Errorf("Parse(\"\") error = %q, want %q", got, want)
+	}
+}
+
+// An empty emulator is a valid start: functions then come through
+// CreateFunction. Every way of writing "no functions" parses.
+func TestParseEmptyConfigs(t *testing.T) {
+	for name, src := range map[string]string{
+		"empty file":      "",
+		"only a comment":  "# nothing yet\n",
+		"functions {}":    "functions: {}\n",
+		"functions null":  "functions:\nservices: {}\n",
+		"only services":   "services: {}\n",
+		"no services key": "functions: {}\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			f, err := Parse("emulator.yaml", []byte(src))
+			if err != nil {
+				t.Fatalf("Parse(%q) = %v, want an empty config", src, err)
+			}
+			if len(f.Functions) != 0 || len(f.Services) != 0 {
+				t.Errorf("Parse(%q) = %d functions, %d services, want none", src, len(f.Functions), len(f.Services))
+			}
+		})
 	}
 }

@@ -100,11 +100,11 @@ func (u usageError) Unwrap() error { return u.error }
 func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("up", flag.ContinueOnError)
 	cfg := AppConfig{}
-	fs.StringVar(&cfg.ConfigPath, "f", "emulator.yaml", "config file")
+	fs.StringVar(&cfg.ConfigPath, "f", defaultConfigFile, "config file; when the default is missing, an empty emulator starts")
 	fs.StringVar(&cfg.Runtime, "runtime", "auto", "auto, docker or process")
 	fs.StringVar(&cfg.GatewayAddr, "gateway-addr", "127.0.0.1:8080", "gateway listen address")
 	fs.StringVar(&cfg.AdminAddr, "admin-addr", "127.0.0.1:9001", "management API listen address")
-	fs.StringVar(&cfg.StateDir, "state-dir", "", "state directory (default .emulator beside the config)")
+	fs.StringVar(&cfg.StateDir, "state-dir", "", "state directory (default .emulator beside the config, or here without one)")
 	fs.Uint64Var(&cfg.Seed, "seed", 0, "seed for weighted routing (0 = random)")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", 5*time.Minute, "stop instances idle this long")
 	fs.IntVar(&cfg.MaxInstances, "max-instances", 8, "instances per version at most")
@@ -123,6 +123,13 @@ func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Errorf("up takes no arguments, got %q", strings.Join(pos, " "))}
 	}
 	cfg.Images = images
+	explicit := false
+	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "f" })
+	start, err := chooseStart(cfg.ConfigPath, explicit)
+	if err != nil {
+		return err
+	}
+	cfg.ConfigPath = start.path
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(*level)); err != nil {
 		return usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", *level)}

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/scf-emulator/emulator/config"
+)
+
+// defaultConfigFile is what `emulator up` loads when -f is not given.
+const defaultConfigFile = "emulator.yaml"
+
+// startPoint is what `emulator up` serves: a config file, or nothing at all
+// (an empty emulator that functions join through CreateFunction).
+type startPoint struct {
+	// path is the config file; "" starts an empty emulator.
+	path string
+}
+
+// chooseStart decides what `up` loads. A file named with -f must exist; the
+// default emulator.yaml may be missing, and then the emulator starts empty.
+// Further kinds of project found in the folder are decided here too, before
+// falling back to an empty start.
+func chooseStart(path string, explicit bool) (startPoint, error) {
+	if explicit {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return startPoint{}, usageError{fmt.Errorf("-f %s: no such file; `emulator init` writes one, "+
+				"and `emulator up` without -f in a folder with no %s starts an empty emulator", path, defaultConfigFile)}
+		}
+		return startPoint{path: path}, nil
+	}
+	_, err := os.Stat(path)
+	switch {
+	case err == nil:
+		return startPoint{path: path}, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return startPoint{}, nil
+	default:
+		return startPoint{}, fmt.Errorf("config %s: %w", path, err)
+	}
+}
+
+// loadConfig reads the config file, or gives the empty config for "".
+func loadConfig(path string) (*config.File, error) {
+	if path == "" {
+		return &config.File{}, nil
+	}
+	return config.Load(path)
+}
