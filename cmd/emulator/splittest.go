@@ -58,8 +58,20 @@ func cmdSplitTest(ctx context.Context, args []string, stdout, _ io.Writer) error
 		return usageError{err}
 	}
 	st.function = pos[0]
-	if st.n < 1 || st.concurrency < 1 || st.timeout <= 0 || st.users < 0 {
-		return usageError{errors.New("split-test: -n, --concurrency and --timeout must be positive, --users not negative")}
+	for _, c := range []struct {
+		bad  bool
+		flag string
+		val  any
+		want string
+	}{
+		{st.n < 1, "-n", st.n, "must be positive"},
+		{st.concurrency < 1, "--concurrency", st.concurrency, "must be positive"},
+		{st.timeout <= 0, "--timeout", st.timeout, "must be positive"},
+		{st.users < 0, "--users", st.users, "must not be negative"},
+	} {
+		if c.bad {
+			return usageError{fmt.Errorf("%s %v: %s", c.flag, c.val, c.want)}
+		}
 	}
 	for _, h := range headers {
 		k, v, ok := strings.Cut(h, "=")
@@ -174,7 +186,7 @@ func (st splitTest) expect(ctx context.Context, qualifier string) (expectation, 
 	c := &clientCmd{ctx: ctx, client: client}
 	ext, err := c.getAliasExt(ctx, st.function, qualifier)
 	if err != nil {
-		return expectation{}, apiError(err)
+		return expectation{}, apiError(st.endpoint, err)
 	}
 	alias := aliasFromExt(ext)
 	compiled, err := registry.Compile(alias)
