@@ -18,7 +18,6 @@ import (
 	"github.com/fatih/color"
 
 	"github.com/scf-emulator/emulator/config"
-	"github.com/scf-emulator/emulator/runtime"
 )
 
 func main() {
@@ -124,25 +123,10 @@ func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Errorf("up takes no arguments, got %q", strings.Join(pos, " "))}
 	}
 	cfg.Images = images
-	if cfg.MaxInstances < 1 {
-		return usageError{fmt.Errorf("--max-instances %d: want 1 or more", cfg.MaxInstances)}
+	if err := checkUpFlags(cfg); err != nil {
+		return err
 	}
-	switch cfg.Runtime {
-	case "auto", "docker", "process":
-	default:
-		return usageError{fmt.Errorf("--runtime %q: want auto, docker or process", cfg.Runtime)}
-	}
-	for _, v := range images {
-		if _, _, err := runtime.ParseImageOverride(v); err != nil {
-			return usageError{fmt.Errorf("--image %q: %w", v, err)}
-		}
-	}
-	if cfg.IdleTimeout <= 0 {
-		return usageError{fmt.Errorf("--idle-timeout %v: want a positive duration such as 5m", cfg.IdleTimeout)}
-	}
-	explicit := false
-	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "f" })
-	start, err := chooseStart(cfg.ConfigPath, explicit)
+	start, err := chooseStart(cfg.ConfigPath, flagGiven(fs, "f"))
 	if err != nil {
 		return err
 	}

@@ -2,11 +2,13 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"os"
 
 	"github.com/scf-emulator/emulator/config"
+	"github.com/scf-emulator/emulator/runtime"
 )
 
 // defaultConfigFile is what `emulator up` loads when -f is not given.
@@ -48,4 +50,33 @@ func loadConfig(path string) (*config.File, error) {
 		return &config.File{}, nil
 	}
 	return config.Load(path)
+}
+
+// checkUpFlags refuses flag values `up` cannot run with, before anything is
+// opened, naming the flag.
+func checkUpFlags(cfg AppConfig) error {
+	if cfg.MaxInstances < 1 {
+		return usageError{fmt.Errorf("--max-instances %d: want 1 or more", cfg.MaxInstances)}
+	}
+	if cfg.IdleTimeout <= 0 {
+		return usageError{fmt.Errorf("--idle-timeout %v: want a positive duration such as 5m", cfg.IdleTimeout)}
+	}
+	switch cfg.Runtime {
+	case "auto", "docker", "process":
+	default:
+		return usageError{fmt.Errorf("--runtime %q: want auto, docker or process", cfg.Runtime)}
+	}
+	for _, v := range cfg.Images {
+		if _, _, err := runtime.ParseImageOverride(v); err != nil {
+			return usageError{fmt.Errorf("--image %q: %w", v, err)}
+		}
+	}
+	return nil
+}
+
+// flagGiven reports whether the flag name was set on the command line.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
 }
