@@ -161,9 +161,7 @@ func (d *decoder) document(data []byte) *File {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			d.add(0, 0, "", "no functions defined (the file is empty)")
-		} else {
+		if !errors.Is(err, io.EOF) { // an empty file is an empty emulator
 			d.syntax(data, err)
 		}
 		return f
@@ -181,17 +179,15 @@ func (d *decoder) document(data []byte) *File {
 		root = root.Content[0]
 	}
 	if isNull(root) {
-		d.add(root.Line, root.Column, "", "no functions defined (the file is empty)")
-		return f
+		return f // only comments: an empty emulator
 	}
 	fields := d.fields(root, "", "functions", "services")
 	if fields == nil {
 		return f
 	}
-	fp, ok := fields["functions"]
-	if !ok {
-		d.add(root.Line, root.Column, "", "no functions defined (add a functions section)")
-	} else {
+	// No functions is valid: the emulator starts empty and functions come
+	// through CreateFunction (SDK, tccli, Terraform).
+	if fp, ok := fields["functions"]; ok {
 		f.Functions = d.functions(fp)
 	}
 	defined := make(map[string]bool, len(f.Functions))
@@ -253,14 +249,10 @@ func lineText(data []byte, n int) string {
 func (d *decoder) functions(p pair) []Function {
 	var out []Function
 	if isNull(p.val) {
-		d.at(p.key, p.path, "no functions defined")
-		return nil
+		return nil // `functions:` with nothing under it, like `functions: {}`
 	}
 	for _, fp := range d.pairs(p.val, p.path) {
 		out = append(out, d.function(fp))
-	}
-	if len(out) == 0 && p.val.Kind == yaml.MappingNode && len(p.val.Content) == 0 {
-		d.at(p.key, p.path, "no functions defined")
 	}
 	return out
 }

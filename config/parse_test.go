@@ -67,9 +67,6 @@ func TestParseProblems(t *testing.T) {
 		// and the cloud API refuse.
 		{"function name ends with dash", "functions:\n  fn-: {source: sample-functions/python-event, runtime: Go1}\n", `2:3: functions.fn-: function name "fn-" ends with '-' (function names are 1 to 60 letters, digits, '-' or '_', starting with a letter and not ending with '-' or '_')`},
 		{"function name ends with underscore", "functions:\n  fn_: {source: sample-functions/python-event, runtime: Go1}\n", `2:3: functions.fn_: function name "fn_" ends with '_' (function names are 1 to 60 letters, digits, '-' or '_', starting with a letter and not ending with '-' or '_')`},
-		{"no functions", "functions: {}\n", "1:1: functions: no functions defined"},
-		{"functions null", "functions:\nservices: {}\n", "1:1: functions: no functions defined"},
-		{"only services", "services: {}\n", "1:1: no functions defined (add a functions section)"},
 		{"top level list", "- a\n", "1:1: expected a mapping, got a list"},
 		{"stage override on unknown stage", "services:\n  A:\n    stages: {release: $DEFAULT}\n    apis:\n      - {path: /x, function: B, stages: {dev: $LATEST}}\n", `10:42: services.A.apis[0].stages.dev: "dev" is not a stage of this service (stages: release)`},
 		{"api path with query", "services:\n  A:\n    stages: {release: $DEFAULT}\n    apis: [{path: \"/x?a=1\", function: B}]\n", `9:19: services.A.apis[0].path: "/x?a=1" holds a query or fragment; give only the path`},
@@ -194,8 +191,31 @@ func TestParseAccepts(t *testing.T) {
 }
 
 func TestParseEmptyPathMeansWorkingFolder(t *testing.T) {
-	_, err := Parse("", []byte("functions: {}\n"))
-	if got, want := err.Error(), "emulator.yaml:1:1: functions: no functions defined"; got != want {
+	_, err := Parse("", []byte("- a\n"))
+	if got, want := err.Error(), "emulator.yaml:1:1: expected a mapping, got a list"; got != want {
 		t.Errorf("Parse(\"\") error = %q, want %q", got, want)
+	}
+}
+
+// An empty emulator is a valid start: functions then come through
+// CreateFunction. Every way of writing "no functions" parses.
+func TestParseEmptyConfigs(t *testing.T) {
+	for name, src := range map[string]string{
+		"empty file":      "",
+		"only a comment":  "# nothing yet\n",
+		"functions {}":    "functions: {}\n",
+		"functions null":  "functions:\nservices: {}\n",
+		"only services":   "services: {}\n",
+		"no services key": "functions: {}\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			f, err := Parse("emulator.yaml", []byte(src))
+			if err != nil {
+				t.Fatalf("Parse(%q) = %v, want an empty config", src, err)
+			}
+			if len(f.Functions) != 0 || len(f.Services) != 0 {
+				t.Errorf("Parse(%q) = %d functions, %d services, want none", src, len(f.Functions), len(f.Services))
+			}
+		})
 	}
 }

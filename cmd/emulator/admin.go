@@ -24,6 +24,7 @@ func adminHandler(apiSrv http.Handler, a *App) http.Handler {
 	mux.Handle("GET /metrics", instanceGauges(a.mgr, a.met))
 	mux.HandleFunc("GET /emulator/logs", a.serveLogs)
 	mux.HandleFunc("GET /emulator/stats", a.serveStats)
+	mux.HandleFunc("GET /emulator/info", a.serveInfo)
 	a.rolloutRoutes(mux)
 	a.splitTestRoutes(mux)
 	a.dashboardRoutes(mux)

@@ -15,9 +15,9 @@ const aliasUsage = "create|update FUNCTION NAME --version V [--weight V2=0.1]...
 
 func (c *clientCmd) alias(fs *flag.FlagSet) func([]string) error {
 	version := fs.String("version", "", "primary version ($LATEST or a number)")
-	desc := fs.String("d", "", "description")
 	var weights, rules multiFlag
-	var sticky, shadow optFlag
+	var desc, sticky, shadow optFlag
+	fs.Var(&desc, "d", "description (default: update keeps the current one)")
 	fs.Var(&weights, "weight", "extra version and its share, V=0.1 (repeatable)")
 	fs.Var(&rules, "rule", "'V:invoke.headers.KEY exact|range EXPR' (repeatable)")
 	fs.Var(&sticky, "sticky", `header whose value pins a user to one weighted version, e.g. User; "" clears it (default: keep)`)
@@ -39,7 +39,10 @@ func (c *clientCmd) alias(fs *flag.FlagSet) func([]string) error {
 			if err != nil {
 				return err
 			}
-			req := &aliasWriteRequest{FunctionName: &fn, Name: &pos[2], FunctionVersion: version, RoutingConfig: rc, Description: desc}
+			req := &aliasWriteRequest{FunctionName: &fn, Name: &pos[2], FunctionVersion: version, RoutingConfig: rc}
+			if desc.set { // UpdateAlias without Description keeps the alias's (e.g. from emulator.yaml)
+				req.Description = &desc.value
+			}
 			if err := c.writeAlias(map[string]string{"create": "CreateAlias", "update": "UpdateAlias"}[sub], req); err != nil {
 				return err
 			}
@@ -96,22 +99,29 @@ func routingConfig(weights, rules []string) (*scf.RoutingConfig, error) {
 		return nil, nil
 	}
 	rc := &scf.RoutingConfig{AdditionalVersionWeights: []*scf.VersionWeight{}, AddtionVersionMatchs: []*scf.VersionMatch{}}
+	sum := 0.0
 	for _, w := range weights {
 		v, share, ok := strings.Cut(w, "=")
-		if !ok {
+		if !ok || versionArg(v) == "" {
 			return nil, usageError{fmt.Errorf("--weight %q: want VERSION=FRACTION, e.g. 2=0.1", w)}
 		}
 		f, err := parseFraction("--weight", share)
 		if err != nil {
 			return nil, err
 		}
+		if sum += f; sum > 1+1e-9 {
+			return nil, usageError{fmt.Errorf("--weight: the shares add up to %g; at most 1 (the primary version gets the rest)", sum)}
+		}
 		rc.AdditionalVersionWeights = append(rc.AdditionalVersionWeights, &scf.VersionWeight{Version: common.StringPtr(versionArg(v)), Weight: common.Float64Ptr(f)})
 	}
 	for _, r := range rules {
 		v, rest, ok := strings.Cut(r, ":")
 		fields := strings.Fields(rest)
-		if !ok || len(fields) < 3 {
+		if !ok || len(fields) < 3 || versionArg(v) == "" {
 			return nil, usageError{fmt.Errorf("--rule %q: want 'VERSION:invoke.headers.KEY exact|range EXPRESSION'", r)}
+		}
+		if fields[1] != "exact" && fields[1] != "range" {
+			return nil, usageError{fmt.Errorf("--rule %q: method %q: want exact or range", r, fields[1])}
 		}
 		rc.AddtionVersionMatchs = append(rc.AddtionVersionMatchs, &scf.VersionMatch{
 			Version: common.StringPtr(versionArg(v)), Key: common.StringPtr(fields[0]),

@@ -157,3 +157,30 @@ func TestAliasExtensionsSigned(t *testing.T) {
 		t.Errorf("wrong key: exit %d %s, want a signature failure", code, out)
 	}
 }
+
+// TestAliasUpdateKeepsDescription: a description set elsewhere (emulator.yaml,
+// another client) survives an update without -d; -d "" clears it.
+func TestAliasUpdateKeepsDescription(t *testing.T) {
+	reg, ep := aliasServer(t, api.Options{})
+	steps := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"alias", "create", "B", "canary", "--version", "1", "-d", "from emulator.yaml"}, "from emulator.yaml"},
+		{[]string{"alias", "update", "B", "canary", "--version", "2", "--weight", "1=0.5"}, "from emulator.yaml"},
+		{[]string{"alias", "update", "B", "canary", "--version", "2", "-d", "moved"}, "moved"},
+		{[]string{"alias", "update", "B", "canary", "--version", "2", "-d", ""}, ""},
+	}
+	for _, st := range steps {
+		if code, out := cli(t, ep, st.args...); code != 0 {
+			t.Fatalf("%v: exit %d %s", st.args, code, out)
+		}
+		a, err := reg.Alias("B", "canary")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Description != st.want {
+			t.Errorf("after %v: description %q, want %q", st.args, a.Description, st.want)
+		}
+	}
+}

@@ -26,11 +26,11 @@ import (
 
 // AppConfig is what `emulator up` is started with.
 type AppConfig struct {
-	ConfigPath   string
+	ConfigPath   string // "" starts an empty emulator (see chooseStart)
 	Runtime      string // auto | process | docker
 	GatewayAddr  string
 	AdminAddr    string
-	StateDir     string // "" = .emulator beside the config file
+	StateDir     string // "" = .emulator beside the config file (in the working folder without one)
 	Seed         uint64
 	IdleTimeout  time.Duration
 	MaxInstances int
@@ -91,7 +91,7 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if cfg.Events == nil {
 		cfg.Events = nopEvents{}
 	}
-	file, err := config.Load(cfg.ConfigPath)
+	file, err := loadConfig(cfg.ConfigPath)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +104,10 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	}()
 	a.stateDir = cfg.StateDir
 	if a.stateDir == "" {
-		a.stateDir = filepath.Join(filepath.Dir(file.Path), ".emulator")
+		a.stateDir = ".emulator" // made absolute below
+		if file.Path != "" {
+			a.stateDir = filepath.Join(filepath.Dir(file.Path), ".emulator")
+		}
 	}
 	if a.stateDir, err = filepath.Abs(a.stateDir); err != nil {
 		return nil, err

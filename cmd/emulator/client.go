@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"strconv"
@@ -79,7 +80,7 @@ func runClient(ctx context.Context, cmd string, args []string, out io.Writer) er
 	if c.client, err = newClient(*endpoint); err != nil {
 		return err
 	}
-	return apiError(run(pos))
+	return apiError(*endpoint, run(pos))
 }
 
 // clientCmd holds what every client command shares.
@@ -90,13 +91,40 @@ type clientCmd struct {
 	client *scf.Client
 }
 
-// apiError turns SDK errors into one readable line naming the platform code.
-func apiError(err error) error {
+// apiError turns SDK errors into one readable line naming the platform
+// code; a failed connection names the endpoint tried (endpoint is the
+// --endpoint value).
+func apiError(endpoint string, err error) error {
 	var sdk *tcerr.TencentCloudSDKError
 	if errors.As(err, &sdk) {
+		if sdk.Code == "ClientError.NetworkError" {
+			return unreachable(endpoint, errors.New("no response"))
+		}
 		return fmt.Errorf("%s: %s", sdk.Code, sdk.Message)
 	}
 	return err
+}
+
+// unreachable explains that no emulator answered at the management API,
+// where that address came from, and how to start one.
+func unreachable(endpoint string, err error) error {
+	base, uerr := endpointURL(endpoint)
+	if uerr != nil {
+		return uerr
+	}
+	from := "the default; --endpoint or EMULATOR_ENDPOINT choose another"
+	switch {
+	case endpoint != "":
+		from = "from --endpoint"
+	case os.Getenv("EMULATOR_ENDPOINT") != "":
+		from = "from EMULATOR_ENDPOINT"
+	}
+	var op *net.OpError
+	if errors.As(err, &op) {
+		err = op.Err // "connect: connection refused", without the URL again
+	}
+	return fmt.Errorf("no emulator answers at %s (%s): %v; start one with `emulator up`, "+
+		"or point --endpoint or EMULATOR_ENDPOINT at the admin address `emulator up` printed", base, from, err)
 }
 
 func (c *clientCmd) publish(fs *flag.FlagSet) func([]string) error {
@@ -158,6 +186,15 @@ func (c *clientCmd) invoke(fs *flag.FlagSet) func([]string) error {
 			}
 			ev = string(b)
 		}
+		if !json.Valid([]byte(ev)) {
+			return usageError{fmt.Errorf("--event: not valid JSON: %s", jsonProblem(ev))}
+		}
+		if *routingKey != "" {
+			var keys map[string]any
+			if err := json.Unmarshal([]byte(*routingKey), &keys); err != nil {
+				return usageError{fmt.Errorf(`--routing-key %q: want a JSON object such as {"User":"Bob"}`, *routingKey)}
+			}
+		}
 		req := scf.NewInvokeRequest()
 		req.FunctionName, req.ClientContext = &pos[0], &ev
 		if *qualifier != "" {
@@ -204,9 +241,18 @@ func printJSON(out io.Writer, v any) error {
 	return err
 }
 
+// jsonProblem is why s is not JSON, in a few words.
+func jsonProblem(s string) string {
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		return err.Error()
+	}
+	return "trailing data"
+}
+
 func parseFraction(flagName, s string) (float64, error) {
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || f < 0 || f > 1 {
+	if err != nil || !(f >= 0 && f <= 1) { // NaN fails both
 		return 0, usageError{fmt.Errorf("%s %q: want a fraction from 0 to 1", flagName, s)}
 	}
 	return f, nil

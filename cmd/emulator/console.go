@@ -140,12 +140,19 @@ func short(hash string) string {
 func (c *console) banner(a *App, runtimeName string) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n  %s %s\n\n", bold("scf emulator"), dim("local SCF grayscale release"))
-	fmt.Fprintf(&b, "  %-10s %s\n", "config", a.file.Path)
+	if a.file.Path == "" {
+		fmt.Fprintf(&b, "  %-10s %s\n", "config", "none "+dim("(no "+defaultConfigFile+" here: an empty emulator)"))
+	} else {
+		fmt.Fprintf(&b, "  %-10s %s\n", "config", a.file.Path)
+	}
 	fmt.Fprintf(&b, "  %-10s %s\n", "state", a.stateDir)
 	fmt.Fprintf(&b, "  %-10s %s\n", "runtime", runtimeName)
 	fmt.Fprintf(&b, "  %-10s %s\n", "gateway", cyan(a.GatewayURL()))
 	fmt.Fprintf(&b, "  %-10s %s %s\n\n", "admin", cyan(a.AdminURL()), dim("(Tencent Cloud API 3.0: POST /)"))
 	fmt.Fprintf(&b, "  %s\n", bold("functions"))
+	if len(a.reg.Functions()) == 0 {
+		emptyHelp(&b, a.AdminURL())
+	}
 	for _, f := range a.reg.Functions() {
 		aliases, _ := a.reg.Aliases(f.Name, "")
 		var names []string
@@ -178,11 +185,24 @@ func (c *console) banner(a *App, runtimeName string) {
 			}
 		}
 	}
+	if len(rows) == 0 {
+		fmt.Fprintf(&b, "    none yet: %s\n", dim("services in the config, or CreateTrigger with an apigw trigger, add them"))
+	}
 	for _, r := range rows {
 		fmt.Fprintf(&b, "    %-7s %-*s %s %s\n", r.method, width, r.url, dim("->"), r.target)
 	}
 	fmt.Fprintf(&b, "\n  %s\n\n", dim("watching sources for changes; Ctrl-C stops"))
 	c.printf("%s", b.String())
+}
+
+// emptyHelp tells a person with no functions yet how to add one.
+func emptyHelp(b *strings.Builder, admin string) {
+	host := strings.TrimPrefix(admin, "http://")
+	fmt.Fprintf(b, "    none yet. Add them through the cloud API (CreateFunction with Code.ZipFile) at %s:\n", cyan(admin))
+	fmt.Fprintf(b, "      %-6s profile.HttpProfile.Endpoint = %q, HttpProfile.Scheme = \"http\", any keys\n", "SDK", host)
+	fmt.Fprintf(b, "      %-6s tccli scf CreateFunction --endpoint %s --FunctionName hello --Runtime Python3.9 \\\n", "tccli", admin)
+	fmt.Fprintf(b, "      %-6s   --Handler index.main_handler --Code '{\"ZipFile\":\"'$(zip -qj - index.py | base64 -w0)'\"}'\n", "")
+	fmt.Fprintf(b, "    or stop here and write a project with %s, then %s again.\n", bold("emulator init"), bold("emulator up"))
 }
 
 // describeRouting renders an alias's routing compactly: 1 (2:10%, 4 if User=Bob).

@@ -20,8 +20,9 @@ import (
 // as the SDK does for the cloud API, so an emulator started with
 // credentials accepts the CLI's changes.
 type emuClient struct {
-	base    string // http://host:port
-	id, key string
+	base     string // http://host:port
+	endpoint string // the --endpoint value, for errors
+	id, key  string
 }
 
 func newEmuClient(endpoint string) (*emuClient, error) {
@@ -29,7 +30,7 @@ func newEmuClient(endpoint string) (*emuClient, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &emuClient{base: base, id: os.Getenv("TENCENTCLOUD_SECRET_ID"), key: os.Getenv("TENCENTCLOUD_SECRET_KEY")}, nil
+	return &emuClient{base: base, endpoint: endpoint, id: os.Getenv("TENCENTCLOUD_SECRET_ID"), key: os.Getenv("TENCENTCLOUD_SECRET_KEY")}, nil
 }
 
 // emuError is a non-2xx answer of an emulator endpoint.
@@ -71,7 +72,10 @@ func (c *emuClient) do(ctx context.Context, method, path string, q url.Values, b
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("is the emulator running? %w", err)
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		return nil, unreachable(c.endpoint, err)
 	}
 	if resp.StatusCode/100 != 2 {
 		defer resp.Body.Close()

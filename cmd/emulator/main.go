@@ -20,36 +20,6 @@ import (
 	"github.com/scf-emulator/emulator/config"
 )
 
-const usage = `emulator: a local Tencent SCF grayscale-release emulator
-
-Server:
-  emulator up        [-f emulator.yaml] [--runtime auto|docker|process]
-                     [--gateway-addr 127.0.0.1:8080] [--admin-addr 127.0.0.1:9001] [--state-dir DIR]
-                     [--seed N] [--idle-timeout 5m] [--max-instances 8] [--log-level warn]
-                     [--secret-id ID --secret-key KEY] [--insecure]
-                     [--image RUNTIME=IMAGE]... [--pull-images]
-
-Client (talks to --endpoint or $EMULATOR_ENDPOINT, default http://127.0.0.1:9001):
-  emulator publish   FUNCTION [-d DESCRIPTION]
-  emulator versions  FUNCTION
-  emulator alias     create|update FUNCTION NAME --version V [--weight V2=0.1]... [--rule 'V4:invoke.headers.User exact Bob']... [-d TEXT]
-                     [--sticky HEADER|""] [--shadow V=0.1|""]
-  emulator alias     get|delete FUNCTION NAME
-  emulator alias     list FUNCTION
-  emulator invoke    FUNCTION [-q QUALIFIER] [--event JSON|@file] [--routing-key JSON] [--log]
-  emulator logs      FUNCTION [-q QUALIFIER] [-f] [-n 20]
-  emulator stats     FUNCTION [--window 1m] [--all]
-  emulator deploy    FUNCTION --traffic 0.1
-  emulator rollback  FUNCTION ALIAS [--to V]
-  emulator rollout   FUNCTION --alias NAME --to V [--steps 10,25,50,100 --interval 30s | --schedule NAME]
-                     [--max-error-rate 0.01] [--max-p99 300ms] [--min-requests 50] [--speed 60]
-                     [--pre-traffic FN[:Q]] [--post-traffic FN[:Q]] [--detach]
-  emulator rollout   FUNCTION --alias NAME --status|--abort
-                     schedules: Canary10Percent{5,10,15,30}Minutes, Linear10PercentEvery{1,2,3,10}Minute(s), AllAtOnce
-  emulator split-test FUNCTION [--stage release] [--path /hello] [-n 1000] [--header User=Bob]... [--concurrency 16]
-                     [--method GET] [--timeout 2m] [--gateway URL] [--users N]
-`
-
 func main() {
 	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -57,28 +27,7 @@ func main() {
 // run executes one command and returns the process exit code: 0 ok, 1 the
 // command failed, 2 bad usage or config.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stdout, usage)
-		return 0
-	}
-	cmd, rest := args[0], args[1:]
-	var err error
-	switch cmd {
-	case "up":
-		err = cmdUp(ctx, rest, stdout, stderr)
-	case "publish", "versions", "alias", "invoke", "deploy", "rollback":
-		err = runClient(ctx, cmd, rest, stdout)
-	case "logs":
-		err = cmdLogs(ctx, rest, stdout)
-	case "stats":
-		err = cmdStats(ctx, rest, stdout)
-	case "rollout":
-		err = cmdRollout(ctx, rest, stdout, stderr)
-	case "split-test":
-		err = cmdSplitTest(ctx, rest, stdout, stderr)
-	default:
-		err = usageError{fmt.Errorf("unknown command %q; run emulator --help", cmd)}
-	}
+	err := dispatch(ctx, args, stdout, stderr)
 	if err == nil {
 		return 0
 	}
@@ -90,6 +39,59 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 1
 }
 
+// dispatch reads the global flags before the command name, then runs the
+// command from the commands table. Global flags given before the name are
+// handed to the command ahead of its own arguments, so one given after the
+// name wins.
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var globals []string
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		arg := args[0]
+		name, value, hasValue := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+		switch name {
+		case "h", "help":
+			printOverview(stdout)
+			return nil
+		case "version":
+			fmt.Fprint(stdout, versionText())
+			return nil
+		case "endpoint":
+			if !hasValue {
+				if len(args) < 2 {
+					return usageError{errors.New("--endpoint needs a URL, e.g. --endpoint http://127.0.0.1:9001")}
+				}
+				value, args = args[1], args[1:]
+			}
+			globals = append(globals, "--endpoint="+value)
+		default:
+			return usageError{fmt.Errorf("unknown flag %s before the command; the global flags are --endpoint URL, --version and --help", arg)}
+		}
+		args = args[1:]
+	}
+	if len(args) == 0 {
+		printOverview(stdout)
+		return nil
+	}
+	c, ok := lookupCommand(args[0])
+	if !ok {
+		return usageError{fmt.Errorf("unknown command %q; run emulator help", args[0])}
+	}
+	if len(globals) > 0 && !c.client {
+		return usageError{fmt.Errorf("--endpoint is for the client commands, not %s", c.name)}
+	}
+	runCmd := c.run
+	if runCmd == nil {
+		runCmd = cmdHelp
+	}
+	err := runCmd(ctx, append(globals, args[1:]...), stdout, stderr)
+	var hr helpRequest
+	if errors.As(err, &hr) {
+		printCommandHelp(stdout, c, hr.fs)
+		return nil
+	}
+	return err
+}
+
 // usageError marks errors in how the command was called (exit code 2).
 type usageError struct{ error }
 
@@ -98,11 +100,11 @@ func (u usageError) Unwrap() error { return u.error }
 func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("up", flag.ContinueOnError)
 	cfg := AppConfig{}
-	fs.StringVar(&cfg.ConfigPath, "f", "emulator.yaml", "config file")
+	fs.StringVar(&cfg.ConfigPath, "f", defaultConfigFile, "config file; when the default is missing, an empty emulator starts")
 	fs.StringVar(&cfg.Runtime, "runtime", "auto", "auto, docker or process")
 	fs.StringVar(&cfg.GatewayAddr, "gateway-addr", "127.0.0.1:8080", "gateway listen address")
 	fs.StringVar(&cfg.AdminAddr, "admin-addr", "127.0.0.1:9001", "management API listen address")
-	fs.StringVar(&cfg.StateDir, "state-dir", "", "state directory (default .emulator beside the config)")
+	fs.StringVar(&cfg.StateDir, "state-dir", "", "state directory (default .emulator beside the config, or here without one)")
 	fs.Uint64Var(&cfg.Seed, "seed", 0, "seed for weighted routing (0 = random)")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", 5*time.Minute, "stop instances idle this long")
 	fs.IntVar(&cfg.MaxInstances, "max-instances", 8, "instances per version at most")
@@ -121,6 +123,14 @@ func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Errorf("up takes no arguments, got %q", strings.Join(pos, " "))}
 	}
 	cfg.Images = images
+	if err := checkUpFlags(cfg); err != nil {
+		return err
+	}
+	start, err := chooseStart(cfg.ConfigPath, flagGiven(fs, "f"))
+	if err != nil {
+		return err
+	}
+	cfg.ConfigPath = start.path
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(*level)); err != nil {
 		return usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", *level)}

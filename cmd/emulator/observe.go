@@ -29,7 +29,10 @@ func adminGet(ctx context.Context, endpoint, path string, q url.Values) (*http.R
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("is the emulator running? %w", err)
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		return nil, unreachable(endpoint, err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		defer resp.Body.Close()
@@ -54,6 +57,9 @@ func cmdLogs(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if err := needArgs("logs", pos, 1, 1, "FUNCTION [-q QUALIFIER] [-f] [-n 20]"); err != nil {
 		return usageError{err}
+	}
+	if *n < 0 {
+		return usageError{fmt.Errorf("-n %d: want 0 or more invocations", *n)}
 	}
 	q := url.Values{"function": {pos[0]}, "qualifier": {*qualifier}, "limit": {fmt.Sprint(max(*n, 1))}}
 	if *follow {
@@ -128,6 +134,9 @@ func cmdStats(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if err := needArgs("stats", pos, 1, 1, "FUNCTION [--window 1m]"); err != nil {
 		return usageError{err}
+	}
+	if *window <= 0 {
+		return usageError{fmt.Errorf("--window %v: want a positive duration such as 5m", *window)}
 	}
 	resp, err := adminGet(ctx, *endpoint, "/emulator/stats", url.Values{"function": {pos[0]}, "window": {window.String()}})
 	if err != nil {

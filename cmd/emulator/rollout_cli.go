@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -73,6 +74,9 @@ func cmdRollout(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if err := checkRolloutFlags(*to, *maxErr, *speed, *interval, *maxP99, *minReq); err != nil {
+		return err
+	}
 	p := rollout.Plan{Function: fn, Alias: *alias, To: *to, Schedule: *schedule, Interval: rollout.Duration(*interval), Speed: *speed,
 		Gates: rollout.Gates{MaxP99: rollout.Duration(*maxP99), MinRequests: *minReq}}
 	if set["max-error-rate"] {
@@ -103,6 +107,27 @@ func cmdRollout(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return nil
 	}
 	return followRollout(ctx, c, st, stdout, stderr)
+}
+
+// checkRolloutFlags refuses values a rollout cannot run with, naming the
+// flag, before anything is sent.
+func checkRolloutFlags(to string, maxErr, speed float64, interval, maxP99 time.Duration, minReq int) error {
+	for _, c := range []struct {
+		bad       bool
+		flag, msg string
+	}{
+		{to == "", "--to", "is required: the version to roll out (or --status / --abort)"},
+		{!(maxErr >= 0 && maxErr <= 1), "--max-error-rate", fmt.Sprintf("%v: want a fraction from 0 to 1, e.g. 0.01", maxErr)},
+		{!(speed > 0) || math.IsInf(speed, 1), "--speed", fmt.Sprintf("%v: want a positive number (60: minutes become seconds)", speed)},
+		{interval < 0, "--interval", fmt.Sprintf("%v: want a positive duration such as 30s", interval)},
+		{maxP99 < 0, "--max-p99", fmt.Sprintf("%v: want a positive duration such as 300ms", maxP99)},
+		{minReq < 0, "--min-requests", fmt.Sprintf("%d: want 0 or more", minReq)},
+	} {
+		if c.bad {
+			return usageError{fmt.Errorf("%s %s", c.flag, c.msg)}
+		}
+	}
+	return nil
 }
 
 func parseHook(flagName, v string) (*rollout.Hook, error) {

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -45,7 +44,7 @@ func cmdSplitTest(ctx context.Context, args []string, stdout, _ io.Writer) error
 	fs.IntVar(&st.concurrency, "concurrency", 16, "requests in flight at once")
 	fs.StringVar(&st.method, "method", http.MethodGet, "HTTP method")
 	fs.DurationVar(&st.timeout, "timeout", 2*time.Minute, "stop sending after this long")
-	fs.StringVar(&st.gateway, "gateway", "", "gateway URL (default $GATEWAY or http://127.0.0.1:8080)")
+	fs.StringVar(&st.gateway, "gateway", "", "gateway URL (default: where the emulator at --endpoint says its gateway is)")
 	fs.StringVar(&st.endpoint, "endpoint", "", "management API URL (default $EMULATOR_ENDPOINT or http://127.0.0.1:9001)")
 	fs.IntVar(&st.users, "users", 0, "sticky aliases: distinct user values to generate (default -n)")
 	var headers multiFlag
@@ -58,8 +57,20 @@ func cmdSplitTest(ctx context.Context, args []string, stdout, _ io.Writer) error
 		return usageError{err}
 	}
 	st.function = pos[0]
-	if st.n < 1 || st.concurrency < 1 || st.timeout <= 0 || st.users < 0 {
-		return usageError{errors.New("split-test: -n, --concurrency and --timeout must be positive, --users not negative")}
+	for _, c := range []struct {
+		bad  bool
+		flag string
+		val  any
+		want string
+	}{
+		{st.n < 1, "-n", st.n, "must be positive"},
+		{st.concurrency < 1, "--concurrency", st.concurrency, "must be positive"},
+		{st.timeout <= 0, "--timeout", st.timeout, "must be positive"},
+		{st.users < 0, "--users", st.users, "must not be negative"},
+	} {
+		if c.bad {
+			return usageError{fmt.Errorf("%s %v: %s", c.flag, c.val, c.want)}
+		}
 	}
 	for _, h := range headers {
 		k, v, ok := strings.Cut(h, "=")
@@ -71,12 +82,20 @@ func cmdSplitTest(ctx context.Context, args []string, stdout, _ io.Writer) error
 		}
 		st.header.Add(strings.TrimSpace(k), strings.TrimSpace(v))
 	}
-	if st.gateway == "" {
-		st.gateway = cmp.Or(os.Getenv("GATEWAY"), "http://127.0.0.1:8080")
+	if st.gateway != "" {
+		gw, err := loopbackURL(st.gateway)
+		if err != nil {
+			return usageError{fmt.Errorf("--gateway %q: %w", st.gateway, err)}
+		}
+		return st.run(ctx, gw, stdout)
 	}
-	gw, err := loopbackURL(st.gateway)
+	info, err := fetchInfo(ctx, st.endpoint)
 	if err != nil {
-		return usageError{err}
+		return fmt.Errorf("where is the gateway? %w", err)
+	}
+	gw, err := loopbackURL(info.Gateway)
+	if err != nil {
+		return fmt.Errorf("the emulator's gateway %s: %w; give --gateway with a loopback address that reaches it", info.Gateway, err)
 	}
 	return st.run(ctx, gw, stdout)
 }
@@ -86,11 +105,11 @@ func cmdSplitTest(ctx context.Context, args []string, stdout, _ io.Writer) error
 func loopbackURL(raw string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("--gateway %q: want http://host:port", raw)
+		return "", fmt.Errorf("want http://host:port")
 	}
 	h := u.Hostname()
 	if ip := net.ParseIP(h); h != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return "", fmt.Errorf("--gateway %q: split-test only sends over loopback (127.0.0.1, ::1 or localhost)", raw)
+		return "", fmt.Errorf("split-test only sends over loopback (127.0.0.1, ::1 or localhost)")
 	}
 	return strings.TrimSuffix(u.String(), "/"), nil
 }
@@ -174,7 +193,7 @@ func (st splitTest) expect(ctx context.Context, qualifier string) (expectation, 
 	c := &clientCmd{ctx: ctx, client: client}
 	ext, err := c.getAliasExt(ctx, st.function, qualifier)
 	if err != nil {
-		return expectation{}, apiError(err)
+		return expectation{}, apiError(st.endpoint, err)
 	}
 	alias := aliasFromExt(ext)
 	compiled, err := registry.Compile(alias)
