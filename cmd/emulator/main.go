@@ -27,7 +27,8 @@ Server:
                      [--gateway-addr 127.0.0.1:8080] [--admin-addr 127.0.0.1:9001] [--state-dir DIR]
                      [--seed N] [--idle-timeout 5m] [--max-instances 8] [--log-level warn]
                      [--secret-id ID --secret-key KEY] [--insecure]
-                     [--image RUNTIME=IMAGE]... [--pull-images]
+                     [--image RUNTIME=IMAGE]... [--pull always|missing|never]
+  emulator images    [-f emulator.yaml] [--build [--force] [--only debian|static]]
 
 Client (talks to --endpoint or $EMULATOR_ENDPOINT, default http://127.0.0.1:9001):
   emulator publish   FUNCTION [-d DESCRIPTION]
@@ -66,6 +67,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch cmd {
 	case "up":
 		err = cmdUp(ctx, rest, stdout, stderr)
+	case "images":
+		err = cmdImages(ctx, rest, stdout, stderr)
 	case "publish", "versions", "alias", "invoke", "deploy", "rollback":
 		err = runClient(ctx, cmd, rest, stdout)
 	case "logs":
@@ -110,7 +113,12 @@ func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.SecretKey, "secret-key", os.Getenv("TENCENTCLOUD_SECRET_KEY"), "and this SecretKey (default $TENCENTCLOUD_SECRET_KEY)")
 	images := multiFlag{}
 	fs.Var(&images, "image", "docker runtime image for a runtime, RUNTIME=IMAGE, e.g. Python3.9=python:3.9-slim (repeatable)")
-	fs.BoolVar(&cfg.PullImages, "pull-images", false, "docker runtime: pull missing images instead of failing")
+	fs.StringVar(&cfg.Pull, "pull", "missing", "docker runtime: pull images always, missing (not present locally) or never")
+	fs.BoolFunc("pull-images", "deprecated: --pull=missing, the default", func(string) error {
+		cfg.Pull = "missing"
+		fmt.Fprintln(stderr, "warning: --pull-images is deprecated: missing images are pulled by default (--pull=missing)")
+		return nil
+	})
 	fs.BoolVar(&cfg.Insecure, "insecure", false, "allow a non-loopback admin address without credentials")
 	level := fs.String("log-level", "warn", "debug, info, warn or error (library logs on stderr)")
 	pos, err := parse(fs, args)
@@ -126,7 +134,7 @@ func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", *level)}
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lv}))
-	con := &console{out: stdout}
+	con := &console{out: stdout, live: isTerminal(stdout)}
 	cfg.Events = con
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
