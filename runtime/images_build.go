@@ -142,8 +142,15 @@ func (im *Images) buildDebian(ctx context.Context, opts BuildOptions) (err error
 	started := time.Now()
 	opts.Progress(fmt.Sprintf("debootstrap %s (minbase + %s) from %s: about a minute", debianSuite, debianPackages, mirror))
 	cmd := rootCmd(ctx, sudo, debootstrap, "--variant=minbase", "--include="+debianPackages, debianSuite, root, mirror)
+	fetched := 0
 	if err := runReporting(cmd, func(line string) {
-		if keepDebootstrapLine(line) {
+		show := keepDebootstrapLine(line)
+		if pkg, ok := strings.CutPrefix(line, "I: Retrieving "); ok && !strings.HasPrefix(pkg, "InRelease") && !strings.HasPrefix(pkg, "Packages") {
+			// One line per package would be hundreds: count them.
+			fetched++
+			show, line = fetched%25 == 0, fmt.Sprintf("retrieved %d packages", fetched)
+		}
+		if show {
 			opts.Progress(fmt.Sprintf("    [%3ds] %s", int(time.Since(started).Seconds()), strings.TrimPrefix(line, "I: ")))
 		}
 	}); err != nil {
@@ -191,7 +198,7 @@ func (im *Images) buildDebian(ctx context.Context, opts BuildOptions) (err error
 // keepDebootstrapLine picks the lines of debootstrap worth showing: one per
 // phase, and warnings and errors.
 func keepDebootstrapLine(line string) bool {
-	for _, p := range []string{"I: Retrieving", "I: Validating", "I: Checking component", "I: Unpacking the base",
+	for _, p := range []string{"I: Retrieving", "I: Checking component", "I: Resolving dependencies of base", "I: Unpacking the base",
 		"I: Configuring the base", "I: Base system installed", "E:", "W:"} {
 		if strings.HasPrefix(line, p) {
 			return true
