@@ -70,10 +70,9 @@ type DockerOptions struct {
 	// "customruntime"), case-insensitive; the exact name wins. Spec.Image
 	// wins over both. See ImagesFromEnv and ParseImageOverride.
 	Images map[string]string
-	// PullMissing lets the runtime pull an image that is not present
-	// locally. Off by default: without it a missing image fails the start
-	// with an error that says how to build or pull it.
-	PullMissing bool
+	// Pull says when images are pulled; "" means PullMissing. See
+	// ResolveImage for what happens when an image cannot be had.
+	Pull PullPolicy
 	// Network is the bridge network for the containers; "" means
 	// DefaultNetwork. It is created, labelled, when missing.
 	Network string
@@ -103,7 +102,7 @@ type Docker struct {
 	workDir     string
 	session     string
 	images      map[string]string // lower-case key -> image
-	pull        bool
+	pull        PullPolicy
 	network     string
 	gateway     string        // where runtime APIs listen: the network's gateway, or Remote.Callback
 	remote      *RemoteEngine // nil for a daemon on this machine
@@ -129,6 +128,10 @@ type Docker struct {
 	warned  map[string]bool       // image fallbacks already logged
 
 	staticMu sync.Mutex // serialises the creation of the static image
+
+	resolveMu sync.Mutex               // serialises image resolutions (and so pulls)
+	resolved  map[string]resolvedImage // guarded by mu: resolve outcomes by image and fallback
+	noStatic  bool                     // never create StaticRuntimeImage (tests must not make images)
 
 	// removals holds a token per removal in flight; see maxParallelRemovals.
 	removals chan struct{}
@@ -208,7 +211,7 @@ func newDocker(ctx context.Context, api dockerAPI, opts DockerOptions) (*Docker,
 		workDir:     dir,
 		session:     opts.Session,
 		images:      normaliseImages(opts.Images),
-		pull:        opts.PullMissing,
+		pull:        opts.Pull,
 		network:     opts.Network,
 		initTimeout: opts.InitTimeout,
 		logger:      opts.Logger,
@@ -216,6 +219,7 @@ func newDocker(ctx context.Context, api dockerAPI, opts DockerOptions) (*Docker,
 		seq:         make(map[string]int),
 		present:     make(map[string]bool),
 		warned:      make(map[string]bool),
+		resolved:    make(map[string]resolvedImage),
 		removals:    make(chan struct{}, maxParallelRemovals),
 		volumes:     make(map[string]*volumeFill),
 	}

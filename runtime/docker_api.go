@@ -15,8 +15,9 @@ import (
 type dockerAPI interface {
 	ping(ctx context.Context) error
 	imageExists(ctx context.Context, ref string) (bool, error)
-	// pullImage pulls ref and returns when it is complete.
-	pullImage(ctx context.Context, ref string) error
+	// pullImage pulls ref and returns when it is complete, calling
+	// progress (when not nil) for each layer update the daemon reports.
+	pullImage(ctx context.Context, ref string, progress func(pullEvent)) error
 	// importImage creates ref from a root file system tar.
 	importImage(ctx context.Context, ref string, rootfs io.Reader, changes []string) error
 	// networkGateway returns the first IPv4 gateway of a network.
@@ -55,6 +56,14 @@ type attachStream interface {
 	// container exits or Close is called.
 	copyTo(w io.Writer) error
 	io.Closer
+}
+
+// pullEvent is one progress message of a pull about one layer.
+type pullEvent struct {
+	layer  string // the layer's short id
+	status string // as the daemon says it: "Downloading", "Pull complete", ...
+	// current and total are bytes of the step in progress; 0 when unknown.
+	current, total int64
 }
 
 // Outcomes of daemon calls that the runtime branches on.

@@ -183,7 +183,7 @@ func shutdownOnce(b *testing.B, base Spec, n int) time.Duration {
 		ok, err := d.api.imageExists(ctx, DebianRuntimeImage)
 		cancel()
 		if err != nil || !ok {
-			b.Skipf("%s is missing (%v): run scripts/build-runtime-images.sh", DebianRuntimeImage, err)
+			b.Skipf("%s is missing (%v): build it with `go run ./cmd/emulator images --build` (or scripts/build-runtime-images.sh)", DebianRuntimeImage, err)
 		}
 	}
 	m := NewManager(d, Options{})

@@ -84,13 +84,13 @@ func (s *sdkClient) imageExists(ctx context.Context, ref string) (bool, error) {
 	return false, err
 }
 
-func (s *sdkClient) pullImage(ctx context.Context, ref string) error {
+func (s *sdkClient) pullImage(ctx context.Context, ref string, progress func(pullEvent)) error {
 	rc, err := s.c.ImagePull(ctx, ref, image.PullOptions{})
 	if err != nil {
 		return classify(err)
 	}
 	defer rc.Close()
-	return progressError(rc)
+	return readProgress(rc, progress)
 }
 
 func (s *sdkClient) importImage(ctx context.Context, ref string, rootfs io.Reader, changes []string) error {
@@ -100,16 +100,23 @@ func (s *sdkClient) importImage(ctx context.Context, ref string, rootfs io.Reade
 		return classify(err)
 	}
 	defer rc.Close()
-	return progressError(rc)
+	return readProgress(rc, nil)
 }
 
-// progressError reads a pull or import progress stream to its end and
-// returns the error it reports, if any: the daemon reports failures inside
-// the stream, after a 200.
-func progressError(r io.Reader) error {
+// readProgress reads a pull or import progress stream to its end, passing
+// each layer's update to progress (when not nil), and returns the error it
+// reports, if any: the daemon reports failures inside the stream, after a
+// 200.
+func readProgress(r io.Reader, progress func(pullEvent)) error {
 	dec := json.NewDecoder(r)
 	for {
 		var m struct {
+			ID             string `json:"id"`
+			Status         string `json:"status"`
+			ProgressDetail struct {
+				Current int64 `json:"current"`
+				Total   int64 `json:"total"`
+			} `json:"progressDetail"`
 			Error       string `json:"error"`
 			ErrorDetail struct {
 				Message string `json:"message"`
@@ -126,6 +133,11 @@ func progressError(r io.Reader) error {
 		}
 		if m.Error != "" {
 			return errors.New(m.Error)
+		}
+		// Messages without an id ("Digest: ...") and "Pulling from", whose
+		// id is the tag, are about the whole image, not a layer.
+		if progress != nil && m.ID != "" && !strings.HasPrefix(m.Status, "Pulling from") {
+			progress(pullEvent{layer: m.ID, status: m.Status, current: m.ProgressDetail.Current, total: m.ProgressDetail.Total})
 		}
 	}
 }

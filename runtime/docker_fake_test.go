@@ -30,6 +30,7 @@ type fakeDocker struct {
 	imported   []string                  // importImage calls
 	pulled     []string                  // pullImage calls
 	pullErr    error                     // pullImage's answer
+	pullEvents []pullEvent               // what pullImage reports before it answers
 	networks   map[string]string         // name -> gateway
 	containers map[string]*fakeContainer // by id, removed ones included
 	nextID     int
@@ -175,13 +176,21 @@ func (f *fakeDocker) imageExists(_ context.Context, ref string) (bool, error) {
 	return f.images[ref], nil
 }
 
-func (f *fakeDocker) pullImage(_ context.Context, ref string) error {
+func (f *fakeDocker) pullImage(_ context.Context, ref string, progress func(pullEvent)) error {
+	f.mu.Lock()
+	f.pulled = append(f.pulled, ref)
+	events, err := f.pullEvents, f.pullErr
+	f.mu.Unlock()
+	for _, e := range events {
+		if progress != nil {
+			progress(e)
+		}
+	}
+	if err != nil {
+		return err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.pulled = append(f.pulled, ref)
-	if f.pullErr != nil {
-		return f.pullErr
-	}
 	f.images[ref] = true
 	return nil
 }

@@ -14,9 +14,10 @@ import (
 	"github.com/scf-emulator/emulator/scferr"
 )
 
-// Images the docker runtime falls back on. scripts/build-runtime-images.sh
-// builds both without a registry; the runtime creates StaticRuntimeImage
-// itself when it is missing.
+// Images the docker runtime falls back on. `emulator images --build` (see
+// BuildImages) builds both without a registry; the runtime also creates
+// StaticRuntimeImage itself when it is missing, since that needs nothing
+// but a tar stream.
 const (
 	// DebianRuntimeImage has python3, node, bash and curl: the default of
 	// CustomRuntime functions and of dynamically linked Go1 binaries, and
@@ -126,12 +127,17 @@ type imageChoice struct {
 // exact runtime name, then the one for its family, then DefaultImage. binary
 // is the Go1 executable, checked for dynamic linking.
 func (d *Docker) imageFor(spec Spec, binary string) (imageChoice, error) {
+	return chooseImage(d.images, spec, binary)
+}
+
+// chooseImage is imageFor with the overrides (normalised) as an argument.
+func chooseImage(images map[string]string, spec Spec, binary string) (imageChoice, error) {
 	if spec.Image != "" {
 		return imageChoice{ref: spec.Image, configured: true}, nil
 	}
 	rt := strings.ToLower(spec.Runtime)
 	for _, k := range [...]string{rt, runtimeFamily(rt)} {
-		if img := d.images[k]; k != "" && img != "" {
+		if img := images[k]; k != "" && img != "" {
 			return imageChoice{ref: img, configured: true}, nil
 		}
 	}
@@ -165,54 +171,6 @@ func dynamicallyLinked(path string) bool {
 	return false
 }
 
-// ensureImage returns the image to run for choice, making sure it is
-// present: it may create StaticRuntimeImage, pull (PullMissing) or fall back
-// to the Debian image for a missing default. The error is a 445 that names
-// the image and the way to get it.
-func (d *Docker) ensureImage(ctx context.Context, spec Spec, choice imageChoice) (string, error) {
-	ok, err := d.imagePresent(ctx, choice.ref)
-	if err != nil {
-		return "", scferr.Newf(scferr.ErrContainerInit, err, "cannot inspect image %s", choice.ref)
-	}
-	if ok {
-		return choice.ref, nil
-	}
-	if choice.ref == StaticRuntimeImage {
-		if err := d.createStaticImage(ctx); err != nil {
-			return "", scferr.Newf(scferr.ErrContainerInit, err, "cannot create image %s", StaticRuntimeImage)
-		}
-		return choice.ref, nil
-	}
-	var pullErr error
-	if d.pull {
-		d.logger.Info("pulling image", "image", choice.ref)
-		if pullErr = d.api.pullImage(ctx, choice.ref); pullErr == nil {
-			d.markPresent(choice.ref)
-			return choice.ref, nil
-		}
-	}
-	if choice.fallback != "" {
-		if ok, _ := d.imagePresent(ctx, choice.fallback); ok {
-			d.warnFallback(choice.ref, choice.fallback)
-			return choice.fallback, nil
-		}
-	}
-	how := "run scripts/build-runtime-images.sh to build the emulator's local images"
-	switch {
-	case choice.configured:
-		how = "build or pull it (docker pull " + choice.ref + ")"
-	case choice.fallback != "":
-		how += " (" + choice.fallback + " stands in for " + choice.ref + "), or docker pull " + choice.ref
-	}
-	msg := fmt.Sprintf("image %s for runtime %s is not available locally", choice.ref, spec.Runtime)
-	if d.pull {
-		msg += " and could not be pulled"
-	} else {
-		msg += " (pulling is off)"
-	}
-	return "", scferr.Newf(scferr.ErrContainerInit, pullErr, "%s: %s", msg, how)
-}
-
 // imagePresent checks the daemon unless the image was seen before.
 func (d *Docker) imagePresent(ctx context.Context, ref string) (bool, error) {
 	d.mu.Lock()
@@ -234,20 +192,16 @@ func (d *Docker) markPresent(ref string) {
 	d.mu.Unlock()
 }
 
-// forgetImage drops ref from the cache, after the daemon said it is gone.
+// forgetImage drops ref from the caches, after the daemon said it is gone:
+// the next start resolves it again.
 func (d *Docker) forgetImage(ref string) {
 	d.mu.Lock()
+	defer d.mu.Unlock()
 	delete(d.present, ref)
-	d.mu.Unlock()
-}
-
-func (d *Docker) warnFallback(ref, fallback string) {
-	d.mu.Lock()
-	first := !d.warned[ref]
-	d.warned[ref] = true
-	d.mu.Unlock()
-	if first {
-		d.logger.Warn("image missing: using the local runtime image instead; its interpreter version may differ", "image", ref, "instead", fallback)
+	for k, r := range d.resolved {
+		if r.res.Image == ref {
+			delete(d.resolved, k)
+		}
 	}
 }
 

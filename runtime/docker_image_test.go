@@ -219,6 +219,7 @@ func TestDockerFakeImages(t *testing.T) {
 	tests := []struct {
 		name     string
 		images   map[string]bool // present besides nothing
+		pullErr  error           // the fake's answer to a pull
 		opts     DockerOptions
 		spec     func(Spec) Spec
 		want     string   // image the container got; "" when Start fails
@@ -232,23 +233,26 @@ func TestDockerFakeImages(t *testing.T) {
 			want:   "python:3.9-slim",
 		},
 		{
-			name:   "missing default falls back to the debian image",
-			images: map[string]bool{DebianRuntimeImage: true},
-			spec:   func(s Spec) Spec { s.Runtime = "Nodejs16.13"; return s },
-			want:   DebianRuntimeImage,
+			name:    "missing default, failed pull: falls back to the debian image",
+			images:  map[string]bool{DebianRuntimeImage: true},
+			pullErr: errNoRegistry,
+			spec:    func(s Spec) Spec { s.Runtime = "Nodejs16.13"; return s },
+			want:    DebianRuntimeImage,
 		},
 		{
-			name:   "nothing present: the error names the image and the script",
+			name:   "nothing present, pull never: the error names the image and both ways to get it",
 			images: map[string]bool{},
+			opts:   DockerOptions{Pull: PullNever},
 			spec:   func(s Spec) Spec { s.Runtime = "Python3.10"; return s },
-			texts:  []string{"python:3.10-slim", "scripts/build-runtime-images.sh", "pulling is off"},
+			texts:  []string{"python:3.10-slim", "docker pull python:3.10-slim", "emulator images --build", "--pull=never"},
 		},
 		{
-			name:   "configured image missing: no fallback",
-			images: map[string]bool{DebianRuntimeImage: true},
-			opts:   DockerOptions{Images: map[string]string{"Python": "corp/python:3.9"}},
-			spec:   func(s Spec) Spec { s.Runtime = "Python3.9"; return s },
-			texts:  []string{"corp/python:3.9", "docker pull corp/python:3.9"},
+			name:    "configured image missing and not pullable: no fallback",
+			images:  map[string]bool{DebianRuntimeImage: true},
+			pullErr: errors.New("dial tcp: lookup registry-1.docker.io: no such host"),
+			opts:    DockerOptions{Images: map[string]string{"Python": "corp/python:3.9"}},
+			spec:    func(s Spec) Spec { s.Runtime = "Python3.9"; return s },
+			texts:   []string{"corp/python:3.9", "could not be pulled", "docker pull corp/python:3.9"},
 		},
 		{
 			name:   "Spec.Image wins over overrides",
@@ -265,9 +269,8 @@ func TestDockerFakeImages(t *testing.T) {
 			want:   "b:1",
 		},
 		{
-			name:   "pull when allowed",
+			name:   "missing image is pulled by default",
 			images: map[string]bool{},
-			opts:   DockerOptions{PullMissing: true},
 			spec:   func(s Spec) Spec { s.Runtime = "Python3.9"; return s },
 			want:   "python:3.9-slim",
 		},
@@ -282,7 +285,7 @@ func TestDockerFakeImages(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFakeDocker(t, echoAPI)
-			f.images = tc.images
+			f.images, f.pullErr = tc.images, tc.pullErr
 			d := newFakeRuntime(t, f, tc.opts)
 			spec := fakeSpec(t)
 			if tc.spec != nil {
@@ -291,6 +294,9 @@ func TestDockerFakeImages(t *testing.T) {
 			in, err := fakeStart(t, d, spec)
 			if tc.want == "" {
 				wantStatus(t, err, scferr.ErrContainerInit, tc.texts...)
+				if !errors.Is(err, ErrImageUnavailable) {
+					t.Errorf("error %v does not match ErrImageUnavailable", err)
+				}
 				return
 			}
 			if err != nil {

@@ -14,11 +14,11 @@ import (
 	"github.com/scf-emulator/emulator/scferr"
 )
 
-// These tests run containers on the local Docker daemon and skip only when
-// none answers. They never pull: Go1, web and custom-runtime instances run
-// testdata/dockerfn, a static binary, in StaticRuntimeImage, which the
-// runtime creates by itself; the Python/Node/bash test needs
-// DebianRuntimeImage (scripts/build-runtime-images.sh).
+// These tests run containers on the local Docker daemon and skip when none
+// answers. They never pull or build images: Go1, web and custom-runtime
+// instances run testdata/dockerfn, a static binary, in StaticRuntimeImage;
+// the Python/Node/bash test needs DebianRuntimeImage. A missing image skips
+// the test with how to build both (`emulator images --build`).
 
 func TestDockerGo1(t *testing.T) {
 	d := newDockerTestRuntime(t, nil)

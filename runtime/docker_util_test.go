@@ -39,11 +39,15 @@ func newDockerTestRuntimeWith(t testing.TB, opts DockerOptions) *Docker {
 		t.Skip("no docker daemon answers: the docker runtime tests need one (sudo systemctl start docker)")
 	}
 	opts.WorkDir, opts.Session, opts.InitTimeout = t.TempDir(), "test-"+uuid.NewString()[:8], 10*time.Second
+	if opts.Pull == "" {
+		opts.Pull = PullNever // nothing is ever pulled by a test
+	}
 	d, err := NewDocker(ctx, opts)
 	if err != nil {
 		t.Fatalf("NewDocker: %v", err)
 	}
 	d.scope = map[string]string{"dev.scf-emulator.test": t.Name() + "-" + d.session}
+	d.noStatic = true // tests never make images: a missing one skips the test
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), dockerTestTimeout)
 		defer cancel()
@@ -51,6 +55,7 @@ func newDockerTestRuntimeWith(t testing.TB, opts DockerOptions) *Docker {
 			t.Errorf("Close: %v", err)
 		}
 	})
+	needImage(t, d, StaticRuntimeImage) // dockerfn runs in it
 	return d
 }
 
@@ -187,26 +192,26 @@ func wantDescribed(t *testing.T, got map[string]any) {
 	}
 }
 
-// needDebianImage makes sure DebianRuntimeImage exists, building it with
-// the script when debootstrap is installed (about a minute, once).
+// needImage skips the test when image is missing: tests never build or
+// pull images, `emulator images --build` (or scripts/build-runtime-images.sh,
+// which .ci/run calls first) does.
+func needImage(t testing.TB, d *Docker, image string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), dockerTestTimeout)
+	defer cancel()
+	ok, err := d.api.imageExists(ctx, image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok {
+		t.Skipf("%s is missing: build it with `go run ./cmd/emulator images --build` (or scripts/build-runtime-images.sh)", image)
+	}
+}
+
+// needDebianImage skips the test when DebianRuntimeImage is missing.
 func needDebianImage(t *testing.T, d *Docker) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
-	defer cancel()
-	if ok, err := d.api.imageExists(ctx, DebianRuntimeImage); err != nil || ok {
-		if err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	if _, err := exec.LookPath("debootstrap"); err != nil && !fileExists("/usr/sbin/debootstrap") {
-		t.Skipf("%s is missing and debootstrap is not installed to build it: run scripts/build-runtime-images.sh", DebianRuntimeImage)
-	}
-	cmd := exec.CommandContext(ctx, "../scripts/build-runtime-images.sh", "--only", "debian")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("scripts/build-runtime-images.sh: %v\n%s", err, out)
-	}
+	needImage(t, d, DebianRuntimeImage)
 }
 
 // getJSON GETs url and decodes its JSON answer into v.

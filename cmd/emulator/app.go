@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -38,8 +39,9 @@ type AppConfig struct {
 	SecretID, SecretKey string
 	// Images overrides runtime images (RUNTIME=IMAGE), docker runtime only.
 	Images []string
-	// PullImages lets the docker runtime pull missing images.
-	PullImages bool
+	// Pull is when the docker runtime pulls images: always, missing
+	// ("", the default) or never.
+	Pull string
 	// Insecure allows a non-loopback admin address without credentials.
 	Insecure bool
 	Logger   *slog.Logger
@@ -57,6 +59,11 @@ type Events interface {
 	Defined(function, build string, took time.Duration, err error)
 	// Rollout reports a change of a rollout (a step, a check, the end).
 	Rollout(rollout.Status)
+	// Pull reports the progress of an image pull at start-up.
+	Pull(runtime.PullProgress)
+	// Image reports how a function's image was resolved at start-up;
+	// onProcess when it runs on the process runtime for want of it.
+	Image(function string, res runtime.ImageResolution, onProcess bool)
 }
 
 // App is one running emulator: registry, runtime, gateway, cloud API, watcher.
@@ -68,6 +75,7 @@ type App struct {
 	met         *metrics.Metrics
 	mgr         *runtime.Manager
 	docker      *runtime.Docker // nil with the process runtime
+	mixed       *runtime.Mixed  // --runtime auto on docker: per-function process fallback
 	runtimeDesc string
 	eng         *engine.Engine
 	gw          *gateway.Gateway
@@ -80,6 +88,9 @@ type App struct {
 	closing     chan struct{} // closed when Close starts: ends log-follow streams
 	closed      sync.Once
 	wg          sync.WaitGroup // serving goroutines and the watcher loop
+
+	notesMu    sync.Mutex        // guards imageNotes
+	imageNotes map[string]string // function -> why it runs on the process runtime
 }
 
 // NewApp loads the config, restores state, snapshots every function and opens
@@ -138,6 +149,9 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		MaxInstances: cfg.MaxInstances, IdleTimeout: cfg.IdleTimeout, Logger: cfg.Logger.With("component", "runtime"),
 	})
 	a.eng = engine.New(a.reg, a.mgr, engine.Options{Logger: cfg.Logger.With("component", "engine"), Logs: a.logs, Metrics: a.met})
+	if err := a.resolveImages(ctx); err != nil {
+		return nil, err
+	}
 	eng := a.eng
 	a.rollouts, err = rollout.New(rollout.Options{Dir: a.stateDir, Aliases: a.reg, Metrics: a.met,
 		Invoker: hookInvoker{eng: eng}, Logger: cfg.Logger.With("component", "rollout")})
@@ -298,22 +312,25 @@ func (a *App) newRuntime(ctx context.Context) (runtime.Runtime, string, error) {
 		return nil, "", usageError{fmt.Errorf("--runtime %q: want auto, docker or process", cfg.Runtime)}
 	}
 	logger := cfg.Logger
-	if !useDocker {
-		rt, err := runtime.NewProcess(runtime.ProcessOptions{
+	pull, err := runtime.ParsePullPolicy(cmp.Or(cfg.Pull, string(runtime.PullMissing)))
+	if err != nil {
+		return nil, "", usageError{fmt.Errorf("--pull: %w", err)}
+	}
+	newProcess := func() (*runtime.Process, error) {
+		return runtime.NewProcess(runtime.ProcessOptions{
 			WorkDir: filepath.Join(a.stateDir, "runtime"), Logger: logger.With("component", "process"),
 		})
+	}
+	if !useDocker {
+		rt, err := newProcess()
 		return rt, desc, err
 	}
-	images := runtime.ImagesFromEnv(os.Environ())
-	for _, flagValue := range cfg.Images {
-		k, v, err := runtime.ParseImageOverride(flagValue)
-		if err != nil {
-			return nil, "", usageError{fmt.Errorf("--image %q: %w", flagValue, err)}
-		}
-		images[k] = v // flags beat the environment
+	images, err := imageOverrides(cfg.Images)
+	if err != nil {
+		return nil, "", err
 	}
 	d, err := runtime.NewDocker(ctx, runtime.DockerOptions{
-		WorkDir: filepath.Join(a.stateDir, "runtime-docker"), Images: images, PullMissing: cfg.PullImages,
+		WorkDir: filepath.Join(a.stateDir, "runtime-docker"), Images: images, Pull: pull,
 		Logger: logger.With("component", "docker"), CallbackHost: os.Getenv(runtime.CallbackHostEnv),
 	})
 	if err != nil {
@@ -329,7 +346,15 @@ func (a *App) newRuntime(ctx context.Context) (runtime.Runtime, string, error) {
 	} else if n > 0 {
 		desc += fmt.Sprintf("; removed %d container(s) left by an earlier run", n)
 	}
-	return d, desc, nil
+	if cfg.Runtime == "docker" {
+		return d, desc, nil
+	}
+	proc, err := newProcess()
+	if err != nil {
+		return nil, "", err
+	}
+	a.mixed = runtime.NewMixed(d, proc, logger.With("component", "runtime"))
+	return a.mixed, desc, nil
 }
 
 type nopEvents struct{}
@@ -339,3 +364,5 @@ func (nopEvents) Invoke(invokeRecord)                                   {}
 func (nopEvents) Reload(string, registry.Refresh, time.Duration, error) {}
 func (nopEvents) Defined(string, string, time.Duration, error)          {}
 func (nopEvents) Rollout(rollout.Status)                                {}
+func (nopEvents) Pull(runtime.PullProgress)                             {}
+func (nopEvents) Image(string, runtime.ImageResolution, bool)           {}

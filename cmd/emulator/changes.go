@@ -20,6 +20,7 @@ func (a *App) onChange(c registry.Change) {
 		if err := a.watcher.Add(f.Name, f.Source); err != nil && !errors.Is(err, watch.ErrExists) {
 			log.Warn("cannot watch the function's source", "function", f.Name, "err", err)
 		}
+		a.resolveCreated(f.Name)
 	case registry.ChangeFunctionDeleted:
 		if err := a.watcher.Remove(c.Function); err != nil && !errors.Is(err, watch.ErrNotWatched) {
 			log.Warn("cannot stop watching", "function", c.Function, "err", err)

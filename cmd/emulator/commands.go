@@ -46,6 +46,13 @@ var commands = []command{
 			"emulator init hello --runtime Nodejs18.15 --type http",
 		},
 		run: cmdInit},
+	{name: "images", args: "[-f emulator.yaml] [--build [--force] [--only debian|static]]", group: groupServer,
+		summary: "list the docker images the config needs and their state; --build builds the local stand-ins",
+		examples: []string{
+			"emulator images",
+			"emulator images --build",
+		},
+		run: cmdImages},
 	{name: "publish", args: "FUNCTION [-d DESCRIPTION]", group: groupClient, client: true,
 		summary:  "publish $LATEST as the next numbered version; prints the number",
 		examples: []string{`emulator publish B -d "fix greeting"`}, run: clientRunner("publish")},

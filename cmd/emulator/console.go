@@ -19,8 +19,10 @@ import (
 // per request and per reload. fatih/color turns colour off by itself when the
 // output is not a terminal or NO_COLOR is set.
 type console struct {
-	mu  sync.Mutex // guards writes to out, so lines from concurrent requests never interleave
-	out io.Writer
+	mu    sync.Mutex // guards writes to out, so lines from concurrent requests never interleave, and pulls
+	out   io.Writer
+	live  bool                 // out is a terminal: pull progress rewrites one line
+	pulls map[string]pullShown // pulls in progress, by image
 }
 
 var (
@@ -162,6 +164,9 @@ func (c *console) banner(a *App, runtimeName string) {
 		vs, _ := a.reg.Versions(f.Name)
 		fmt.Fprintf(&b, "    %-14s %-13s %-5s $LATEST %s  %d published  %s\n", f.Name, f.Config.Runtime, f.Config.Type,
 			short(f.Latest.CodeHash), len(vs), dim(strings.Join(names, " ")))
+		if note := a.imageNote(f.Name); note != "" {
+			fmt.Fprintf(&b, "    %-14s %s\n", "", yellow(note))
+		}
 	}
 	fmt.Fprintf(&b, "\n  %s\n", bold("routes"))
 	type row struct{ method, url, target string }

@@ -112,7 +112,12 @@ func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.SecretKey, "secret-key", os.Getenv("TENCENTCLOUD_SECRET_KEY"), "and this SecretKey (default $TENCENTCLOUD_SECRET_KEY)")
 	images := multiFlag{}
 	fs.Var(&images, "image", "docker runtime image for a runtime, RUNTIME=IMAGE, e.g. Python3.9=python:3.9-slim (repeatable)")
-	fs.BoolVar(&cfg.PullImages, "pull-images", false, "docker runtime: pull missing images instead of failing")
+	fs.StringVar(&cfg.Pull, "pull", "missing", "docker runtime: pull images always, missing (not present locally) or never")
+	fs.BoolFunc("pull-images", "deprecated: --pull=missing, the default", func(string) error {
+		cfg.Pull = "missing"
+		fmt.Fprintln(stderr, "warning: --pull-images is deprecated: missing images are pulled by default (--pull=missing)")
+		return nil
+	})
 	fs.BoolVar(&cfg.Insecure, "insecure", false, "allow a non-loopback admin address without credentials")
 	level := fs.String("log-level", "warn", "debug, info, warn or error (library logs on stderr)")
 	pos, err := parse(fs, args)
@@ -136,7 +141,7 @@ func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", *level)}
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lv}))
-	con := &console{out: stdout}
+	con := &console{out: stdout, live: isTerminal(stdout)}
 	cfg.Events = con
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
