@@ -52,6 +52,8 @@ type Events interface {
 	Request(gateway.Record)
 	Invoke(invokeRecord)
 	Reload(function string, r registry.Refresh, took time.Duration, err error)
+	// ConfigReload reports an edit of the config file applied or refused.
+	ConfigReload(ConfigReport)
 	// Defined reports one function of the config loaded at start-up (its build
 	// run and its source snapshotted), for progress output.
 	Defined(function, build string, took time.Duration, err error)
@@ -73,14 +75,19 @@ type App struct {
 	gw          *gateway.Gateway
 	rollouts    *rollout.Manager
 	watcher     *watch.Watcher
-	gwLn        net.Listener
-	adminLn     net.Listener
-	servers     []*http.Server
-	stateDir    string
-	bg          *background   // async invocations
-	closing     chan struct{} // closed when Close starts: ends log-follow streams
-	closed      sync.Once
-	wg          sync.WaitGroup // serving goroutines and the watcher loop
+	cfgWatch    *watch.FileWatcher // emulator.yaml: edits apply live (configreload.go)
+	fileMu      sync.Mutex         // guards file after NewApp and orders gateway table swaps
+	lastConfig  []byte             // config bytes last read by reloadConfig; its goroutine only
+	// configRefused: the last edit was refused; reloadConfig's goroutine only.
+	configRefused bool
+	gwLn          net.Listener
+	adminLn       net.Listener
+	servers       []*http.Server
+	stateDir      string
+	bg            *background   // async invocations
+	closing       chan struct{} // closed when Close starts: ends log-follow streams
+	closed        sync.Once
+	wg            sync.WaitGroup // serving goroutines and the watcher loop
 }
 
 // NewApp loads the config, restores state, snapshots every function and opens
@@ -172,6 +179,9 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		}
 	}
 	a.reg.Subscribe(a.onChange)
+	if err := a.watchConfig(); err != nil {
+		return nil, err
+	}
 
 	if err := api.RequireCredentials(cfg.AdminAddr, cfg.SecretID != "", cfg.Insecure); err != nil {
 		return nil, err
@@ -220,6 +230,7 @@ func (a *App) Run(ctx context.Context) error {
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	a.wg.Go(func() { _ = a.watcher.Run(watchCtx) })
+	a.wg.Go(func() { _ = a.cfgWatch.Run(watchCtx) })
 	var err error
 	select {
 	case <-ctx.Done():
@@ -250,6 +261,9 @@ func (a *App) Close(ctx context.Context) error {
 		if ln != nil {
 			ln.Close()
 		}
+	}
+	if a.cfgWatch != nil {
+		errs = append(errs, a.cfgWatch.Close())
 	}
 	if a.watcher != nil {
 		errs = append(errs, a.watcher.Close())
@@ -340,5 +354,6 @@ type nopEvents struct{}
 func (nopEvents) Request(gateway.Record)                                {}
 func (nopEvents) Invoke(invokeRecord)                                   {}
 func (nopEvents) Reload(string, registry.Refresh, time.Duration, error) {}
+func (nopEvents) ConfigReload(ConfigReport)                             {}
 func (nopEvents) Defined(string, string, time.Duration, error)          {}
 func (nopEvents) Rollout(rollout.Status)                                {}
