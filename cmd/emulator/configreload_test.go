@@ -232,7 +232,9 @@ func TestConfigRefusesAPIFunctionName(t *testing.T) {
 	app, cfg, ev := liveApp(t)
 	spec := registry.FunctionSpec{Name: "G", Config: registry.FunctionConfig{Runtime: "Python3.9", Type: config.TypeEvent,
 		Handler: "index.main_handler", MemorySize: 128, Timeout: 3}}
-	fill := func(dir string) error { return os.WriteFile(filepath.Join(dir, "index.py"), []byte(echoHandler), 0o644) }
+	fill := func(dir string) error {
+		return os.WriteFile(filepath.Join(dir, "index.py"), []byte(echoHandler), 0o644)
+	}
 	if err := app.reg.Create(t.Context(), spec, fill); err != nil {
 		t.Fatal(err)
 	}
