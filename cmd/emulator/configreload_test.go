@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -250,7 +251,7 @@ func TestConfigRefusesAPIFunctionName(t *testing.T) {
 }
 
 // lineOf is ":N", N the 1-based line of the first line of s containing sub.
-func lineOf(t *testing.T, s, sub string) string {
+func lineOf(t testing.TB, s, sub string) string {
 	t.Helper()
 	for i, l := range strings.Split(s, "\n") {
 		if strings.Contains(l, sub) {
@@ -259,4 +260,34 @@ func lineOf(t *testing.T, s, sub string) string {
 	}
 	t.Fatalf("%q not in the config", sub)
 	return ""
+}
+
+// BenchmarkConfigEditToRoute measures, through the real config watcher,
+// registry and gateway, the time from saving emulator.yaml with a new API to
+// that route answering. It reports p50 and p90 in ms.
+//
+//	go test ./cmd/emulator -run '^$' -bench ConfigEditToRoute -benchtime 20x
+func BenchmarkConfigEditToRoute(b *testing.B) {
+	app, cfg, _ := liveApp(b)
+	gw := app.GatewayURL()
+	get(b, gw+"/dev/hello", nil) // warm B once
+	current := liveConfig
+	var lat []time.Duration
+	for i := 0; b.Loop(); i++ {
+		route := "/r" + strconv.Itoa(i)
+		current += "      - {path: " + route + ", method: GET, function: B}\n"
+		start := time.Now()
+		save(b, cfg, current)
+		deadline := start.Add(10 * time.Second)
+		for get(b, gw+"/dev"+route, nil).Status != 200 {
+			if time.Now().After(deadline) {
+				b.Fatalf("edit %d not served within 10 s", i)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2])/1e6, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*9/10])/1e6, "p90-ms")
 }
