@@ -162,6 +162,8 @@ func TestConfigEditsApplyLive(t *testing.T) {
 	unknownKey := strings.Replace(current, "    handler: index.main_handler\n    environment: {variables: {GREETING: bonjour}}",
 		"    handler: index.main_handler\n    memroy: 256\n    environment: {variables: {GREETING: bonjour}}", 1)
 	missingAlias := strings.Replace(current, "dev: $LATEST}", "dev: $LATEST, canary: canary}", 1)
+	failingBuild := strings.Replace(strings.Replace(current, "GREETING: bonjour", "GREETING: nope", 1), "services:\n",
+		"  H:\n    source: ./echo\n    runtime: Python3.9\n    handler: index.main_handler\n    build: echo broken >&2; exit 3\nservices:\n", 1)
 	invalid := []struct {
 		name, edit, wantLine, wantText string
 	}{
@@ -169,6 +171,8 @@ func TestConfigEditsApplyLive(t *testing.T) {
 		// The first API bound to the new stage is named.
 		{"stage bound to a missing alias", missingAlias, lineOf(t, missingAlias, "path: /hello") + ":", "function B has no alias canary"},
 		{"bad yaml", current + "  : [\n", ":", "invalid YAML"},
+		// E's change was applied before H's build failed: it is undone.
+		{"failing build", failingBuild, lineOf(t, failingBuild, "  H:") + ":", "broken"},
 	}
 	for _, tc := range invalid {
 		t.Run("refused: "+tc.name, func(t *testing.T) {
@@ -186,6 +190,9 @@ func TestConfigEditsApplyLive(t *testing.T) {
 			// The running configuration still serves, and only it.
 			if a := get(t, gw+"/dev/echo", nil); a.Body["greeting"] != "bonjour" {
 				t.Errorf("after the refused edit /dev/echo = %d %s", a.Status, a.Raw)
+			}
+			if _, err := app.reg.Function("H"); err == nil {
+				t.Error("function H was defined")
 			}
 			if a := get(t, gw+"/canary/hello", nil); a.Status != 404 {
 				t.Errorf("/canary/hello = %d, want 404", a.Status)
