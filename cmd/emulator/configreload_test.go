@@ -135,8 +135,10 @@ func TestConfigEditsApplyLive(t *testing.T) {
 
 	t.Run("an added API answers", func(t *testing.T) {
 		current = strings.Replace(current, "      - {path: /echo,", "      - {path: /hi, method: GET, function: B}\n      - {path: /echo,", 1)
+		n := ev.count()
 		save(t, cfg, current)
 		eventually(t, 10*time.Second, "/release/hi answering", func() bool { return get(t, gw+"/release/hi", nil).Status == 200 })
+		eventually(t, 10*time.Second, "a report of the edit", func() bool { return ev.count() > n })
 		if r := ev.last(); r.Err != nil || len(r.Changes.ServicesChanged) != 1 {
 			t.Errorf("report: %+v", r)
 		}
@@ -215,8 +217,16 @@ func TestConfigEditsApplyLive(t *testing.T) {
 		}
 		current = strings.Replace(current, "  E:\n    source: ./echo\n    runtime: Python3.9\n    handler: index.main_handler\n    environment: {variables: {GREETING: bonjour}}\n", "", 1)
 		current = strings.Replace(current, "      - {path: /echo, method: ANY, function: E, stages: {release: $LATEST}}\n", "", 1)
+		n := ev.count()
 		save(t, cfg, current)
-		eventually(t, 10*time.Second, "/dev/echo gone", func() bool { return get(t, gw+"/dev/echo", nil).Status == 404 })
+		// The routes go first, then the function: the report comes after both.
+		eventually(t, 10*time.Second, "a report of the edit", func() bool { return ev.count() > n })
+		if r := ev.last(); r.Err != nil || len(r.Changes.Removed) != 1 {
+			t.Fatalf("report: %+v", r)
+		}
+		if a := get(t, gw+"/dev/echo", nil); a.Status != 404 {
+			t.Errorf("/dev/echo = %d after removal, want 404", a.Status)
+		}
 		if _, err := app.reg.Function("E"); !errors.Is(err, registry.ErrFunctionNotFound) {
 			t.Errorf("registry still has E: %v", err)
 		}
