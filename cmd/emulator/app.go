@@ -75,19 +75,15 @@ type App struct {
 	gw          *gateway.Gateway
 	rollouts    *rollout.Manager
 	watcher     *watch.Watcher
-	cfgWatch    *watch.FileWatcher // emulator.yaml: edits apply live (configreload.go)
-	fileMu      sync.Mutex         // guards file after NewApp and orders gateway table swaps
-	lastConfig  []byte             // config bytes last read by reloadConfig; its goroutine only
-	// configRefused: the last edit was refused; reloadConfig's goroutine only.
-	configRefused bool
-	gwLn          net.Listener
-	adminLn       net.Listener
-	servers       []*http.Server
-	stateDir      string
-	bg            *background   // async invocations
-	closing       chan struct{} // closed when Close starts: ends log-follow streams
-	closed        sync.Once
-	wg            sync.WaitGroup // serving goroutines and the watcher loop
+	live        configLive // emulator.yaml edits applied while running (configreload.go)
+	gwLn        net.Listener
+	adminLn     net.Listener
+	servers     []*http.Server
+	stateDir    string
+	bg          *background   // async invocations
+	closing     chan struct{} // closed when Close starts: ends log-follow streams
+	closed      sync.Once
+	wg          sync.WaitGroup // serving goroutines and the watcher loop
 }
 
 // NewApp loads the config, restores state, snapshots every function and opens
@@ -230,7 +226,7 @@ func (a *App) Run(ctx context.Context) error {
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	a.wg.Go(func() { _ = a.watcher.Run(watchCtx) })
-	a.wg.Go(func() { _ = a.cfgWatch.Run(watchCtx) })
+	a.wg.Go(func() { _ = a.live.watch.Run(watchCtx) })
 	var err error
 	select {
 	case <-ctx.Done():
@@ -262,8 +258,8 @@ func (a *App) Close(ctx context.Context) error {
 			ln.Close()
 		}
 	}
-	if a.cfgWatch != nil {
-		errs = append(errs, a.cfgWatch.Close())
+	if a.live.watch != nil {
+		errs = append(errs, a.live.watch.Close())
 	}
 	if a.watcher != nil {
 		errs = append(errs, a.watcher.Close())

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/scf-emulator/emulator/config"
@@ -28,6 +29,14 @@ type ConfigReport struct {
 	Recovered bool
 }
 
+// configLive is the App's state for applying config edits while running.
+type configLive struct {
+	watch   *watch.FileWatcher
+	mu      sync.Mutex // guards App.file after NewApp and orders gateway table swaps
+	last    []byte     // config bytes last read; the watcher's goroutine only
+	refused bool       // the last edit was refused; the watcher's goroutine only
+}
+
 // configPath is the config file as the user named it.
 func (a *App) configPath() string {
 	if a.cfg.ConfigPath == "" {
@@ -42,14 +51,14 @@ func (a *App) watchConfig() error {
 	if err != nil {
 		return fmt.Errorf("watch config: %w", err)
 	}
-	a.cfgWatch = w
+	a.live.watch = w
 	return nil
 }
 
 // runningConfig is the config that runs now; nil when none was loaded.
 func (a *App) runningConfig() *config.File {
-	a.fileMu.Lock()
-	defer a.fileMu.Unlock()
+	a.live.mu.Lock()
+	defer a.live.mu.Unlock()
 	return a.file
 }
 
@@ -58,10 +67,10 @@ func (a *App) runningConfig() *config.File {
 func (a *App) reloadConfig(ctx context.Context) error {
 	path := a.configPath()
 	data, err := os.ReadFile(path)
-	if err == nil && a.lastConfig != nil && bytes.Equal(data, a.lastConfig) {
+	if err == nil && a.live.last != nil && bytes.Equal(data, a.live.last) {
 		return nil // saved without a change
 	}
-	a.lastConfig = data
+	a.live.last = data
 	start := time.Now()
 	rep := ConfigReport{Path: path}
 	var cur *config.File
@@ -77,12 +86,12 @@ func (a *App) reloadConfig(ctx context.Context) error {
 	rep.Took, rep.Err = time.Since(start), err
 	switch {
 	case err != nil:
-		a.configRefused = true
-	case rep.Changes.Empty() && !a.configRefused:
+		a.live.refused = true
+	case rep.Changes.Empty() && !a.live.refused:
 		return nil // comments or formatting only
 	default:
 		rep.Recovered = rep.Changes.Empty()
-		a.configRefused = false
+		a.live.refused = false
 	}
 	a.cfg.Events.ConfigReload(rep)
 	return nil
@@ -124,13 +133,13 @@ func (a *App) applyConfig(ctx context.Context, cur *config.File, ch config.Chang
 			undo = append(undo, func() { _ = a.reg.Delete(cleanup, f.Name) })
 		}
 	}
-	a.fileMu.Lock()
+	a.live.mu.Lock()
 	a.file = cur
 	err := a.gw.SetServices(a.services())
 	if err != nil {
 		a.file = old
 	}
-	a.fileMu.Unlock()
+	a.live.mu.Unlock()
 	if err != nil {
 		rollback()
 		return fmt.Errorf("%s: services: %w", a.configPath(), err)

@@ -80,8 +80,8 @@ func (a *App) servicesOf(f *config.File) []gateway.Service {
 }
 
 func (a *App) configServiceNames() []string {
-	a.fileMu.Lock()
-	defer a.fileMu.Unlock()
+	a.live.mu.Lock()
+	defer a.live.mu.Unlock()
 	if a.file == nil {
 		return nil
 	}
