@@ -175,6 +175,13 @@ func (g *Gateway) SetServices(svcs []Service) error {
 	return nil
 }
 
+// CheckServices reports the error SetServices would give for svcs, changing
+// nothing: a config edit checks its routes before it changes anything else.
+func CheckServices(svcs []Service) error {
+	_, err := buildTable(svcs)
+	return err
+}
+
 // ServeHTTP routes the request to its stage and API and answers it.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ex := &exchange{

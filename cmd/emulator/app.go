@@ -54,6 +54,8 @@ type Events interface {
 	Request(gateway.Record)
 	Invoke(invokeRecord)
 	Reload(function string, r registry.Refresh, took time.Duration, err error)
+	// ConfigReload reports an edit of the config file applied or refused.
+	ConfigReload(ConfigReport)
 	// Defined reports one function of the config loaded at start-up (its build
 	// run and its source snapshotted), for progress output.
 	Defined(function, build string, took time.Duration, err error)
@@ -81,6 +83,7 @@ type App struct {
 	gw          *gateway.Gateway
 	rollouts    *rollout.Manager
 	watcher     *watch.Watcher
+	live        configLive // emulator.yaml edits applied while running (configreload.go)
 	gwLn        net.Listener
 	adminLn     net.Listener
 	servers     []*http.Server
@@ -186,6 +189,9 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		}
 	}
 	a.reg.Subscribe(a.onChange)
+	if err := a.watchConfig(); err != nil {
+		return nil, err
+	}
 
 	if err := api.RequireCredentials(cfg.AdminAddr, cfg.SecretID != "", cfg.Insecure); err != nil {
 		return nil, err
@@ -234,6 +240,7 @@ func (a *App) Run(ctx context.Context) error {
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	a.wg.Go(func() { _ = a.watcher.Run(watchCtx) })
+	a.wg.Go(func() { _ = a.live.watch.Run(watchCtx) })
 	var err error
 	select {
 	case <-ctx.Done():
@@ -264,6 +271,9 @@ func (a *App) Close(ctx context.Context) error {
 		if ln != nil {
 			ln.Close()
 		}
+	}
+	if a.live.watch != nil {
+		errs = append(errs, a.live.watch.Close())
 	}
 	if a.watcher != nil {
 		errs = append(errs, a.watcher.Close())
@@ -362,6 +372,7 @@ type nopEvents struct{}
 func (nopEvents) Request(gateway.Record)                                {}
 func (nopEvents) Invoke(invokeRecord)                                   {}
 func (nopEvents) Reload(string, registry.Refresh, time.Duration, error) {}
+func (nopEvents) ConfigReload(ConfigReport)                             {}
 func (nopEvents) Defined(string, string, time.Duration, error)          {}
 func (nopEvents) Rollout(rollout.Status)                                {}
 func (nopEvents) Pull(runtime.PullProgress)                             {}

@@ -37,6 +37,8 @@ func (a *App) onChange(c registry.Change) {
 // rebuildRoutes swaps in a new gateway table. A table the gateway refuses
 // (a trigger clashing with a config API) keeps the old one and says why.
 func (a *App) rebuildRoutes() {
+	a.live.mu.Lock() // a config reload may be swapping the file and the table
+	defer a.live.mu.Unlock()
 	if err := a.gw.SetServices(a.services()); err != nil {
 		a.cfg.Logger.Error("gateway routes not updated", "err", err)
 	}

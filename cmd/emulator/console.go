@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -75,6 +76,37 @@ func (c *console) Reload(function string, r registry.Refresh, took time.Duration
 		c.printf("%s %s %s $LATEST %s -> %s %s\n", now, green("RELOAD"), function,
 			short(r.Previous.CodeHash), short(r.Latest.CodeHash), dim(fmtDuration(took)))
 	}
+}
+
+// ConfigReload prints an applied or refused edit of the config file, like
+// Reload: +added ~changed(fields) -removed functions, then the services
+// whose routes changed.
+func (c *console) ConfigReload(r ConfigReport) {
+	now := dim(time.Now().Format("15:04:05.000"))
+	if r.Err != nil {
+		msg := strings.ReplaceAll(r.Err.Error(), "\n", "\n    ")
+		c.printf("%s %s %s %s\n    %s\n", now, red("CONFIG"), r.Path, yellow("edit refused; the running configuration stays:"), red(msg))
+		return
+	}
+	if r.Recovered {
+		c.printf("%s %s %s %s\n", now, green("CONFIG"), r.Path, dim("valid again; it matches what runs"))
+		return
+	}
+	var parts []string
+	for _, f := range r.Changes.Added {
+		parts = append(parts, green("+"+f.Name))
+	}
+	for _, fc := range r.Changes.Changed {
+		parts = append(parts, yellow("~"+fc.New.Name)+dim("("+strings.Join(fc.Fields, ",")+")"))
+	}
+	for _, f := range r.Changes.Removed {
+		parts = append(parts, red("-"+f.Name))
+	}
+	if r.Changes.ServicesDiffer() {
+		svcs := slices.Concat(r.Changes.ServicesAdded, r.Changes.ServicesChanged, r.Changes.ServicesRemoved)
+		parts = append(parts, "routes "+magenta(strings.Join(svcs, ",")))
+	}
+	c.printf("%s %s %s %s %s\n", now, green("CONFIG"), r.Path, strings.Join(parts, " "), dim(fmtDuration(r.Took)))
 }
 
 // Rollout prints one line per rollout change (rolloutChanges drops the

@@ -40,10 +40,16 @@ func functionSpec(f config.Function) registry.FunctionSpec {
 // services is what the gateway serves: the config's API Gateway services
 // plus the routes of apigw triggers created through the cloud API. A trigger
 // joins the config service of the same name, or makes its own service.
-func (a *App) services() []gateway.Service {
-	out := make([]gateway.Service, 0, len(a.file.Services))
+func (a *App) services() []gateway.Service { return a.servicesOf(a.file) }
+
+// servicesOf is services for config file f, which may be nil.
+func (a *App) servicesOf(f *config.File) []gateway.Service {
+	if f == nil {
+		f = &config.File{}
+	}
+	out := make([]gateway.Service, 0, len(f.Services))
 	index := map[string]int{}
-	for _, s := range a.file.Services {
+	for _, s := range f.Services {
 		gs := gateway.Service{Name: s.Name, Stages: maps.Clone(s.Stages)}
 		for _, api := range s.APIs {
 			gs.APIs = append(gs.APIs, gateway.API{Path: api.Path, Method: api.Method, Function: api.Function, Stages: api.Stages})
@@ -74,6 +80,11 @@ func (a *App) services() []gateway.Service {
 }
 
 func (a *App) configServiceNames() []string {
+	a.live.mu.Lock()
+	defer a.live.mu.Unlock()
+	if a.file == nil {
+		return nil
+	}
 	names := make([]string, 0, len(a.file.Services))
 	for _, s := range a.file.Services {
 		names = append(names, s.Name)

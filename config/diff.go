@@ -1,0 +1,155 @@
+package config
+
+import (
+	"maps"
+	"reflect"
+	"slices"
+)
+
+// Changes is what an edit of the config file changed: the input of a live
+// reload. Line numbers are not changes: moving a block or adding a comment
+// changes nothing.
+type Changes struct {
+	Added   []Function       // functions only in the new file, in its order
+	Removed []Function       // functions only in the old file, in its order
+	Changed []FunctionChange // functions in both that differ, in the new file's order
+	// Services, by name: only in the new file, only in the old one, or in
+	// both with different stages or APIs.
+	ServicesAdded, ServicesRemoved, ServicesChanged []string
+}
+
+// FunctionChange is one function present before and after an edit.
+type FunctionChange struct {
+	Old, New Function
+	// Fields are the YAML keys whose values differ, in the order of the
+	// config reference: source, runtime, type, handler, memorySize, timeout,
+	// environment, build, image, description, aliases.
+	Fields []string
+}
+
+// Empty reports whether the edit changed nothing that runs.
+func (c Changes) Empty() bool {
+	return len(c.Added) == 0 && len(c.Removed) == 0 && len(c.Changed) == 0 && !c.ServicesDiffer()
+}
+
+// ServicesDiffer reports whether the gateway's routes need rebuilding.
+func (c Changes) ServicesDiffer() bool {
+	return len(c.ServicesAdded)+len(c.ServicesRemoved)+len(c.ServicesChanged) > 0
+}
+
+// Only reports whether every field of a change is one of keys.
+func (fc FunctionChange) Only(keys ...string) bool {
+	for _, f := range fc.Fields {
+		if !slices.Contains(keys, f) {
+			return false
+		}
+	}
+	return true
+}
+
+// Diff compares two configs; either may be nil (no file, or nothing loaded
+// yet), which counts as a config without functions or services.
+func Diff(old, cur *File) Changes {
+	if old == nil {
+		old = &File{}
+	}
+	if cur == nil {
+		cur = &File{}
+	}
+	var c Changes
+	before := make(map[string]Function, len(old.Functions))
+	for _, f := range old.Functions {
+		before[f.Name] = f
+	}
+	after := make(map[string]bool, len(cur.Functions))
+	for _, f := range cur.Functions {
+		after[f.Name] = true
+		o, ok := before[f.Name]
+		if !ok {
+			c.Added = append(c.Added, f)
+			continue
+		}
+		if fields := functionFields(o, f); len(fields) > 0 {
+			c.Changed = append(c.Changed, FunctionChange{Old: o, New: f, Fields: fields})
+		}
+	}
+	for _, f := range old.Functions {
+		if !after[f.Name] {
+			c.Removed = append(c.Removed, f)
+		}
+	}
+
+	oldSvc := make(map[string]Service, len(old.Services))
+	for _, s := range old.Services {
+		oldSvc[s.Name] = s
+	}
+	newSvc := make(map[string]bool, len(cur.Services))
+	for _, s := range cur.Services {
+		newSvc[s.Name] = true
+		o, ok := oldSvc[s.Name]
+		switch {
+		case !ok:
+			c.ServicesAdded = append(c.ServicesAdded, s.Name)
+		case !sameService(o, s):
+			c.ServicesChanged = append(c.ServicesChanged, s.Name)
+		}
+	}
+	for _, s := range old.Services {
+		if !newSvc[s.Name] {
+			c.ServicesRemoved = append(c.ServicesRemoved, s.Name)
+		}
+	}
+	return c
+}
+
+// functionFields lists the keys whose values differ between a and b.
+func functionFields(a, b Function) []string {
+	checks := []struct {
+		key  string
+		same bool
+	}{
+		{"source", a.Source == b.Source},
+		{"runtime", a.Runtime == b.Runtime},
+		{"type", a.Type == b.Type},
+		{"handler", a.Handler == b.Handler},
+		{"memorySize", a.MemorySize == b.MemorySize},
+		{"timeout", a.Timeout == b.Timeout},
+		// nil and empty are the same: no variables.
+		{"environment", maps.Equal(a.Environment, b.Environment)},
+		{"build", a.Build == b.Build},
+		{"image", a.Image == b.Image},
+		{"description", a.Description == b.Description},
+		{"aliases", reflect.DeepEqual(aliasesNoLines(a.Aliases), aliasesNoLines(b.Aliases))},
+	}
+	var out []string
+	for _, c := range checks {
+		if !c.same {
+			out = append(out, c.key)
+		}
+	}
+	return out
+}
+
+func aliasesNoLines(as []Alias) []Alias {
+	out := make([]Alias, len(as))
+	for i, a := range as {
+		a.Line = 0
+		out[i] = a
+	}
+	return out
+}
+
+// sameService compares stages and APIs, ignoring line numbers; an empty
+// per-API stages map equals a missing one.
+func sameService(a, b Service) bool {
+	if !maps.Equal(a.Stages, b.Stages) || len(a.APIs) != len(b.APIs) {
+		return false
+	}
+	for i := range a.APIs {
+		x, y := a.APIs[i], b.APIs[i]
+		if x.Path != y.Path || x.Method != y.Method || x.Function != y.Function || !maps.Equal(x.Stages, y.Stages) {
+			return false
+		}
+	}
+	return true
+}
