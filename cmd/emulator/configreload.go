@@ -144,6 +144,13 @@ func (a *App) applyConfig(ctx context.Context, cur *config.File, ch config.Chang
 		rollback()
 		return fmt.Errorf("%s: services: %w", a.configPath(), err)
 	}
+	// The docker runtime gets the images of new and changed functions now,
+	// with the start-up rules, rather than at their first request.
+	for _, f := range cur.Functions {
+		if _, changed := changedFrom(ch, f.Name); changed || isAdded(ch, f.Name) {
+			a.resolveCreated(f.Name)
+		}
+	}
 	// After the routes: no request is routed to a function being deleted.
 	for _, f := range ch.Removed {
 		if err := a.reg.Delete(cleanup, f.Name); err != nil && !errors.Is(err, registry.ErrFunctionNotFound) {
