@@ -26,7 +26,7 @@ Server:
   emulator up        [-f emulator.yaml] [--runtime auto|docker|process]
                      [--gateway-addr 127.0.0.1:8080] [--admin-addr 127.0.0.1:9001] [--state-dir DIR]
                      [--seed N] [--idle-timeout 5m] [--max-instances 8] [--log-level warn]
-                     [--secret-id ID --secret-key KEY] [--insecure]
+                     [--secret-id ID --secret-key KEY] [--insecure] [--admin-host NAME]... [--metrics-public]
                      [--image RUNTIME=IMAGE]... [--pull-images]
 
 Client (talks to --endpoint or $EMULATOR_ENDPOINT, default http://127.0.0.1:9001):
@@ -112,6 +112,9 @@ func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Var(&images, "image", "docker runtime image for a runtime, RUNTIME=IMAGE, e.g. Python3.9=python:3.9-slim (repeatable)")
 	fs.BoolVar(&cfg.PullImages, "pull-images", false, "docker runtime: pull missing images instead of failing")
 	fs.BoolVar(&cfg.Insecure, "insecure", false, "allow a non-loopback admin address without credentials")
+	adminHosts := multiFlag{}
+	fs.Var(&adminHosts, "admin-host", "a further Host name the admin address answers to, besides localhost and loopback (repeatable)")
+	fs.BoolVar(&cfg.MetricsPublic, "metrics-public", false, "with credentials, leave GET /metrics open for Prometheus")
 	level := fs.String("log-level", "warn", "debug, info, warn or error (library logs on stderr)")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -120,7 +123,7 @@ func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(pos) > 0 {
 		return usageError{fmt.Errorf("up takes no arguments, got %q", strings.Join(pos, " "))}
 	}
-	cfg.Images = images
+	cfg.Images, cfg.AdminHosts = images, adminHosts
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(*level)); err != nil {
 		return usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", *level)}
