@@ -48,7 +48,7 @@ type AppConfig struct {
 	AdminHosts []string
 	// MetricsPublic leaves /metrics open with credentials set.
 	MetricsPublic bool
-	Logger   *slog.Logger
+	Logger        *slog.Logger
 	// Events receives what the console shows; nil discards.
 	Events Events
 }
@@ -190,7 +190,7 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		return nil, fmt.Errorf("admin address: %w", err)
 	}
 	a.adminLn = api.TolerantListener(a.adminLn) // tccli sends Host: http://...
-	replay := tc3.NewReplay(0) // one for every signed endpoint: a signature serves one action
+	replay := tc3.NewReplay(0)                  // one for every signed endpoint: a signature serves one action
 	apiOpts := api.Options{
 		Logger: cfg.Logger.With("component", "api"), SecretID: cfg.SecretID, SecretKey: cfg.SecretKey,
 		GatewayURL: a.GatewayURL(), ServiceNames: a.configServiceNames, Replay: replay,
