@@ -28,7 +28,11 @@ func newVerifier(opts Options, now func() time.Time) *tc3.Verifier {
 	}
 	// With half a credential keys stays empty, so every call fails with
 	// AuthFailure.SecretIdNotFound rather than being let through.
-	return &tc3.Verifier{Service: signService, Keys: keys, Now: now}
+	replay := opts.Replay
+	if replay == nil {
+		replay = tc3.NewReplay(0)
+	}
+	return &tc3.Verifier{Service: signService, Keys: keys, Now: now, Replay: replay}
 }
 
 // authenticate checks the call's signature when verification is on. The

@@ -43,6 +43,11 @@ type Options struct {
 	// cloud API (emulator.yaml), so that a trigger may name one by its
 	// serviceId; nil means none.
 	ServiceNames func() []string
+	// Replay remembers which action each recent signature was used for, so a
+	// captured signature cannot be resent as another action; share one with
+	// the other signed endpoints of the admin address. nil: the server keeps
+	// its own.
+	Replay *tc3.Replay
 	// Now is the clock for signature expiry and default log windows; nil
 	// means time.Now.
 	Now func() time.Time

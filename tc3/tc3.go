@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -45,12 +46,21 @@ type Request struct {
 	Query  string      // the raw query; signed only for GET
 	Header http.Header // Content-Type, X-TC-Timestamp, X-TC-Content-SHA256 and any other signed header
 	Body   []byte      // the raw body bytes
+	// Action names what the request does (method, path, X-TC-Action), and
+	// Client the address it came from; neither is signed. Verifier.Replay
+	// binds a signature to the first client that used it.
+	Action, Client string
 }
 
 // FromHTTP takes method, query and headers from r; host is the Host value
 // the client signed and body the raw body already read from r.
 func FromHTTP(r *http.Request, host string, body []byte) Request {
-	return Request{Method: r.Method, Host: host, Query: r.URL.RawQuery, Header: r.Header, Body: body}
+	action := r.Method + " " + r.URL.Path + " " + r.Header.Get("X-TC-Action")
+	client, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		client = r.RemoteAddr
+	}
+	return Request{Method: r.Method, Host: host, Query: r.URL.RawQuery, Header: r.Header, Body: body, Action: action, Client: client}
 }
 
 // Verifier checks signatures against a set of credentials.
@@ -59,6 +69,8 @@ type Verifier struct {
 	Keys    map[string]string // SecretId -> SecretKey
 	MaxSkew time.Duration     // 0 means DefaultMaxSkew
 	Now     func() time.Time  // nil means time.Now
+	// Replay, when set, refuses a signature already used for another action.
+	Replay *Replay
 }
 
 // authorization is a parsed Authorization header.
@@ -118,6 +130,9 @@ func (v *Verifier) Verify(req Request) error {
 	for _, lower := range []bool{false, true} {
 		want := signature(req, auth.signedHeaders, lower, auth.date, v.Service, tsText, key)
 		if subtle.ConstantTimeCompare(got, []byte(want)) == 1 {
+			if v.Replay != nil {
+				return v.Replay.Check(string(got), req.Action, req.Client, ts.Add(skew), now())
+			}
 			return nil
 		}
 	}

@@ -8,10 +8,12 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/scf-emulator/emulator/admin"
 	"github.com/scf-emulator/emulator/logstore"
 	"github.com/scf-emulator/emulator/metrics"
 	"github.com/scf-emulator/emulator/registry"
 	"github.com/scf-emulator/emulator/runtime"
+	"github.com/scf-emulator/emulator/tc3"
 )
 
 // adminHandler serves the admin address: the cloud API at POST /, and the
@@ -30,6 +32,20 @@ func adminHandler(apiSrv http.Handler, a *App) http.Handler {
 	a.dashboardRoutes(mux)
 	mux.Handle("/", apiSrv)
 	return mux
+}
+
+// adminVerifier checks the signatures of the /emulator/* endpoints with the
+// cloud API's credentials and replay memory; nil without credentials. With
+// half a credential no key is known, so everything is refused.
+func adminVerifier(cfg AppConfig, replay *tc3.Replay) admin.Verifier {
+	if cfg.SecretID == "" && cfg.SecretKey == "" {
+		return nil
+	}
+	keys := map[string]string{}
+	if cfg.SecretID != "" && cfg.SecretKey != "" {
+		keys[cfg.SecretID] = cfg.SecretKey
+	}
+	return &tc3.Verifier{Service: signService, Keys: keys, Replay: replay}
 }
 
 // instanceGauges refreshes the live-instance gauges from the runtime at

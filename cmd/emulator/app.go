@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/scf-emulator/emulator/admin"
 	"github.com/scf-emulator/emulator/api"
 	"github.com/scf-emulator/emulator/config"
 	"github.com/scf-emulator/emulator/engine"
@@ -22,6 +23,7 @@ import (
 	"github.com/scf-emulator/emulator/registry"
 	"github.com/scf-emulator/emulator/rollout"
 	"github.com/scf-emulator/emulator/runtime"
+	"github.com/scf-emulator/emulator/tc3"
 	"github.com/scf-emulator/emulator/watch"
 )
 
@@ -44,7 +46,11 @@ type AppConfig struct {
 	Pull string
 	// Insecure allows a non-loopback admin address without credentials.
 	Insecure bool
-	Logger   *slog.Logger
+	// AdminHosts are further Host names the admin address answers to.
+	AdminHosts []string
+	// MetricsPublic leaves /metrics open with credentials set.
+	MetricsPublic bool
+	Logger        *slog.Logger
 	// Events receives what the console shows; nil discards.
 	Events Events
 }
@@ -86,6 +92,7 @@ type App struct {
 	live        configLive // emulator.yaml edits applied while running (configreload.go)
 	gwLn        net.Listener
 	adminLn     net.Listener
+	guard       *admin.Guard
 	servers     []*http.Server
 	stateDir    string
 	closing     chan struct{} // closed when Close starts: ends log-follow streams
@@ -203,17 +210,20 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		return nil, fmt.Errorf("admin address: %w", err)
 	}
 	a.adminLn = api.TolerantListener(a.adminLn) // tccli sends Host: http://...
+	replay := tc3.NewReplay(0)                  // one for every signed endpoint: a signature serves one action
 	apiOpts := api.Options{
 		Logger: cfg.Logger.With("component", "api"), SecretID: cfg.SecretID, SecretKey: cfg.SecretKey,
-		GatewayURL: a.GatewayURL(), ServiceNames: a.configServiceNames,
+		GatewayURL: a.GatewayURL(), ServiceNames: a.configServiceNames, Replay: replay,
 	}
 	if err := apiOpts.Validate(); err != nil {
 		return nil, err
 	}
 	apiSrv := api.New(apiBackend{Registry: a.reg, eng: eng, logs: a.logs, observe: cfg.Events.Invoke}, apiOpts)
+	a.guard = admin.New(admin.Options{AdminAddr: cfg.AdminAddr, Hosts: cfg.AdminHosts, Verifier: adminVerifier(cfg, replay),
+		MetricsPublic: cfg.MetricsPublic, Logger: cfg.Logger.With("component", "admin")})
 	a.servers = []*http.Server{
 		{Handler: a.gw, ReadHeaderTimeout: 10 * time.Second},
-		{Handler: adminHandler(apiSrv, a), ReadHeaderTimeout: 10 * time.Second},
+		{Handler: a.guard.Wrap(adminHandler(apiSrv, a)), ReadHeaderTimeout: 10 * time.Second},
 	}
 	return a, nil
 }
@@ -255,6 +265,15 @@ func (a *App) GatewayURL() string { return "http://" + a.gwLn.Addr().String() }
 
 // AdminURL is the management API's base URL.
 func (a *App) AdminURL() string { return "http://" + a.adminLn.Addr().String() }
+
+// LoginURL opens the dashboard and logs the browser in; "" when the admin
+// address asks for no authentication.
+func (a *App) LoginURL() string {
+	if t := a.guard.LoginToken(); t != "" {
+		return a.AdminURL() + "/?token=" + t
+	}
+	return ""
+}
 
 // Close stops serving, stops every instance and closes the state. In-flight
 // requests get a few seconds to finish.

@@ -182,7 +182,11 @@ func (c *console) banner(a *App, runtimeName string) {
 	fmt.Fprintf(&b, "  %-10s %s\n", "state", a.stateDir)
 	fmt.Fprintf(&b, "  %-10s %s\n", "runtime", runtimeName)
 	fmt.Fprintf(&b, "  %-10s %s\n", "gateway", cyan(a.GatewayURL()))
-	fmt.Fprintf(&b, "  %-10s %s %s\n\n", "admin", cyan(a.AdminURL()), dim("(Tencent Cloud API 3.0: POST /)"))
+	fmt.Fprintf(&b, "  %-10s %s %s\n", "admin", cyan(a.AdminURL()), dim("(Tencent Cloud API 3.0: POST /)"))
+	if u := a.LoginURL(); u != "" {
+		fmt.Fprintf(&b, "  %-10s %s %s\n", "dashboard", cyan(u), dim("(open once to log this browser in)"))
+	}
+	b.WriteString("\n")
 	fmt.Fprintf(&b, "  %s\n", bold("functions"))
 	if len(a.reg.Functions()) == 0 {
 		emptyHelp(&b, a.AdminURL())

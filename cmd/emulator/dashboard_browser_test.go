@@ -307,8 +307,13 @@ func TestDashboardBrowser(t *testing.T) {
 		if err := chromedp.Do(tab); err != nil { // opens it: the tab lives as long as the context of its first run
 			t.Fatal(err)
 		}
-		do(t, tab, "load the read-only dashboard", chromedp.Navigate(srv.URL+"/#fn=B"), chromedp.WaitVisible(chromedp.CSS(release)),
-			chromedp.WaitVisible(chromedp.CSS("#readonly")))
+		// The login link of the banner sets the session cookie and
+		// redirects to the page without the token.
+		do(t, tab, "load the read-only dashboard", chromedp.Navigate(srv.URL+"/?token="+ro.guard.LoginToken()+"#fn=B"),
+			chromedp.WaitVisible(chromedp.CSS(release)), chromedp.WaitVisible(chromedp.CSS("#readonly")))
+		if u, err := chromedp.Run(tab, chromedp.Evaluate[string](`location.search`)); err != nil || u != "" {
+			t.Errorf("query after login = %q (%v), want the token gone", u, err)
+		}
 		if got := text(t, tab, "#readonly-reason"); !strings.Contains(got, "signatures") {
 			t.Errorf("read-only note %q does not say why", got)
 		}

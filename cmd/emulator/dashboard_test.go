@@ -17,6 +17,7 @@ import (
 func adminDo(t *testing.T, h http.Handler, method, target, action, body string) *httptest.ResponseRecorder {
 	t.Helper()
 	req := httptest.NewRequestWithContext(t.Context(), method, target, strings.NewReader(body))
+	req.Host = "127.0.0.1:9001" // the admin address answers only names of this machine
 	if action != "" {
 		req.Header.Set("X-TC-Action", action)
 		req.Header.Set("X-TC-Version", "2018-04-16")
@@ -115,10 +116,15 @@ func TestDashboardRoutes(t *testing.T) {
 }
 
 // TestDashboardReadOnly: with credentials the API refuses the page's
-// unsigned calls, so the page is told to be read-only, and why.
+// unsigned calls, so the page (logged in with its cookie) is told to be
+// read-only, and why.
 func TestDashboardReadOnly(t *testing.T) {
 	app := newDashboardApp(t, "AKIDtest", "secret")
-	admin := app.servers[1].Handler
+	inner := app.servers[1].Handler
+	admin := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.AddCookie(&http.Cookie{Name: "scf_emulator_session", Value: app.guard.LoginToken()})
+		inner.ServeHTTP(w, r)
+	})
 	rec := adminDo(t, admin, http.MethodGet, "/emulator/overview", "", "")
 	var ov struct {
 		ReadOnly       bool

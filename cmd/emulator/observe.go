@@ -17,30 +17,15 @@ import (
 	"github.com/scf-emulator/emulator/logstore"
 )
 
-// adminGet calls one of the admin address's emulator endpoints.
+// adminGet calls one of the admin address's emulator endpoints, signed
+// with TENCENTCLOUD_SECRET_ID/KEY when they are set: an emulator started
+// with credentials answers no unsigned read.
 func adminGet(ctx context.Context, endpoint, path string, q url.Values) (*http.Response, error) {
-	base, err := endpointURL(endpoint)
+	c, err := newEmuClient(endpoint)
 	if err != nil {
 		return nil, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path+"?"+q.Encode(), nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, err
-		}
-		return nil, unreachable(endpoint, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		defer resp.Body.Close()
-		var e struct{ Error string }
-		_ = json.NewDecoder(resp.Body).Decode(&e)
-		return nil, fmt.Errorf("%s: %s", resp.Status, e.Error)
-	}
-	return resp, nil
+	return c.do(ctx, http.MethodGet, path, q, nil)
 }
 
 // cmdLogs prints a function's invocation logs in the platform's framing

@@ -175,7 +175,7 @@ func TestRolloutNeedsSignatures(t *testing.T) {
 	}
 	base := app.AdminURL() + "/emulator/rollouts"
 	plan := `{"function":"B","alias":"release","to":"1","steps":[0.5,1],"interval":"1h"}`
-	if code, body := post(t, base, plan); code != 401 || !strings.Contains(body, "Authorization header is missing") {
+	if code, body := post(t, base, plan); code != 401 || !strings.Contains(body, "authentication required") {
 		t.Errorf("unsigned start = %d %s, want 401", code, body)
 	}
 	if code, _ := post(t, base+"/abort?function=B&alias=release", ""); code != 401 {
