@@ -204,15 +204,13 @@ func (d *Docker) containerConfig(spec Spec, image string, plan launchPlan, memMB
 	if plan.proto != protoAPI {
 		publish = containerPort
 	}
-	labels := map[string]string{
-		LabelManaged:   "true",
-		LabelSession:   d.session,
+	labels := d.ownerLabels() // managed, session, owner, scope
+	maps.Copy(labels, map[string]string{
 		LabelNamespace: specNamespace(spec),
 		LabelFunction:  spec.Function,
 		LabelVersion:   spec.Version,
 		LabelCodeHash:  spec.CodeHash,
-	}
-	maps.Copy(labels, d.scope)
+	})
 	return &containerConfig{
 		name:           containerPrefix(spec),
 		image:          image,

@@ -269,17 +269,20 @@ func TestDockerFakeStopOnCanceledContext(t *testing.T) {
 
 func TestDockerFakeRemoveOrphansAndClose(t *testing.T) {
 	f := newFakeDocker(t, echoAPI)
-	d := newFakeRuntime(t, f, DockerOptions{Session: "mine"})
+	d := newFakeRuntime(t, f, DockerOptions{Session: "mine", StateDir: "/state/here"})
 	in := mustFakeStart(t, d, fakeSpec(t))
-	f.add("scf-x-1-a-1", map[string]string{LabelManaged: "true", LabelSession: "crashed"}, true)
-	f.add("scf-x-1-a-2", map[string]string{LabelManaged: "true", LabelSession: "crashed"}, false)
+	// An earlier run in this state dir crashed: its containers go.
+	f.add("scf-x-1-a-1", ownedBy(ThisHost(), "/state/here", "crashed"), true)
+	f.add("scf-x-1-a-2", ownedBy(ThisHost(), "/state/here", "crashed"), false)
+	// An older emulator's, without owner labels, stays: nothing proves it dead.
+	f.add("scf-x-1-a-3", map[string]string{LabelManaged: "true", LabelSession: "old"}, true)
 	f.add("unrelated", map[string]string{"app": "db"}, true)
 
 	n, err := d.RemoveOrphans(t.Context(), d.Session())
 	if err != nil || n != 2 {
 		t.Fatalf("RemoveOrphans = %d, %v; want 2", n, err)
 	}
-	want := []string{containerOf(t, in).name, "unrelated"}
+	want := []string{containerOf(t, in).name, "scf-x-1-a-3", "unrelated"}
 	if got := f.liveNames(); !sameSet(got, want) {
 		t.Errorf("after RemoveOrphans: %v, want %v", got, want)
 	}
@@ -289,8 +292,8 @@ func TestDockerFakeRemoveOrphansAndClose(t *testing.T) {
 	if err := d.Close(t.Context()); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	if got := f.liveNames(); !sameSet(got, []string{"unrelated"}) {
-		t.Errorf("after Close: %v, want only unrelated", got)
+	if got := f.liveNames(); !sameSet(got, []string{"scf-x-1-a-3", "unrelated"}) {
+		t.Errorf("after Close: %v, want only the older version's and unrelated", got)
 	}
 	waitClosed(t, in.Exited(), "Exited after Close")
 	if _, err := fakeStart(t, d, fakeSpec(t)); !errors.Is(err, ErrClosed) || !errors.Is(err, scferr.ErrContainerInit) {
