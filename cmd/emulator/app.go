@@ -318,7 +318,7 @@ func (a *App) newRuntime(ctx context.Context) (runtime.Runtime, string, error) {
 	d, err := runtime.NewDocker(ctx, runtime.DockerOptions{
 		WorkDir: filepath.Join(a.stateDir, "runtime-docker"), Images: images, PullMissing: cfg.PullImages,
 		StateDir: a.stateDir, // owner label; a.reg holds its lock
-		Logger: logger.With("component", "docker"), CallbackHost: os.Getenv(runtime.CallbackHostEnv),
+		Logger:   logger.With("component", "docker"), CallbackHost: os.Getenv(runtime.CallbackHostEnv),
 	})
 	if err != nil {
 		return nil, "", err
