@@ -39,11 +39,14 @@ func newDockerTestRuntimeWith(t testing.TB, opts DockerOptions) *Docker {
 		t.Skip("no docker daemon answers: the docker runtime tests need one (sudo systemctl start docker)")
 	}
 	opts.WorkDir, opts.Session, opts.InitTimeout = t.TempDir(), "test-"+uuid.NewString()[:8], 10*time.Second
+	if opts.scope == nil {
+		// Before NewDocker: its presence volume carries the scope too.
+		opts.scope = map[string]string{"dev.scf-emulator.test": t.Name() + "-" + opts.Session}
+	}
 	d, err := NewDocker(ctx, opts)
 	if err != nil {
 		t.Fatalf("NewDocker: %v", err)
 	}
-	d.scope = map[string]string{"dev.scf-emulator.test": t.Name() + "-" + d.session}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), dockerTestTimeout)
 		defer cancel()

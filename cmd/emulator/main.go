@@ -28,6 +28,7 @@ Server:
                      [--seed N] [--idle-timeout 5m] [--max-instances 8] [--log-level warn]
                      [--secret-id ID --secret-key KEY] [--insecure]
                      [--image RUNTIME=IMAGE]... [--pull-images]
+  emulator gc        [--dry-run] [--all]   (docker: remove what crashed emulators left; --all: everything)
 
 Client (talks to --endpoint or $EMULATOR_ENDPOINT, default http://127.0.0.1:9001):
   emulator publish   FUNCTION [-d DESCRIPTION]
@@ -76,6 +77,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdRollout(ctx, rest, stdout, stderr)
 	case "split-test":
 		err = cmdSplitTest(ctx, rest, stdout, stderr)
+	case "gc":
+		err = cmdGC(ctx, rest, stdout)
 	default:
 		err = usageError{fmt.Errorf("unknown command %q; run emulator --help", cmd)}
 	}
