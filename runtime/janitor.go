@@ -133,14 +133,23 @@ func (j *Janitor) list(ctx context.Context, withNetwork bool) ([]Leftover, error
 		out = append(out, Leftover{Kind: kind, Name: v.name, id: v.name, Owner: o,
 			Created: v.created, Status: cl.classify(v.labels)})
 	}
+	// The network goes with the abandoned objects when nothing else is
+	// left: no kept object, and no container attached beyond the listed
+	// (abandoned) running ones, which Remove removes first.
 	kept := slices.ContainsFunc(out, func(l Leftover) bool { return !l.Status.Abandoned() })
+	running := 0
+	for _, l := range out {
+		if l.Running {
+			running++
+		}
+	}
 	for _, n := range ns {
 		if n.name != j.network {
 			continue
 		}
 		o, _ := ownerOf(n.labels)
 		st := StatusNetworkUnused
-		if kept || n.attached > 0 {
+		if kept || n.attached > running {
 			st = StatusNetworkInUse
 		}
 		out = append(out, Leftover{Kind: KindNetwork, Name: n.name, id: n.id, Owner: o, Created: n.created, Status: st})

@@ -169,7 +169,7 @@ func TestJanitorNetwork(t *testing.T) {
 	})); err != nil {
 		t.Fatal(err)
 	}
-	old := f.add("scf-old", ownedBy(me, "/state/free", "f1"), false)
+	old := f.add("scf-old", ownedBy(me, "/state/free", "f1"), true)
 	old.cfg.network = DefaultNetwork
 	if got := network().Status; got != StatusNetworkInUse {
 		t.Errorf("with a live emulator: %v, want in use", got)
@@ -177,24 +177,25 @@ func TestJanitorNetwork(t *testing.T) {
 	if err := f.removeVolume(t.Context(), "scf-emulator-live"); err != nil {
 		t.Fatal(err)
 	}
+	foreign := f.add("someone-elses", map[string]string{"app": "db"}, true)
+	foreign.cfg.network = DefaultNetwork
 	if got := network().Status; got != StatusNetworkInUse {
-		t.Errorf("with a container attached: %v, want in use", got)
+		t.Errorf("with a foreign container attached: %v, want in use", got)
 	}
-	// gc: the abandoned container goes first, then the network with it.
+	if err := f.remove(t.Context(), foreign.id); err != nil {
+		t.Fatal(err)
+	}
+	// Only an abandoned container is attached: gc removes it, then the
+	// network, in one pass.
+	if got := network().Status; got != StatusNetworkUnused {
+		t.Fatalf("with only abandoned objects: %v, want unused", got)
+	}
 	items, err := j.List(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := j.Remove(t.Context(), Abandoned(items))
-	if err != nil || got[KindContainer] != 1 || got[KindNetwork] != 0 {
-		t.Fatalf("Remove = %v, %v; want the container, not yet the network", got, err)
-	}
-	if got := network().Status; got != StatusNetworkUnused {
-		t.Fatalf("with nothing left: %v, want unused", got)
-	}
-	items, _ = j.List(t.Context())
-	if got, err := j.Remove(t.Context(), Abandoned(items)); err != nil || got[KindNetwork] != 1 {
-		t.Fatalf("Remove = %v, %v; want the network", got, err)
+	if got, err := j.Remove(t.Context(), Abandoned(items)); err != nil || got[KindContainer] != 1 || got[KindNetwork] != 1 {
+		t.Fatalf("Remove = %v, %v; want the container and the network", got, err)
 	}
 	if _, ok := f.networks[DefaultNetwork]; ok {
 		t.Error("the unused network is still there")
