@@ -206,3 +206,20 @@ func (d *Docker) presenceLabels() map[string]string {
 	l[LabelRole] = rolePresence
 	return l
 }
+
+// mayRemove reports whether an object with these labels is this runtime's
+// own or provably abandoned.
+func (d *Docker) mayRemove(labels map[string]string) bool {
+	st := newClassifier(Owner{Host: ThisHost(), StateDir: d.stateDir, Session: d.session}, d.probe).classify(labels)
+	return st == StatusSelf || st.Abandoned()
+}
+
+// sessionTag is the part of a session's id that container names carry:
+// its last six letters and digits.
+func sessionTag(session string) string {
+	s := strings.ReplaceAll(session, "-", "")
+	if len(s) > 6 {
+		s = s[len(s)-6:]
+	}
+	return s
+}
