@@ -5,17 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/scf-emulator/emulator/statelock"
 )
 
-// Labels on every container (and on the network) the docker runtime creates.
-// RemoveOrphans and Close find containers by them; `docker ps --filter
+// Labels on every container and volume (and on the network) the docker
+// runtime creates, beside the owner labels of owner.go. RemoveOrphans,
+// Close and Janitor find them by these; `docker ps --filter
 // label=dev.scf-emulator.managed=true` lists them.
 const (
 	LabelManaged   = "dev.scf-emulator.managed"   // "true"
@@ -63,8 +65,15 @@ type DockerOptions struct {
 	// e.g. <state-dir>/runtime. It is created if missing.
 	WorkDir string
 	// Session labels every container of this emulator run; "" picks a
-	// random one (see Session). RemoveOrphans keeps only this session's.
+	// random one (see Session).
 	Session string
+	// StateDir is the emulator's state dir, whose lock (package statelock)
+	// the caller holds for the runtime's lifetime, as registry.Open does.
+	// Everything the runtime creates is labelled with it and this host
+	// (see Owner), which tells other emulators on the engine whether it is
+	// abandoned; RemoveOrphans removes what earlier runs in it left. ""
+	// labels no owner: nobody but gc --all removes such leftovers.
+	StateDir string
 	// Images overrides the image of a runtime. Keys are an SCF runtime name
 	// ("Python3.9") or a family ("python", "nodejs", "go1",
 	// "customruntime"), case-insensitive; the exact name wins. Spec.Image
@@ -90,6 +99,9 @@ type DockerOptions struct {
 	// CallbackHost is RemoteEngine.Callback for NewDocker's detection; ""
 	// picks the address this machine uses to reach the engine.
 	CallbackHost string
+
+	// scope: see Docker.scope; tests set it.
+	scope map[string]string
 }
 
 // Docker is the runtime that runs every instance in its own container: one
@@ -101,6 +113,7 @@ type Docker struct {
 	api         dockerAPI
 	workDir     string
 	session     string
+	stateDir    string            // absolute, or "": see DockerOptions.StateDir
 	images      map[string]string // lower-case key -> image
 	pull        PullPolicy
 	network     string
@@ -109,10 +122,12 @@ type Docker struct {
 	user        string        // uid:gid the functions run as; "" leaves the image's
 	initTimeout time.Duration
 	logger      *slog.Logger
-	// scope labels are added to every container and required by
-	// RemoveOrphans and Close; tests set them so that they never touch
+	// scope labels are added to every container and volume and required
+	// by RemoveOrphans and Close; tests set them so that they never touch
 	// containers of an emulator running beside them.
 	scope map[string]string
+	// probe tells whether a state dir is held; nil is statelock.Probe.
+	probe func(dir string) (statelock.State, error)
 
 	// life is the runtime's own lifetime, not a request's: container
 	// watchers run on it, and Close cancels it.
@@ -206,10 +221,18 @@ func newDocker(ctx context.Context, api dockerAPI, opts DockerOptions) (*Docker,
 	if err := writeBootstraps(dir); err != nil {
 		return nil, fmt.Errorf("docker runtime: %w", err)
 	}
+	stateDir := ""
+	if opts.StateDir != "" {
+		if stateDir, err = filepath.Abs(opts.StateDir); err != nil {
+			return nil, fmt.Errorf("docker runtime: state dir: %w", err)
+		}
+	}
 	d := &Docker{
 		api:         api,
 		workDir:     dir,
 		session:     opts.Session,
+		stateDir:    stateDir,
+		scope:       opts.scope,
 		images:      normaliseImages(opts.Images),
 		pull:        opts.Pull,
 		network:     opts.Network,
@@ -260,6 +283,10 @@ func newDocker(ctx context.Context, api dockerAPI, opts DockerOptions) (*Docker,
 	if d.remote != nil {
 		d.logger.Info("remote docker engine: code is copied into volumes", "engine", d.remote.Host, "callback", d.remote.Callback)
 	}
+	if err := d.api.createVolume(ctx, presenceVolumeName(d.session), d.presenceLabels()); err != nil && !errors.Is(err, errDockerConflict) {
+		// Only gc's view of the engine suffers: go on.
+		d.logger.Warn("could not create the presence volume", "err", err)
+	}
 	d.life, d.lifeCancel = context.WithCancel(context.WithoutCancel(ctx))
 	return d, nil
 }
@@ -269,7 +296,12 @@ func newDocker(ctx context.Context, api dockerAPI, opts DockerOptions) (*Docker,
 func (d *Docker) ensureNetwork(ctx context.Context) (string, error) {
 	gw, err := d.api.networkGateway(ctx, d.network)
 	if errors.Is(err, errDockerNotFound) {
-		labels := map[string]string{LabelManaged: "true"}
+		// The network is shared: its owner labels name only its creator.
+		labels := d.ownerLabels()
+		delete(labels, LabelSession)
+		for k := range d.scope {
+			delete(labels, k)
+		}
 		if err = d.api.createNetwork(ctx, d.network, labels); err == nil || errors.Is(err, errDockerConflict) {
 			// Conflict: another emulator created it at the same moment.
 			gw, err = d.api.networkGateway(ctx, d.network)
@@ -289,18 +321,6 @@ func (d *Docker) Name() string { return "docker" }
 
 // Session returns the session id the runtime labels its containers with.
 func (d *Docker) Session() string { return d.session }
-
-// RemoveOrphans force-removes every container the docker runtime created in
-// a session other than keepSession: what an emulator that crashed or was
-// killed left behind. It returns how many it removed; containers of
-// keepSession are kept. Call it once at start-up with Session().
-func (d *Docker) RemoveOrphans(ctx context.Context, keepSession string) (int, error) {
-	orphan := func(labels map[string]string) bool { return labels[LabelSession] != keepSession }
-	n, err := d.removeWhere(ctx, orphan)
-	// Then the code volumes of a remote engine, which those containers held.
-	_, verr := d.removeVolumes(ctx, orphan)
-	return n, errors.Join(err, verr)
-}
 
 // Close removes every container of this session that is still present and
 // stops the runtime's goroutines. Stop the Manager first, so that instances
@@ -343,85 +363,4 @@ func (d *Docker) Close(ctx context.Context) error {
 	}
 	errs = append(errs, d.api.close())
 	return errors.Join(errs...)
-}
-
-// removeWhere force-removes the managed containers whose labels match, in
-// parallel (removeContainer bounds how many at a time).
-func (d *Docker) removeWhere(ctx context.Context, match func(map[string]string) bool) (int, error) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), dockerCallTimeout)
-	defer cancel()
-	filter := map[string]string{LabelManaged: "true"}
-	maps.Copy(filter, d.scope)
-	list, err := d.api.list(ctx, filter)
-	if err != nil {
-		return 0, fmt.Errorf("list containers: %w", err)
-	}
-	var gone []containerInfo
-	for _, c := range list {
-		if match(c.labels) {
-			gone = append(gone, c)
-		}
-	}
-	return removeAll(gone, func(c containerInfo) error {
-		if err := d.removeContainer(ctx, c.id); err != nil {
-			return fmt.Errorf("remove container %s: %w", c.name, err)
-		}
-		d.logger.Info("container removed", "container", c.name, "session", c.labels[LabelSession])
-		return nil
-	})
-}
-
-// removeAll runs remove on every item at once and returns how many
-// succeeded and the errors of the others.
-func removeAll[T any](items []T, remove func(T) error) (int, error) {
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex // guards n and errs
-		n    int
-		errs []error
-	)
-	for _, it := range items {
-		wg.Go(func() {
-			err := remove(it)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				errs = append(errs, err)
-				return
-			}
-			n++
-		})
-	}
-	wg.Wait()
-	return n, errors.Join(errs...)
-}
-
-// removeContainer force-removes a container and returns once it is gone.
-// A container that is gone already, or that someone else is removing, counts
-// as removed.
-func (d *Docker) removeContainer(ctx context.Context, id string) error {
-	select {
-	case d.removals <- struct{}{}:
-	case <-ctx.Done():
-		return fmt.Errorf("waiting for a removal slot: %w", ctx.Err())
-	}
-	err := d.api.remove(ctx, id)
-	<-d.removals
-	if !errors.Is(err, errDockerConflict) {
-		if errors.Is(err, errDockerNotFound) || errors.Is(err, errDockerNotModified) {
-			return nil
-		}
-		return err
-	}
-	// "removal already in progress": wait for the other removal to finish.
-	for {
-		if _, ierr := d.api.inspect(ctx, id); errors.Is(ierr, errDockerNotFound) {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%w (waiting for it: %w)", err, ctx.Err())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
 }

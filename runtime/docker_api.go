@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"time"
 )
 
 // dockerAPI is what the docker runtime needs from the daemon. The only
@@ -45,6 +46,12 @@ type dockerAPI interface {
 	removeVolume(ctx context.Context, name string) error
 	// listVolumes returns the volumes with all the labels.
 	listVolumes(ctx context.Context, labels map[string]string) ([]volumeInfo, error)
+	// listNetworks returns the networks carrying the labels, with how
+	// many containers are attached to each.
+	listNetworks(ctx context.Context, labels map[string]string) ([]networkInfo, error)
+	// removeNetwork removes a network; one with containers attached is
+	// refused.
+	removeNetwork(ctx context.Context, idOrName string) error
 	// copyTo unpacks a tar archive into dir of a container, started or not.
 	copyTo(ctx context.Context, id, dir string, archive io.Reader) error
 	close() error
@@ -103,17 +110,27 @@ type bindMount struct {
 
 // volumeInfo is what the runtime reads back about a volume.
 type volumeInfo struct {
-	name   string
-	labels map[string]string
+	name    string
+	labels  map[string]string
+	created time.Time // zero when the daemon does not say
+}
+
+// networkInfo is what the runtime reads back about a network.
+type networkInfo struct {
+	id, name string
+	labels   map[string]string
+	created  time.Time
+	attached int // containers attached
 }
 
 // containerInfo is what the runtime reads back about a container. list
-// fills only id, name, labels and running.
+// fills only id, name, labels, running and created.
 type containerInfo struct {
 	id, name  string
 	image     string
 	labels    map[string]string
 	running   bool
+	created   time.Time
 	exitCode  int
 	oomKilled bool
 	pid       int    // main process on the host; 0 when not running

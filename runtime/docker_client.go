@@ -13,6 +13,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types"
@@ -320,7 +321,8 @@ func (s *sdkClient) listVolumes(ctx context.Context, labels map[string]string) (
 	}
 	out := make([]volumeInfo, 0, len(resp.Volumes))
 	for _, v := range resp.Volumes {
-		out = append(out, volumeInfo{name: v.Name, labels: v.Labels})
+		created, _ := time.Parse(time.RFC3339, v.CreatedAt)
+		out = append(out, volumeInfo{name: v.Name, labels: v.Labels, created: created})
 	}
 	return out, nil
 }
@@ -349,7 +351,8 @@ func (s *sdkClient) list(ctx context.Context, labels map[string]string) ([]conta
 		if len(c.Names) > 0 {
 			name = strings.TrimPrefix(c.Names[0], "/")
 		}
-		out = append(out, containerInfo{id: c.ID, name: name, labels: c.Labels, running: c.State == ctypes.StateRunning})
+		out = append(out, containerInfo{id: c.ID, name: name, labels: c.Labels, running: c.State == ctypes.StateRunning,
+			created: time.Unix(c.Created, 0)})
 	}
 	return out, nil
 }

@@ -25,14 +25,15 @@ type fakeDocker struct {
 	behave func(fc *fakeContainer)
 	wg     sync.WaitGroup // behaviour goroutines
 
-	mu         sync.Mutex                // guards every field below
-	images     map[string]bool           // present images
-	imported   []string                  // importImage calls
-	pulled     []string                  // pullImage calls
-	pullErr    error                     // pullImage's answer
-	pullEvents []pullEvent               // what pullImage reports before it answers
-	networks   map[string]string         // name -> gateway
-	containers map[string]*fakeContainer // by id, removed ones included
+	mu         sync.Mutex                   // guards every field below
+	images     map[string]bool              // present images
+	imported   []string                     // importImage calls
+	pulled     []string                     // pullImage calls
+	pullErr    error                        // pullImage's answer
+	pullEvents []pullEvent                  // what pullImage reports before it answers
+	networks   map[string]string            // name -> gateway
+	netLabels  map[string]map[string]string // network name -> labels
+	containers map[string]*fakeContainer    // by id, removed ones included
 	nextID     int
 	creates    []string               // names passed to create, in order
 	removing   map[string]int         // id -> remove calls to answer "in progress" before the removal lands
@@ -53,6 +54,8 @@ type fakeContainer struct {
 	exitOnce sync.Once
 	exited   chan struct{} // closed by exit
 	killed   chan struct{} // closed when removed: the behaviour must return
+
+	created time.Time
 
 	// guarded by f.mu
 	running, removed bool
@@ -217,10 +220,14 @@ func (f *fakeDocker) networkGateway(_ context.Context, name string) (string, err
 	return gw, nil
 }
 
-func (f *fakeDocker) createNetwork(_ context.Context, name string, _ map[string]string) error {
+func (f *fakeDocker) createNetwork(_ context.Context, name string, labels map[string]string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.networks[name] = "127.0.0.1"
+	if f.netLabels == nil {
+		f.netLabels = map[string]map[string]string{}
+	}
+	f.netLabels[name] = maps.Clone(labels)
 	return nil
 }
 
@@ -236,7 +243,7 @@ func (f *fakeDocker) addLocked(cfg *containerConfig, running bool) *fakeContaine
 	pr, pw := io.Pipe()
 	fc := &fakeContainer{
 		f: f, id: fmt.Sprintf("%064d", f.nextID), cfg: *cfg, pr: pr, pw: pw,
-		exited: make(chan struct{}), killed: make(chan struct{}), running: running,
+		exited: make(chan struct{}), killed: make(chan struct{}), running: running, created: time.Now(),
 	}
 	fc.cfg.labels = maps.Clone(cfg.labels)
 	f.containers[fc.id] = fc
@@ -385,7 +392,7 @@ next:
 				continue next
 			}
 		}
-		out = append(out, containerInfo{id: fc.id, name: fc.cfg.name, labels: fc.cfg.labels, running: fc.running})
+		out = append(out, containerInfo{id: fc.id, name: fc.cfg.name, labels: fc.cfg.labels, running: fc.running, created: fc.created})
 	}
 	return out, nil
 }

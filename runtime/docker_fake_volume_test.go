@@ -118,3 +118,44 @@ func (f *fakeDocker) volume(name string) map[string]string {
 	}
 	return out
 }
+
+// listNetworks lists the fake's networks with their labels; a network
+// counts the containers not removed that name it as attached.
+func (f *fakeDocker) listNetworks(_ context.Context, labels map[string]string) ([]networkInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []networkInfo
+next:
+	for name := range f.networks {
+		for k, want := range labels {
+			if f.netLabels[name][k] != want {
+				continue next
+			}
+		}
+		n := networkInfo{id: "net-" + name, name: name, labels: f.netLabels[name]}
+		for _, fc := range f.containers {
+			if !fc.removed && fc.cfg.network == name {
+				n.attached++
+			}
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func (f *fakeDocker) removeNetwork(_ context.Context, idOrName string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	name := strings.TrimPrefix(idOrName, "net-")
+	if _, ok := f.networks[name]; !ok {
+		return fmt.Errorf("network %s: %w", idOrName, errDockerNotFound)
+	}
+	for _, fc := range f.containers {
+		if !fc.removed && fc.cfg.network == name {
+			return fmt.Errorf("network %s has active endpoints", name)
+		}
+	}
+	delete(f.networks, name)
+	delete(f.netLabels, name)
+	return nil
+}

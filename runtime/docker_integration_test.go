@@ -171,12 +171,14 @@ func TestDockerKilledFromOutside(t *testing.T) {
 }
 
 func TestDockerRemoveOrphansAndClose(t *testing.T) {
-	ours := newDockerTestRuntime(t, nil)
 	dir := buildDockerFn(t)
-	theirs := newDockerTestRuntime(t, nil)
-	theirs.scope = ours.scope // the same test scope, another session
+	scope := testScope(t)
+	ours := newOwnedTestRuntime(t, scope, lockedStateDir(t), DockerOptions{})
+	crashedDir := lockedStateDir(t)
+	theirs := newOwnedTestRuntime(t, scope, crashedDir, DockerOptions{})
 	keep := containerOf(t, dockerStart(t, ours, dockerSpec(dir, "Go1", "event")))
 	gone := containerOf(t, dockerStart(t, theirs, dockerSpec(dir, "Go1", "event")))
+	unlockStateDir(t, crashedDir) // theirs "crashed": its lock is free
 
 	ctx, cancel := context.WithTimeout(t.Context(), dockerTestTimeout)
 	defer cancel()
@@ -185,7 +187,7 @@ func TestDockerRemoveOrphansAndClose(t *testing.T) {
 		t.Fatalf("RemoveOrphans = %d, %v; want 1 removed", n, err)
 	}
 	if _, err := inspectContainer(t, ours, gone.id); !errors.Is(err, errDockerNotFound) {
-		t.Errorf("the other session's container: inspect = %v, want not found", err)
+		t.Errorf("the crashed emulator's container: inspect = %v, want not found", err)
 	}
 	if info, err := inspectContainer(t, ours, keep.id); err != nil || !info.running {
 		t.Errorf("our container: running %v, err %v; want it kept", info.running, err)

@@ -218,8 +218,7 @@ func (d *Docker) filledVolume(ctx context.Context, name, dir, image string) erro
 func (d *Docker) fillVolume(ctx context.Context, name, dir, image string) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*dockerCallTimeout)
 	defer cancel()
-	labels := map[string]string{LabelManaged: "true", LabelSession: d.session}
-	maps.Copy(labels, d.scope)
+	labels := d.ownerLabels()
 	if err := d.api.createVolume(ctx, name, labels); err != nil && !errors.Is(err, errDockerConflict) {
 		return fmt.Errorf("create volume %s: %w", name, err)
 	}

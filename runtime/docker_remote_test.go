@@ -82,11 +82,11 @@ func TestDockerFakeRemoteCopiesCodeIntoVolumes(t *testing.T) {
 
 func TestDockerFakeRemoteOrphanVolumes(t *testing.T) {
 	f := newFakeDocker(t, echoAPI)
-	d := newFakeRuntime(t, f, remoteOpts())
+	opts := remoteOpts()
+	opts.StateDir = "/state/here"
+	d := newFakeRuntime(t, f, opts)
 	ctx := t.Context()
-	managed := func(session string) map[string]string {
-		return map[string]string{LabelManaged: "true", LabelSession: session}
-	}
+	managed := func(session string) map[string]string { return ownedBy(ThisHost(), "/state/here", session) }
 	for name, labels := range map[string]map[string]string{
 		"scf-code-old": managed("old"), "scf-code-mine": managed("s1"), "someone-elses": {"x": "y"},
 	} {

@@ -204,15 +204,13 @@ func (d *Docker) containerConfig(spec Spec, image string, plan launchPlan, memMB
 	if plan.proto != protoAPI {
 		publish = containerPort
 	}
-	labels := map[string]string{
-		LabelManaged:   "true",
-		LabelSession:   d.session,
+	labels := d.ownerLabels() // managed, session, owner, scope
+	maps.Copy(labels, map[string]string{
 		LabelNamespace: specNamespace(spec),
 		LabelFunction:  spec.Function,
 		LabelVersion:   spec.Version,
 		LabelCodeHash:  spec.CodeHash,
-	}
-	maps.Copy(labels, d.scope)
+	})
 	return &containerConfig{
 		name:           containerPrefix(spec),
 		image:          image,
@@ -304,9 +302,8 @@ func startFailed(ctx context.Context, what string, err error) error {
 }
 
 // create creates cfg under the next free name of its prefix. A taken name
-// belongs to a container left by an emulator that died (the names repeat
-// across runs), which is removed when it is managed and stopped, or to a
-// running one, whose name is skipped.
+// (rare: names carry the session's tag) is removed when its container is
+// managed, stopped and ours or abandoned (see Status), else skipped.
 func (d *Docker) create(ctx context.Context, cfg *containerConfig) (string, error) {
 	prefix := cfg.name
 	cfg.name = d.nextName(prefix)
@@ -328,7 +325,7 @@ func (d *Docker) removeStale(ctx context.Context, name string) bool {
 	if errors.Is(err, errDockerNotFound) {
 		return true // removed meanwhile
 	}
-	if err != nil || old.labels[LabelManaged] != "true" || old.running {
+	if err != nil || old.labels[LabelManaged] != "true" || old.running || !d.mayRemove(old.labels) {
 		return false
 	}
 	if err := d.removeContainer(ctx, old.id); err != nil {
@@ -338,12 +335,14 @@ func (d *Docker) removeStale(ctx context.Context, name string) bool {
 	return true
 }
 
-// nextName returns prefix-<n> with the next n for prefix.
+// nextName returns prefix-<tag>-<n> with the next n for prefix: the
+// session's tag keeps emulators that run the same functions on one engine
+// from taking each other's names.
 func (d *Docker) nextName(prefix string) string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.seq[prefix]++
-	return prefix + "-" + strconv.Itoa(d.seq[prefix])
+	return prefix + "-" + sessionTag(d.session) + "-" + strconv.Itoa(d.seq[prefix])
 }
 
 var nameUnsafe = regexp.MustCompile(`[^a-zA-Z0-9_.-]+`)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/scf-emulator/emulator/scferr"
+	"github.com/scf-emulator/emulator/statelock"
 )
 
 // fakeSpec is a CustomRuntime spec whose code directory has a bootstrap.
@@ -92,8 +93,8 @@ func TestDockerFakeInvokeAndConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := fc.cfg
-	if cfg.name != "scf-fn-7-h1abcdef-1" || cfg.image != DebianRuntimeImage {
-		t.Errorf("name %q image %q, want scf-fn-7-h1abcdef-1 from %s", cfg.name, cfg.image, DebianRuntimeImage)
+	if cfg.name != "scf-fn-7-h1abcdef-s1-1" || cfg.image != DebianRuntimeImage {
+		t.Errorf("name %q image %q, want scf-fn-7-h1abcdef-s1-1 (session s1) from %s", cfg.name, cfg.image, DebianRuntimeImage)
 	}
 	if !slices.Equal(cfg.cmd, []string{"/var/user/bootstrap"}) || cfg.workDir != "/var/user" {
 		t.Errorf("cmd %v in %s, want /var/user/bootstrap in /var/user", cfg.cmd, cfg.workDir)
@@ -124,15 +125,21 @@ func TestDockerFakeNameConflict(t *testing.T) {
 		wantName string // of the new container
 		kept     bool   // the old one survives
 	}{
-		{"stale container of a dead emulator is replaced", map[string]string{LabelManaged: "true", LabelSession: "old"}, false, "scf-fn-7-h1abcdef-1", false},
-		{"running container of another emulator is skipped", map[string]string{LabelManaged: "true", LabelSession: "other"}, true, "scf-fn-7-h1abcdef-2", true},
-		{"container not made by the emulator is skipped", nil, false, "scf-fn-7-h1abcdef-2", true},
+		{"stale container of an earlier run here is replaced", ownedBy(ThisHost(), "/state/here", "old"), false, "scf-fn-7-h1abcdef-s1-1", false},
+		{"stale container of a dead emulator elsewhere is replaced", ownedBy(ThisHost(), "/state/free", "old"), false, "scf-fn-7-h1abcdef-s1-1", false},
+		{"stopped container of a live emulator is skipped", ownedBy(ThisHost(), "/state/live", "l1"), false, "scf-fn-7-h1abcdef-s1-2", true},
+		{"running container of another emulator is skipped", map[string]string{LabelManaged: "true", LabelSession: "other"}, true, "scf-fn-7-h1abcdef-s1-2", true},
+		{"stopped container of an older version is skipped", map[string]string{LabelManaged: "true", LabelSession: "old"}, false, "scf-fn-7-h1abcdef-s1-2", true},
+		{"container not made by the emulator is skipped", nil, false, "scf-fn-7-h1abcdef-s1-2", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFakeDocker(t, echoAPI)
-			d := newFakeRuntime(t, f, DockerOptions{})
-			old := f.add("scf-fn-7-h1abcdef-1", tc.labels, tc.running)
+			d := newFakeRuntime(t, f, DockerOptions{StateDir: "/state/here"})
+			d.probe = (&fakeProbe{calls: map[string]int{}, states: map[string]statelock.State{
+				"/state/live": statelock.Held, "/state/free": statelock.Free,
+			}}).probe
+			old := f.add("scf-fn-7-h1abcdef-s1-1", tc.labels, tc.running)
 			in := mustFakeStart(t, d, fakeSpec(t))
 			if got := containerOf(t, in).name; got != tc.wantName {
 				t.Errorf("new container %q, want %q", got, tc.wantName)
@@ -149,7 +156,7 @@ func TestDockerFakeNameConflictGivesUp(t *testing.T) {
 	f := newFakeDocker(t, echoAPI)
 	d := newFakeRuntime(t, f, DockerOptions{})
 	for i := 1; i <= maxCreateAttempts; i++ {
-		f.add("scf-fn-7-h1abcdef-"+string(rune('0'+i)), map[string]string{LabelManaged: "true"}, true)
+		f.add("scf-fn-7-h1abcdef-s1-"+string(rune('0'+i)), map[string]string{LabelManaged: "true"}, true)
 	}
 	_, err := fakeStart(t, d, fakeSpec(t))
 	wantStatus(t, err, scferr.ErrContainerInit, "cannot create container", "in use")
@@ -269,17 +276,20 @@ func TestDockerFakeStopOnCanceledContext(t *testing.T) {
 
 func TestDockerFakeRemoveOrphansAndClose(t *testing.T) {
 	f := newFakeDocker(t, echoAPI)
-	d := newFakeRuntime(t, f, DockerOptions{Session: "mine"})
+	d := newFakeRuntime(t, f, DockerOptions{Session: "mine", StateDir: "/state/here"})
 	in := mustFakeStart(t, d, fakeSpec(t))
-	f.add("scf-x-1-a-1", map[string]string{LabelManaged: "true", LabelSession: "crashed"}, true)
-	f.add("scf-x-1-a-2", map[string]string{LabelManaged: "true", LabelSession: "crashed"}, false)
+	// An earlier run in this state dir crashed: its containers go.
+	f.add("scf-x-1-a-1", ownedBy(ThisHost(), "/state/here", "crashed"), true)
+	f.add("scf-x-1-a-2", ownedBy(ThisHost(), "/state/here", "crashed"), false)
+	// An older emulator's, without owner labels, stays: nothing proves it dead.
+	f.add("scf-x-1-a-3", map[string]string{LabelManaged: "true", LabelSession: "old"}, true)
 	f.add("unrelated", map[string]string{"app": "db"}, true)
 
 	n, err := d.RemoveOrphans(t.Context(), d.Session())
 	if err != nil || n != 2 {
 		t.Fatalf("RemoveOrphans = %d, %v; want 2", n, err)
 	}
-	want := []string{containerOf(t, in).name, "unrelated"}
+	want := []string{containerOf(t, in).name, "scf-x-1-a-3", "unrelated"}
 	if got := f.liveNames(); !sameSet(got, want) {
 		t.Errorf("after RemoveOrphans: %v, want %v", got, want)
 	}
@@ -289,8 +299,8 @@ func TestDockerFakeRemoveOrphansAndClose(t *testing.T) {
 	if err := d.Close(t.Context()); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	if got := f.liveNames(); !sameSet(got, []string{"unrelated"}) {
-		t.Errorf("after Close: %v, want only unrelated", got)
+	if got := f.liveNames(); !sameSet(got, []string{"scf-x-1-a-3", "unrelated"}) {
+		t.Errorf("after Close: %v, want only the older version's and unrelated", got)
 	}
 	waitClosed(t, in.Exited(), "Exited after Close")
 	if _, err := fakeStart(t, d, fakeSpec(t)); !errors.Is(err, ErrClosed) || !errors.Is(err, scferr.ErrContainerInit) {

@@ -42,11 +42,14 @@ func newDockerTestRuntimeWith(t testing.TB, opts DockerOptions) *Docker {
 	if opts.Pull == "" {
 		opts.Pull = PullNever // nothing is ever pulled by a test
 	}
+	if opts.scope == nil {
+		// Before NewDocker: its presence volume carries the scope too.
+		opts.scope = map[string]string{"dev.scf-emulator.test": t.Name() + "-" + opts.Session}
+	}
 	d, err := NewDocker(ctx, opts)
 	if err != nil {
 		t.Fatalf("NewDocker: %v", err)
 	}
-	d.scope = map[string]string{"dev.scf-emulator.test": t.Name() + "-" + d.session}
 	d.noStatic = true // tests never make images: a missing one skips the test
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), dockerTestTimeout)

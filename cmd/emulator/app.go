@@ -360,7 +360,8 @@ func (a *App) newRuntime(ctx context.Context) (runtime.Runtime, string, error) {
 	}
 	d, err := runtime.NewDocker(ctx, runtime.DockerOptions{
 		WorkDir: filepath.Join(a.stateDir, "runtime-docker"), Images: images, Pull: pull,
-		Logger: logger.With("component", "docker"), CallbackHost: os.Getenv(runtime.CallbackHostEnv),
+		StateDir: a.stateDir, // owner label; a.reg holds its lock
+		Logger:   logger.With("component", "docker"), CallbackHost: os.Getenv(runtime.CallbackHostEnv),
 	})
 	if err != nil {
 		return nil, "", err
@@ -369,6 +370,7 @@ func (a *App) newRuntime(ctx context.Context) (runtime.Runtime, string, error) {
 	if r := d.Remote(); r != nil {
 		desc += fmt.Sprintf("; remote engine %s: code copied into volumes, runtime api on %s", r.Host, r.Callback)
 	}
+	// Only what is provably abandoned: other emulators' containers stay.
 	n, err := d.RemoveOrphans(ctx, d.Session())
 	if err != nil {
 		logger.Warn("could not remove containers left by an earlier run", "err", err)

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/fatih/color"
+
+	"github.com/scf-emulator/emulator/runtime"
+)
+
+// cmdGC is `emulator gc [--dry-run] [--all]`: it lists what docker runtimes
+// left on the engine, with owner, age and state, and removes the abandoned
+// ones (everything managed with --all).
+func cmdGC(ctx context.Context, args []string, stdout, _ io.Writer) error {
+	fs := flag.NewFlagSet("gc", flag.ContinueOnError)
+	dry := fs.Bool("dry-run", false, "only list; remove nothing")
+	all := fs.Bool("all", false, "remove everything the emulator manages, live emulators' and other hosts' included")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return usageError{err}
+	}
+	if err := needArgs("gc", pos, 0, 0, "[--dry-run] [--all]"); err != nil {
+		return usageError{err}
+	}
+	j, err := runtime.NewJanitor(ctx, runtime.JanitorOptions{})
+	if err != nil {
+		return fmt.Errorf("gc: %w", err)
+	}
+	defer j.Close()
+	items, err := j.List(ctx)
+	if err != nil {
+		return fmt.Errorf("gc: %w", err)
+	}
+	remove := runtime.Abandoned(items)
+	if *all {
+		remove = items
+	}
+	renderLeftovers(stdout, items, *all, time.Now())
+	if len(remove) == 0 {
+		fmt.Fprintln(stdout, "nothing to remove")
+		return nil
+	}
+	if *dry {
+		fmt.Fprintf(stdout, "dry run: would remove %s\n", countKinds(remove))
+		return nil
+	}
+	done, err := j.Remove(ctx, remove)
+	fmt.Fprintf(stdout, "removed %s\n", formatRemoved(done))
+	if err != nil {
+		return fmt.Errorf("gc: %w", err)
+	}
+	return nil
+}
+
+// renderLeftovers prints one line per managed object: what it is, whose,
+// how old, its state and what gc does with it.
+func renderLeftovers(w io.Writer, items []runtime.Leftover, all bool, now time.Time) {
+	if len(items) == 0 {
+		fmt.Fprintln(w, "no containers, volumes or network of the emulator on this engine")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "KIND\tNAME\tHOST\tSTATE DIR\tAGE\tSTATE\tACTION")
+	for _, l := range items {
+		action := "keep"
+		if all || l.Status.Abandoned() {
+			action = color.New(color.FgYellow).Sprint("remove")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", l.Kind, l.Name, orDash(l.Owner.Host.Name),
+			orDash(l.Owner.StateDir), age(l.Created, now), l.Status, action)
+	}
+	tw.Flush()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// age is how long ago t was, in the largest whole unit; "-" when unknown.
+func age(t, now time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	d := max(now.Sub(t), 0)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+// kindOrder is the order in which counts are printed.
+var kindOrder = []string{runtime.KindContainer, runtime.KindVolume, runtime.KindEmulator, runtime.KindNetwork}
+
+func countKinds(items []runtime.Leftover) string {
+	n := runtime.Removed{}
+	for _, l := range items {
+		n[l.Kind]++
+	}
+	return formatRemoved(n)
+}
+
+// formatRemoved says "2 container(s), 1 volume(s), 1 network(s)".
+func formatRemoved(n runtime.Removed) string {
+	var parts []string
+	for _, k := range kindOrder {
+		if n[k] > 0 {
+			noun := k
+			if k == runtime.KindEmulator {
+				noun = "presence volume"
+			}
+			parts = append(parts, fmt.Sprintf("%d %s(s)", n[k], noun))
+		}
+	}
+	if len(parts) == 0 {
+		return "nothing"
+	}
+	return strings.Join(parts, ", ")
+}
