@@ -16,6 +16,8 @@ import sys
 # urllib.request would import ssl and email and add ~100 ms to every cold start.
 # HTTP/1.0 means no chunked encoding and no keep-alive: the body runs to EOF.
 _ADDR = None
+# The end-of-invocation marker prefix (see the runtime's output_marker.go).
+_MARK = b""
 
 
 def _request(method, path, body=b"", content_type="text/plain"):
@@ -50,6 +52,23 @@ def _post(path, body, content_type):
     _request("POST", path, body, content_type)
 
 
+def _end_output(request_id):
+    """Writes the end markers behind everything the invocation printed: the
+    emulator attributes the output before them to this invocation."""
+    if not _MARK:
+        return
+    for streams, fd, tag in (((sys.stdout, sys.__stdout__), 1, b"o"), ((sys.stderr, sys.__stderr__), 2, b"e")):
+        for s in streams:  # the user's replacement, if any, and the original
+            try:
+                s.flush()
+            except Exception:
+                pass
+        try:
+            os.write(fd, _MARK + tag + request_id.encode("utf-8", "replace") + b"\n")
+        except OSError:
+            pass  # the code closed it: the emulator stops waiting after a while
+
+
 def _load_handler(spec):
     module_path, _, func_name = spec.rpartition(".")
     if not module_path or not func_name:
@@ -81,8 +100,9 @@ def _user_traceback(exc):
 
 
 def main():
-    global _ADDR
+    global _ADDR, _MARK
     _ADDR = (os.environ["SCF_RUNTIME_API"], int(os.environ["SCF_RUNTIME_API_PORT"]))
+    _MARK = os.environ.pop("_SCF_LOG_MARK", "").encode("latin-1")
     environment = os.environ.pop("_SCF_CONTEXT_ENVIRONMENT", "{}")
     try:
         environ = ";".join("%s=%s" % kv for kv in json.loads(environment).items())
@@ -129,8 +149,10 @@ def main():
             stack = _user_traceback(exc)
             sys.stderr.write(stack)
             error = {"errorType": type(exc).__name__, "errorMessage": str(exc), "stackTrace": stack}
+            _end_output(context["request_id"])
             _post("/runtime/invocation/error", json.dumps(error).encode("utf-8"), "application/json")
             continue
+        _end_output(context["request_id"])
         _post("/runtime/invocation/response", payload, "application/json")
 
 
