@@ -82,11 +82,20 @@ function run(fn, event, context) {
   });
 }
 
+// userPaths shows the code directory as /var/user, where the platform
+// keeps it.
+const codeRoot = process.cwd();
+function userPaths(text) {
+  if (codeRoot === '/var/user') return text;
+  return text.split(codeRoot + path.sep).join('/var/user/').split(codeRoot).join('/var/user');
+}
+
 // userStack is err's stack without the frames of this bootstrap and of
 // Node.js itself: the user wants to see their own code.
 function userStack(err) {
-  if (!(err instanceof Error) || typeof err.stack !== 'string') return String(err);
-  return err.stack.split('\n').filter((l) => !l.includes(__filename) && !l.includes('node:internal/')).join('\n');
+  if (!(err instanceof Error) || typeof err.stack !== 'string') return userPaths(String(err));
+  const own = err.stack.split('\n').filter((l) => !l.includes(__filename) && !l.includes('node:internal/'));
+  return userPaths(own.join('\n'));
 }
 
 // endOutput queues the end markers behind everything the invocation wrote
@@ -103,7 +112,7 @@ function errorBody(err) {
   const isError = err instanceof Error;
   return JSON.stringify({
     errorType: (isError && err.name) || 'Error',
-    errorMessage: isError ? err.message : String(err),
+    errorMessage: userPaths(isError ? String(err.message) : String(err)),
     stackTrace: userStack(err),
   });
 }

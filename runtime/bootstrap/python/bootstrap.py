@@ -81,6 +81,14 @@ def _load_handler(spec):
     return handler
 
 
+def _user_paths(text):
+    """Shows the code directory as /var/user, where the platform keeps it."""
+    root = os.getcwd()
+    if root == "/var/user":
+        return text
+    return text.replace(root + os.sep, "/var/user/").replace(root, "/var/user")
+
+
 def _user_traceback(exc):
     """Formats exc without the frames of this bootstrap and of importlib:
     the user wants to see their own code."""
@@ -96,7 +104,7 @@ def _user_traceback(exc):
     lines = traceback.format_exception_only(type(exc), exc)
     if frames:
         lines = ["Traceback (most recent call last):\n"] + traceback.format_list(frames) + lines
-    return "".join(lines)
+    return _user_paths("".join(lines))
 
 
 def main():
@@ -148,7 +156,7 @@ def main():
         except Exception as exc:
             stack = _user_traceback(exc)
             sys.stderr.write(stack)
-            error = {"errorType": type(exc).__name__, "errorMessage": str(exc), "stackTrace": stack}
+            error = {"errorType": type(exc).__name__, "errorMessage": _user_paths(str(exc)), "stackTrace": stack}
             _end_output(context["request_id"])
             _post("/runtime/invocation/error", json.dumps(error).encode("utf-8"), "application/json")
             continue
