@@ -190,7 +190,7 @@ func (in *goInstance) invoke(ctx context.Context, inv Invocation) (Result, error
 	}
 	var resp goInvokeResponse
 	out := r.output()
-	out.startCapture()
+	out.startCapture(inv.RequestID)
 	call := in.client.Go("Function.Invoke", req, &resp, make(chan *rpc.Call, 1))
 	var res Result
 	select {
@@ -211,7 +211,7 @@ func (in *goInstance) invoke(ctx context.Context, inv Invocation) (Result, error
 		return res, err
 	}
 	res.MemUsage = r.memUsage()
-	r.flushOutput()
+	r.flushOutput(inv.RequestID)
 	res.Log = out.takeCapture()
 	if e := resp.Error; e != nil {
 		uerr := scferr.UserError(e.Type, e.Message, formatGoStack(e.StackTrace))

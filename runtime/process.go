@@ -189,14 +189,14 @@ func (p *Process) Start(ctx context.Context, spec Spec) (Instance, error) {
 			return nil, scferr.New(scferr.ErrContainerInit, "cannot run "+spec.Runtime, p.pythonErr)
 		}
 		boot := filepath.Join(p.workDir, "python", "bootstrap.py")
-		env := map[string]string{"PYTHONDONTWRITEBYTECODE": "1", "_SCF_CONTEXT_ENVIRONMENT": contextEnvironment(spec)}
+		env := map[string]string{"PYTHONDONTWRITEBYTECODE": "1", "_SCF_CONTEXT_ENVIRONMENT": contextEnvironment(spec), markEnv: newLogMark()}
 		return p.startAPI(ctx, spec, logger, p.python, []string{"-u", boot}, env)
 	case strings.HasPrefix(rt, "nodejs"):
 		if p.nodeErr != nil {
 			return nil, scferr.New(scferr.ErrContainerInit, "cannot run "+spec.Runtime, p.nodeErr)
 		}
 		boot := filepath.Join(p.workDir, "node", "bootstrap.js")
-		env := map[string]string{"_SCF_CONTEXT_ENVIRONMENT": contextEnvironment(spec)}
+		env := map[string]string{"_SCF_CONTEXT_ENVIRONMENT": contextEnvironment(spec), markEnv: newLogMark()}
 		return p.startAPI(ctx, spec, logger, p.node, []string{boot}, env)
 	case rt == "customruntime":
 		boot, err := findExecutable(spec.CodeDir, "bootstrap", "scf_bootstrap")

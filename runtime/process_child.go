@@ -19,7 +19,7 @@ const (
 	// drainGrace is how long the output pipe may stay open after the main
 	// process exited (a child that escaped the process group holds it).
 	drainGrace = time.Second
-	// flushLimit bounds the wait for output written just before a result.
+	// flushLimit bounds the settle fallback (see output.settle).
 	flushLimit = 200 * time.Millisecond
 )
 
@@ -30,6 +30,7 @@ type child struct {
 	pid     int
 	out     *output
 	pipe    *os.File      // read end of the stdout+stderr pipe
+	markW   *os.File      // our write end of that pipe, for end markers; closed once the process exited
 	drained chan struct{} // closed when the drain goroutine has returned
 	exited  chan struct{} // closed when the process is reaped and drained
 	exitErr error         // cmd.Wait's result; written before exited is closed
@@ -50,8 +51,8 @@ func startChild(path string, args []string, dir string, env []string, logger *sl
 	cmd.Stderr = w
 	cmd.SysProcAttr = sysProcAttr()
 	err = cmd.Start()
-	w.Close() // the child has its copy; ours would hold the pipe open
 	if err != nil {
+		w.Close()
 		r.Close()
 		return nil, err
 	}
@@ -60,6 +61,7 @@ func startChild(path string, args []string, dir string, env []string, logger *sl
 		pid:     cmd.Process.Pid,
 		out:     newOutput(logger),
 		pipe:    r,
+		markW:   w, // the child has its copy; wait closes ours, so the pipe ends with the process
 		drained: make(chan struct{}),
 		exited:  make(chan struct{}),
 		logger:  logger,
@@ -78,8 +80,7 @@ func (c *child) drain() {
 	for {
 		n, err := c.pipe.Read(buf)
 		if n > 0 {
-			c.out.read.Add(int64(n))
-			c.out.write(buf[:n])
+			c.out.write(streamBoth, buf[:n])
 		}
 		if err != nil {
 			return
@@ -89,6 +90,7 @@ func (c *child) drain() {
 
 func (c *child) wait(cmd *exec.Cmd) {
 	err := cmd.Wait()
+	c.markW.Close()
 	// An instance is gone when its main process is: whatever it spawned goes
 	// too, as in a container. This also releases the pipe.
 	_ = signalGroup(c.pid, syscall.SIGKILL)
@@ -144,12 +146,20 @@ func (c *child) done() <-chan struct{} { return c.exited }
 // output is the process's captured stdout and stderr.
 func (c *child) output() *output { return c.out }
 
-// flushOutput waits until output written before now has been captured.
-func (c *child) flushOutput() {
+// flushOutput waits until the output of invocation id has been captured.
+// Code that writes no markers of its own handed its output to the pipe
+// before it answered, so markers written into the pipe now come after it.
+func (c *child) flushOutput(id string) {
 	if isDone(c) {
 		return // drained completely before exited was closed
 	}
-	c.out.flush(func() int { return pipePending(c.pipe) }, flushLimit)
+	if !c.out.selfMarked() {
+		m := append(c.out.marker('o', id), c.out.marker('e', id)...)
+		if _, err := c.markW.Write(m); err != nil {
+			return // the process exited meanwhile: its output is drained
+		}
+	}
+	c.out.waitMarks(c.exited)
 }
 
 // memUsage is the process's resident set size.
