@@ -23,9 +23,15 @@ def spawn_orphan(event, context):
     return {"pid": pid}
 
 
+HELD = []
+
+
 def hog(event, context):
-    """Holds event['mb'] megabytes, touched so they are resident."""
+    """Holds event['mb'] megabytes, touched so they are resident, until the
+    next call: the memory is still in use when the invocation ends."""
+    HELD.clear()
     block = bytearray(event["mb"] << 20)
     for i in range(0, len(block), 4096):
         block[i] = 1
+    HELD.append(block)
     return {"held": len(block) >> 20}
