@@ -237,7 +237,9 @@ func TestWebBodyTooLarge(t *testing.T) {
 		wantServe int64
 	}{
 		{"declared length", strings.NewReader("12345678901"), 0},
-		{"unknown length", chunked{strings.NewReader(strings.Repeat("x", 64<<10))}, 1},
+		// The body is received before an instance is taken, so an
+		// overflowing stream never reaches the function either.
+		{"unknown length", chunked{strings.NewReader(strings.Repeat("x", 64<<10))}, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -90,7 +90,7 @@ func (p *Process) startGo(ctx context.Context, spec Spec, logger *slog.Logger) (
 	if err != nil {
 		return nil, scferr.New(scferr.ErrContainerInit, "cannot pick a port for the go1 function", err)
 	}
-	c, err := startChild(bin, nil, spec.CodeDir, processEnv(spec, map[string]string{"_LAMBDA_SERVER_PORT": port}), logger)
+	c, err := startChild(p.iso, spec, bin, nil, processEnv(spec, map[string]string{"_LAMBDA_SERVER_PORT": port}), logger)
 	if err != nil {
 		return nil, scferr.New(scferr.ErrContainerInit, "cannot start "+bin, err)
 	}

@@ -31,7 +31,7 @@ func (p *Process) startAPI(ctx context.Context, spec Spec, logger *slog.Logger, 
 		"SCF_RUNTIME_API_PORT": api.port(),
 	}
 	maps.Copy(env, extraEnv)
-	c, err := startChild(path, args, spec.CodeDir, processEnv(spec, env), logger)
+	c, err := startChild(p.iso, spec, path, args, processEnv(spec, env), logger)
 	if err != nil {
 		api.close()
 		return nil, scferr.New(scferr.ErrContainerInit, "cannot start "+path, err)
