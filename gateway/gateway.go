@@ -121,7 +121,8 @@ type Gateway struct {
 	// is replaced as a whole, never modified.
 	table atomic.Pointer[table]
 
-	transport *http.Transport // shared by every web-function request
+	upstreams *upstreams             // keep-alive connections of the gateway's own proxy path
+	transport *http.Transport        // of the reverse proxy: upgrades, request trailers, shadow copies
 	proxy     *httputil.ReverseProxy
 
 	newID func() string // request ids; replaced in tests for golden output
@@ -153,6 +154,7 @@ func New(b Backend, opts Options) *Gateway {
 		g.shadowBody = defaultShadowBody
 	}
 	g.transport, g.proxy = newProxy(log)
+	g.upstreams = newUpstreams()
 	return g
 }
 
@@ -160,6 +162,7 @@ func New(b Backend, opts Options) *Gateway {
 // keeps working afterwards; it merely opens new connections.
 func (g *Gateway) Close() error {
 	g.transport.CloseIdleConnections()
+	g.upstreams.closeIdle()
 	return nil
 }
 

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -131,6 +132,19 @@ func (ex *exchange) serveWeb(ctx context.Context, t Target, rest, restRaw string
 		}()
 		c.addr = addr
 		c.err = nil
+		if !usesReverseProxy(ex.r) {
+			ex.setSCFStatus(200)
+			err := ex.g.forward(ctx, ex.w, ex.r, c, received)
+			if errors.Is(err, errAnswerStarted) {
+				ex.g.log.Debug("web function answer aborted", "request_id", ex.reqID, "error", err)
+				panic(http.ErrAbortHandler)
+			}
+			if err != nil {
+				c.err = err
+				return fmt.Errorf("proxy to web function at %s: %w", addr, err)
+			}
+			return nil
+		}
 		out := ex.r.WithContext(context.WithValue(ctx, proxyKey{}, c))
 		// A fresh reader per call: the backend may retry on another instance.
 		out.Body = bodyReader(received)

@@ -1,0 +1,338 @@
+package gateway
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// The gateway's own proxy path (forward) carries a web function's request
+// and answer on a pooled keep-alive connection per instance, from the
+// request's goroutine. Requests it does not handle (protocol upgrades such
+// as websockets, requests with trailers) take httputil.ReverseProxy.
+
+// hopHeaders are the hop-by-hop headers (RFC 9110 7.6.1) a proxy drops,
+// besides the ones the Connection header names.
+var hopHeaders = []string{
+	"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",
+	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
+}
+
+// requestSkip are request headers forward writes itself or drops: the
+// rewrite of X-Forwarded-* (as ProxyRequest.SetXForwarded after Rewrite's
+// clean-up), Host and Content-Length, and Expect: the body has been
+// received already, so there is nothing to wait for.
+var requestSkip = []string{
+	"Host", "Content-Length", "Expect", "Forwarded",
+	"X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto",
+}
+
+// answerOwned are the answer headers the gateway sets itself.
+var answerOwned = []string{hdrVersion, hdrRoute, hdrRequestID, hdrAPIRequestID, hdrStatus}
+
+// hasToken reports whether the comma-separated header values hold token,
+// compared without case (Connection: keep-alive, Upgrade).
+func hasToken(values []string, token string) bool {
+	for _, v := range values {
+		for v != "" {
+			var t string
+			t, v, _ = strings.Cut(v, ",")
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// aLongTimeAgo, set as a deadline, makes blocked reads and writes return.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// copyBufs holds the buffers answer bodies are copied through.
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+// errAnswerStarted wraps a failure after the answer's status line went out:
+// the caller can only abort the response.
+var errAnswerStarted = errors.New("answer already started")
+
+// usesReverseProxy reports whether r needs httputil.ReverseProxy: an upgrade
+// (the proxy then joins two connections) or request trailers.
+func usesReverseProxy(r *http.Request) bool {
+	return len(r.Trailer) > 0 || r.Header["Upgrade"] != nil || r.Header["Connection"] != nil && hasToken(r.Header["Connection"], "Upgrade")
+}
+
+// forward sends r, with body, to the instance at c.addr and copies its
+// answer to w. An error before the answer started leaves w untouched; one
+// after wraps errAnswerStarted.
+func (g *Gateway) forward(ctx context.Context, w http.ResponseWriter, r *http.Request, c *proxyCall, body []byte) error {
+	uc, err := g.upstreams.get(ctx, c.addr)
+	if err != nil {
+		return err
+	}
+	res, err := roundTrip(ctx, uc, r, c, body)
+	if err != nil && uc.reused && retryable(r, err) {
+		// The instance closed the idle connection as we used it: once more,
+		// on a fresh one.
+		if uc, err = g.upstreams.dial(ctx, c.addr); err == nil {
+			res, err = roundTrip(ctx, uc, r, c, body)
+		}
+	}
+	if err != nil {
+		if uc != nil {
+			uc.conn.Close()
+		}
+		return err
+	}
+	reuse, err := answer(ctx, w, uc, res)
+	if reuse {
+		g.upstreams.put(uc)
+	} else {
+		uc.conn.Close()
+	}
+	return err
+}
+
+// roundTripError is a failure of the exchange on the connection; wrote
+// tells whether the request was written whole, got whether any byte of an
+// answer arrived.
+type roundTripError struct {
+	err        error
+	wrote, got bool
+}
+
+func (e *roundTripError) Error() string { return e.err.Error() }
+func (e *roundTripError) Unwrap() error { return e.err }
+
+// retryable reports whether a request that failed on a reused connection
+// may be sent again: when the instance took none of it, or nothing came
+// back and sending it twice is harmless.
+func retryable(r *http.Request, err error) bool {
+	var rt *roundTripError
+	if !errors.As(err, &rt) || rt.got {
+		return false
+	}
+	if !rt.wrote {
+		return true
+	}
+	switch r.Method {
+	case "GET", "HEAD", "OPTIONS", "TRACE":
+		return true
+	}
+	return r.Header["Idempotency-Key"] != nil || r.Header["X-Idempotency-Key"] != nil
+}
+
+// roundTrip writes the request and reads the answer's head on uc. ctx
+// ending closes the exchange.
+func roundTrip(ctx context.Context, uc *upConn, r *http.Request, c *proxyCall, body []byte) (*http.Response, error) {
+	stop := context.AfterFunc(ctx, func() { _ = uc.conn.SetDeadline(aLongTimeAgo) })
+	defer stop()
+	if err := writeRequest(uc.bw, r, c, body); err != nil {
+		return nil, &roundTripError{err: ctxErr(ctx, err)}
+	}
+	for {
+		if _, err := uc.br.Peek(1); err != nil {
+			return nil, &roundTripError{err: ctxErr(ctx, err), wrote: true}
+		}
+		res, err := http.ReadResponse(uc.br, r)
+		if err != nil {
+			return nil, &roundTripError{err: ctxErr(ctx, err), wrote: true, got: true}
+		}
+		// Informational answers (103 Early Hints) are dropped: the final
+		// one follows on the same connection. A 101 is an upgrade nobody
+		// asked for.
+		if res.StatusCode >= 100 && res.StatusCode < 200 && res.StatusCode != http.StatusSwitchingProtocols {
+			continue
+		}
+		if res.StatusCode == http.StatusSwitchingProtocols {
+			return nil, &roundTripError{err: errors.New("web function switched protocols unasked"), wrote: true, got: true}
+		}
+		return res, nil
+	}
+}
+
+func ctxErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+// writeRequest writes the request line, the headers a function sees and
+// the body.
+func writeRequest(bw *bufio.Writer, r *http.Request, c *proxyCall, body []byte) error {
+	u := url.URL{Path: c.path, RawPath: c.rawPath}
+	bw.WriteString(r.Method)
+	bw.WriteByte(' ')
+	bw.WriteString(u.EscapedPath())
+	if r.URL.RawQuery != "" {
+		bw.WriteByte('?')
+		bw.WriteString(r.URL.RawQuery)
+	}
+	bw.WriteString(" HTTP/1.1\r\nHost: ")
+	bw.WriteString(r.Host)
+	bw.WriteString("\r\n")
+
+	connTokens := r.Header["Connection"]
+	for k, vv := range r.Header {
+		if skipRequestHeader(k, connTokens) {
+			continue
+		}
+		for _, v := range vv {
+			writeHeader(bw, k, v)
+		}
+	}
+	if hasToken(r.Header["Te"], "trailers") {
+		writeHeader(bw, "Te", "trailers")
+	}
+	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		writeHeader(bw, "X-Forwarded-For", ip)
+	}
+	writeHeader(bw, "X-Forwarded-Host", r.Host)
+	writeHeader(bw, "X-Forwarded-Proto", "http")
+	t := c.target
+	writeHeader(bw, "X-Scf-Request-Id", c.requestID)
+	writeHeader(bw, "X-Scf-Memory", strconv.Itoa(t.MemoryMB))
+	writeHeader(bw, "X-Scf-Timeout", strconv.Itoa(t.TimeoutSec))
+	writeHeader(bw, "X-Scf-Version", t.Version)
+	writeHeader(bw, "X-Scf-Name", t.Function)
+	writeHeader(bw, "X-Scf-Namespace", t.Namespace)
+	writeHeader(bw, "X-Scf-Region", scfRegion)
+	writeHeader(bw, "X-Scf-Appid", scfAppID)
+	writeHeader(bw, "X-Scf-Uin", scfUIN)
+	switch {
+	case body != nil:
+		writeHeader(bw, "Content-Length", strconv.Itoa(len(body)))
+	case r.Method == "POST" || r.Method == "PUT" || r.Method == "PATCH":
+		bw.WriteString("Content-Length: 0\r\n")
+	}
+	bw.WriteString("\r\n")
+	bw.Write(body)
+	return bw.Flush()
+}
+
+func writeHeader(bw *bufio.Writer, k, v string) {
+	bw.WriteString(k)
+	bw.WriteString(": ")
+	bw.WriteString(v)
+	bw.WriteString("\r\n")
+}
+
+// skipRequestHeader reports whether the client's header k stays behind:
+// hop-by-hop, named by Connection, rewritten by forward, or X-Scf-* (the
+// platform's alone).
+func skipRequestHeader(k string, connTokens []string) bool {
+	if len(k) >= 6 && strings.EqualFold(k[:6], "X-Scf-") {
+		return true
+	}
+	for _, h := range hopHeaders {
+		if k == h {
+			return true
+		}
+	}
+	for _, h := range requestSkip {
+		if k == h {
+			return true
+		}
+	}
+	return connTokens != nil && hasToken(connTokens, k)
+}
+
+// answer copies res to w and reports whether the connection can carry the
+// next request.
+func answer(ctx context.Context, w http.ResponseWriter, uc *upConn, res *http.Response) (reuse bool, err error) {
+	stop := context.AfterFunc(ctx, func() { _ = uc.conn.SetDeadline(aLongTimeAgo) })
+	defer func() {
+		if !stop() {
+			reuse = false // the deadline may be set: the connection is spent
+		}
+	}()
+	h := w.Header()
+	connTokens := res.Header["Connection"]
+	for k, vv := range res.Header {
+		if skipAnswerHeader(k, connTokens) {
+			continue
+		}
+		h[k] = vv
+	}
+	announced := len(res.Trailer)
+	if announced > 0 {
+		keys := make([]string, 0, announced)
+		for k := range res.Trailer {
+			keys = append(keys, k)
+		}
+		h["Trailer"] = []string{strings.Join(keys, ", ")}
+	}
+	w.WriteHeader(res.StatusCode)
+
+	streaming := res.ContentLength == -1 || strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream")
+	if err := copyBody(w, res.Body, streaming); err != nil {
+		res.Body.Close()
+		return false, errors.Join(errAnswerStarted, ctxErr(ctx, err))
+	}
+	res.Body.Close()
+	if len(res.Trailer) > 0 {
+		for k, vv := range res.Trailer {
+			if len(res.Trailer) != announced {
+				k = http.TrailerPrefix + k
+			}
+			h[k] = vv
+		}
+	}
+	return !res.Close, nil
+}
+
+// skipAnswerHeader reports whether the function's answer header k stays
+// behind: hop-by-hop, named by Connection, or set by the gateway.
+func skipAnswerHeader(k string, connTokens []string) bool {
+	for _, h := range hopHeaders {
+		if k == h {
+			return true
+		}
+	}
+	for _, h := range answerOwned {
+		if k == h {
+			return true
+		}
+	}
+	return connTokens != nil && hasToken(connTokens, k)
+}
+
+// copyBody copies an answer body to w, flushing after every read when the
+// answer streams. A read error is the function's; a write error the
+// client's.
+func copyBody(w http.ResponseWriter, body io.Reader, streaming bool) error {
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	buf := *bp
+	var rc *http.ResponseController
+	if streaming {
+		rc = http.NewResponseController(w)
+	}
+	for {
+		n, rerr := body.Read(buf)
+		if n > 0 {
+			if _, err := w.Write(buf[:n]); err != nil {
+				return err
+			}
+			if streaming {
+				if err := rc.Flush(); err != nil {
+					return err
+				}
+			}
+		}
+		if rerr == io.EOF {
+			return nil
+		}
+		if rerr != nil {
+			return rerr
+		}
+	}
+}

@@ -1,0 +1,139 @@
+package gateway
+
+import (
+	"bufio"
+	"context"
+	"net"
+	"sync"
+	"time"
+)
+
+// Limits of the idle connections kept to web-function instances. An
+// instance serves one request at a time unless it allows more, so a few
+// idle connections per address cover it; past the timeout an idle
+// connection is closed when the pool next looks at it.
+const (
+	maxIdlePerAddr  = 8
+	upstreamIdleFor = 90 * time.Second
+	dialTimeout     = 5 * time.Second
+	upstreamBufSize = 4 << 10
+)
+
+// upstreams keeps idle keep-alive connections to web-function instances by
+// address, so a warm instance is reached without a dial, and without the
+// two goroutines per connection (and the hand-offs between them) that
+// http.Transport runs: the request's own goroutine writes the request and
+// reads the answer.
+type upstreams struct {
+	mu     sync.Mutex           // guards idle and puts
+	idle   map[string][]*upConn // most recently used last
+	puts   int                  // puts since the last sweep of stale connections
+	dialer net.Dialer
+}
+
+// upConn is one connection to an instance with its buffers.
+type upConn struct {
+	addr   string
+	conn   net.Conn
+	br     *bufio.Reader
+	bw     *bufio.Writer
+	used   time.Time // when it went idle
+	reused bool      // it served a request before this one
+}
+
+func newUpstreams() *upstreams {
+	return &upstreams{
+		idle:   make(map[string][]*upConn),
+		dialer: net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second},
+	}
+}
+
+// get returns an idle connection to addr, or dials a new one.
+func (u *upstreams) get(ctx context.Context, addr string) (*upConn, error) {
+	now := time.Now()
+	u.mu.Lock()
+	for list := u.idle[addr]; len(list) > 0; list = u.idle[addr] {
+		c := list[len(list)-1]
+		list[len(list)-1] = nil
+		u.idle[addr] = list[:len(list)-1]
+		if now.Sub(c.used) < upstreamIdleFor {
+			u.mu.Unlock()
+			c.reused = true
+			return c, nil
+		}
+		c.conn.Close()
+	}
+	u.mu.Unlock()
+	return u.dial(ctx, addr)
+}
+
+func (u *upstreams) dial(ctx context.Context, addr string) (*upConn, error) {
+	conn, err := u.dialer.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return &upConn{addr: addr, conn: conn,
+		br: bufio.NewReaderSize(conn, upstreamBufSize), bw: bufio.NewWriterSize(conn, upstreamBufSize)}, nil
+}
+
+// put keeps c for the next request to its address, or closes it when the
+// pool is full.
+func (u *upstreams) put(c *upConn) {
+	c.used = time.Now()
+	u.mu.Lock()
+	list := u.idle[c.addr]
+	if len(list) >= maxIdlePerAddr {
+		u.mu.Unlock()
+		c.conn.Close()
+		return
+	}
+	u.idle[c.addr] = append(list, c)
+	u.puts++
+	var stale []*upConn
+	if u.puts >= 1024 {
+		u.puts = 0
+		stale = u.sweepLocked(c.used)
+	}
+	u.mu.Unlock()
+	for _, s := range stale {
+		s.conn.Close()
+	}
+}
+
+// sweepLocked removes connections idle too long, and the entries of
+// addresses left with none (instances that stopped), returning them to be
+// closed outside the lock.
+func (u *upstreams) sweepLocked(now time.Time) []*upConn {
+	var stale []*upConn
+	for addr, list := range u.idle {
+		kept := list[:0]
+		for _, c := range list {
+			if now.Sub(c.used) < upstreamIdleFor {
+				kept = append(kept, c)
+			} else {
+				stale = append(stale, c)
+			}
+		}
+		clear(list[len(kept):])
+		if len(kept) == 0 {
+			delete(u.idle, addr)
+		} else {
+			u.idle[addr] = kept
+		}
+	}
+	return stale
+}
+
+// closeIdle closes every idle connection; connections in use are kept
+// afterwards as before.
+func (u *upstreams) closeIdle() {
+	u.mu.Lock()
+	all := u.idle
+	u.idle = make(map[string][]*upConn)
+	u.mu.Unlock()
+	for _, list := range all {
+		for _, c := range list {
+			c.conn.Close()
+		}
+	}
+}

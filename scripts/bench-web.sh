@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# bench-web.sh measures, side by side in one run, a hello-world web function
+# (scripts/benchweb, a static Go server) served three ways:
+#
+#   direct   the server itself
+#   nginx    nginx (1 worker, keep-alive upstream) in front of the server
+#   gateway  the emulator's gateway in front of an instance of the same
+#            binary, run by `emulator up --runtime process`
+#
+# and a Python event function (sample-functions/python-event) through the
+# gateway. It prints req/s (wrk -t1 -c$CONNS) and p50 at one connection
+# (wrk -t1 -c1) for each, and the ratios the performance goals are stated in:
+# gateway/nginx throughput and the p50 the gateway adds over direct.
+#
+# Everything listens on 127.0.0.1 only and every load run is bounded by
+# BENCH_SECONDS. wrk is required and nginx optional: as root the script
+# installs a missing one with apt-get; otherwise it says how, and runs
+# without nginx.
+#
+# Environment:
+#   BENCH_SECONDS     seconds per wrk run (default 8)
+#   BENCH_CONNS       connections for the throughput runs (default 32)
+#   BENCH_EVENT_CONNS connections for the event function run (default 8)
+#   BENCH_INSTANCES   --max-instances for the emulator (default 32)
+set -euo pipefail
+
+SECONDS_PER_RUN=${BENCH_SECONDS:-8}
+CONNS=${BENCH_CONNS:-32}
+EVENT_CONNS=${BENCH_EVENT_CONNS:-8}
+INSTANCES=${BENCH_INSTANCES:-32}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+
+die() {
+	echo "bench-web: $*" >&2
+	exit 1
+}
+for v in "$SECONDS_PER_RUN" "$CONNS" "$EVENT_CONNS" "$INSTANCES"; do
+	[[ $v =~ ^[1-9][0-9]*$ ]] || die "BENCH_SECONDS, BENCH_CONNS, BENCH_EVENT_CONNS and BENCH_INSTANCES must be positive integers"
+done
+for tool in go curl python3 awk; do
+	command -v "$tool" >/dev/null || die "$tool is required"
+done
+
+# ensure CMD PACKAGE installs PACKAGE with apt-get when CMD is missing and we
+# are root; it fails (status 1) when CMD still cannot be had.
+ensure() {
+	command -v "$1" >/dev/null && return 0
+	if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+		echo "installing $2 with apt-get"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null 2>&1 ||
+			{ apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null 2>&1; } || true
+	fi
+	command -v "$1" >/dev/null
+}
+ensure wrk wrk || die "wrk is required: install the Debian package wrk (sudo apt-get install wrk)"
+nginx_bin=''
+if ensure nginx nginx-light; then
+	nginx_bin=$(command -v nginx)
+else
+	echo "bench-web: nginx is not installed and cannot be installed here (sudo apt-get install nginx-light); skipping the nginx row" >&2
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench-web.XXXXXX")
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in "${pids[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+freeport() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+# await URL PID waits up to 30 s for URL to answer 200 while PID lives.
+await() {
+	for _ in $(seq 300); do
+		[[ $(curl -sS --noproxy '*' --max-time 1 -o /dev/null -w '%{http_code}' "$1" 2>/dev/null) == 200 ]] && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+echo "building the emulator and the hello-world server"
+(cd "$repo" && go build -o "$tmp/emulator" ./cmd/emulator && CGO_ENABLED=0 go build -o "$tmp/fn/server" ./scripts/benchweb)
+printf '#!/bin/sh\nexec "$(dirname "$0")/server"\n' >"$tmp/fn/scf_bootstrap"
+chmod +x "$tmp/fn/scf_bootstrap"
+
+gw_port=$(freeport)
+admin_port=$(freeport)
+direct_port=$(freeport)
+nginx_port=$(freeport)
+cat >"$tmp/emulator.yaml" <<EOF
+functions:
+  web:
+    source: $tmp/fn
+    runtime: CustomRuntime
+    type: http
+    memorySize: 128
+    timeout: 3
+  event:
+    source: $repo/sample-functions/python-event
+    runtime: Python3.9
+    handler: index.main_handler
+    memorySize: 128
+    timeout: 3
+services:
+  S:
+    stages:
+      release: \$LATEST
+    apis:
+      - {path: /web, method: ANY, function: web}
+      - {path: /event, method: ANY, function: event}
+EOF
+
+"$tmp/emulator" up -f "$tmp/emulator.yaml" --runtime process --state-dir "$tmp/state" \
+	--gateway-addr "127.0.0.1:$gw_port" --admin-addr "127.0.0.1:$admin_port" \
+	--max-instances "$INSTANCES" --log-level error >"$tmp/emulator.log" 2>&1 &
+pids+=($!)
+emu_pid=$!
+PORT=$direct_port BIND_HOST=127.0.0.1 "$tmp/fn/server" >"$tmp/direct.log" 2>&1 &
+pids+=($!)
+await "http://127.0.0.1:$direct_port/" "$!" || die "the server never answered: $(cat "$tmp/direct.log")"
+await "http://127.0.0.1:$gw_port/release/web" "$emu_pid" || die "the gateway never answered: $(tail -20 "$tmp/emulator.log")"
+await "http://127.0.0.1:$gw_port/release/event" "$emu_pid" || die "the event function never answered: $(tail -20 "$tmp/emulator.log")"
+
+if [[ -n $nginx_bin ]]; then
+	mkdir -p "$tmp/nginx/logs"
+	cat >"$tmp/nginx/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/logs/error.log error;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	upstream fn { server 127.0.0.1:$direct_port; keepalive 64; }
+	server {
+		listen 127.0.0.1:$nginx_port;
+		location / {
+			proxy_pass http://fn;
+			proxy_http_version 1.1;
+			proxy_set_header Connection "";
+		}
+	}
+}
+EOF
+	"$nginx_bin" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" >"$tmp/nginx/out.log" 2>&1 &
+	pids+=($!)
+	await "http://127.0.0.1:$nginx_port/" "$!" || die "nginx never answered: $(cat "$tmp/nginx/out.log" "$tmp/nginx/logs/error.log")"
+fi
+
+# run NAME URL CONNS: one bounded wrk run; keeps its output in $tmp/NAME.wrk.
+run() {
+	wrk -t1 -c"$3" -d"${SECONDS_PER_RUN}s" --timeout 5s --latency "$2" >"$tmp/$1.wrk" 2>&1 || die "wrk $2: $(cat "$tmp/$1.wrk")"
+	if grep -q 'Non-2xx\|Socket errors' "$tmp/$1.wrk"; then
+		echo "bench-web: warning: $1 had errors: $(grep 'Non-2xx\|Socket errors' "$tmp/$1.wrk")" >&2
+	fi
+}
+rps() { awk '/^Requests\/sec:/ { print $2 }' "$tmp/$1.wrk"; }
+# p50 prints wrk's median latency in microseconds.
+p50() {
+	awk '$1 == "50%" { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
+		f = (u == "us") ? 1 : (u == "ms") ? 1000 : (u == "s") ? 1000000 : 0; printf "%.0f", v * f }' "$tmp/$1.wrk"
+}
+
+targets=(direct "http://127.0.0.1:$direct_port/web")
+[[ -n $nginx_bin ]] && targets+=(nginx "http://127.0.0.1:$nginx_port/web")
+targets+=(gateway "http://127.0.0.1:$gw_port/release/web")
+echo "warming up, then ${SECONDS_PER_RUN}s per run: wrk -t1 -c$CONNS (req/s), wrk -t1 -c1 (p50)"
+for ((i = 0; i < ${#targets[@]}; i += 2)); do
+	name=${targets[i]} url=${targets[i + 1]}
+	wrk -t1 -c"$CONNS" -d1s "$url" >/dev/null 2>&1 || true
+	run "$name" "$url" "$CONNS"
+	run "$name-c1" "$url" 1
+done
+event_url="http://127.0.0.1:$gw_port/release/event"
+wrk -t1 -c"$EVENT_CONNS" -d1s "$event_url" >/dev/null 2>&1 || true
+run event "$event_url" "$EVENT_CONNS"
+run event-c1 "$event_url" 1
+
+echo
+printf '%-34s %10s %12s\n' "" "req/s" "p50 c=1 µs"
+for ((i = 0; i < ${#targets[@]}; i += 2)); do
+	name=${targets[i]}
+	printf '%-34s %10s %12s\n' "web function, $name" "$(rps "$name")" "$(p50 "$name-c1")"
+done
+printf '%-34s %10s %12s\n' "python event function, gateway" "$(rps event)" "$(p50 event-c1)"
+echo
+awk -v d="$(rps direct)" -v n="$([[ -n $nginx_bin ]] && rps nginx || echo 0)" -v g="$(rps gateway)" \
+	-v dp="$(p50 direct-c1)" -v gp="$(p50 gateway-c1)" '
+	BEGIN {
+		if (n > 0) printf "gateway / nginx throughput  %.2fx (goal >= 0.8x)\n", g / n
+		printf "gateway / direct throughput %.2fx\n", g / d
+		printf "p50 the gateway adds at c=1 %d µs (goal <= 100 µs)\n", gp - dp
+	}'
