@@ -121,8 +121,8 @@ type Gateway struct {
 	// is replaced as a whole, never modified.
 	table atomic.Pointer[table]
 
-	upstreams *upstreams             // keep-alive connections of the gateway's own proxy path
-	transport *http.Transport        // of the reverse proxy: upgrades, request trailers, shadow copies
+	upstreams *upstreams      // keep-alive connections of the gateway's own proxy path
+	transport *http.Transport // of the reverse proxy: upgrades, request trailers, shadow copies
 	proxy     *httputil.ReverseProxy
 
 	newID func() string // request ids; replaced in tests for golden output
