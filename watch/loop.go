@@ -98,6 +98,7 @@ func (w *Watcher) handle(ev fsnotify.Event) {
 			walked = true
 		}
 		r.last = now
+		r.burst++
 		if w.busy[r.name] {
 			if r.during == nil {
 				r.during = map[string]struct{}{}
@@ -123,6 +124,7 @@ func (w *Watcher) handleError(err error) {
 	for _, r := range w.roots {
 		w.addTree(r.dir, r.dir)
 		r.last = now
+		r.burst = quickBurst + 1 // lost events: wait for the storm to settle
 		if w.busy[r.name] {
 			if r.during == nil {
 				r.during = map[string]struct{}{}
@@ -134,8 +136,9 @@ func (w *Watcher) handleError(err error) {
 	}
 }
 
-// startDue starts a call for every idle root whose quiet period has passed
-// and returns how long until the next one is due, if any.
+// startDue starts a call for every idle root whose quiet period (short for
+// a burst of a few events, long for a bigger one) has passed and returns how
+// long until the next one is due, if any.
 func (w *Watcher) startDue(ctx context.Context, wg *sync.WaitGroup, done chan<- result) (time.Duration, bool) {
 	now := time.Now()
 	w.mu.Lock()
@@ -146,7 +149,11 @@ func (w *Watcher) startDue(ctx context.Context, wg *sync.WaitGroup, done chan<- 
 		if !r.dirty || w.busy[name] {
 			continue
 		}
-		if wait := r.last.Add(w.debounce).Sub(now); wait > 0 {
+		quiet := w.debounce
+		if r.burst <= quickBurst {
+			quiet = w.quick
+		}
+		if wait := r.last.Add(quiet).Sub(now); wait > 0 {
 			if !pending || wait < next {
 				next, pending = wait, true
 			}
@@ -154,6 +161,7 @@ func (w *Watcher) startDue(ctx context.Context, wg *sync.WaitGroup, done chan<- 
 		}
 		r.dirty = false
 		r.during = nil
+		r.burst = 0
 		w.busy[name] = true
 		wg.Add(1)
 		go func() {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -168,7 +169,7 @@ func TestChangesDuringCallGiveExactlyOneMore(t *testing.T) {
 		}
 		h := startHarnessDirs(t, fn, nil, "B")
 		h.write("B", "index.py")
-		time.Sleep(150 * time.Millisecond) // call 1 starts at 100 ms and blocks
+		time.Sleep(150 * time.Millisecond) // call 1 starts at 15 ms (one event: a quick burst) and blocks
 		for i := 0; i < 5; i++ {
 			h.write("B", "index.py")
 			time.Sleep(20 * time.Millisecond)
@@ -180,7 +181,7 @@ func TestChangesDuringCallGiveExactlyOneMore(t *testing.T) {
 		time.Sleep(time.Second)
 		synctest.Wait()
 		names, at := c.snapshot()
-		want := []time.Duration{100 * time.Millisecond, 400 * time.Millisecond}
+		want := []time.Duration{15 * time.Millisecond, 400 * time.Millisecond}
 		if len(names) != 2 || !slices.Equal(at, want) {
 			t.Errorf("calls at %v, want exactly %v", at, want)
 		}
@@ -261,10 +262,47 @@ func TestNamesAreIndependent(t *testing.T) {
 		time.Sleep(time.Second)
 		synctest.Wait()
 		names, at := c.snapshot()
-		if !slices.Equal(names, []string{"A", "B"}) || !slices.Equal(at, []time.Duration{100 * time.Millisecond, 150 * time.Millisecond}) {
-			t.Errorf("calls %v at %v, want [A B] at [100ms 150ms]", names, at)
+		if !slices.Equal(names, []string{"A", "B"}) || !slices.Equal(at, []time.Duration{15 * time.Millisecond, 65 * time.Millisecond}) {
+			t.Errorf("calls %v at %v, want [A B] at [15ms 65ms]", names, at)
 		}
 	})
+}
+
+// TestQuietPeriodAdapts checks that a save (a few events) settles after
+// the short quiet period and a bigger burst after the long one, counted
+// from the burst's last event.
+func TestQuietPeriodAdapts(t *testing.T) {
+	tests := []struct {
+		name   string
+		events int
+		want   time.Duration
+	}{
+		{"one event", 1, 15 * time.Millisecond},
+		{"an editor's save", quickBurst, time.Duration(quickBurst-1)*time.Millisecond + 15*time.Millisecond},
+		{"one event more than a save", quickBurst + 1, time.Duration(quickBurst)*time.Millisecond + 100*time.Millisecond},
+		{"a checkout", 40, 39*time.Millisecond + 100*time.Millisecond},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				c := &calls{start: time.Now()}
+				fn := func(ctx context.Context, name string) ([]string, error) { c.record(name); return nil, nil }
+				h := startHarnessDirs(t, fn, nil, "B")
+				for i := range tc.events {
+					if i > 0 {
+						time.Sleep(time.Millisecond)
+					}
+					h.write("B", fmt.Sprintf("f%d.py", i))
+				}
+				time.Sleep(time.Second)
+				synctest.Wait()
+				names, at := c.snapshot()
+				if len(names) != 1 || at[0] != tc.want {
+					t.Errorf("calls %v at %v, want one at %v", names, at, tc.want)
+				}
+			})
+		})
+	}
 }
 
 func TestOverflowReloadsEveryName(t *testing.T) {

@@ -29,9 +29,24 @@ var (
 // DefaultDebounce is the quiet period used when Options.Debounce is 0.
 const DefaultDebounce = 100 * time.Millisecond
 
+// DefaultQuick is the short quiet period used when Options.Quick is 0.
+const DefaultQuick = 15 * time.Millisecond
+
+// quickBurst is the most events a burst may have and still be taken as one
+// save: an editor's save is a handful of events (write, chmod, the rename
+// of an atomic save) within a few milliseconds; a checkout, a build or a
+// copy of a tree is many more.
+const quickBurst = 6
+
 // Options tune a Watcher; the zero value is ready to use.
+//
+// The quiet period adapts to the burst: a burst of at most a few events (a
+// save) settles after Quick, so a reload starts almost at once; once a
+// burst has more, it settles only after Debounce without events, so a
+// checkout or a tree copy gives one reload, not one per file.
 type Options struct {
-	Debounce time.Duration // quiet period after the last event; 0 means DefaultDebounce
+	Debounce time.Duration // quiet period after the last event of a long burst; 0 means DefaultDebounce
+	Quick    time.Duration // quiet period after a short burst; 0 means DefaultQuick, capped at Debounce
 	Logger   *slog.Logger  // nil discards logs
 }
 
@@ -55,6 +70,7 @@ type notifier interface {
 type Watcher struct {
 	fn       Func
 	debounce time.Duration
+	quick    time.Duration
 	log      *slog.Logger
 	fsn      notifier
 	events   <-chan fsnotify.Event
@@ -76,6 +92,7 @@ type root struct {
 	ignore map[string]struct{} // slash paths relative to dir that reloads wrote
 	dirty  bool                // changed since the last call started
 	last   time.Time           // when the latest relevant event arrived
+	burst  int                 // relevant events since the last call started
 	during map[string]struct{} // relative paths changed while Func was running
 }
 
@@ -97,12 +114,16 @@ func newWatcher(fn Func, opts Options, fsn notifier, events <-chan fsnotify.Even
 	if d <= 0 {
 		d = DefaultDebounce
 	}
+	q := opts.Quick
+	if q <= 0 {
+		q = DefaultQuick
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Watcher{
-		fn: fn, debounce: d, log: log, fsn: fsn, events: events, errs: errs,
+		fn: fn, debounce: d, quick: min(q, d), log: log, fsn: fsn, events: events, errs: errs,
 		roots: map[string]*root{}, watched: map[string]struct{}{}, busy: map[string]bool{},
 	}
 }
