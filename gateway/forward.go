@@ -77,21 +77,29 @@ func (g *Gateway) forward(ctx context.Context, w http.ResponseWriter, r *http.Re
 	if err != nil {
 		return err
 	}
-	res, err := roundTrip(ctx, uc, r, c, body)
+	err = g.exchangeOn(ctx, uc, w, r, c, body)
 	if err != nil && uc.reused && retryable(r, err) {
 		// The instance closed the idle connection as we used it: once more,
 		// on a fresh one.
 		if uc, err = g.upstreams.dial(ctx, c.addr); err == nil {
-			res, err = roundTrip(ctx, uc, r, c, body)
+			err = g.exchangeOn(ctx, uc, w, r, c, body)
 		}
 	}
-	if err != nil {
-		if uc != nil {
-			uc.conn.Close()
-		}
-		return err
+	return err
+}
+
+// exchangeOn carries one request and its answer on uc, then keeps uc for
+// the next request or closes it. ctx ending closes the exchange.
+func (g *Gateway) exchangeOn(ctx context.Context, uc *upConn, w http.ResponseWriter, r *http.Request, c *proxyCall, body []byte) error {
+	stop := context.AfterFunc(ctx, func() { _ = uc.conn.SetDeadline(aLongTimeAgo) })
+	res, err := roundTrip(ctx, uc, r, c, body)
+	reuse := false
+	if err == nil {
+		reuse, err = answer(ctx, w, res)
 	}
-	reuse, err := answer(ctx, w, uc, res)
+	if !stop() {
+		reuse = false // the deadline may be set: the connection is spent
+	}
 	if reuse {
 		g.upstreams.put(uc)
 	} else {
@@ -129,11 +137,8 @@ func retryable(r *http.Request, err error) bool {
 	return r.Header["Idempotency-Key"] != nil || r.Header["X-Idempotency-Key"] != nil
 }
 
-// roundTrip writes the request and reads the answer's head on uc. ctx
-// ending closes the exchange.
+// roundTrip writes the request and reads the answer's head on uc.
 func roundTrip(ctx context.Context, uc *upConn, r *http.Request, c *proxyCall, body []byte) (*http.Response, error) {
-	stop := context.AfterFunc(ctx, func() { _ = uc.conn.SetDeadline(aLongTimeAgo) })
-	defer stop()
 	if err := writeRequest(uc.bw, r, c, body); err != nil {
 		return nil, &roundTripError{err: ctxErr(ctx, err)}
 	}
@@ -247,13 +252,7 @@ func skipRequestHeader(k string, connTokens []string) bool {
 
 // answer copies res to w and reports whether the connection can carry the
 // next request.
-func answer(ctx context.Context, w http.ResponseWriter, uc *upConn, res *http.Response) (reuse bool, err error) {
-	stop := context.AfterFunc(ctx, func() { _ = uc.conn.SetDeadline(aLongTimeAgo) })
-	defer func() {
-		if !stop() {
-			reuse = false // the deadline may be set: the connection is spent
-		}
-	}()
+func answer(ctx context.Context, w http.ResponseWriter, res *http.Response) (reuse bool, err error) {
 	h := w.Header()
 	connTokens := res.Header["Connection"]
 	for k, vv := range res.Header {

@@ -7,8 +7,6 @@ import (
 	"net/http/httputil"
 	"sync/atomic"
 	"time"
-
-	"github.com/google/uuid"
 )
 
 // Backend is what the gateway needs from the rest of the emulator.
@@ -139,7 +137,7 @@ func New(b Backend, opts Options) *Gateway {
 		log:     log,
 		observe: opts.Observe,
 		maxBody: opts.MaxBodyBytes,
-		newID:   func() string { return uuid.NewString() },
+		newID:   newIDSource().next,
 	}
 	if g.maxBody <= 0 {
 		g.maxBody = defaultMaxBody

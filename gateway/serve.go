@@ -31,12 +31,31 @@ type exchange struct {
 	apiReqID string // X-Api-RequestId and requestContext.requestId
 	reqID    string // SCF request id, "" until a function is chosen
 	rec      Record
+	// hv backs the values of the answer headers the gateway sets, so they
+	// cost no allocation each: one slot per header (see setHeader).
+	hv [5]string
+}
+
+// Slots of exchange.hv.
+const (
+	slotAPIRequestID = iota
+	slotVersion
+	slotRoute
+	slotRequestID
+	slotStatus
+)
+
+// setHeader sets the answer header k, in canonical form, to v, the value
+// living in slot i of hv.
+func (ex *exchange) setHeader(i int, k, v string) {
+	ex.hv[i] = v
+	ex.w.Header()[k] = ex.hv[i : i+1 : i+1]
 }
 
 // serve answers the request on table t, which the request keeps for its
 // whole life even if SetServices swaps in another one meanwhile.
 func (ex *exchange) serve(ctx context.Context, t *table) {
-	ex.w.Header()[hdrAPIRequestID] = []string{ex.apiReqID}
+	ex.setHeader(slotAPIRequestID, hdrAPIRequestID, ex.apiReqID)
 
 	svc := t.lookup(ex.r.Host)
 	if svc == nil {
@@ -99,20 +118,23 @@ func (ex *exchange) serve(ctx context.Context, t *table) {
 
 // setSCFHeaders sets the headers that name the version a request ran on.
 func (ex *exchange) setSCFHeaders(t Target) {
-	h := ex.w.Header()
 	if t.Version != "" {
-		h.Set(hdrVersion, t.Version)
+		ex.setHeader(slotVersion, hdrVersion, t.Version)
 	}
 	if t.Route != "" {
-		h.Set(hdrRoute, t.Route)
+		ex.setHeader(slotRoute, hdrRoute, t.Route)
 	}
-	h.Set(hdrRequestID, ex.reqID)
+	ex.setHeader(slotRequestID, hdrRequestID, ex.reqID)
 }
 
 // setSCFStatus records and announces the function's SCF status.
 func (ex *exchange) setSCFStatus(status int) {
 	ex.rec.SCFStatus = status
-	ex.w.Header().Set(hdrStatus, strconv.Itoa(status))
+	v := "200"
+	if status != 200 {
+		v = strconv.Itoa(status)
+	}
+	ex.setHeader(slotStatus, hdrStatus, v)
 }
 
 // writeRouteError answers a request that matched no function.
@@ -130,7 +152,7 @@ func (ex *exchange) writeFailure(err error) {
 		return
 	}
 	if ex.reqID != "" {
-		ex.w.Header().Set(hdrRequestID, ex.reqID)
+		ex.setHeader(slotRequestID, hdrRequestID, ex.reqID)
 	}
 	ex.setSCFStatus(e.Status)
 	writeJSON(ex.w, httpStatus(e.Status), scferr.Body(forCaller(e), ex.reqID))
