@@ -24,6 +24,7 @@ type FileWatcher struct {
 	path     string // absolute, cleaned
 	fn       FileFunc
 	debounce time.Duration
+	quick    time.Duration
 	log      *slog.Logger
 	fsw      *fsnotify.Watcher
 
@@ -34,7 +35,8 @@ type FileWatcher struct {
 }
 
 // NewFile returns a FileWatcher for path calling fn after a burst of
-// changes has settled for opts.Debounce; call Run to start delivering and
+// changes has settled (opts.Quick after a save's few events, opts.Debounce
+// after more); call Run to start delivering and
 // Close to stop.
 func NewFile(path string, fn FileFunc, opts Options) (*FileWatcher, error) {
 	if fn == nil {
@@ -56,11 +58,15 @@ func NewFile(path string, fn FileFunc, opts Options) (*FileWatcher, error) {
 	if d <= 0 {
 		d = DefaultDebounce
 	}
+	q := opts.Quick
+	if q <= 0 {
+		q = DefaultQuick
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &FileWatcher{path: filepath.Clean(abs), fn: fn, debounce: d, log: log, fsw: fsw}, nil
+	return &FileWatcher{path: filepath.Clean(abs), fn: fn, debounce: d, quick: min(q, d), log: log, fsw: fsw}, nil
 }
 
 // Path is the absolute path watched.
@@ -89,6 +95,14 @@ func (w *FileWatcher) Run(ctx context.Context) error {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
+	burst := 0 // events since the last call
+	settle := func() {
+		if burst <= quickBurst {
+			timer.Reset(w.quick)
+		} else {
+			timer.Reset(w.debounce)
+		}
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -99,7 +113,8 @@ func (w *FileWatcher) Run(ctx context.Context) error {
 			}
 			// A bare chmod (touch, some sync tools) changes no content.
 			if filepath.Clean(ev.Name) == w.path && ev.Op != fsnotify.Chmod {
-				timer.Reset(w.debounce)
+				burst++
+				settle()
 			}
 		case err, ok := <-w.fsw.Errors:
 			if !ok {
@@ -107,8 +122,10 @@ func (w *FileWatcher) Run(ctx context.Context) error {
 			}
 			// Lost events may have hidden a save: read the file once more.
 			w.log.Warn("file watcher", "file", w.path, "err", err)
-			timer.Reset(w.debounce)
+			burst = quickBurst + 1
+			settle()
 		case <-timer.C:
+			burst = 0
 			// The call runs here, in the loop: events that arrive meanwhile
 			// wait in the channel and then cause exactly one more call.
 			w.call(ctx)
