@@ -1,10 +1,8 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -74,16 +72,10 @@ func (ex *exchange) serveEvent(ctx context.Context, svc *serviceTable, stage str
 	resp.write(ex.w)
 }
 
-// encodeEvent marshals without HTML escaping, so "<" in a body or header
-// reaches the function as written rather than as \u003c.
+// encodeEvent writes the event as JSON without HTML escaping, so "<" in a
+// body or header reaches the function as written rather than as \u003c.
 func encodeEvent(ev *event) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(ev); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	return appendEvent(make([]byte, 0, 1024+len(ev.Body)), ev), nil
 }
 
 // tooLarge is the platform's 406 (HTTP 413) for a body over limit.

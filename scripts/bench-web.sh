@@ -181,8 +181,15 @@ for ((i = 0; i < ${#targets[@]}; i += 2)); do
 done
 event_url="http://127.0.0.1:$gw_port/release/event"
 wrk -t1 -c"$EVENT_CONNS" -d1s "$event_url" >/dev/null 2>&1 || true
+# The emulator's CPU time (user + system, from /proc) over the event run,
+# per request: what the event path costs the emulator itself.
+ticks() { awk '{ print $14 + $15 }' "/proc/$emu_pid/stat"; }
+hz=$(getconf CLK_TCK)
+t0=$(ticks)
 run event "$event_url" "$EVENT_CONNS"
+t1=$(ticks)
 run event-c1 "$event_url" 1
+event_requests=$(awk '/requests in/ { print $1 }' "$tmp/event.wrk")
 
 echo
 printf '%-34s %10s %12s\n' "" "req/s" "p50 c=1 µs"
@@ -191,6 +198,9 @@ for ((i = 0; i < ${#targets[@]}; i += 2)); do
 	printf '%-34s %10s %12s\n' "web function, $name" "$(rps "$name")" "$(p50 "$name-c1")"
 done
 printf '%-34s %10s %12s\n' "python event function, gateway" "$(rps event)" "$(p50 event-c1)"
+awk -v t="$((t1 - t0))" -v hz="$hz" -v n="$event_requests" 'BEGIN {
+	if (n > 0) printf "emulator CPU per event invocation  %.0f µs (c=%d)\n", t / hz / n * 1e6, '"$EVENT_CONNS"'
+}'
 echo
 awk -v d="$(rps direct)" -v n="$([[ -n $nginx_bin ]] && rps nginx || echo 0)" -v g="$(rps gateway)" \
 	-v dp="$(p50 direct-c1)" -v gp="$(p50 gateway-c1)" '
