@@ -89,7 +89,10 @@ type API struct {
 	Method   string // upper case; ANY matches every method
 	Function string
 	Stages   map[string]string // per-API qualifier overrides for some of the service's stages
-	Line     int
+	// PassThrough is `integratedResponse: false`: the gateway returns an
+	// event function's return value as the body with status 200.
+	PassThrough bool
+	Line        int
 }
 
 // Function types.

@@ -124,7 +124,7 @@ func TestLoadBad(t *testing.T) {
 			`testdata/bad-values.yaml:26:13: functions.B.aliases.prepub.rules[3]: method and expression are required`,
 			`testdata/bad-values.yaml:27:3: functions.bad.name: function name "bad.name" holds '.', which is not a letter, digit, '-' or '_' (function names are 1 to 60 letters, digits, '-' or '_', starting with a letter and not ending with '-' or '_')`,
 			`testdata/bad-values.yaml:28:13: functions.bad.name.source: folder ./missing ($TESTDATA/missing) does not exist`,
-			`testdata/bad-values.yaml:29:14: functions.bad.name.runtime: unknown runtime "Nodejs8.9" ` + supported,
+			`testdata/bad-values.yaml:29:14: functions.bad.name.runtime: runtime Nodejs8.9 has been retired by the platform; use Nodejs18.15`,
 			`testdata/bad-values.yaml:31:13: functions.D.source: ./good.yaml ($TESTDATA/good.yaml) is not a folder`,
 			`testdata/bad-values.yaml:32:14: functions.D.runtime: unknown runtime "python3.9", did you mean Python3.9? ` + supported,
 		}},

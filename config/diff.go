@@ -147,7 +147,7 @@ func sameService(a, b Service) bool {
 	}
 	for i := range a.APIs {
 		x, y := a.APIs[i], b.APIs[i]
-		if x.Path != y.Path || x.Method != y.Method || x.Function != y.Function || !maps.Equal(x.Stages, y.Stages) {
+		if x.Path != y.Path || x.Method != y.Method || x.Function != y.Function || x.PassThrough != y.PassThrough || !maps.Equal(x.Stages, y.Stages) {
 			return false
 		}
 	}

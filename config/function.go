@@ -129,6 +129,10 @@ func (d *decoder) checkRuntime(p pair, s string) {
 	if platform.IsRuntime(s) {
 		return
 	}
+	if msg := platform.RetiredRuntime(s); msg != "" {
+		d.at(p.val, p.path, "%s", msg)
+		return
+	}
 	guess := ""
 	for _, r := range platform.Runtimes() {
 		if strings.EqualFold(r, s) {
