@@ -3,6 +3,7 @@ package config
 import (
 	"maps"
 	"reflect"
+	"strings"
 	"slices"
 )
 
@@ -120,6 +121,7 @@ func functionFields(a, b Function) []string {
 		{"image", a.Image == b.Image},
 		{"description", a.Description == b.Description},
 		{"aliases", reflect.DeepEqual(aliasesNoLines(a.Aliases), aliasesNoLines(b.Aliases))},
+		{"layers", layerList(a.Layers) == layerList(b.Layers)},
 	}
 	var out []string
 	for _, c := range checks {
@@ -152,4 +154,13 @@ func sameService(a, b Service) bool {
 		}
 	}
 	return true
+}
+
+// layerList is a function's layers as one comparable string.
+func layerList(rs []LayerRef) string {
+	var b strings.Builder
+	for _, r := range rs {
+		b.WriteString(r.String() + ",")
+	}
+	return b.String()
 }
