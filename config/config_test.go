@@ -25,7 +25,7 @@ func TestLoadGood(t *testing.T) {
 		t.Fatalf("Load: %v", err)
 	}
 	want := &File{
-		Path: filepath.Join(td, "good.yaml"),
+		Path:    filepath.Join(td, "good.yaml"),
 		Sources: []string{filepath.Join(td, "good.yaml")},
 		Functions: []Function{
 			{

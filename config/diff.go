@@ -3,8 +3,8 @@ package config
 import (
 	"maps"
 	"reflect"
-	"strings"
 	"slices"
+	"strings"
 )
 
 // Changes is what an edit of the config file changed: the input of a live

@@ -127,7 +127,7 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if a.stateDir == "" {
 		a.stateDir = ".emulator" // made absolute below
 		if file.Path != "" {
-			a.stateDir = filepath.Join(filepath.Dir(file.Path), ".emulator")
+			a.stateDir = filepath.Join(configDir(file.Path), ".emulator")
 		}
 	}
 	if a.stateDir, err = filepath.Abs(a.stateDir); err != nil {
