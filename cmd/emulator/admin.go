@@ -18,17 +18,23 @@ const signService = "scf"
 const readOnlyReason = "the cloud API verifies TC3 signatures (--secret-id/--secret-key) and this page cannot sign requests, " +
 	"so alias edits and rollbacks are off here; use the emulator CLI or an SDK with the keys."
 
-// newAdminServer wires the admin address's endpoints to the emulator's
-// parts, with the dashboard and the cloud API (apiSrv) mounted beside them.
-func (a *App) newAdminServer(apiSrv http.Handler, signed bool) *admin.Server {
-	dopts := dashboard.Options{MaxWindow: metrics.DefaultWindow, Logger: a.cfg.Logger.With("component", "dashboard")}
-	if a.cfg.SecretID != "" || a.cfg.SecretKey != "" {
+// newAdmin wires the admin address: its endpoints read the emulator's
+// parts, the dashboard and the cloud API (apiSrv) are mounted beside them,
+// and the guard, checking signatures with the API's replay memory, goes in
+// front of them all.
+func (a *App) newAdmin(apiSrv http.Handler, replay *tc3.Replay) (*admin.Guard, *admin.Server) {
+	cfg := a.cfg
+	verifier := adminVerifier(cfg, replay)
+	guard := admin.New(admin.Options{AdminAddr: cfg.AdminAddr, Hosts: cfg.AdminHosts, Verifier: verifier,
+		MetricsPublic: cfg.MetricsPublic, Logger: cfg.Logger.With("component", "admin")})
+	dopts := dashboard.Options{MaxWindow: metrics.DefaultWindow, Logger: cfg.Logger.With("component", "dashboard")}
+	if cfg.SecretID != "" || cfg.SecretKey != "" {
 		dopts.ReadOnly = readOnlyReason
 	}
-	return admin.NewServer(admin.ServerOptions{
+	return guard, admin.NewServer(admin.ServerOptions{
 		Logs: a.logs, Metrics: a.met, Instances: liveInstances{a.mgr}, Registry: a.reg, Rollouts: a.rollouts,
 		Gateway: a.gw, Info: a, Dashboard: dashboard.New(dashSource{reg: a.reg, met: a.met}, dopts), API: apiSrv,
-		Signed: signed,
+		Signed: verifier != nil,
 	})
 }
 

@@ -218,10 +218,7 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		return nil, err
 	}
 	apiSrv := api.New(apiBackend{Registry: a.reg, eng: eng, logs: a.logs, observe: cfg.Events.Invoke}, apiOpts)
-	verifier := adminVerifier(cfg, replay)
-	a.guard = admin.New(admin.Options{AdminAddr: cfg.AdminAddr, Hosts: cfg.AdminHosts, Verifier: verifier,
-		MetricsPublic: cfg.MetricsPublic, Logger: cfg.Logger.With("component", "admin")})
-	a.adminSrv = a.newAdminServer(apiSrv, verifier != nil)
+	a.guard, a.adminSrv = a.newAdmin(apiSrv, replay)
 	a.servers = []*http.Server{
 		{Handler: a.gw, ReadHeaderTimeout: 10 * time.Second},
 		{Handler: a.guard.Wrap(a.adminSrv), ReadHeaderTimeout: 10 * time.Second},
