@@ -70,7 +70,7 @@ func TestCreateTriggerDefaults(t *testing.T) {
 	want := map[string]any{
 		"api.requestConfig.method": "ANY",
 		"api.requestConfig.path":   "/hello",
-		"api.isIntegratedResponse": "FALSE",
+		"api.isIntegratedResponse": "TRUE",
 		"service.serviceName":      "SCF_API_SERVICE",
 		"service.serviceId":        serviceID("SCF_API_SERVICE"),
 		"service.subDomain":        "http://127.0.0.1:8080",
@@ -83,7 +83,7 @@ func TestCreateTriggerDefaults(t *testing.T) {
 		}
 	}
 	got := h.backend.triggers["hello"][0]
-	if got.Service != "SCF_API_SERVICE" || got.Stage != "release" || got.Path != "/hello" || got.Method != "ANY" || !got.Enabled || got.IntegratedResponse {
+	if got.Service != "SCF_API_SERVICE" || got.Stage != "release" || got.Path != "/hello" || got.Method != "ANY" || !got.Enabled || !got.IntegratedResponse {
 		t.Errorf("backend got %+v", got)
 	}
 }

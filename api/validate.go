@@ -28,6 +28,9 @@ func checkFunctionName(name string) error {
 }
 
 func checkRuntime(rt string) error {
+	if msg := platform.RetiredRuntime(rt); msg != "" {
+		return newError(codeBadRuntime, "Runtime %q: %s", rt, msg)
+	}
 	if !platform.IsRuntime(rt) {
 		return newError(codeBadRuntime, "Runtime %q is not one the emulator runs (supported: %s)", rt, platform.SupportedRuntimes())
 	}

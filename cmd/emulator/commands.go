@@ -46,6 +46,14 @@ var commands = []command{
 			"emulator init hello --runtime Nodejs18.15 --type http",
 		},
 		run: cmdInit},
+	{name: "import", args: "[serverless.yml|FOLDER] [-o emulator.yaml] [--force]", group: groupServer,
+		summary: "write the emulator.yaml equivalent of a Serverless Framework project, naming what it ignored",
+		examples: []string{
+			"emulator import serverless.yml",
+			"emulator import . -o emulator.yaml --force",
+			"emulator import serverless.yml -o -",
+		},
+		run: cmdImport},
 	{name: "images", args: "[-f emulator.yaml] [--build [--force] [--only debian|static]]", group: groupServer,
 		summary: "list the docker images the config needs and their state; --build builds the local stand-ins",
 		examples: []string{

@@ -52,7 +52,8 @@ func (a *App) servicesOf(f *config.File) []gateway.Service {
 	for _, s := range f.Services {
 		gs := gateway.Service{Name: s.Name, Stages: maps.Clone(s.Stages)}
 		for _, api := range s.APIs {
-			gs.APIs = append(gs.APIs, gateway.API{Path: api.Path, Method: api.Method, Function: api.Function, Stages: api.Stages})
+			gs.APIs = append(gs.APIs, gateway.API{Path: api.Path, Method: api.Method, Function: api.Function, Stages: api.Stages,
+				PassThrough: api.PassThrough})
 		}
 		index[s.Name] = len(out)
 		out = append(out, gs)
@@ -74,7 +75,7 @@ func (a *App) servicesOf(f *config.File) []gateway.Service {
 			out[i].Stages[t.Stage] = "" // declared; only APIs bound to it answer there
 		}
 		out[i].APIs = append(out[i].APIs, gateway.API{Path: t.Path, Method: t.Method, Function: t.Function,
-			Stages: map[string]string{t.Stage: t.Qualifier}, OnlyStages: true})
+			Stages: map[string]string{t.Stage: t.Qualifier}, OnlyStages: true, PassThrough: !t.IntegratedResponse})
 	}
 	return out
 }

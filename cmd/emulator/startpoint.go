@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/scf-emulator/emulator/config"
 	"github.com/scf-emulator/emulator/runtime"
@@ -38,7 +39,7 @@ func chooseStart(path string, explicit bool) (startPoint, error) {
 	case err == nil:
 		return startPoint{path: path}, nil
 	case errors.Is(err, fs.ErrNotExist):
-		return startPoint{}, nil
+		return serverlessStart(filepath.Dir(path))
 	default:
 		return startPoint{}, fmt.Errorf("config %s: %w", path, err)
 	}
