@@ -20,8 +20,13 @@ import (
 // per request and per reload. fatih/color turns colour off by itself when the
 // output is not a terminal or NO_COLOR is set.
 type console struct {
-	mu    sync.Mutex // guards writes to out, so lines from concurrent requests never interleave, and pulls
+	mu    sync.Mutex // guards writes to out, so lines from concurrent requests never interleave, pulls, pending and flushArmed
 	out   io.Writer
+	// pending holds request lines not yet written: under load, one write
+	// per requestFlushEvery instead of a write per request. Any other
+	// output writes them first, so lines keep their order.
+	pending    []byte
+	flushArmed bool // a flush of pending is scheduled
 	live  bool                 // out is a terminal: pull progress rewrites one line
 	pulls map[string]pullShown // pulls in progress, by image
 	// hostNote is the banner's host interpreter version warning (hostversion.go).
@@ -41,7 +46,36 @@ var (
 func (c *console) printf(format string, args ...any) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.flushLocked()
 	fmt.Fprintf(c.out, format, args...)
+}
+
+// requestFlushEvery bounds how long a request line waits to be shown.
+const requestFlushEvery = 20 * time.Millisecond
+
+// requestf queues one request line, written within requestFlushEvery.
+func (c *console) requestf(format string, args ...any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pending = fmt.Appendf(c.pending, format, args...)
+	if !c.flushArmed {
+		c.flushArmed = true
+		time.AfterFunc(requestFlushEvery, c.flush)
+	}
+}
+
+func (c *console) flush() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.flushArmed = false
+	c.flushLocked()
+}
+
+func (c *console) flushLocked() {
+	if len(c.pending) > 0 {
+		_, _ = c.out.Write(c.pending)
+		c.pending = c.pending[:0]
+	}
 }
 
 // Request prints one gateway request.
@@ -54,7 +88,7 @@ func (c *console) Request(r gateway.Record) {
 	if r.SCFStatus != 0 && r.SCFStatus != 200 && r.SCFStatus != r.Status {
 		status += " " + red(fmt.Sprintf("scf %d", r.SCFStatus))
 	}
-	c.printf("%s %-6s %-24s %s %s %s\n", dim(r.Time.Format("15:04:05.000")), r.Method, "/"+r.Stage+r.Path,
+	c.requestf("%s %-6s %-24s %s %s %s\n", dim(r.Time.Format("15:04:05.000")), r.Method, "/"+r.Stage+r.Path,
 		target, status, dim(fmtDuration(r.Duration)))
 }
 

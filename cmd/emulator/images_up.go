@@ -106,6 +106,7 @@ func (a *App) resolveCreated(name string) {
 func (c *console) Pull(p runtime.PullProgress) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.flushLocked()
 	if c.pulls == nil {
 		c.pulls = map[string]pullShown{}
 	}
