@@ -20,15 +20,15 @@ import (
 // per request and per reload. fatih/color turns colour off by itself when the
 // output is not a terminal or NO_COLOR is set.
 type console struct {
-	mu    sync.Mutex // guards writes to out, so lines from concurrent requests never interleave, pulls, pending and flushArmed
-	out   io.Writer
+	mu  sync.Mutex // guards writes to out, so lines from concurrent requests never interleave, pulls, pending and flushArmed
+	out io.Writer
 	// pending holds request lines not yet written: under load, one write
 	// per requestFlushEvery instead of a write per request. Any other
 	// output writes them first, so lines keep their order.
 	pending    []byte
-	flushArmed bool // a flush of pending is scheduled
-	live  bool                 // out is a terminal: pull progress rewrites one line
-	pulls map[string]pullShown // pulls in progress, by image
+	flushArmed bool                 // a flush of pending is scheduled
+	live       bool                 // out is a terminal: pull progress rewrites one line
+	pulls      map[string]pullShown // pulls in progress, by image
 	// hostNote is the banner's host interpreter version warning (hostversion.go).
 	hostNote string
 }
