@@ -15,7 +15,7 @@ type table struct {
 
 // fnTable is the routing view of one function.
 type fnTable struct {
-	versions map[string]versionEntry  // by version, including Latest
+	versions map[string]versionEntry   // by version, including Latest
 	aliases  map[string]*CompiledAlias // by name, including Default
 }
 

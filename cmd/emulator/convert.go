@@ -75,7 +75,7 @@ func (a *App) servicesOf(f *config.File) []gateway.Service {
 			out[i].Stages[t.Stage] = "" // declared; only APIs bound to it answer there
 		}
 		out[i].APIs = append(out[i].APIs, gateway.API{Path: t.Path, Method: t.Method, Function: t.Function,
-			Stages: map[string]string{t.Stage: t.Qualifier}, OnlyStages: true, PassThrough: !t.IntegratedResponse})
+			Stages: map[string]string{t.Stage: t.Qualifier}, OnlyStages: true, PassThrough: t.PassThrough})
 	}
 	return out
 }
