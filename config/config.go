@@ -21,6 +21,7 @@ type File struct {
 	Path      string     // absolute path of the config file
 	Functions []Function // in file order
 	Services  []Service  // in file order
+	Layers    []Layer    // in file order
 }
 
 // Function declares one function: its $LATEST source folder and the
@@ -38,7 +39,9 @@ type Function struct {
 	Build       string // shell command run in Source before each $LATEST snapshot; "" for none
 	Image       string // docker image override; "" for the runtime's default
 	Description string
-	Aliases     []Alias // in file order
+	Aliases     []Alias    // in file order
+	Namespace   string     // "" is the default namespace
+	Layers      []LayerRef // in order
 }
 
 // Alias is an alias to create when the function has none of that name yet.
@@ -181,12 +184,15 @@ func (d *decoder) document(data []byte) *File {
 	if isNull(root) {
 		return f // only comments: an empty emulator
 	}
-	fields := d.fields(root, "", "functions", "services")
+	fields := d.fields(root, "", "functions", "services", "layers")
 	if fields == nil {
 		return f
 	}
 	// No functions is valid: the emulator starts empty and functions come
 	// through CreateFunction (SDK, tccli, Terraform).
+	if lp, ok := fields["layers"]; ok {
+		f.Layers = d.layers(lp)
+	}
 	if fp, ok := fields["functions"]; ok {
 		f.Functions = d.functions(fp)
 	}

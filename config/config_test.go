@@ -98,7 +98,7 @@ func normalize(f *File) {
 func TestLoadBad(t *testing.T) {
 	const supported = "(supported: Python3.6, Python3.7, Python3.9, Python3.10, Python3.11, Python3.12, " +
 		"Nodejs<major>.<minor> for majors 10-22 (e.g. Nodejs12.16, Nodejs14.18, Nodejs16.13, Nodejs18.15), Go1, CustomRuntime)"
-	const fnKeys = "(known: source, runtime, type, handler, memorySize, timeout, environment, build, image, description, aliases)"
+	const fnKeys = "(known: source, runtime, type, handler, memorySize, timeout, environment, build, image, description, aliases, namespace, layers)"
 	tests := []struct {
 		file string
 		want []string
@@ -134,7 +134,7 @@ func TestLoadBad(t *testing.T) {
 			`testdata/bad-keys.yaml:8:19: functions.B.environment.GREETING: unknown key (known: variables)`,
 			`testdata/bad-keys.yaml:10:35: functions.B.aliases.release.weight: unknown key (known: version, weights, rules, sticky, shadow, description)`,
 			`testdata/bad-keys.yaml:15:5: functions.C.timeout: duplicate key (first at line 14)`,
-			`testdata/bad-keys.yaml:16:1: servics: unknown key (known: functions, services)`,
+			`testdata/bad-keys.yaml:16:1: servics: unknown key (known: functions, services, layers)`,
 		}},
 		{"bad-services.yaml", []string{
 			`testdata/bad-services.yaml:7:32: services.A.stages.Prod: "Prod" is not a valid stage name (1-32 lower-case letters, digits, _ or -, starting with a letter)`,
