@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -19,6 +20,9 @@ import (
 // sampleEvery is how often, without a cgroup, the runtime walks the
 // process table to see every instance's processes and their memory.
 const sampleEvery = 50 * time.Millisecond
+
+// treeSeq numbers instance trees across every runtime of the process.
+var treeSeq atomic.Int64
 
 // isolation finds every process an instance started, so that stopping the
 // instance ends them all, even those that left its process group or
@@ -32,9 +36,8 @@ type isolation struct {
 	cg     *cgroupRoot // nil without cgroups
 	rec    *records
 	logger *slog.Logger
-	seq    int64 // names cgroups; guarded by mu
 
-	mu      sync.Mutex // guards seq, trees and sampler
+	mu      sync.Mutex // guards trees and sampler
 	trees   map[*tree]struct{}
 	sampler chan struct{} // closed to stop the sampler; nil when none runs
 }
@@ -88,10 +91,10 @@ type tree struct {
 // With cgroup v2 the process is born in it (attr gets its descriptor);
 // the returned func closes that descriptor once the process started.
 func (iso *isolation) prepare(limitMB int, attr *syscall.SysProcAttr, logger *slog.Logger) (*tree, func()) {
-	iso.mu.Lock()
-	iso.seq++
-	name := strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(iso.seq, 10)
-	iso.mu.Unlock()
+	// The sequence is process-wide: two runtimes in one process (tests,
+	// several Apps) must never share a cgroup name or a tag, or stopping
+	// one's instance would signal the other's.
+	name := strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(treeSeq.Add(1), 10)
 	t := &tree{iso: iso, limitMB: limitMB, logger: logger, known: map[int]uint64{},
 		tag: name + "-" + strconv.FormatUint(startTime(os.Getpid()), 10)}
 	if iso.cg == nil {
