@@ -71,6 +71,7 @@ func processEnv(spec Spec, extra map[string]string) []string {
 		}
 	}
 	maps.Copy(env, SCFEnv(spec, spec.CodeDir))
+	maps.Copy(env, layerEnv(spec.Runtime, spec.CodeDir, spec.Layers))
 	maps.Copy(env, extra)
 	return envList(env)
 }

@@ -141,6 +141,9 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		return nil, fmt.Errorf("open logs in %s: %w", a.stateDir, err)
 	}
 	a.met = metrics.New(metrics.Options{})
+	if err := defineLayers(ctx, a.reg, file); err != nil {
+		return nil, err
+	}
 	for _, f := range file.Functions {
 		start := time.Now()
 		err := a.reg.Define(ctx, functionSpec(f))
