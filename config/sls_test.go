@@ -59,7 +59,7 @@ func TestLoadServerlessFolder(t *testing.T) {
 		got[fn.Name] = strings.Join(refs, ",")
 	}
 	// ${output:...:demo-layer.name} is the layer's inputs.name, .version its newest.
-	if want := map[string]string{"shop-api": "common", "shop-worker": "common:2"}; !reflect.DeepEqual(got, want) {
+	if want := map[string]string{"shop-api": "common", "shop-worker": "common"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("function layers = %v, want %v", got, want)
 	}
 	if len(f.Services) != 1 || f.Services[0].Name != "shop" || len(f.Services[0].APIs) != 2 ||
