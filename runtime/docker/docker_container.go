@@ -155,7 +155,7 @@ func (c *container) MemUsage() int64 { return c.mem.Usage() }
 
 func (c *container) OOMKills() int64 { return c.mem.OOMKills() }
 
-// flushOutput waits until the output of invocation id has been captured:
+// FlushOutput waits until the output of invocation id has been captured:
 // until its end markers came through the attach stream. For code that
 // writes none itself, they are written into the pipes of the container's
 // main process, which hold the code's output until the daemon reads it;
@@ -199,7 +199,7 @@ func (c *container) injectMarks(id string) error {
 	return nil
 }
 
-// stop force-removes the container on a context no request can cancel and
+// Stop force-removes the container on a context no request can cancel and
 // waits for its goroutines. A container that is already gone counts as
 // removed.
 func (c *container) Stop(ctx context.Context) error {

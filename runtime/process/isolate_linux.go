@@ -279,7 +279,7 @@ func (t *tree) observe(procs map[int]procInfo) bool {
 	return changed
 }
 
-// memUsage returns the tree's peak memory since the previous call, and
+// MemUsage returns the tree's peak memory since the previous call, and
 // warns, without a cgroup to enforce it, when that passed the memory size.
 func (t *tree) MemUsage() int64 {
 	if t.cg != "" {
@@ -297,7 +297,7 @@ func (t *tree) MemUsage() int64 {
 	return peak
 }
 
-// oomKills is the cgroup's OOM kill counter, -1 without a cgroup.
+// OOMKills is the cgroup's OOM kill counter, -1 without a cgroup.
 func (t *tree) OOMKills() int64 {
 	if t.cg == "" {
 		return -1

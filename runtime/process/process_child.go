@@ -126,7 +126,7 @@ func (c *child) wait(cmd *exec.Cmd) {
 
 var _ instance.Runner = (*child)(nil)
 
-// stop terminates the tree: SIGTERM, then SIGKILL after stopGrace. It
+// Stop terminates the tree: SIGTERM, then SIGKILL after stopGrace. It
 // returns once the main process has been reaped and the rest killed.
 func (c *child) Stop(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopTimeout)
@@ -155,13 +155,13 @@ func (c *child) Stop(ctx context.Context) error {
 	}
 }
 
-// done is closed when the process has been reaped and its output drained.
+// Done is closed when the process has been reaped and its output drained.
 func (c *child) Done() <-chan struct{} { return c.exited }
 
-// output is the process's captured stdout and stderr.
+// Output is the process's captured stdout and stderr.
 func (c *child) Output() *instance.Output { return c.out }
 
-// flushOutput waits until the output of invocation id has been captured.
+// FlushOutput waits until the output of invocation id has been captured.
 // Code that writes no markers of its own handed its output to the pipe
 // before it answered, so markers written into the pipe now come after it.
 func (c *child) FlushOutput(id string) {
@@ -177,14 +177,14 @@ func (c *child) FlushOutput(id string) {
 	c.out.WaitMarks(c.exited)
 }
 
-// memUsage is the tree's peak memory since the previous call: the
+// MemUsage is the tree's peak memory since the previous call: the
 // cgroup's, or the sum of its processes' resident sets as sampled.
 func (c *child) MemUsage() int64 { return c.tree.MemUsage() }
 
-// oomKills is the tree's cgroup counter, -1 (unknown) without a cgroup.
+// OOMKills is the tree's cgroup counter, -1 (unknown) without a cgroup.
 func (c *child) OOMKills() int64 { return c.tree.OOMKills() }
 
-// exit reports cmd.Wait's result; a kill while the cgroup counted an OOM
+// Exit reports cmd.Wait's result; a kill while the cgroup counted an OOM
 // kill is the memory limit's doing.
 func (c *child) Exit() instance.ExitInfo {
 	x := instance.ExitInfo{Status: exitStatus(c.exitErr)}

@@ -49,7 +49,7 @@ func SpecNamespace(spec runtime.Spec) string {
 	return spec.Namespace
 }
 
-// contextEnvironment is the JSON text that context.environment (Python,
+// ContextEnvironment is the JSON text that context.environment (Python,
 // Node) and InvokeRequest.Environment (Go1) carry: the user's variables plus
 // SCF_NAMESPACE, as in the platform's documented example.
 func ContextEnvironment(spec runtime.Spec) string {
@@ -60,7 +60,7 @@ func ContextEnvironment(spec runtime.Spec) string {
 	return string(b)
 }
 
-// processEnv builds the environment of a function process: selected host
+// ProcessEnv builds the environment of a function process: selected host
 // variables, then SCFEnv, then the runtime's plumbing (extra), which nothing
 // may override because the instance would stop working.
 func ProcessEnv(spec runtime.Spec, extra map[string]string) []string {
@@ -77,7 +77,7 @@ func ProcessEnv(spec runtime.Spec, extra map[string]string) []string {
 	return EnvList(env)
 }
 
-// envList turns env into sorted KEY=value entries, leaving out keys that an
+// EnvList turns env into sorted KEY=value entries, leaving out keys that an
 // environment block cannot hold.
 func EnvList(env map[string]string) []string {
 	out := make([]string, 0, len(env))

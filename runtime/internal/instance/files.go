@@ -19,14 +19,14 @@ const (
 	defaultTimeoutSec = 3
 )
 
-// bootstraps are the Custom Runtime clients that run Python and Node.js
+// Bootstraps are the Custom Runtime clients that run Python and Node.js
 // event functions. They ship inside the binary and are written to
-// ProcessOptions.WorkDir, because interpreters need files.
+// the backend's WorkDir (WriteBootstraps), because interpreters need files.
 //
 //go:embed bootstrap/python/bootstrap.py bootstrap/node/bootstrap.js
 var Bootstraps embed.FS
 
-// writeBootstraps copies the embedded scripts under dir, rewriting a file
+// WriteBootstraps copies the embedded scripts under dir, rewriting a file
 // only when its content differs, through a rename so that an instance
 // starting concurrently never reads half a script.
 func WriteBootstraps(dir string) error {
@@ -63,7 +63,7 @@ func WriteBootstraps(dir string) error {
 	})
 }
 
-// findExecutable returns the first of names that exists in dir, which
+// FindExecutable returns the first of names that exists in dir, which
 // must be an executable regular file.
 func FindExecutable(dir string, names ...string) (string, error) {
 	for _, name := range names {

@@ -78,7 +78,7 @@ type goInstance struct {
 
 var _ runtime.Instance = (*goInstance)(nil)
 
-// awaitGo waits until the Go1 binary that r runs answers Function.Ping at
+// AwaitGo waits until the Go1 binary that r runs answers Function.Ping at
 // addr, and returns the instance. where names the port for errors. On
 // failure it stops r.
 func AwaitGo(ctx context.Context, spec runtime.Spec, r Runner, addr, where string, timeout time.Duration, logger *slog.Logger) (runtime.Instance, error) {
@@ -98,7 +98,7 @@ func AwaitGo(ctx context.Context, spec runtime.Spec, r Runner, addr, where strin
 	return in, nil
 }
 
-// dialGo connects to addr and pings; it returns nil unless Ping answers.
+// DialGo connects to addr and pings; it returns nil unless Ping answers.
 func DialGo(ctx context.Context, addr string) *rpc.Client {
 	ctx, cancel := context.WithTimeout(ctx, goDialTimeout)
 	defer cancel()
@@ -120,7 +120,7 @@ func DialGo(ctx context.Context, addr string) *rpc.Client {
 	return nil
 }
 
-// freePort returns a loopback port that was free a moment ago. Another
+// FreePort returns a loopback port that was free a moment ago. Another
 // process may take it before the function binds it; the start then fails
 // and the caller may retry.
 func FreePort() (string, error) {

@@ -30,7 +30,7 @@ const (
 	logLineMax       = 4 << 10  // a debug log line longer than this is split
 )
 
-// output collects what a function process writes to stdout and stderr. One
+// Output collects what a function process writes to stdout and stderr. One
 // goroutine per stream feeds it through write; Invoke reads through capture
 // methods. End-of-invocation markers (see output_marker.go) in the streams
 // end an invocation's capture exactly and are never recorded.
@@ -59,7 +59,7 @@ func NewOutput(logger *slog.Logger) *Output {
 	return &Output{logger: logger, ring: make([]byte, 0, outputRingSize), capturing: true, marks: newMarkState()}
 }
 
-// write records p, which the drain goroutine of stream s has just read.
+// Write records p, which the drain goroutine of stream s has just read.
 // Markers are taken out and act on the capture; the rest is output.
 func (o *Output) Write(s Stream, p []byte) {
 	o.last.Store(time.Now().UnixNano())
@@ -155,7 +155,7 @@ func (o *Output) logLines(s Stream, p []byte) {
 	}
 }
 
-// tail returns up to outputTailSize of the most recent output, starting at a
+// Tail returns up to outputTailSize of the most recent output, starting at a
 // character boundary.
 func (o *Output) Tail() string {
 	o.mu.Lock()
@@ -198,7 +198,7 @@ func (o *Output) takeCapture() string {
 	return s
 }
 
-// settle is the fallback for a source that cannot be marked (a container
+// Settle is the fallback for a source that cannot be marked (a container
 // of a remote engine running code that writes no markers of its own): it
 // waits minWait for bytes already written to arrive, then until no output
 // came for quiet, at most limit in all. Output that arrives later misses the

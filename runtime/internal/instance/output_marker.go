@@ -31,7 +31,7 @@ import (
 // removed from the output wherever it appears, even mid-line.
 const (
 	markLead = "\x1escf-end:"
-	// markEnv passes the marker prefix to the embedded bootstraps, which
+	// MarkEnv passes the marker prefix to the embedded bootstraps, which
 	// remove it from the environment before user code loads.
 	MarkEnv = "_SCF_LOG_MARK"
 	// markIDMax bounds the request id of a marker: longer text after a
@@ -42,7 +42,7 @@ const (
 	MarkWait = 2 * time.Second
 )
 
-// stream is where a piece of output came from.
+// Stream is where a piece of output came from.
 type Stream int
 
 const (
@@ -52,7 +52,7 @@ const (
 	streamCount
 )
 
-// newLogMark returns a fresh marker prefix.
+// NewLogMark returns a fresh marker prefix.
 func NewLogMark() string {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b) // never fails (crypto/rand)
@@ -175,14 +175,14 @@ func (o *Output) codeMarks(mark string) {
 	o.marks.prefix, o.marks.selfMarks = []byte(mark), true
 }
 
-// selfMarked reports whether the code writes its markers itself.
+// SelfMarked reports whether the code writes its markers itself.
 func (o *Output) SelfMarked() bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.marks.selfMarks
 }
 
-// marker is the marker line of invocation id for stream tag ('o' or 'e').
+// Marker is the marker line of invocation id for stream tag ('o' or 'e').
 func (o *Output) Marker(tag byte, id string) []byte {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -192,7 +192,7 @@ func (o *Output) Marker(tag byte, id string) []byte {
 	return append(b, '\n')
 }
 
-// waitMarks waits until both markers of the invocation being captured have
+// WaitMarks waits until both markers of the invocation being captured have
 // been read, at most MarkWait, or until gone is closed (the code exited and
 // its output is drained). It reports false when it gave up.
 func (o *Output) WaitMarks(gone <-chan struct{}) bool {

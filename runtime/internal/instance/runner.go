@@ -11,39 +11,39 @@ import (
 	"github.com/scf-emulator/emulator/scferr"
 )
 
-// runner is what runs one instance's code: a process of the host (child) or
+// Runner is what runs one instance's code: a process of the host (child) or
 // a container. The protocol types (apiInstance, goInstance, webInstance)
 // drive a runner without knowing which one it is.
 type Runner interface {
-	// done is closed when the code has exited and its output is drained.
+	// Done is closed when the code has exited and its output is drained.
 	Done() <-chan struct{}
-	// output is where the code's stdout and stderr are captured.
+	// Output is where the code's stdout and stderr are captured.
 	Output() *Output
-	// flushOutput waits until the output the code wrote before it answered
+	// FlushOutput waits until the output the code wrote before it answered
 	// invocation id has been captured: until its end markers have been read
 	// (see output_marker.go), written by the code or by the runner.
 	FlushOutput(id string)
-	// memUsage returns the memory the code uses now in bytes, 0 when unknown.
+	// MemUsage returns the memory the code uses now in bytes, 0 when unknown.
 	MemUsage() int64
-	// oomKills returns how many of the code's processes the OOM killer has
+	// OOMKills returns how many of the code's processes the OOM killer has
 	// killed since it started, -1 when unknown.
 	OOMKills() int64
-	// exit tells how the code ended. Only call it once done is closed.
+	// Exit tells how the code ended. Only call it once done is closed.
 	Exit() ExitInfo
-	// stop terminates the code and frees what it holds. It is idempotent,
+	// Stop terminates the code and frees what it holds. It is idempotent,
 	// returns once the code is gone, and runs on its own deadline whatever
 	// ctx says.
 	Stop(ctx context.Context) error
 }
 
-// exitInfo is how a runner's code ended.
+// ExitInfo is how a runner's code ended.
 type ExitInfo struct {
 	Status  string // e.g. "exit status 3", "signal: killed"
 	OOM     bool   // killed for exceeding its memory limit
 	LimitMB int    // that limit in MB, when oom
 }
 
-// isDone reports whether r's code is gone.
+// IsDone reports whether r's code is gone.
 func IsDone(r Runner) bool {
 	select {
 	case <-r.Done():
@@ -53,12 +53,12 @@ func IsDone(r Runner) bool {
 	}
 }
 
-// initFailed is the 445 error for a start that failed, quoting the output.
+// InitFailed is the 445 error for a start that failed, quoting the output.
 func InitFailed(r Runner, format string, args ...any) error {
 	return scferr.New(scferr.ErrContainerInit, withTail(fmt.Sprintf(format, args...), r.Output().Tail()), nil)
 }
 
-// exitedEarly is the 445 error for code that exited during start. Only call
+// ExitedEarly is the 445 error for code that exited during start. Only call
 // it once done is closed.
 func ExitedEarly(r Runner, what string) error {
 	x := r.Exit()

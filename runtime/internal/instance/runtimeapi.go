@@ -20,7 +20,7 @@ import (
 // maxResponseBytes is the platform's limit on a synchronous result (6 MB).
 const maxResponseBytes = 6 << 20
 
-// apiServer is the emulator side of the SCF Custom Runtime API for one
+// APIServer is the emulator side of the SCF Custom Runtime API for one
 // instance: the function's bootstrap long-polls it for events and posts
 // results back.
 type APIServer struct {
@@ -75,7 +75,7 @@ func (c *apiCall) finish(payload []byte, err error) {
 	})
 }
 
-// newAPIServer listens on a free port of host and serves until close. host
+// NewAPIServer listens on a free port of host and serves until close. host
 // is loopback for processes and the bridge gateway for containers, never a
 // wildcard address.
 func NewAPIServer(host string, logger *slog.Logger) (*APIServer, error) {
@@ -108,17 +108,17 @@ func NewAPIServer(host string, logger *slog.Logger) (*APIServer, error) {
 	return s, nil
 }
 
-// host is the address the bootstrap must call.
+// Host is the address the bootstrap must call.
 func (s *APIServer) Host() string {
 	return s.ln.Addr().(*net.TCPAddr).IP.String()
 }
 
-// port is the port the bootstrap must call.
+// Port is the port the bootstrap must call.
 func (s *APIServer) Port() string {
 	return strconv.Itoa(s.ln.Addr().(*net.TCPAddr).Port)
 }
 
-// close stops the server and waits for it.
+// Close stops the server and waits for it.
 func (s *APIServer) Close() {
 	s.closeOnce.Do(func() {
 		close(s.closed)

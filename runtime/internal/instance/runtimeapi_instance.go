@@ -18,7 +18,7 @@ type apiInstance struct {
 
 var _ runtime.Instance = (*apiInstance)(nil)
 
-// awaitAPI waits until the bootstrap that r runs calls /runtime/init/ready
+// AwaitAPI waits until the bootstrap that r runs calls /runtime/init/ready
 // on api, and returns the instance. mark is the marker prefix given to an
 // embedded bootstrap, which writes its own end markers; "" for code that
 // writes none. On failure it stops r and closes api.

@@ -21,7 +21,7 @@ type webInstance struct {
 
 var _ runtime.Instance = (*webInstance)(nil)
 
-// awaitWeb waits until the web server that r runs accepts connections at
+// AwaitWeb waits until the web server that r runs accepts connections at
 // probeAddr, and returns the instance serving at addr. where names the port
 // for errors. On failure it stops r.
 func AwaitWeb(ctx context.Context, spec runtime.Spec, r Runner, addr, probeAddr, where string, timeout time.Duration, logger *slog.Logger) (runtime.Instance, error) {
