@@ -1,4 +1,4 @@
-package runtime
+package instance
 
 import (
 	"path/filepath"
