@@ -24,6 +24,14 @@ func (s *Server) handlers() map[string]handler {
 		"CreateTrigger":               s.createTrigger,
 		"ListTriggers":                s.listTriggers,
 		"DeleteTrigger":               s.deleteTrigger,
+		"PublishLayerVersion":         s.publishLayerVersion,
+		"ListLayers":                  s.listLayers,
+		"ListLayerVersions":           s.listLayerVersions,
+		"GetLayerVersion":             s.getLayerVersion,
+		"DeleteLayerVersion":          s.deleteLayerVersion,
+		"CreateNamespace":             s.createNamespace,
+		"ListNamespaces":              s.listNamespaces,
+		"DeleteNamespace":             s.deleteNamespace,
 	}
 }
 

@@ -90,7 +90,7 @@ type LogReader interface {
 // InvokeRequest is one invocation as the cloud API received it.
 type InvokeRequest struct {
 	Function   string
-	Namespace  string            // always registry.DefaultNamespace today
+	Namespace  string            // the namespace; Function is already its registry key
 	Qualifier  string            // version or alias; registry.Default when the caller gave none
 	Event      []byte            // valid JSON, "{}" when the caller sent none
 	RoutingKey map[string]string // nil when absent; JSON numbers arrive as their decimal text

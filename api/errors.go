@@ -109,6 +109,9 @@ func errorFor(c *call, err error) *apiError {
 	if e, ok := errors.AsType[*apiError](err); ok {
 		return e
 	}
+	if e, ok := layerErrorFor(err); ok {
+		return e
+	}
 	msg := err.Error()
 	invoke := c.action == "Invoke" || c.action == "InvokeFunction"
 	switch {

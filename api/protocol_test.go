@@ -149,10 +149,11 @@ func TestSDKActionsNotSupported(t *testing.T) {
 		})
 	}
 	want := []string{
-		"CreateAlias", "CreateFunction", "CreateTrigger", "DeleteAlias", "DeleteFunction", "DeleteFunctionVersion",
-		"DeleteTrigger", "GetAlias", "GetFunction", "GetFunctionLogs", "GetRequestStatus", "Invoke", "InvokeFunction",
-		"ListAliases", "ListFunctions", "ListTriggers", "ListVersionByFunction", "PublishVersion", "UpdateAlias",
-		"UpdateFunctionCode", "UpdateFunctionConfiguration",
+		"CreateAlias", "CreateFunction", "CreateNamespace", "CreateTrigger", "DeleteAlias", "DeleteFunction",
+		"DeleteFunctionVersion", "DeleteLayerVersion", "DeleteNamespace", "DeleteTrigger", "GetAlias", "GetFunction",
+		"GetFunctionLogs", "GetLayerVersion", "GetRequestStatus", "Invoke", "InvokeFunction", "ListAliases",
+		"ListFunctions", "ListLayerVersions", "ListLayers", "ListNamespaces", "ListTriggers", "ListVersionByFunction",
+		"PublishLayerVersion", "PublishVersion", "UpdateAlias", "UpdateFunctionCode", "UpdateFunctionConfiguration",
 	}
 	if !slices.Equal(supported, want) {
 		t.Errorf("supported actions = %v\nwant %v", supported, want)

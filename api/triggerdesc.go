@@ -180,7 +180,7 @@ func (s *Server) renderDesc(t registry.Trigger) string {
 	api := sub(obj, "api")
 	reqCfg := sub(api, "requestConfig")
 	reqCfg["method"], reqCfg["path"] = t.Method, t.Path
-	if t.IntegratedResponse {
+	if !t.PassThrough {
 		api["isIntegratedResponse"] = "TRUE"
 	} else {
 		api["isIntegratedResponse"] = "FALSE"

@@ -60,7 +60,7 @@ func (s *Server) createTrigger(_ context.Context, c *call) (any, error) {
 	t, err := s.backend.CreateTrigger(c.function, registry.Trigger{
 		Name: *p.TriggerName, Type: registry.TriggerAPIGateway, Qualifier: qualifier,
 		Service: b.service, Stage: b.stage, Path: b.path, Method: b.method,
-		IntegratedResponse: b.integrated, Enabled: enabled,
+		PassThrough: !b.integrated, Enabled: enabled,
 		Desc: str(p.TriggerDesc), Description: str(p.Description),
 	})
 	if err != nil {

@@ -83,7 +83,7 @@ func TestCreateTriggerDefaults(t *testing.T) {
 		}
 	}
 	got := h.backend.triggers["hello"][0]
-	if got.Service != "SCF_API_SERVICE" || got.Stage != "release" || got.Path != "/hello" || got.Method != "ANY" || !got.Enabled || !got.IntegratedResponse {
+	if got.Service != "SCF_API_SERVICE" || got.Stage != "release" || got.Path != "/hello" || got.Method != "ANY" || !got.Enabled || got.PassThrough {
 		t.Errorf("backend got %+v", got)
 	}
 }
@@ -106,7 +106,7 @@ func TestCreateTriggerFromDesc(t *testing.T) {
 		t.Errorf("TriggerInfo = %s", resp.ToJsonString())
 	}
 	got := h.backend.triggers["hello"][0]
-	if got.Service != "A" || got.Stage != "prepub" || got.Method != "GET" || !got.IntegratedResponse || got.Enabled || got.Qualifier != "release" {
+	if got.Service != "A" || got.Stage != "prepub" || got.Method != "GET" || got.PassThrough || got.Enabled || got.Qualifier != "release" {
 		t.Errorf("backend got %+v", got)
 	}
 	// A service a trigger created can be named by id afterwards.

@@ -153,12 +153,3 @@ func parseFlag(name string, v *string) (bool, error) {
 	}
 	return false, newError(codeBadValue, "%s must be TRUE or FALSE, got %q", name, str(v))
 }
-
-// checkNoLayers refuses layers: code the emulator does not have would be
-// missing when the function runs.
-func checkNoLayers(layers []*scf.LayerVersionSimple) error {
-	if len(layers) > 0 {
-		return newError(codeUnsupportedOperation, "Layers are not supported by the emulator: put the layer's files into the code package")
-	}
-	return nil
-}

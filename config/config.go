@@ -21,7 +21,7 @@ type File struct {
 	Path      string     // absolute path of the config file (a serverless.yml project: the file or folder loaded)
 	Functions []Function // in file order
 	Services  []Service  // in file order
-	Layers    []Layer    // in file order; declared and validated, not yet mounted (layer.go)
+	Layers    []Layer    // in file order
 	// Warnings are things of the file that were read but are not run, such
 	// as the cloud-only keys of a serverless.yml; `up` prints them.
 	Warnings []*Problem
@@ -46,7 +46,8 @@ type Function struct {
 	Image       string // docker image override; "" for the runtime's default
 	Description string
 	Aliases     []Alias    // in file order
-	Layers      []LayerRef // in the order the function lists them
+	Namespace   string     // "" is the default namespace
+	Layers      []LayerRef // in order
 }
 
 // Alias is an alias to create when the function has none of that name yet.
@@ -214,6 +215,9 @@ func (d *decoder) decodeRoot(root *yaml.Node) *File {
 	}
 	// No functions is valid: the emulator starts empty and functions come
 	// through CreateFunction (SDK, tccli, Terraform).
+	if lp, ok := fields["layers"]; ok {
+		f.Layers = d.layers(lp)
+	}
 	if fp, ok := fields["functions"]; ok {
 		f.Functions = d.functions(fp)
 	}

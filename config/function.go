@@ -10,7 +10,7 @@ import (
 
 var functionKeys = []string{
 	"source", "runtime", "type", "handler", "memorySize", "timeout",
-	"environment", "build", "image", "description", "aliases", "layers",
+	"environment", "build", "image", "description", "aliases", "namespace", "layers",
 }
 
 // function decodes one entry of functions. The function is returned even
@@ -97,6 +97,9 @@ func (d *decoder) function(p pair) Function {
 	}
 	if ap, ok := f["aliases"]; ok {
 		fn.Aliases = d.aliases(ap)
+	}
+	if np, ok := f["namespace"]; ok {
+		fn.Namespace = d.namespace(np)
 	}
 	if lp, ok := f["layers"]; ok {
 		fn.Layers = d.layerRefs(lp)

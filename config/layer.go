@@ -11,11 +11,9 @@ import (
 	"github.com/scf-emulator/emulator/platform"
 )
 
-// Layer declares a layer (DESIGN "Layers"): a folder whose contents the
-// platform places under /opt for the functions that list it. The config
-// reads and validates layers; mounting them (versioned snapshots, /opt,
-// PYTHONPATH) is the layer runtime's job, which is not built yet, so `up`
-// warns that a function's layers are not applied.
+// Layer declares a layer (DESIGN "Layers"): a folder whose contents
+// functions see after their own code (at /opt on Docker). `emulator up`
+// publishes it as a new version when it changed.
 type Layer struct {
 	Name        string
 	Line        int
@@ -112,7 +110,7 @@ func (d *decoder) layerRefs(p pair) []LayerRef {
 }
 
 // checkLayerRefs checks that functions list declared layers, each once and
-// at most MaxFunctionLayers, and warns that layers are not mounted yet.
+// at most MaxFunctionLayers.
 func (d *decoder) checkLayerRefs(f *File) {
 	declared := map[string]Layer{}
 	for _, l := range f.Layers {
@@ -149,13 +147,7 @@ func (d *decoder) checkLayerRefs(f *File) {
 			seen[r.Name] = true
 			names = append(names, r.String())
 		}
-		if len(names) > 0 {
-			w := &Problem{File: d.file, Line: fn.Layers[0].Line, Key: path,
-				Msg: fmt.Sprintf("layers %s are validated but not mounted yet (no /opt, no PYTHONPATH/NODE_PATH entry): %s runs without them", strings.Join(names, ", "), fn.Name)}
-			if file := d.fnFile[fn.Name]; file != "" {
-				w.File = file
-			}
-			d.warnings = append(d.warnings, w)
-		}
+		_ = names
+
 	}
 }

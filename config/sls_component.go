@@ -136,7 +136,10 @@ func (m *slsMapper) layerRefs(sf *slsFile, p pair) *yaml.Node {
 		}
 		ref := np.val.Value
 		if vp, ok := f["version"]; ok && !m.outputVersion[vp.val] && vp.val.Value != "" {
-			ref += ":" + vp.val.Value
+			// A layer of a serverless project is one of its layer components,
+			// which the emulator numbers itself: the cloud's version number
+			// means nothing here, and the function runs the newest one.
+			m.warn(sf.path, vp.val, ip.path+".version", fmt.Sprintf("layer version %s is the cloud's number; locally %s runs the newest version of the layer component", vp.val.Value, ref))
 		}
 		out.Content = append(out.Content, str(ref, np.val))
 	}

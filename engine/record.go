@@ -55,7 +55,7 @@ func (e *Engine) record(t Target, c Call, res runtime.Result, err error) {
 			store = e.logs.Update // replaces the Running record written when it started
 		}
 		_ = store(logstore.Record{
-			RequestID: c.RequestID, Function: t.Function, Namespace: registry.DefaultNamespace,
+			RequestID: c.RequestID, Function: t.Function, Namespace: registry.NamespaceOf(t.Function),
 			Qualifier: t.Qualifier, Version: t.Version, Alias: alias, Source: c.Source,
 			StartTime: c.Start, Duration: took, MemUsage: res.MemUsage, MemoryMB: t.Config.MemorySize,
 			Status: status, RetMsg: retMsg, Log: res.Log,
@@ -75,6 +75,6 @@ func (e *Engine) recordRunning(t Target, c Call) {
 	if e.logs == nil {
 		return
 	}
-	_ = e.logs.Append(logstore.Record{RequestID: c.RequestID, Function: t.Function, Namespace: registry.DefaultNamespace,
+	_ = e.logs.Append(logstore.Record{RequestID: c.RequestID, Function: t.Function, Namespace: registry.NamespaceOf(t.Function),
 		Qualifier: t.Qualifier, Version: t.Version, Source: c.Source, StartTime: c.Start, MemoryMB: t.Config.MemorySize, Running: true})
 }

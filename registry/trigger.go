@@ -28,20 +28,24 @@ var gatewayNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 // /<Stage><Path> and routes through Qualifier at request time, so a trigger
 // whose alias or version is deleted later simply stops matching a version.
 type Trigger struct {
-	Function           string    `json:"-"` // set by the registry
-	Name               string    `json:"name"`
-	Type               string    `json:"type"`      // TriggerAPIGateway
-	Qualifier          string    `json:"qualifier"` // alias or version; "" is stored as $DEFAULT
-	Service            string    `json:"service"`   // API Gateway service name
-	Stage              string    `json:"stage"`     // release, prepub, test, ...
-	Path               string    `json:"path"`      // "/hello", "/users/{id}"
-	Method             string    `json:"method"`    // platform.IsMethod
-	IntegratedResponse bool      `json:"integratedResponse"`
-	Enabled            bool      `json:"enabled"`
-	Desc               string    `json:"desc,omitempty"` // the TriggerDesc JSON as the client sent it
-	Description        string    `json:"description,omitempty"`
-	AddTime            time.Time `json:"addTime"`
-	ModTime            time.Time `json:"modTime"`
+	Function  string `json:"-"` // set by the registry
+	Name      string `json:"name"`
+	Type      string `json:"type"`      // TriggerAPIGateway
+	Qualifier string `json:"qualifier"` // alias or version; "" is stored as $DEFAULT
+	Service   string `json:"service"`   // API Gateway service name
+	Stage     string `json:"stage"`     // release, prepub, test, ...
+	Path      string `json:"path"`      // "/hello", "/users/{id}"
+	Method    string `json:"method"`    // platform.IsMethod
+	// PassThrough is an API whose integrated response is off: the return
+	// value is the body. Stored under its own name: state written before
+	// the gateway honoured the flag kept "integratedResponse" (often false),
+	// and those triggers were served integrated; they still are.
+	PassThrough bool      `json:"passThrough,omitempty"`
+	Enabled     bool      `json:"enabled"`
+	Desc        string    `json:"desc,omitempty"` // the TriggerDesc JSON as the client sent it
+	Description string    `json:"description,omitempty"`
+	AddTime     time.Time `json:"addTime"`
+	ModTime     time.Time `json:"modTime"`
 }
 
 // checkTrigger validates t and returns it normalised: method upper case,

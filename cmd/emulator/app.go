@@ -23,6 +23,8 @@ import (
 	"github.com/scf-emulator/emulator/registry"
 	"github.com/scf-emulator/emulator/rollout"
 	"github.com/scf-emulator/emulator/runtime"
+	"github.com/scf-emulator/emulator/runtime/docker"
+	"github.com/scf-emulator/emulator/runtime/process"
 	"github.com/scf-emulator/emulator/tc3"
 	"github.com/scf-emulator/emulator/watch"
 )
@@ -82,8 +84,8 @@ type App struct {
 	logs        *logstore.Store
 	met         *metrics.Metrics
 	mgr         *runtime.Manager
-	docker      *runtime.Docker // nil with the process runtime
-	mixed       *runtime.Mixed  // --runtime auto on docker: per-function process fallback
+	docker      *docker.Docker // nil with the process runtime
+	mixed       *runtime.Mixed // --runtime auto on docker: per-function process fallback
 	runtimeDesc string
 	eng         *engine.Engine
 	gw          *gateway.Gateway
@@ -141,6 +143,9 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		return nil, fmt.Errorf("open logs in %s: %w", a.stateDir, err)
 	}
 	a.met = metrics.New(metrics.Options{})
+	if err := defineLayers(ctx, a.reg, file); err != nil {
+		return nil, err
+	}
 	for _, f := range file.Functions {
 		start := time.Now()
 		err := a.reg.Define(ctx, functionSpec(f))
@@ -330,7 +335,7 @@ func (a *App) newRuntime(ctx context.Context) (runtime.Runtime, string, error) {
 	case "docker":
 		useDocker, desc = true, "docker"
 	case "", "auto":
-		useDocker = runtime.DockerAvailable(ctx)
+		useDocker = docker.DockerAvailable(ctx)
 		desc = "process (auto: no docker daemon answers)"
 		if useDocker {
 			desc = "docker (auto: a docker daemon answers)"
@@ -341,12 +346,12 @@ func (a *App) newRuntime(ctx context.Context) (runtime.Runtime, string, error) {
 		return nil, "", usageError{fmt.Errorf("--runtime %q: want auto, docker or process", cfg.Runtime)}
 	}
 	logger := cfg.Logger
-	pull, err := runtime.ParsePullPolicy(cmp.Or(cfg.Pull, string(runtime.PullMissing)))
+	pull, err := docker.ParsePullPolicy(cmp.Or(cfg.Pull, string(docker.PullMissing)))
 	if err != nil {
 		return nil, "", usageError{fmt.Errorf("--pull: %w", err)}
 	}
-	newProcess := func() (*runtime.Process, error) {
-		return runtime.NewProcess(runtime.ProcessOptions{
+	newProcess := func() (*process.Process, error) {
+		return process.NewProcess(process.ProcessOptions{
 			WorkDir: filepath.Join(a.stateDir, "runtime"), Logger: logger.With("component", "process"),
 		})
 	}
@@ -358,10 +363,10 @@ func (a *App) newRuntime(ctx context.Context) (runtime.Runtime, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	d, err := runtime.NewDocker(ctx, runtime.DockerOptions{
+	d, err := docker.NewDocker(ctx, docker.DockerOptions{
 		WorkDir: filepath.Join(a.stateDir, "runtime-docker"), Images: images, Pull: pull,
 		StateDir: a.stateDir, // owner label; a.reg holds its lock
-		Logger:   logger.With("component", "docker"), CallbackHost: os.Getenv(runtime.CallbackHostEnv),
+		Logger:   logger.With("component", "docker"), CallbackHost: os.Getenv(docker.CallbackHostEnv),
 	})
 	if err != nil {
 		return nil, "", err

@@ -49,7 +49,7 @@ func (b gatewayBackend) Resolve(_ context.Context, function, qualifier string, h
 		return gateway.Target{}, err
 	}
 	return gateway.Target{
-		Function: function, Namespace: registry.DefaultNamespace, Qualifier: qualifier,
+		Function: function, Namespace: registry.NamespaceOf(function), Qualifier: qualifier,
 		Version: t.Version, Route: string(t.Route), Type: t.Config.Type,
 		MemoryMB: t.Config.MemorySize, TimeoutSec: t.Config.Timeout, Shadow: t.Shadow, Handle: t,
 	}, nil

@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/scf-emulator/emulator/config"
-	"github.com/scf-emulator/emulator/runtime"
+	"github.com/scf-emulator/emulator/runtime/docker"
 )
 
 // defaultConfigFile is what `emulator up` loads when -f is not given.
@@ -68,7 +68,7 @@ func checkUpFlags(cfg AppConfig) error {
 		return usageError{fmt.Errorf("--runtime %q: want auto, docker or process", cfg.Runtime)}
 	}
 	for _, v := range cfg.Images {
-		if _, _, err := runtime.ParseImageOverride(v); err != nil {
+		if _, _, err := docker.ParseImageOverride(v); err != nil {
 			return usageError{fmt.Errorf("--image %q: %w", v, err)}
 		}
 	}
