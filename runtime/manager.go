@@ -121,7 +121,7 @@ func (m *Manager) Invoke(ctx context.Context, spec Spec, inv Invocation) (Result
 		return err
 	})
 	res.ColdStart, res.InitDuration = l.cold, l.init
-	paths := newCodeRootMapper(spec.CodeDir)
+	paths := l.codeRoot(spec)
 	res.Log = paths.text(res.Log)
 	return res, paths.err(err)
 }
@@ -139,7 +139,10 @@ func (m *Manager) Serve(ctx context.Context, spec Spec, fn func(ctx context.Cont
 		}
 		return fn(ctx, addr)
 	})
-	return l.cold, newCodeRootMapper(spec.CodeDir).err(err)
+	if err != nil {
+		err = l.codeRoot(spec).err(err)
+	}
+	return l.cold, err
 }
 
 // Retire drains every pool whose spec matches: idle instances stop now, busy
@@ -227,6 +230,15 @@ type lease struct {
 	mem  *member
 	cold bool          // the instance was started for this request
 	init time.Duration // its start time when cold
+}
+
+// codeRoot is the path mapper of spec's code directory: the pool's, built
+// once, when the lease has one.
+func (l lease) codeRoot(spec Spec) codeRootMapper {
+	if l.p != nil {
+		return l.p.codeRoot()
+	}
+	return newCodeRootMapper(spec.CodeDir)
 }
 
 // do runs call on a leased instance of spec under the invocation deadline,

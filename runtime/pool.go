@@ -15,6 +15,10 @@ type pool struct {
 	key   string
 	spec  Spec
 	drain chan struct{} // closed once, when the pool is retired
+	// paths maps the code directory's host paths in logs and errors; built
+	// once (it resolves symbolic links) instead of per request.
+	paths     codeRootMapper
+	pathsOnce sync.Once
 
 	mu       sync.Mutex // guards the fields below and the pool-owned fields of its members and startCalls
 	idle     []*member  // a stack: the last released is leased first, so the rest idle out
@@ -25,6 +29,12 @@ type pool struct {
 	spares   []*startCall // pre-warm starts no request has claimed yet, unfinished
 	retired  bool
 	reason   dropReason // why retired; the reason idle instances are stopped with
+}
+
+// codeRoot returns the pool's path mapper, building it on first use.
+func (p *pool) codeRoot() codeRootMapper {
+	p.pathsOnce.Do(func() { p.paths = newCodeRootMapper(p.spec.CodeDir) })
+	return p.paths
 }
 
 // member is one started instance of a pool.

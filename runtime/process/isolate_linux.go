@@ -77,7 +77,8 @@ type tree struct {
 	tag     string // instanceTagEnv's value
 	main    int
 	start   uint64
-	cg      string // the instance's cgroup directory, "" when none
+	cg      string  // the instance's cgroup directory, "" when none
+	cgFiles cgFiles // its memory files, kept open while the instance lives
 	limitMB int
 	logger  *slog.Logger
 
@@ -169,6 +170,7 @@ func (t *tree) signal(sig syscall.Signal) {
 func (t *tree) kill() error {
 	_ = signalGroup(t.main, syscall.SIGKILL)
 	err := killAll(t.members)
+	t.cgFiles.close()
 	if t.cg != "" {
 		removeCgroup(t.cg)
 	}
@@ -286,6 +288,9 @@ func (t *tree) observe(procs map[int]procInfo) bool {
 // warns, without a cgroup to enforce it, when that passed the memory size.
 func (t *tree) MemUsage() int64 {
 	if t.cg != "" {
+		if n, ok := t.cgFiles.takePeak(t.cg, t.iso.cg.version); ok {
+			return n
+		}
 		return t.iso.cg.peak(t.cg)
 	}
 	t.observe(allProcs())
@@ -304,6 +309,9 @@ func (t *tree) MemUsage() int64 {
 func (t *tree) OOMKills() int64 {
 	if t.cg == "" {
 		return -1
+	}
+	if n := t.cgFiles.oomKills(t.cg, t.iso.cg.version); n >= 0 {
+		return n
 	}
 	return t.iso.cg.probe(t.cg).OOMKills()
 }

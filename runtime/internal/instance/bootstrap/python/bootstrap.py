@@ -12,39 +12,88 @@ import os
 import socket
 import sys
 
-# The runtime API is on loopback, so a few lines of HTTP/1.0 over a socket do:
+# The runtime API is on loopback, so a few lines of HTTP/1.1 over a socket do:
 # urllib.request would import ssl and email and add ~100 ms to every cold start.
-# HTTP/1.0 means no chunked encoding and no keep-alive: the body runs to EOF.
+# One keep-alive connection carries every call (a connection per call cost the
+# emulator an accept and a close, and this process a connect, per message).
 _ADDR = None
+_CONN = None  # the kept connection and its read buffer: [socket, bytearray]
 # The end-of-invocation marker prefix (see the runtime's output_marker.go).
 _MARK = b""
 
 
-def _request(method, path, body=b"", content_type="text/plain"):
-    """Returns (headers with lower-case names, body bytes)."""
-    conn = socket.create_connection(_ADDR)
-    try:
-        head = "%s %s HTTP/1.0\r\nHost: runtime\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n" % (
-            method, path, content_type, len(body))
-        conn.sendall(head.encode("ascii") + body)
-        chunks = []
-        while True:
-            data = conn.recv(65536)
-            if not data:
-                break
-            chunks.append(data)
-    finally:
-        conn.close()
-    raw = b"".join(chunks)
-    head, _, payload = raw.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = lines[0].split(" ", 2)
-    if len(status) < 2 or not status[1].startswith("2"):
-        raise RuntimeError("runtime API %s %s answered %r" % (method, path, lines[0]))
+class _Closed(Exception):
+    """The runtime API closed the kept connection before answering."""
+
+
+def _exchange(conn, method, path, body, content_type):
+    sock, buf = conn
+    head = "%s %s HTTP/1.1\r\nHost: runtime\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n" % (
+        method, path, content_type, len(body))
+    sock.sendall(head.encode("ascii") + body)
+    while True:
+        end = buf.find(b"\r\n\r\n")
+        if end >= 0:
+            break
+        data = sock.recv(65536)
+        if not data:
+            raise _Closed() if not buf else RuntimeError("runtime API closed the connection mid-answer")
+        buf += data
+    lines = bytes(buf[:end]).decode("latin-1").split("\r\n")
+    del buf[:end + 4]
     headers = {}
     for line in lines[1:]:
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
+    length = headers.get("content-length")
+    keep = headers.get("connection", "").lower() != "close" and length is not None
+    if length is None:  # the body runs to EOF
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                break
+            buf += data
+        length = len(buf)
+    length = int(length)
+    while len(buf) < length:
+        data = sock.recv(65536)
+        if not data:
+            raise RuntimeError("runtime API closed the connection mid-answer")
+        buf += data
+    payload = bytes(buf[:length])
+    del buf[:length]
+    return lines[0], headers, payload, keep
+
+
+def _request(method, path, body=b"", content_type="text/plain"):
+    """Returns (headers with lower-case names, body bytes)."""
+    global _CONN
+    for attempt in (0, 1):
+        fresh = _CONN is None
+        if fresh:
+            _CONN = [socket.create_connection(_ADDR), bytearray()]
+        conn = _CONN
+        try:
+            status_line, headers, payload, keep = _exchange(conn, method, path, body, content_type)
+        except (_Closed, ConnectionError) as exc:
+            conn[0].close()
+            _CONN = None
+            # A kept connection the server closed while idle: once more on
+            # a new one. A new connection failing is the answer.
+            if fresh or attempt:
+                raise RuntimeError("runtime API %s %s: %s" % (method, path, exc or "connection closed"))
+            continue
+        except Exception:
+            conn[0].close()
+            _CONN = None
+            raise
+        if not keep:
+            conn[0].close()
+            _CONN = None
+        break
+    status = status_line.split(" ", 2)
+    if len(status) < 2 or not status[1].startswith("2"):
+        raise RuntimeError("runtime API %s %s answered %r" % (method, path, status_line))
     return headers, payload
 
 
