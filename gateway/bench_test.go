@@ -50,7 +50,7 @@ func BenchmarkGatewayEvent(b *testing.B) {
 // cannedUpstream is a web function reduced to its socket: it answers every
 // request head it reads with the same short response, allocating nothing
 // per request, so BenchmarkGatewayWeb counts the gateway's allocations.
-func cannedUpstream(b *testing.B) string {
+func cannedUpstream(b testing.TB) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -83,12 +83,9 @@ func cannedUpstream(b *testing.B) string {
 	return l.Addr().String()
 }
 
-// BenchmarkGatewayWeb measures the gateway's whole hop for a web function
-// (routing, resolve, the pooled-connection proxy path, the answer copy)
-// against a canned upstream, one request at a time; allocs/op is the
-// gateway's per-request allocation count.
-func BenchmarkGatewayWeb(b *testing.B) {
-	addr := cannedUpstream(b)
+// webHop is a gateway in front of a canned upstream, and a warm request.
+func webHop(tb testing.TB) (*Gateway, *http.Request) {
+	addr := cannedUpstream(tb)
 	be := &fakeBackend{
 		ResolveFn: func(_ context.Context, fn, q string, _ http.Header) (Target, error) {
 			return Target{Function: fn, Namespace: "default", Qualifier: q, Version: "3", Route: "weight",
@@ -99,17 +96,45 @@ func BenchmarkGatewayWeb(b *testing.B) {
 		},
 	}
 	g := New(be, Options{})
-	defer g.Close()
+	tb.Cleanup(func() { _ = g.Close() })
 	if err := g.SetServices(webServices()); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	r := httptest.NewRequest("GET", "/release/app/x?a=b", nil)
 	r.Header.Set("User-Agent", "bench")
 	r.Header.Set("Accept", "*/*")
+	return g, r
+}
+
+// BenchmarkGatewayWeb measures the gateway's whole hop for a web function
+// (routing, resolve, the pooled-connection proxy path, the answer copy)
+// against a canned upstream, one request at a time; allocs/op is the
+// gateway's per-request allocation count.
+func BenchmarkGatewayWeb(b *testing.B) {
+	g, r := webHop(b)
 	w := &discardWriter{h: http.Header{}}
 	b.ReportAllocs()
 	for b.Loop() {
 		clear(w.h)
 		g.ServeHTTP(w, r)
+	}
+}
+
+// webHopAllocBudget is the most allocations a warm GET through the web
+// hop may make (25 when it was set: ids, headers, routing, the answer's
+// parsed head); a change that adds per-request allocations must say so
+// here.
+const webHopAllocBudget = 30
+
+func TestWebHopAllocationBudget(t *testing.T) {
+	g, r := webHop(t)
+	w := &discardWriter{h: http.Header{}}
+	g.ServeHTTP(w, r) // dial the upstream once
+	n := testing.AllocsPerRun(200, func() {
+		clear(w.h)
+		g.ServeHTTP(w, r)
+	})
+	if n > webHopAllocBudget {
+		t.Errorf("a warm web request allocates %.0f times, over the budget of %d", n, webHopAllocBudget)
 	}
 }
