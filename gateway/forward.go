@@ -181,8 +181,12 @@ func writeRequest(bw *bufio.Writer, r *http.Request, c *proxyCall, body []byte) 
 		bw.WriteByte('?')
 		bw.WriteString(r.URL.RawQuery)
 	}
+	host := r.Host
+	if host == "" { // an HTTP/1.0 client may send none; HTTP/1.1 needs one
+		host = c.addr
+	}
 	bw.WriteString(" HTTP/1.1\r\nHost: ")
-	bw.WriteString(r.Host)
+	bw.WriteString(host)
 	bw.WriteString("\r\n")
 
 	connTokens := r.Header["Connection"]

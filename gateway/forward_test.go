@@ -115,6 +115,24 @@ func TestForwardSemantics(t *testing.T) {
 			t.Errorf("got %q trailer %v, want the body and X-Sum: 42", b, resp.Trailer)
 		}
 	})
+	t.Run("HTTP/1.0 without Host", func(t *testing.T) {
+		conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+		fmt.Fprintf(conn, "POST /release/app/echo HTTP/1.0\r\nContent-Length: 2\r\n\r\nhi")
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(b) != "hi" || upstreamSaw.Load().Host == "" {
+			t.Errorf("got %d %q, upstream Host %q: want the echo and a Host for the function", resp.StatusCode, b, upstreamSaw.Load().Host)
+		}
+	})
 	t.Run("HEAD", func(t *testing.T) {
 		resp, err := c.Head(srv.URL + "/release/app/head")
 		if err != nil {
