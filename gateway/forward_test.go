@@ -253,3 +253,54 @@ func TestWebSocketUpgrade(t *testing.T) {
 		t.Errorf("after the upgrade got %q, %v; want echo: ping", line, err)
 	}
 }
+
+// TestForwardNewInstanceOnTheSamePort checks that a POST to an instance
+// that replaced a stopped one at the same address does not go out on the
+// stopped one's kept connection (a POST that got no answer is not sent
+// twice, so it would fail).
+func TestForwardNewInstanceOnTheSamePort(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	serve := func(l net.Listener, name string) *httptest.Server {
+		up := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.WriteString(w, name)
+		}))
+		up.Listener.Close()
+		up.Listener = l
+		up.Start()
+		return up
+	}
+	first := serve(l, "first")
+	g := newTestGateway(t, webBackend(addr), webServices(), Options{})
+	g.upstreams.checkAfter = 0
+	srv := startGateway(t, g)
+	post := func() string {
+		t.Helper()
+		resp, err := srv.Client().Post(srv.URL+"/release/app/x", "text/plain", strings.NewReader("x"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("got %d %s", resp.StatusCode, b)
+		}
+		return string(b)
+	}
+	if got := post(); got != "first" {
+		t.Fatalf("got %q, want first", got)
+	}
+	first.Close() // the instance stops; the gateway keeps its connection
+	l2, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Skipf("the port was taken meanwhile: %v", err)
+	}
+	second := serve(l2, "second")
+	defer second.Close()
+	if got := post(); got != "second" {
+		t.Errorf("got %q, want second", got)
+	}
+}

@@ -16,7 +16,11 @@ const (
 	maxIdlePerAddr  = 8
 	upstreamIdleFor = 90 * time.Second
 	dialTimeout     = 5 * time.Second
-	upstreamBufSize = 4 << 10
+	// defaultCheckAfter is the idle time after which a kept connection is
+	// checked before use: the instance behind it may have stopped, and a
+	// new one may listen on the same port. Busy connections skip the check.
+	defaultCheckAfter = time.Second
+	upstreamBufSize   = 4 << 10
 )
 
 // upstreams keeps idle keep-alive connections to web-function instances by
@@ -29,6 +33,8 @@ type upstreams struct {
 	idle   map[string][]*upConn // most recently used last
 	puts   int                  // puts since the last sweep of stale connections
 	dialer net.Dialer
+	// checkAfter is defaultCheckAfter; tests set 0 to check every time.
+	checkAfter time.Duration
 }
 
 // upConn is one connection to an instance with its buffers.
@@ -43,8 +49,9 @@ type upConn struct {
 
 func newUpstreams() *upstreams {
 	return &upstreams{
-		idle:   make(map[string][]*upConn),
-		dialer: net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second},
+		idle:       make(map[string][]*upConn),
+		dialer:     net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second},
+		checkAfter: defaultCheckAfter,
 	}
 }
 
@@ -56,8 +63,13 @@ func (u *upstreams) get(ctx context.Context, addr string) (*upConn, error) {
 		c := list[len(list)-1]
 		list[len(list)-1] = nil
 		u.idle[addr] = list[:len(list)-1]
-		if now.Sub(c.used) < upstreamIdleFor {
+		if idle := now.Sub(c.used); idle < upstreamIdleFor {
 			u.mu.Unlock()
+			if idle >= u.checkAfter && peerClosed(c.conn) {
+				c.conn.Close()
+				u.mu.Lock()
+				continue
+			}
 			c.reused = true
 			return c, nil
 		}
