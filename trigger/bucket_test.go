@@ -86,7 +86,7 @@ func TestBucketEvents(t *testing.T) {
 	}
 	none(t, removedCh)
 
-	write(t, b, "in/cat.png", "x") // suffix filtered
+	write(t, b, "in/cat.png", "x")  // suffix filtered
 	write(t, b, "out/dog.jpg", "x") // prefix filtered
 	keys := []string{next(t, allCh).COS.Object.Key, next(t, allCh).COS.Object.Key}
 	slices.Sort(keys)

@@ -70,14 +70,14 @@ type COSBucket struct {
 
 // COSMeta says what happened and when.
 type COSMeta struct {
-	Name              string            `json:"eventName"`
-	Version           string            `json:"eventVersion"`
-	Time              int64             `json:"eventTime"` // Unix seconds
-	Source            string            `json:"eventSource"`
-	RequestParameters COSRequestParams  `json:"requestParameters"`
-	Queue             string            `json:"eventQueue"`
-	ReservedInfo      string            `json:"reservedInfo"`
-	ReqID             int64             `json:"reqid"`
+	Name              string           `json:"eventName"`
+	Version           string           `json:"eventVersion"`
+	Time              int64            `json:"eventTime"` // Unix seconds
+	Source            string           `json:"eventSource"`
+	RequestParameters COSRequestParams `json:"requestParameters"`
+	Queue             string           `json:"eventQueue"`
+	ReservedInfo      string           `json:"reservedInfo"`
+	ReqID             int64            `json:"reqid"`
 }
 
 // COSRequestParams is the request that changed the object.
