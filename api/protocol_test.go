@@ -150,9 +150,10 @@ func TestSDKActionsNotSupported(t *testing.T) {
 	}
 	want := []string{
 		"CreateAlias", "CreateFunction", "CreateTrigger", "DeleteAlias", "DeleteFunction", "DeleteFunctionVersion",
-		"DeleteTrigger", "GetAlias", "GetFunction", "GetFunctionLogs", "GetRequestStatus", "Invoke", "InvokeFunction",
-		"ListAliases", "ListFunctions", "ListTriggers", "ListVersionByFunction", "PublishVersion", "UpdateAlias",
-		"UpdateFunctionCode", "UpdateFunctionConfiguration",
+		"DeleteTrigger", "GetAlias", "GetAsyncEventStatus", "GetFunction", "GetFunctionEventInvokeConfig", "GetFunctionLogs",
+		"GetRequestStatus", "Invoke", "InvokeFunction", "ListAliases", "ListAsyncEvents", "ListFunctions", "ListTriggers",
+		"ListVersionByFunction", "PublishVersion", "TerminateAsyncEvent", "UpdateAlias",
+		"UpdateFunctionCode", "UpdateFunctionConfiguration", "UpdateFunctionEventInvokeConfig", "UpdateTrigger", "UpdateTriggerStatus",
 	}
 	if !slices.Equal(supported, want) {
 		t.Errorf("supported actions = %v\nwant %v", supported, want)
