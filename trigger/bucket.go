@@ -22,8 +22,8 @@ var ErrLoop = errors.New("cos trigger loop")
 // Bucket defaults.
 const (
 	DefaultSettle         = 50 * time.Millisecond
-	DefaultMaxGenerations = 3
-	DefaultLoopGrace      = time.Second
+	DefaultMaxGenerations = 8
+	DefaultLoopGrace      = 50 * time.Millisecond
 	DefaultRegion         = "ap-guangzhou"
 	DefaultAppID          = "1250000000"
 )

@@ -248,7 +248,7 @@ func (r *triggerRig) submit(function, qualifier, invokeType, trig string, ev any
 				if ev, ok := r.async.Get(id); !ok || ev.Status != trigger.StatusRunning {
 					return
 				}
-				time.Sleep(50 * time.Millisecond)
+				time.Sleep(10 * time.Millisecond)
 			}
 		})
 	}
