@@ -31,11 +31,13 @@ func (a *App) newAdmin(apiSrv http.Handler, replay *tc3.Replay) (*admin.Guard, *
 	if cfg.SecretID != "" || cfg.SecretKey != "" {
 		dopts.ReadOnly = readOnlyReason
 	}
-	return guard, admin.NewServer(admin.ServerOptions{
+	srv := admin.NewServer(admin.ServerOptions{
 		Logs: a.logs, Metrics: a.met, Instances: liveInstances{a.mgr}, Registry: a.reg, Rollouts: a.rollouts,
 		Gateway: a.gw, Info: a, Dashboard: dashboard.New(dashSource{reg: a.reg, met: a.met}, dopts), API: apiSrv,
 		Signed: verifier != nil,
 	})
+	a.registerTriggerEndpoints(srv)
+	return guard, srv
 }
 
 // adminVerifier checks the signatures of the /emulator/* endpoints with the
