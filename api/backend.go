@@ -58,6 +58,7 @@ type Functions interface {
 // Triggers is the registry's trigger store.
 type Triggers interface {
 	CreateTrigger(name string, t registry.Trigger) (registry.Trigger, error)
+	UpdateTrigger(name string, t registry.Trigger) (registry.Trigger, error)
 	Triggers(name string) ([]registry.Trigger, error)
 	DeleteTrigger(name, trigger string) error
 }

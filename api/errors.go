@@ -76,6 +76,8 @@ const (
 	codeUpdateCode       = "UnsupportedOperation.UpdateFunctionCode"
 
 	codeTriggerUnsupported = "UnsupportedOperation.Trigger"
+	codeAsyncNotFound      = "ResourceNotFound.AsyncEvent"
+	codeAsyncDone          = "FailedOperation.AsyncEvent"
 	codeTriggerNotFound    = "ResourceNotFound.Trigger"
 	codeTriggerInUse       = "ResourceInUse.Trigger"
 	codeTriggerLimit       = "LimitExceeded.Trigger"

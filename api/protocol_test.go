@@ -150,10 +150,12 @@ func TestSDKActionsNotSupported(t *testing.T) {
 	}
 	want := []string{
 		"CreateAlias", "CreateFunction", "CreateNamespace", "CreateTrigger", "DeleteAlias", "DeleteFunction",
-		"DeleteFunctionVersion", "DeleteLayerVersion", "DeleteNamespace", "DeleteTrigger", "GetAlias", "GetFunction",
-		"GetFunctionLogs", "GetLayerVersion", "GetRequestStatus", "Invoke", "InvokeFunction", "ListAliases",
-		"ListFunctions", "ListLayerVersions", "ListLayers", "ListNamespaces", "ListTriggers", "ListVersionByFunction",
-		"PublishLayerVersion", "PublishVersion", "UpdateAlias", "UpdateFunctionCode", "UpdateFunctionConfiguration",
+		"DeleteFunctionVersion", "DeleteLayerVersion", "DeleteNamespace", "DeleteTrigger", "GetAlias", "GetAsyncEventStatus",
+		"GetFunction", "GetFunctionEventInvokeConfig", "GetFunctionLogs", "GetLayerVersion", "GetRequestStatus", "Invoke",
+		"InvokeFunction", "ListAliases", "ListAsyncEvents", "ListFunctions", "ListLayerVersions", "ListLayers",
+		"ListNamespaces", "ListTriggers", "ListVersionByFunction", "PublishLayerVersion", "PublishVersion",
+		"TerminateAsyncEvent", "UpdateAlias", "UpdateFunctionCode", "UpdateFunctionConfiguration",
+		"UpdateFunctionEventInvokeConfig", "UpdateTrigger", "UpdateTriggerStatus",
 	}
 	if !slices.Equal(supported, want) {
 		t.Errorf("supported actions = %v\nwant %v", supported, want)

@@ -48,6 +48,13 @@ type Options struct {
 	// the other signed endpoints of the admin address. nil: the server keeps
 	// its own.
 	Replay *tc3.Replay
+	// Async runs and tracks async events; nil answers the async actions
+	// with UnsupportedOperation.
+	Async AsyncEvents
+	// BucketRoot is the folder under which a COS trigger's bucket, named
+	// by bucketUrl in its TriggerDesc, is a subfolder; "" requires the
+	// desc's local "bucket" folder.
+	BucketRoot string
 	// Now is the clock for signature expiry and default log windows; nil
 	// means time.Now.
 	Now func() time.Time

@@ -129,8 +129,9 @@ func TestCreateTriggerErrors(t *testing.T) {
 		want   string
 		msgHas string
 	}{
-		{"timer", triggerReq("hello", "t", "", func(r *scf.CreateTriggerRequest) { r.Type = s("timer") }), "UnsupportedOperation.Trigger", "timer"},
-		{"cos", triggerReq("hello", "t", "", func(r *scf.CreateTriggerRequest) { r.Type = s("cos") }), "UnsupportedOperation.Trigger", "cos"},
+		{"cls", triggerReq("hello", "t", "", func(r *scf.CreateTriggerRequest) { r.Type = s("cls") }), "UnsupportedOperation.Trigger", "cls"},
+		{"timer bad cron", triggerReq("hello", "t", "* * * * *", func(r *scf.CreateTriggerRequest) { r.Type = s("timer") }), "InvalidParameterValue.TriggerDesc", "has 7"},
+		{"cos without bucket", triggerReq("hello", "t", "", func(r *scf.CreateTriggerRequest) { r.Type = s("cos") }), "InvalidParameterValue.TriggerDesc", "bucket"},
 		{"missing params", triggerReq("hello", "", "", func(r *scf.CreateTriggerRequest) { r.Type = nil }), "MissingParameter", "TriggerName, Type"},
 		{"bad name", triggerReq("hello", "-x", "", nil), "InvalidParameterValue.TriggerName", "-x"},
 		{"bad enable", triggerReq("hello", "t", "", func(r *scf.CreateTriggerRequest) { r.Enable = s("ON") }), "InvalidParameterValue.Enable", "ON"},

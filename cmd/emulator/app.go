@@ -90,6 +90,7 @@ type App struct {
 	eng         *engine.Engine
 	gw          *gateway.Gateway
 	rollouts    *rollout.Manager
+	trig        *triggerRig // timer, cos, ckafka and cmq triggers; async events
 	watcher     *watch.Watcher
 	live        configLive // emulator.yaml edits applied while running (configreload.go)
 	gwLn        net.Listener
@@ -167,6 +168,7 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		return nil, err
 	}
 	eng := a.eng
+	a.trig = newTriggerRig(a.reg, a.eng, cfg.Logger.With("component", "trigger"), a.stateDir)
 	a.rollouts, err = rollout.New(rollout.Options{Dir: a.stateDir, Aliases: a.reg, Metrics: a.met,
 		Invoker: hookInvoker{eng: eng}, Logger: cfg.Logger.With("component", "rollout")})
 	if err != nil {
@@ -218,11 +220,12 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	apiOpts := api.Options{
 		Logger: cfg.Logger.With("component", "api"), SecretID: cfg.SecretID, SecretKey: cfg.SecretKey,
 		GatewayURL: a.GatewayURL(), ServiceNames: a.configServiceNames, Replay: replay,
+		Async: a.trig, BucketRoot: filepath.Join(a.stateDir, "buckets"),
 	}
 	if err := apiOpts.Validate(); err != nil {
 		return nil, err
 	}
-	apiSrv := api.New(apiBackend{Registry: a.reg, eng: eng, logs: a.logs, observe: cfg.Events.Invoke}, apiOpts)
+	apiSrv := api.New(apiBackend{Registry: a.reg, eng: eng, logs: a.logs, observe: cfg.Events.Invoke, trig: a.trig}, apiOpts)
 	a.guard, a.adminSrv = a.newAdmin(apiSrv, replay)
 	a.servers = []*http.Server{
 		{Handler: a.gw, ReadHeaderTimeout: 10 * time.Second},
@@ -254,6 +257,7 @@ func (a *App) Run(ctx context.Context) error {
 	defer stopWatch()
 	a.wg.Go(func() { _ = a.watcher.Run(watchCtx) })
 	a.wg.Go(func() { _ = a.live.watch.Run(watchCtx) })
+	a.trig.start()
 	var err error
 	select {
 	case <-ctx.Done():
@@ -305,6 +309,7 @@ func (a *App) Close(ctx context.Context) error {
 	if a.rollouts != nil {
 		a.rollouts.Close() // leaves aliases as they are: the next start resumes
 	}
+	a.trig.close() // before the engine: in-flight trigger calls end first
 	if a.eng != nil {
 		a.eng.Close()
 	}
@@ -392,14 +397,3 @@ func (a *App) newRuntime(ctx context.Context) (runtime.Runtime, string, error) {
 	a.mixed = runtime.NewMixed(d, proc, logger.With("component", "runtime"))
 	return a.mixed, desc, nil
 }
-
-type nopEvents struct{}
-
-func (nopEvents) Request(gateway.Record)                                {}
-func (nopEvents) Invoke(invokeRecord)                                   {}
-func (nopEvents) Reload(string, registry.Refresh, time.Duration, error) {}
-func (nopEvents) ConfigReload(ConfigReport)                             {}
-func (nopEvents) Defined(string, string, time.Duration, error)          {}
-func (nopEvents) Rollout(rollout.Status)                                {}
-func (nopEvents) Pull(runtime.PullProgress)                             {}
-func (nopEvents) Image(string, runtime.ImageResolution, bool)           {}

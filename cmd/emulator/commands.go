@@ -134,6 +134,21 @@ var commands = []command{
 		summary:  "print the version, commit and Go version (also --version)",
 		examples: []string{"emulator --version"},
 		run:      cmdVersion},
+	{name: "event", args: "apigw|timer|cos|ckafka|cmq|clb [--bucket B] [--key K] [--topic T] [--body S] [--method M] [--path P]", group: groupClient,
+		summary: "print an event of the platform's shape, for invoke --event @-",
+		examples: []string{
+			"emulator event cos --bucket photos-1250000000 --key in/cat.jpg | emulator invoke B --event @-",
+			"emulator event apigw --method POST --path /hello --body '{\"n\":1}'",
+		},
+		run: cmdEvent},
+	{name: "trigger", args: "fire FUNCTION TRIGGER", group: groupClient, client: true,
+		summary: "fire a timer or COS trigger now, through its qualifier",
+		examples: []string{"emulator trigger fire B tick"},
+		run: cmdTrigger},
+	{name: "send", args: "ckafka|cmq TOPIC MESSAGE... [--key K]", group: groupClient, client: true,
+		summary: "publish messages to the functions whose ckafka or cmq triggers subscribe to TOPIC",
+		examples: []string{"emulator send ckafka orders '{\"id\":1}' '{\"id\":2}'"},
+		run: cmdSend},
 }
 
 // clientRunner runs one of the SDK-backed client commands of runClient.
