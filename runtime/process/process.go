@@ -155,7 +155,8 @@ func (p *Process) Start(ctx context.Context, spec runtime.Spec) (runtime.Instanc
 	}
 	logger := p.logger.With("function", spec.Function, "version", spec.Version)
 	if spec.DebugPort > 0 {
-		if err := p.prepareDebug(ctx, spec); err != nil {
+		var err error
+		if spec, err = p.prepareDebug(ctx, spec); err != nil {
 			return nil, err
 		}
 	}
