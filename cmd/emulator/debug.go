@@ -15,8 +15,9 @@ import (
 
 // debugBuildEnv is put in front of a debugged Go1 function's build command:
 // without optimisations and inlining, every line takes a breakpoint and
-// every variable can be read.
-const debugBuildEnv = `export GOFLAGS='-gcflags="all=-N -l"'`
+// every variable can be read. GOFLAGS cannot carry a value with a space,
+// so `go build` is wrapped instead.
+const debugBuildEnv = `go() { if [ "$1" = build ]; then shift; command go build "-gcflags=all=-N -l" "$@"; else command go "$@"; fi; }`
 
 // parseDebugFlags reads --debug FUNCTION[:VERSION]=PORT values. A qualifier
 // that is not $LATEST or a version number is an alias, which is refused: an
