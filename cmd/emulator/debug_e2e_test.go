@@ -249,4 +249,3 @@ func TestDebugPythonDAP(t *testing.T) {
 		t.Fatalf("pools %+v: want the one debugged instance", st)
 	}
 }
-
