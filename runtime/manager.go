@@ -253,7 +253,7 @@ func (m *Manager) do(ctx context.Context, spec Spec, call func(context.Context, 
 	if err != nil {
 		return l, m.closedErr(err)
 	}
-	ictx, cancel := context.WithTimeout(ctx, time.Duration(sec)*time.Second)
+	ictx, cancel := invocationContext(ctx, spec, time.Duration(sec)*time.Second)
 	err = call(ictx, l.mem.inst)
 	var discard dropReason
 	if err != nil {

@@ -57,6 +57,9 @@ func (m *Mixed) Runs(ctx context.Context, spec Spec, progress func(PullProgress)
 // unavailable image (the daemon failing, ctx ending) are Docker's, and are
 // left to its Start to report.
 func (m *Mixed) Start(ctx context.Context, spec Spec) (Instance, error) {
+	if spec.DebugPort > 0 {
+		return m.fallback.Start(ctx, spec) // debuggers run on the process runtime
+	}
 	rt, _, _ := m.Runs(ctx, spec, nil)
 	return rt.Start(ctx, spec)
 }

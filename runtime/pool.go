@@ -96,7 +96,7 @@ func (p *pool) acquire(ctx context.Context) (lease, error) {
 		p.mu.Unlock()
 		return p.awaitStart(ctx, sc)
 	}
-	if p.live+p.starting < p.m.opts.MaxInstances {
+	if p.live+p.starting < p.maxInstances() {
 		p.starting++
 		sc := p.startLocked(ctx)
 		p.mu.Unlock()
@@ -129,7 +129,7 @@ func (p *pool) acquire(ctx context.Context) (lease, error) {
 // wait blocks until w is granted something or the wait ends. A waiter that
 // leaves after being granted gives the grant back, so it takes nothing.
 func (p *pool) wait(ctx context.Context, w *waiter) (grant, error) {
-	wctx, cancel := context.WithTimeout(ctx, p.m.opts.QueueTimeout)
+	wctx, cancel := context.WithTimeout(ctx, p.queueTimeout())
 	defer cancel()
 	select {
 	case g := <-w.grant:
@@ -289,7 +289,7 @@ func (p *pool) dispatchLocked() {
 		var g grant
 		if mem := p.popIdleLocked(); mem != nil {
 			g.mem = mem
-		} else if p.live+p.starting < p.m.opts.MaxInstances {
+		} else if p.live+p.starting < p.maxInstances() {
 			p.starting++
 			g.start = true
 		} else {

@@ -79,7 +79,7 @@ func (p *pool) start(ctx context.Context) (*member, time.Duration, error) {
 // that held it (timeout, crash, retire). A busy instance is never stopped
 // here, except when Close gives up waiting.
 func (p *pool) own(ctx context.Context, mem *member) {
-	idleTimeout := p.m.opts.IdleTimeout
+	idleTimeout := p.idleTimeout()
 	timer := time.NewTimer(idleTimeout)
 	defer timer.Stop()
 	exited := mem.inst.Exited()

@@ -24,6 +24,9 @@ type Spec struct {
 	// Layers are read-only layer trees, in order: mounted at /opt on Docker
 	// and put on the module path after CodeDir on both runtimes.
 	Layers []string
+	// DebugPort, when > 0, runs the instance under a debugger listening on
+	// this port (debug.go): one instance per pool, no invocation timeout.
+	DebugPort int
 }
 
 // Key identifies the pool of instances that may serve spec. Specs with equal

@@ -52,6 +52,7 @@ type AppConfig struct {
 	AdminHosts []string
 	// MetricsPublic leaves /metrics open with credentials set.
 	MetricsPublic bool
+	Debug         []runtime.DebugTarget // versions run under a debugger (--debug)
 	Logger        *slog.Logger
 	// Events receives what the console shows; nil discards.
 	Events Events
@@ -84,6 +85,7 @@ type App struct {
 	logs        *logstore.Store
 	met         *metrics.Metrics
 	mgr         *runtime.Manager
+	debug       debugRig       // --debug: mgr with debugged versions marked, and the process runtime
 	docker      *docker.Docker // nil with the process runtime
 	mixed       *runtime.Mixed // --runtime auto on docker: per-function process fallback
 	runtimeDesc string
@@ -149,7 +151,7 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	}
 	for _, f := range file.Functions {
 		start := time.Now()
-		err := a.reg.Define(ctx, functionSpec(f))
+		err := a.reg.Define(ctx, a.debugSpec(functionSpec(f)))
 		cfg.Events.Defined(f.Name, f.Build, time.Since(start), err)
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: function %s: %w", file.Path, f.Line, f.Name, err)
@@ -163,7 +165,7 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	a.mgr = runtime.NewManager(rt, runtime.Options{
 		MaxInstances: cfg.MaxInstances, IdleTimeout: cfg.IdleTimeout, Logger: cfg.Logger.With("component", "runtime"),
 	})
-	a.eng = engine.New(a.reg, a.mgr, engine.Options{Logger: cfg.Logger.With("component", "engine"), Logs: a.logs, Metrics: a.met})
+	a.eng = engine.New(a.reg, a.newDebugger(), engine.Options{Logger: cfg.Logger.With("component", "engine"), Logs: a.logs, Metrics: a.met})
 	if err := a.resolveImages(ctx); err != nil {
 		return nil, err
 	}
@@ -231,7 +233,7 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		{Handler: a.gw, ReadHeaderTimeout: 10 * time.Second},
 		{Handler: a.guard.Wrap(a.adminSrv), ReadHeaderTimeout: 10 * time.Second},
 	}
-	return a, nil
+	return a, a.startDebugged(ctx)
 }
 
 // reload is the watcher's callback: rebuild and re-snapshot $LATEST.
@@ -356,9 +358,8 @@ func (a *App) newRuntime(ctx context.Context) (runtime.Runtime, string, error) {
 		return nil, "", usageError{fmt.Errorf("--pull: %w", err)}
 	}
 	newProcess := func() (*process.Process, error) {
-		return process.NewProcess(process.ProcessOptions{
-			WorkDir: filepath.Join(a.stateDir, "runtime"), Logger: logger.With("component", "process"),
-		})
+		a.debug.proc, err = process.NewProcess(process.ProcessOptions{WorkDir: filepath.Join(a.stateDir, "runtime"), Logger: logger.With("component", "process")})
+		return a.debug.proc, err
 	}
 	if !useDocker {
 		rt, err := newProcess()

@@ -126,6 +126,10 @@ var commands = []command{
 			"emulator split-test B --header User=Bob -n 50",
 		},
 		run: cmdSplitTest},
+	{name: "debug", args: "config FUNCTION [--editor vscode|goland] [--version V]", group: groupClient, client: true,
+		summary:  "print the launch configuration that attaches an editor to a function run with up --debug",
+		examples: []string{"emulator debug config B", "emulator debug config B --editor goland"},
+		run:      cmdDebug},
 	{name: "help", args: "[COMMAND]", group: groupServer,
 		summary:  "show the commands, or one command's usage, flags and examples",
 		examples: []string{"emulator help", "emulator help alias", "emulator alias --help"},
@@ -142,13 +146,13 @@ var commands = []command{
 		},
 		run: cmdEvent},
 	{name: "trigger", args: "fire FUNCTION TRIGGER", group: groupClient, client: true,
-		summary: "fire a timer or COS trigger now, through its qualifier",
+		summary:  "fire a timer or COS trigger now, through its qualifier",
 		examples: []string{"emulator trigger fire B tick"},
-		run: cmdTrigger},
+		run:      cmdTrigger},
 	{name: "send", args: "ckafka|cmq TOPIC MESSAGE... [--key K]", group: groupClient, client: true,
-		summary: "publish messages to the functions whose ckafka or cmq triggers subscribe to TOPIC",
+		summary:  "publish messages to the functions whose ckafka or cmq triggers subscribe to TOPIC",
 		examples: []string{"emulator send ckafka orders '{\"id\":1}' '{\"id\":2}'"},
-		run: cmdSend},
+		run:      cmdSend},
 }
 
 // clientRunner runs one of the SDK-backed client commands of runClient.

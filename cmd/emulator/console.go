@@ -246,6 +246,7 @@ func (c *console) banner(a *App, runtimeName string) {
 			fmt.Fprintf(&b, "    %-14s %s\n", "", yellow(note))
 		}
 	}
+	a.debugBanner(&b)
 	fmt.Fprintf(&b, "\n  %s\n", bold("routes"))
 	type row struct{ method, url, target string }
 	var rows []row

@@ -122,6 +122,8 @@ func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	adminHosts := multiFlag{}
 	fs.Var(&adminHosts, "admin-host", "a further Host name the admin address answers to, besides localhost and loopback (repeatable)")
 	fs.BoolVar(&cfg.MetricsPublic, "metrics-public", false, "with credentials, leave GET /metrics open for Prometheus")
+	debugs := multiFlag{}
+	fs.Var(&debugs, "debug", "run FUNCTION[:VERSION] under its debugger on PORT: FUNCTION=PORT, e.g. B=5678 or B:2=5679 (repeatable)")
 	level := fs.String("log-level", "warn", "debug, info, warn or error (library logs on stderr)")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -131,6 +133,9 @@ func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Errorf("up takes no arguments, got %q", strings.Join(pos, " "))}
 	}
 	cfg.Images, cfg.AdminHosts = images, adminHosts
+	if cfg.Debug, err = parseDebugFlags(debugs); err != nil {
+		return err
+	}
 	if err := checkUpFlags(cfg); err != nil {
 		return err
 	}

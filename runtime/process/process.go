@@ -154,6 +154,12 @@ func (p *Process) Start(ctx context.Context, spec runtime.Spec) (runtime.Instanc
 		return nil, scferr.Newf(scferr.ErrContainerInit, err, "code directory %q is not an absolute path to a directory", spec.CodeDir)
 	}
 	logger := p.logger.With("function", spec.Function, "version", spec.Version)
+	if spec.DebugPort > 0 {
+		var err error
+		if spec, err = p.prepareDebug(ctx, spec); err != nil {
+			return nil, err
+		}
+	}
 	rt := strings.ToLower(spec.Runtime)
 	switch {
 	case strings.EqualFold(spec.Type, "http"):
@@ -164,14 +170,14 @@ func (p *Process) Start(ctx context.Context, spec runtime.Spec) (runtime.Instanc
 		}
 		boot := filepath.Join(p.workDir, "python", "bootstrap.py")
 		env := map[string]string{"PYTHONDONTWRITEBYTECODE": "1", "_SCF_CONTEXT_ENVIRONMENT": instance.ContextEnvironment(spec), instance.MarkEnv: instance.NewLogMark()}
-		return p.startAPI(ctx, spec, logger, p.python, []string{"-u", boot}, env)
+		return p.startAPI(ctx, spec, logger, p.python, []string{"-u", boot}, instance.AddDebugEnv(spec, debugHost, env))
 	case strings.HasPrefix(rt, "nodejs"):
 		if p.nodeErr != nil {
 			return nil, scferr.New(scferr.ErrContainerInit, "cannot run "+spec.Runtime, p.nodeErr)
 		}
 		boot := filepath.Join(p.workDir, "node", "bootstrap.js")
 		env := map[string]string{"_SCF_CONTEXT_ENVIRONMENT": instance.ContextEnvironment(spec), instance.MarkEnv: instance.NewLogMark()}
-		return p.startAPI(ctx, spec, logger, p.node, []string{boot}, env)
+		return p.startAPI(ctx, spec, logger, p.node, instance.NodeArgs(spec, debugHost, []string{boot}), env)
 	case rt == "customruntime":
 		boot, err := instance.FindExecutable(spec.CodeDir, "bootstrap", "scf_bootstrap")
 		if err != nil {

@@ -44,7 +44,14 @@ func (p *Process) startGo(ctx context.Context, spec runtime.Spec, logger *slog.L
 	if err != nil {
 		return nil, scferr.New(scferr.ErrContainerInit, "cannot pick a port for the go1 function", err)
 	}
-	c, err := startChild(p.iso, spec, bin, nil, instance.ProcessEnv(spec, map[string]string{"_LAMBDA_SERVER_PORT": port}), logger)
+	path, args := bin, []string(nil)
+	if spec.DebugPort > 0 {
+		if path, err = instance.FindDelve(); err != nil {
+			return nil, err
+		}
+		args = instance.DelveArgs(spec, debugHost, bin)
+	}
+	c, err := startChild(p.iso, spec, path, args, instance.ProcessEnv(spec, map[string]string{"_LAMBDA_SERVER_PORT": port}), logger)
 	if err != nil {
 		return nil, scferr.New(scferr.ErrContainerInit, "cannot start "+bin, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/scf-emulator/emulator/runtime"
@@ -39,6 +40,10 @@ func SCFEnv(spec runtime.Spec, codeRoot string) map[string]string {
 	env["TENCENTCLOUD_TZ"] = "UTC"
 	env["_SCF_SERVER_PORT"] = scfServerPort
 	env["_HANDLER"] = spec.Handler
+	if spec.DebugPort > 0 {
+		// Custom runtimes and web functions start their own debugger here.
+		env["SCF_DEBUG_PORT"] = strconv.Itoa(spec.DebugPort)
+	}
 	return env
 }
 

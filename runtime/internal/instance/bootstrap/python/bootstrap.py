@@ -156,6 +156,20 @@ def _user_traceback(exc):
     return _user_paths("".join(lines))
 
 
+def _start_debugger(listen):
+    """Listens for a debugger (emulator up --debug) before the user's code is
+    imported, so that breakpoints at module level bind too. The adapter
+    debugpy starts is a child process: it goes when this instance goes."""
+    host, _, port = listen.rpartition(":")
+    try:
+        import debugpy
+    except ImportError as exc:
+        sys.stderr.write("cannot debug: %s cannot import debugpy (%s): install python3-debugpy or pip install debugpy\n"
+                         % (sys.executable, exc))
+        sys.exit(1)
+    debugpy.listen((host, int(port)))
+
+
 def main():
     global _ADDR, _MARK
     _ADDR = (os.environ["SCF_RUNTIME_API"], int(os.environ["SCF_RUNTIME_API_PORT"]))
@@ -180,6 +194,10 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != here]
     sys.path.insert(0, os.getcwd())
+
+    listen = os.environ.pop("_SCF_DEBUG_LISTEN", "")
+    if listen:
+        _start_debugger(listen)
 
     try:
         handler = _load_handler(os.environ.get("_HANDLER") or "index.main_handler")

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/scf-emulator/emulator/admin"
+	"github.com/scf-emulator/emulator/registry"
+	"github.com/scf-emulator/emulator/runtime"
+	"github.com/scf-emulator/emulator/runtime/process"
+)
+
+// debugBuildEnv is put in front of a debugged Go1 function's build command:
+// without optimisations and inlining, every line takes a breakpoint and
+// every variable can be read. GOFLAGS cannot carry a value with a space,
+// so `go build` is wrapped instead.
+const debugBuildEnv = `go() { if [ "$1" = build ]; then shift; command go build "-gcflags=all=-N -l" "$@"; else command go "$@"; fi; }`
+
+// parseDebugFlags reads --debug FUNCTION[:VERSION]=PORT values. A qualifier
+// that is not $LATEST or a version number is an alias, which is refused: an
+// alias routes between versions, and a debugger attaches to one of them.
+func parseDebugFlags(vals []string) ([]runtime.DebugTarget, error) {
+	var out []runtime.DebugTarget
+	ports := map[int]string{}
+	seen := map[string]bool{}
+	for _, v := range vals {
+		target, portText, ok := strings.Cut(v, "=")
+		if !ok || target == "" {
+			return nil, usageError{fmt.Errorf("--debug %q: want FUNCTION=PORT or FUNCTION:VERSION=PORT, e.g. B=5678", v)}
+		}
+		port, err := strconv.Atoi(portText)
+		if err != nil || port < 1 || port > 65535 {
+			return nil, usageError{fmt.Errorf("--debug %q: port %q is not a number from 1 to 65535", v, portText)}
+		}
+		name, version, _ := strings.Cut(target, ":")
+		if version == "" {
+			version = registry.Latest
+		}
+		if version != registry.Latest {
+			if n, err := strconv.Atoi(version); err != nil || n < 1 {
+				return nil, usageError{fmt.Errorf("--debug %q: %q is an alias or not a version: debugging targets a version, not an alias (use %s:VERSION=%d, or %s=%d for $LATEST)",
+					v, version, name, port, name, port)}
+			}
+		}
+		ns, fn := registry.SplitKey(name)
+		key := name + ":" + version
+		if seen[key] {
+			return nil, usageError{fmt.Errorf("--debug %q: %s version %s is debugged twice", v, name, version)}
+		}
+		if other, dup := ports[port]; dup {
+			return nil, usageError{fmt.Errorf("--debug %q: port %d is already taken by --debug %s", v, port, other)}
+		}
+		seen[key], ports[port] = true, v
+		out = append(out, runtime.DebugTarget{Namespace: ns, Function: fn, Version: version, Port: port})
+	}
+	return out, nil
+}
+
+// debugRig is the App's part in --debug.
+type debugRig struct {
+	*runtime.Debugger
+	proc *process.Process // where debugged versions run; nil with --runtime docker
+}
+
+// newDebugger wraps the Manager so that the specs of debugged versions carry
+// their port.
+func (a *App) newDebugger() *runtime.Debugger {
+	a.debug.Debugger = runtime.NewDebugger(a.mgr, a.cfg.Debug)
+	return a.debug.Debugger
+}
+
+// debugSpec turns on the optimisation-free build of a debugged Go1 $LATEST.
+// Published versions keep the binary they were published with.
+func (a *App) debugSpec(s registry.FunctionSpec) registry.FunctionSpec {
+	if s.Build == "" || !strings.EqualFold(s.Config.Runtime, "go1") {
+		return s
+	}
+	for _, t := range a.cfg.Debug {
+		if registry.Key(t.Namespace, t.Function) == s.Name && t.Version == registry.Latest {
+			s.Build = debugBuildEnv + "\n" + s.Build
+		}
+	}
+	return s
+}
+
+// startDebugged starts the instance of every debugged version now, so a
+// debugger can attach before the first request.
+// Debuggers run on the process runtime: with --runtime auto, debugged
+// versions run there (runtime.Mixed) and the rest stay on Docker.
+func (a *App) startDebugged(ctx context.Context) error {
+	a.adminSrv.HandleDebug(a)
+	if len(a.cfg.Debug) > 0 && a.debug.proc == nil {
+		return usageError{errors.New("--debug runs the debugged version on the process runtime: use --runtime auto or --runtime process, not --runtime docker")}
+	}
+	for _, t := range a.cfg.Debug {
+		name := registry.Key(t.Namespace, t.Function)
+		spec, err := a.eng.Spec(name, t.Version)
+		if err == nil {
+			err = a.debug.Prewarm(ctx, spec)
+		}
+		if err != nil {
+			return fmt.Errorf("start %s version %s for debugging on port %d: %w", name, t.Version, t.Port, err)
+		}
+	}
+	return nil
+}
+
+// DebugSessions is what GET /emulator/debug reports.
+func (a *App) DebugSessions() []admin.DebugSession {
+	var out []admin.DebugSession
+	for _, t := range a.cfg.Debug {
+		name := registry.Key(t.Namespace, t.Function)
+		f, err := a.reg.Function(name)
+		if err != nil {
+			continue // deleted through the API meanwhile
+		}
+		spec, err := a.eng.Spec(name, t.Version)
+		if err != nil {
+			continue
+		}
+		spec.DebugPort = t.Port
+		out = append(out, admin.DebugSession{
+			Namespace: registry.DefaultNamespace, Function: t.Function, Version: t.Version,
+			Runtime: spec.Runtime, Debugger: debuggerName(spec), Host: "127.0.0.1", Port: t.Port,
+			Source: f.Source, CodeRoot: a.debugCodeRoot(spec),
+		})
+		if t.Namespace != "" {
+			out[len(out)-1].Namespace = t.Namespace
+		}
+	}
+	return out
+}
+
+// debugCodeRoot is the path the debugged code runs from.
+func (a *App) debugCodeRoot(spec runtime.Spec) string {
+	if a.debug.proc == nil {
+		return "/var/user"
+	}
+	return a.debug.proc.DebugCodeDir(spec)
+}
+
+// debuggerName says what listens on a debugged version's port.
+func debuggerName(spec runtime.Spec) string {
+	rt := strings.ToLower(spec.Runtime)
+	switch {
+	case strings.EqualFold(spec.Type, "http") || rt == "customruntime":
+		return "custom"
+	case strings.HasPrefix(rt, "python"):
+		return "debugpy"
+	case strings.HasPrefix(rt, "nodejs"):
+		return "inspector"
+	case rt == "go1":
+		return "delve"
+	}
+	return "custom"
+}
+
+// debugBanner tells, under the functions, which versions are in debug mode.
+func (a *App) debugBanner(b *strings.Builder) {
+	for _, s := range a.DebugSessions() {
+		fmt.Fprintf(b, "    %-14s %s\n", "", yellow(fmt.Sprintf("debug mode: %s %s, %s on %s:%d, one instance, timeout suspended (emulator debug config %s)",
+			s.Function, s.Version, s.Debugger, s.Host, s.Port, s.Function)))
+	}
+}
