@@ -31,6 +31,7 @@ type exchange struct {
 	apiReqID string // X-Api-RequestId and requestContext.requestId
 	reqID    string // SCF request id, "" until a function is chosen
 	rec      Record
+	diff     *diffCall // the request's diff-mode copy, nil for none
 }
 
 // serve answers the request on table t, which the request keeps for its
@@ -86,6 +87,7 @@ func (ex *exchange) serve(ctx context.Context, t *table) {
 	}
 	ex.rec.Version, ex.rec.Route = tgt.Version, tgt.Route
 	ex.setSCFHeaders(tgt)
+	ex.startDiff(tgt, api.path)
 
 	switch tgt.Type {
 	case TypeEvent:
@@ -153,6 +155,7 @@ func (ex *exchange) finish() {
 		ex.rec.Status = http.StatusOK
 	}
 	ex.rec.Duration = time.Since(ex.rec.Time)
+	ex.endDiff()
 	ex.logRecord()
 	if ex.g.observe != nil {
 		ex.g.observe(ex.rec)

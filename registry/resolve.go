@@ -90,6 +90,7 @@ func (r *Registry) Resolve(name, qualifier string, keys Keys) (Decision, Functio
 		d = r.decide(a, keys)
 		if a.hasShadow() && d.Version != a.shadow {
 			d.Shadow = a.ShadowFor(d.Version, r.shadowDraw(a))
+			d.ShadowDiff = d.Shadow != "" && a.shadowDiff
 		}
 	} else if _, ok := ft.versions[qualifier]; ok {
 		d = Decision{Version: qualifier, Route: RouteDirect}
