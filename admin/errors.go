@@ -3,10 +3,13 @@ package admin
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/google/uuid"
 
+	"github.com/scf-emulator/emulator/registry"
+	"github.com/scf-emulator/emulator/rollout"
 	"github.com/scf-emulator/emulator/tc3"
 )
 
@@ -27,7 +30,23 @@ var (
 	ErrTooLarge = errors.New("request body too large")
 	// ErrBusy: the bodies being read already hold the whole memory budget.
 	ErrBusy = errors.New("too many request bodies in flight")
+	// ErrBadRequest: a query value or body an endpoint cannot take.
+	ErrBadRequest = errors.New("bad request")
+	// ErrNotFound: what an endpoint was asked about does not exist.
+	ErrNotFound = errors.New("not found")
 )
+
+// kinded is an error that answers with the status and code of kind but
+// keeps err's message: the message is what the CLI prints.
+type kinded struct{ err, kind error }
+
+func (k kinded) Error() string   { return k.err.Error() }
+func (k kinded) Unwrap() []error { return []error{k.err, k.kind} }
+
+// badRequest is an ErrBadRequest with exactly the message given.
+func badRequest(format string, args ...any) error {
+	return kinded{fmt.Errorf(format, args...), ErrBadRequest}
+}
 
 // Platform error codes of the refusals.
 const (
@@ -40,10 +59,19 @@ const (
 	codeTooLarge         = "InvalidParameter.RequestTooLarge"
 	codeLimitExceeded    = "RequestLimitExceeded"
 	codeInternal         = "InternalError"
+	codeBadValue         = "InvalidParameterValue"
+	codeNoFunction       = "ResourceNotFound.Function"
+	codeNoAlias          = "ResourceNotFound.Alias"
+	codeNoVersion        = "ResourceNotFound.Version"
+	codeNotFound         = "ResourceNotFound"
+	codeInUse            = "ResourceInUse"
+	codeFailedOperation  = "FailedOperation"
+	codeUnavailable      = "ResourceUnavailable"
 )
 
 // Classify maps an error to the HTTP status of a non-cloud-API answer and
-// the platform error code. It is the one place that knows both.
+// the platform error code. It is the one place that knows both, for the
+// guard's refusals and every endpoint's failures alike.
 func Classify(err error) (status int, code string) {
 	switch {
 	case errors.Is(err, ErrHost), errors.Is(err, ErrCrossSite):
@@ -62,6 +90,25 @@ func Classify(err error) (status int, code string) {
 		return http.StatusRequestEntityTooLarge, codeTooLarge
 	case errors.Is(err, ErrBusy):
 		return http.StatusTooManyRequests, codeLimitExceeded
+	// A rollout plan naming a missing function or alias wraps both
+	// ErrInvalidPlan and the registry's error: the missing thing wins (404),
+	// a missing target version stays a fault of the plan (400).
+	case errors.Is(err, registry.ErrFunctionNotFound):
+		return http.StatusNotFound, codeNoFunction
+	case errors.Is(err, registry.ErrAliasNotFound):
+		return http.StatusNotFound, codeNoAlias
+	case errors.Is(err, rollout.ErrInvalidPlan), errors.Is(err, ErrBadRequest):
+		return http.StatusBadRequest, codeBadValue
+	case errors.Is(err, registry.ErrVersionNotFound):
+		return http.StatusNotFound, codeNoVersion
+	case errors.Is(err, ErrNotFound):
+		return http.StatusNotFound, codeNotFound
+	case errors.Is(err, rollout.ErrActive):
+		return http.StatusConflict, codeInUse
+	case errors.Is(err, rollout.ErrNotActive):
+		return http.StatusConflict, codeFailedOperation
+	case errors.Is(err, rollout.ErrClosed):
+		return http.StatusServiceUnavailable, codeUnavailable
 	}
 	return http.StatusInternalServerError, codeInternal
 }

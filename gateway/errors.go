@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"regexp"
 	"strconv"
 
 	"github.com/scf-emulator/emulator/scferr"
@@ -53,6 +54,23 @@ func classify(err error) *scferr.Error {
 		return scferr.New(scferr.ErrRequestCanceled, "request canceled", err)
 	}
 	return scferr.New(scferr.ErrInternal, "internal error: "+err.Error(), err)
+}
+
+// instanceAddr matches the host:port of an instance (a process on loopback,
+// a container's published port) as dial and proxy errors quote it.
+var instanceAddr = regexp.MustCompile(`\b(?:\d{1,3}\.){3}\d{1,3}:\d+\b|\[[0-9a-fA-F:.]+\]:\d+|\blocalhost:\d+\b`)
+
+// forCaller is e as a caller may see it: the address of the instance that
+// failed is the emulator's business (the platform never shows one), so it
+// stays in the emulator's log only.
+func forCaller(e *scferr.Error) *scferr.Error {
+	msg := instanceAddr.ReplaceAllString(e.Message, "the function instance")
+	if msg == e.Message {
+		return e
+	}
+	c := *e
+	c.Message = msg
+	return &c
 }
 
 // gatewayError is API Gateway's own error body, used when no function

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -49,9 +48,9 @@ const endpointTimeout = "15"
 // serveEvent delivers the API Gateway event to an event function and applies
 // its integration response.
 func (ex *exchange) serveEvent(ctx context.Context, svc *serviceTable, stage string, api *apiRoute, t Target, rest string, vars map[string]string) {
-	body, err := ex.readBody()
+	body, err := ex.receiveBody()
 	if err != nil {
-		ex.writeFailure(err)
+		ex.failBody(err)
 		return
 	}
 	payload, err := encodeEvent(ex.buildEvent(svc, stage, api, rest, vars, body))
@@ -87,26 +86,7 @@ func encodeEvent(ev *event) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// readBody reads the request body, refusing more than the configured limit
-// with the platform's 406 (HTTP 413).
-func (ex *exchange) readBody() ([]byte, error) {
-	limit := ex.g.maxBody
-	if ex.r.ContentLength > limit {
-		return nil, tooLarge(limit)
-	}
-	if ex.r.Body == nil || ex.r.Body == http.NoBody {
-		return nil, nil
-	}
-	b, err := io.ReadAll(io.LimitReader(ex.r.Body, limit+1))
-	if err != nil {
-		return nil, scferr.New(scferr.ErrRequestCanceled, "reading the request body failed", err)
-	}
-	if int64(len(b)) > limit {
-		return nil, tooLarge(limit)
-	}
-	return b, nil
-}
-
+// tooLarge is the platform's 406 (HTTP 413) for a body over limit.
 func tooLarge(limit int64) error {
 	return scferr.Newf(scferr.ErrRequestTooLarge, nil, "request body is larger than the limit of %d bytes", limit)
 }

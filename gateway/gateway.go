@@ -96,6 +96,10 @@ type Options struct {
 	// written, e.g. for the console or metrics. It must not block for long.
 	Observe      func(Record)
 	MaxBodyBytes int64 // request body limit; 0 means 6 MB
+	// BodyTimeout bounds the time a client may take to send the whole
+	// request body, which the gateway receives before it takes an instance;
+	// past it the client gets 408. 0 means 30 s.
+	BodyTimeout time.Duration
 	// ShadowBodyBytes is the largest web request body buffered to replay to
 	// a shadow version; a larger request gets no copy. 0 means 1 MB.
 	ShadowBodyBytes int64
@@ -110,6 +114,8 @@ type Gateway struct {
 	log     *slog.Logger
 	observe func(Record)
 	maxBody int64
+	// bodyTimeout bounds the receipt of a request body (Options.BodyTimeout).
+	bodyTimeout time.Duration
 
 	shadower   Shadower // the backend, when it runs shadow copies; nil otherwise
 	comparer   Comparer // the backend, when it compares copies' answers; nil otherwise
@@ -140,6 +146,10 @@ func New(b Backend, opts Options) *Gateway {
 	}
 	if g.maxBody <= 0 {
 		g.maxBody = defaultMaxBody
+	}
+	g.bodyTimeout = opts.BodyTimeout
+	if g.bodyTimeout <= 0 {
+		g.bodyTimeout = defaultBodyTimeout
 	}
 	g.shadower, _ = b.(Shadower)
 	g.comparer, _ = b.(Comparer)

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -108,28 +107,19 @@ func stripAnswerHeaders(res *http.Response) error {
 
 // serveWeb passes the request through to a warm instance of a web function.
 func (ex *exchange) serveWeb(ctx context.Context, t Target, rest, restRaw string) {
-	limit := ex.g.maxBody
-	if ex.r.ContentLength > limit {
-		ex.writeFailure(tooLarge(limit))
+	// The whole body arrives before an instance is taken (see receiveBody);
+	// the answer still streams. An upgrade request has no body.
+	received, err := ex.receiveBody()
+	if err != nil {
+		ex.failBody(err)
 		return
 	}
-	body := ex.r.Body
-	if body != nil && body != http.NoBody {
-		// The server's own writer, so it closes the connection on overflow.
-		body = http.MaxBytesReader(ex.w.ResponseWriter, body, limit)
-	}
 	if t.Shadow != "" && ex.g.shadower != nil {
-		b, replay, err := ex.bufferForShadow(body)
-		if err != nil {
-			ex.writeFailure(readFailure(err, limit))
-			return
-		}
-		body = b
-		ex.shadowWeb(t, rest, restRaw, replay)
+		ex.shadowWeb(t, rest, restRaw, ex.replayBody(received))
 	}
 	c := &proxyCall{path: rest, rawPath: restRaw, target: t, requestID: ex.reqID}
 	var aborted any // a panic of the proxy, carried past the backend
-	err := ex.g.backend.Serve(ctx, t, ex.reqID, func(ctx context.Context, addr string) (err error) {
+	err = ex.g.backend.Serve(ctx, t, ex.reqID, func(ctx context.Context, addr string) (err error) {
 		// The proxy panics with http.ErrAbortHandler when a function dies
 		// halfway through its answer. Stop the panic here so the backend
 		// releases its instance normally, and raise it again below.
@@ -142,7 +132,11 @@ func (ex *exchange) serveWeb(ctx context.Context, t Target, rest, restRaw string
 		c.addr = addr
 		c.err = nil
 		out := ex.r.WithContext(context.WithValue(ctx, proxyKey{}, c))
-		out.Body = body
+		// A fresh reader per call: the backend may retry on another instance.
+		out.Body = bodyReader(received)
+		if received != nil {
+			out.ContentLength, out.TransferEncoding = int64(len(received)), nil
+		}
 		ex.setSCFStatus(200)
 		ex.g.proxy.ServeHTTP(ex.w, out)
 		if c.err != nil {
@@ -159,10 +153,6 @@ func (ex *exchange) serveWeb(ctx context.Context, t Target, rest, restRaw string
 	}
 	if err == nil {
 		return
-	}
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		err = tooLarge(limit)
 	}
 	ex.writeFailure(fmt.Errorf("serve %s version %s: %w", t.Function, t.Version, err))
 }

@@ -198,12 +198,16 @@ func TestWebFailures(t *testing.T) {
 			}
 			defer resp.Body.Close()
 			var body struct {
-				ErrorCode  int    `json:"errorCode"`
-				RequestID  string `json:"requestId"`
-				StatusCode int    `json:"statusCode"`
+				ErrorCode    int    `json:"errorCode"`
+				ErrorMessage string `json:"errorMessage"`
+				RequestID    string `json:"requestId"`
+				StatusCode   int    `json:"statusCode"`
 			}
 			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
 				t.Fatalf("body is not the platform error json: %v", err)
+			}
+			if strings.Contains(body.ErrorMessage, refused) || strings.Contains(body.ErrorMessage, "127.0.0.1") {
+				t.Errorf("errorMessage %q shows the instance's internal address", body.ErrorMessage)
 			}
 			if resp.StatusCode != tc.wantStatus || body.StatusCode != tc.wantSCF || body.ErrorCode != -1 {
 				t.Errorf("got HTTP %d body %+v, want HTTP %d statusCode %d errorCode -1", resp.StatusCode, body, tc.wantStatus, tc.wantSCF)
@@ -233,7 +237,9 @@ func TestWebBodyTooLarge(t *testing.T) {
 		wantServe int64
 	}{
 		{"declared length", strings.NewReader("12345678901"), 0},
-		{"unknown length", chunked{strings.NewReader(strings.Repeat("x", 64<<10))}, 1},
+		// The body is received before an instance is taken, so an
+		// overflowing stream never reaches the function either.
+		{"unknown length", chunked{strings.NewReader(strings.Repeat("x", 64<<10))}, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -135,7 +135,7 @@ func (ex *exchange) writeFailure(err error) {
 		ex.w.Header().Set(hdrRequestID, ex.reqID)
 	}
 	ex.setSCFStatus(e.Status)
-	writeJSON(ex.w, httpStatus(e.Status), scferr.Body(e, ex.reqID))
+	writeJSON(ex.w, httpStatus(e.Status), scferr.Body(forCaller(e), ex.reqID))
 }
 
 // finish recovers a panic of this request, then records and logs it. A

@@ -68,28 +68,16 @@ func (ex *exchange) shadowEvent(t Target, event, body []byte) {
 	})
 }
 
-// bufferForShadow reads a web request's body so it can be sent twice. It
-// returns the body the real request must use, and the bytes to replay, nil
-// when the body is over the replay limit (the real request then streams the
-// rest, unbuffered, and no copy is made).
-func (ex *exchange) bufferForShadow(body io.ReadCloser) (io.ReadCloser, []byte, error) {
-	if body == nil || body == http.NoBody {
-		return body, []byte{}, nil
+// replayBody returns the received body of a web request for its shadow
+// copy: nil, meaning no copy, when it is over the replay limit.
+func (ex *exchange) replayBody(received []byte) []byte {
+	if int64(len(received)) > min(ex.g.shadowBody, ex.g.maxBody) {
+		return nil
 	}
-	limit := min(ex.g.shadowBody, ex.g.maxBody)
-	buf, err := io.ReadAll(io.LimitReader(body, limit+1))
-	if err != nil {
-		return nil, nil, err
+	if received == nil {
+		return []byte{}
 	}
-	if int64(len(buf)) > limit {
-		return readCloser{io.MultiReader(bytes.NewReader(buf), body), body}, nil, nil
-	}
-	return io.NopCloser(bytes.NewReader(buf)), buf, nil
-}
-
-type readCloser struct {
-	io.Reader
-	io.Closer
+	return received
 }
 
 // shadowWeb hands a copy of a web function's request, with body, to the

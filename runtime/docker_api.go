@@ -59,9 +59,9 @@ type dockerAPI interface {
 
 // attachStream is an attached container's output.
 type attachStream interface {
-	// copyTo writes stdout and stderr, demultiplexed, to w until the
-	// container exits or Close is called.
-	copyTo(w io.Writer) error
+	// copyTo writes stdout to stdout and stderr to stderr, demultiplexed,
+	// until the container exits or Close is called.
+	copyTo(stdout, stderr io.Writer) error
 	io.Closer
 }
 

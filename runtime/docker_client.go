@@ -220,9 +220,9 @@ type sdkStream struct {
 	hj types.HijackedResponse
 }
 
-// copyTo demultiplexes both streams into w, in the order they arrive.
-func (a *sdkStream) copyTo(w io.Writer) error {
-	_, err := stdcopy.StdCopy(w, w, a.hj.Reader)
+// copyTo demultiplexes the streams, in the order they arrive.
+func (a *sdkStream) copyTo(stdout, stderr io.Writer) error {
+	_, err := stdcopy.StdCopy(stdout, stderr, a.hj.Reader)
 	return err
 }
 

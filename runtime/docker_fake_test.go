@@ -138,6 +138,7 @@ func (fc *fakeContainer) serveAPI(act func(event string) bool) {
 		cancel()
 	}()
 	base := "http://" + fc.env("SCF_RUNTIME_API") + ":" + fc.env("SCF_RUNTIME_API_PORT") + "/runtime"
+	var requestID string // of the last /next
 	call := func(method, path, body string) (string, error) {
 		req, err := http.NewRequestWithContext(ctx, method, base+path, strings.NewReader(body))
 		if err != nil {
@@ -148,6 +149,9 @@ func (fc *fakeContainer) serveAPI(act func(event string) bool) {
 			return "", err
 		}
 		defer resp.Body.Close()
+		if id := resp.Header["request_id"]; len(id) > 0 {
+			requestID = id[0]
+		}
 		b, err := io.ReadAll(resp.Body)
 		return string(b), err
 	}
@@ -163,6 +167,9 @@ func (fc *fakeContainer) serveAPI(act func(event string) bool) {
 		fc.write("fake got " + event + "\n")
 		if act != nil && act(event) {
 			return
+		}
+		if m := fc.env(markEnv); m != "" { // as the embedded bootstraps do
+			fc.write(m + "o" + requestID + "\n" + m + "e" + requestID + "\n")
 		}
 		if _, err := call(http.MethodPost, "/invocation/response", `{"echo":`+event+`}`); err != nil {
 			return
@@ -291,11 +298,11 @@ func (f *fakeDocker) attach(_ context.Context, id string) (attachStream, error) 
 	return fakeStream{fc.pr}, nil
 }
 
-// fakeStream is the output of a fake container, not multiplexed.
+// fakeStream is the output of a fake container, all of it stdout.
 type fakeStream struct{ *io.PipeReader }
 
-func (s fakeStream) copyTo(w io.Writer) error {
-	_, err := io.Copy(w, s.PipeReader)
+func (s fakeStream) copyTo(stdout, _ io.Writer) error {
+	_, err := io.Copy(stdout, s.PipeReader)
 	return err
 }
 

@@ -102,7 +102,7 @@ func (d *Docker) Start(ctx context.Context, spec Spec) (Instance, error) {
 func (d *Docker) await(ctx context.Context, spec Spec, plan launchPlan, api *apiServer, c *container, info containerInfo, logger *slog.Logger) (Instance, error) {
 	if plan.proto == protoAPI {
 		running := time.Now()
-		in, err := awaitAPI(ctx, spec, c, api, d.initTimeout, logger)
+		in, err := awaitAPI(ctx, spec, c, api, d.initTimeout, plan.env[markEnv], logger)
 		if err == nil {
 			logger.Debug("bootstrap ready", "container", c.name, "after", time.Since(running))
 		}
@@ -167,13 +167,13 @@ func (d *Docker) plan(spec Spec) (launchPlan, error) {
 		return launchPlan{
 			proto: protoAPI,
 			cmd:   []string{"python3", "-u", containerRuntimeDir + "/python/bootstrap.py"},
-			env:   map[string]string{"PYTHONDONTWRITEBYTECODE": "1", "_SCF_CONTEXT_ENVIRONMENT": contextEnvironment(spec)},
+			env:   map[string]string{"PYTHONDONTWRITEBYTECODE": "1", "_SCF_CONTEXT_ENVIRONMENT": contextEnvironment(spec), markEnv: newLogMark()},
 		}, nil
 	case strings.HasPrefix(rt, "nodejs"):
 		return launchPlan{
 			proto: protoAPI,
 			cmd:   []string{"node", containerRuntimeDir + "/node/bootstrap.js"},
-			env:   map[string]string{"_SCF_CONTEXT_ENVIRONMENT": contextEnvironment(spec)},
+			env:   map[string]string{"_SCF_CONTEXT_ENVIRONMENT": contextEnvironment(spec), markEnv: newLogMark()},
 		}, nil
 	case rt == "customruntime":
 		boot, err := findExecutable(spec.CodeDir, "bootstrap", "scf_bootstrap")

@@ -90,7 +90,7 @@ func (p *Process) startGo(ctx context.Context, spec Spec, logger *slog.Logger) (
 	if err != nil {
 		return nil, scferr.New(scferr.ErrContainerInit, "cannot pick a port for the go1 function", err)
 	}
-	c, err := startChild(bin, nil, spec.CodeDir, processEnv(spec, map[string]string{"_LAMBDA_SERVER_PORT": port}), logger)
+	c, err := startChild(p.iso, spec, bin, nil, processEnv(spec, map[string]string{"_LAMBDA_SERVER_PORT": port}), logger)
 	if err != nil {
 		return nil, scferr.New(scferr.ErrContainerInit, "cannot start "+bin, err)
 	}
@@ -190,7 +190,7 @@ func (in *goInstance) invoke(ctx context.Context, inv Invocation) (Result, error
 	}
 	var resp goInvokeResponse
 	out := r.output()
-	out.startCapture()
+	out.startCapture(inv.RequestID)
 	call := in.client.Go("Function.Invoke", req, &resp, make(chan *rpc.Call, 1))
 	var res Result
 	select {
@@ -211,7 +211,7 @@ func (in *goInstance) invoke(ctx context.Context, inv Invocation) (Result, error
 		return res, err
 	}
 	res.MemUsage = r.memUsage()
-	r.flushOutput()
+	r.flushOutput(inv.RequestID)
 	res.Log = out.takeCapture()
 	if e := resp.Error; e != nil {
 		uerr := scferr.UserError(e.Type, e.Message, formatGoStack(e.StackTrace))

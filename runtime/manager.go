@@ -111,7 +111,8 @@ func (m *Manager) Runtime() Runtime { return m.rt }
 // ctx ends first, the runtime's 445/446 when the needed start failed, the
 // instance's own errors (430, 434, 439, ...), and ErrClosed after Close. The
 // Result keeps Log and Duration on error; ColdStart and InitDuration are set
-// when this request started the instance.
+// when this request started the instance. Paths of the code directory read
+// UserCodeRoot in the log and the error, as on the platform.
 func (m *Manager) Invoke(ctx context.Context, spec Spec, inv Invocation) (Result, error) {
 	var res Result
 	l, err := m.do(ctx, spec, func(ctx context.Context, in Instance) error {
@@ -120,7 +121,9 @@ func (m *Manager) Invoke(ctx context.Context, spec Spec, inv Invocation) (Result
 		return err
 	})
 	res.ColdStart, res.InitDuration = l.cold, l.init
-	return res, err
+	paths := newCodeRootMapper(spec.CodeDir)
+	res.Log = paths.text(res.Log)
+	return res, paths.err(err)
 }
 
 // Serve calls fn with the address of a warm web-function instance of spec,
@@ -136,7 +139,7 @@ func (m *Manager) Serve(ctx context.Context, spec Spec, fn func(ctx context.Cont
 		}
 		return fn(ctx, addr)
 	})
-	return l.cold, err
+	return l.cold, newCodeRootMapper(spec.CodeDir).err(err)
 }
 
 // Retire drains every pool whose spec matches: idle instances stop now, busy

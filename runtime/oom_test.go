@@ -47,7 +47,7 @@ type oomRunner struct {
 
 func (r *oomRunner) done() <-chan struct{}      { return nil }
 func (r *oomRunner) output() *output            { return r.out }
-func (r *oomRunner) flushOutput()               {}
+func (r *oomRunner) flushOutput(string)         {}
 func (r *oomRunner) memUsage() int64            { return 0 }
 func (r *oomRunner) oomKills() int64            { return r.kills }
 func (r *oomRunner) exit() exitInfo             { return exitInfo{} }

@@ -47,13 +47,25 @@ type ProcessOptions struct {
 	// Logger receives lifecycle events and, at debug level, function output;
 	// nil discards.
 	Logger *slog.Logger
+	// Isolation is how an instance's processes are kept together:
+	// IsolationAuto (a cgroup per instance where the machine allows it,
+	// else a child subreaper) or IsolationSubreaper (never a cgroup).
+	Isolation string
 }
+
+// Isolation modes of the process runtime (ProcessOptions.Isolation).
+const (
+	IsolationAuto      = ""          // a cgroup when the machine allows it, else a subreaper
+	IsolationSubreaper = "subreaper" // never a cgroup: tracking by process ancestry only
+)
 
 // Process is the runtime that runs every instance as an OS process of the
 // host, with the version's code directory as its working directory. It is
-// the fallback when no Docker daemon answers: nothing is isolated and memory
-// is not limited.
+// the fallback when no Docker daemon answers: the file system and network
+// are shared, but each instance's processes are kept together (see
+// isolation) and, with a cgroup, held to the memory size.
 type Process struct {
+	iso         *isolation
 	workDir     string
 	python      string
 	pythonErr   error // why python is unusable; reported when a Python function starts
@@ -71,6 +83,9 @@ var _ Runtime = (*Process)(nil)
 func NewProcess(opts ProcessOptions) (*Process, error) {
 	if opts.WorkDir == "" {
 		return nil, errors.New("process runtime: work dir is empty")
+	}
+	if opts.Isolation != IsolationAuto && opts.Isolation != IsolationSubreaper {
+		return nil, fmt.Errorf("process runtime: isolation %q: want %q or %q", opts.Isolation, IsolationAuto, IsolationSubreaper)
 	}
 	dir, err := filepath.Abs(opts.WorkDir)
 	if err != nil {
@@ -90,6 +105,9 @@ func NewProcess(opts ProcessOptions) (*Process, error) {
 	if p.logger == nil {
 		p.logger = slog.New(slog.DiscardHandler)
 	}
+	// Before any instance starts: kill what a crashed emulator left here.
+	p.iso = newIsolation(dir, opts.Isolation, p.logger)
+	p.logger.Debug("process isolation", "mode", p.iso.describe())
 	p.python, p.pythonErr = interpreter(opts.Python, "python3")
 	if p.pythonErr == nil {
 		p.python = realPython(p.python, p.logger)
@@ -166,6 +184,9 @@ func writeBootstraps(dir string) error {
 	})
 }
 
+// Isolation describes how instances are kept together, for the console.
+func (p *Process) Isolation() string { return p.iso.describe() }
+
 // Name returns "process".
 func (p *Process) Name() string { return "process" }
 
@@ -189,14 +210,14 @@ func (p *Process) Start(ctx context.Context, spec Spec) (Instance, error) {
 			return nil, scferr.New(scferr.ErrContainerInit, "cannot run "+spec.Runtime, p.pythonErr)
 		}
 		boot := filepath.Join(p.workDir, "python", "bootstrap.py")
-		env := map[string]string{"PYTHONDONTWRITEBYTECODE": "1", "_SCF_CONTEXT_ENVIRONMENT": contextEnvironment(spec)}
+		env := map[string]string{"PYTHONDONTWRITEBYTECODE": "1", "_SCF_CONTEXT_ENVIRONMENT": contextEnvironment(spec), markEnv: newLogMark()}
 		return p.startAPI(ctx, spec, logger, p.python, []string{"-u", boot}, env)
 	case strings.HasPrefix(rt, "nodejs"):
 		if p.nodeErr != nil {
 			return nil, scferr.New(scferr.ErrContainerInit, "cannot run "+spec.Runtime, p.nodeErr)
 		}
 		boot := filepath.Join(p.workDir, "node", "bootstrap.js")
-		env := map[string]string{"_SCF_CONTEXT_ENVIRONMENT": contextEnvironment(spec)}
+		env := map[string]string{"_SCF_CONTEXT_ENVIRONMENT": contextEnvironment(spec), markEnv: newLogMark()}
 		return p.startAPI(ctx, spec, logger, p.node, []string{boot}, env)
 	case rt == "customruntime":
 		boot, err := findExecutable(spec.CodeDir, "bootstrap", "scf_bootstrap")

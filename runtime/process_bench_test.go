@@ -45,6 +45,6 @@ func BenchmarkOutputWrite(b *testing.B) {
 	chunk := make([]byte, 64<<10)
 	b.SetBytes(int64(len(chunk)))
 	for b.Loop() {
-		o.write(chunk)
+		o.write(streamBoth, chunk)
 	}
 }

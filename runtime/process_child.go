@@ -19,47 +19,64 @@ const (
 	// drainGrace is how long the output pipe may stay open after the main
 	// process exited (a child that escaped the process group holds it).
 	drainGrace = time.Second
-	// flushLimit bounds the wait for output written just before a result.
+	// flushLimit bounds the settle fallback (see output.settle).
 	flushLimit = 200 * time.Millisecond
 )
 
-// child is one function process: its own process group, its stdout and
-// stderr drained into an output, and reaped by a goroutine that closes
-// exited. It is the process runtime's runner.
+// child is one function process: its own process group, every process it
+// starts kept in its tree (a cgroup or a tracked set, see isolation), its
+// stdout and stderr drained into an output, and reaped by a goroutine that
+// closes exited. It is the process runtime's runner.
 type child struct {
 	pid     int
+	tree    *tree
+	limitMB int
+	ooms    int64 // the tree's OOM kills when the main process exited; written before exited is closed
 	out     *output
 	pipe    *os.File      // read end of the stdout+stderr pipe
+	markW   *os.File      // our write end of that pipe, for end markers; closed once the process exited
 	drained chan struct{} // closed when the drain goroutine has returned
 	exited  chan struct{} // closed when the process is reaped and drained
 	exitErr error         // cmd.Wait's result; written before exited is closed
 	logger  *slog.Logger
 }
 
-// startChild starts path with args in dir. The goroutines it starts end
-// when the process has been reaped, which stop guarantees.
-func startChild(path string, args []string, dir string, env []string, logger *slog.Logger) (*child, error) {
+// startChild starts path with args in the code directory of spec, in a
+// tree of its own. The goroutines it starts end when the process has been
+// reaped, which stop guarantees.
+func startChild(iso *isolation, spec Spec, path string, args []string, env []string, logger *slog.Logger) (*child, error) {
+	limitMB, _ := specLimits(spec)
 	r, w, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("output pipe: %w", err)
 	}
 	cmd := exec.Command(path, args...)
-	cmd.Dir = dir
-	cmd.Env = env
+	cmd.Dir = spec.CodeDir
 	cmd.Stdout = w // one pipe for both keeps their relative order
 	cmd.Stderr = w
 	cmd.SysProcAttr = sysProcAttr()
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	tr, started := iso.prepare(limitMB, cmd.SysProcAttr, logger)
+	cmd.Env = append(env, tr.env()...)
 	err = cmd.Start()
-	w.Close() // the child has its copy; ours would hold the pipe open
+	started()
 	if err != nil {
+		w.Close()
 		r.Close()
+		_ = tr.kill() // removes a cgroup made for it
 		return nil, err
 	}
+	tr.attach(cmd.Process.Pid)
 	logger = logger.With("pid", cmd.Process.Pid)
 	c := &child{
 		pid:     cmd.Process.Pid,
+		tree:    tr,
+		limitMB: limitMB,
 		out:     newOutput(logger),
 		pipe:    r,
+		markW:   w, // the child has its copy; wait closes ours, so the pipe ends with the process
 		drained: make(chan struct{}),
 		exited:  make(chan struct{}),
 		logger:  logger,
@@ -78,8 +95,7 @@ func (c *child) drain() {
 	for {
 		n, err := c.pipe.Read(buf)
 		if n > 0 {
-			c.out.read.Add(int64(n))
-			c.out.write(buf[:n])
+			c.out.write(streamBoth, buf[:n])
 		}
 		if err != nil {
 			return
@@ -89,9 +105,14 @@ func (c *child) drain() {
 
 func (c *child) wait(cmd *exec.Cmd) {
 	err := cmd.Wait()
+	c.markW.Close()
 	// An instance is gone when its main process is: whatever it spawned goes
-	// too, as in a container. This also releases the pipe.
-	_ = signalGroup(c.pid, syscall.SIGKILL)
+	// too, as in a container, even what left the process group. This also
+	// releases the pipe.
+	c.ooms = c.tree.oomKills()
+	if err := c.tree.kill(); err != nil {
+		c.logger.Warn("function processes left behind", "err", err)
+	}
 	t := time.NewTimer(drainGrace)
 	select {
 	case <-c.drained:
@@ -107,8 +128,8 @@ func (c *child) wait(cmd *exec.Cmd) {
 
 var _ runner = (*child)(nil)
 
-// stop terminates the process group: SIGTERM, then SIGKILL after
-// stopGrace. It returns once the process has been reaped.
+// stop terminates the tree: SIGTERM, then SIGKILL after stopGrace. It
+// returns once the main process has been reaped and the rest killed.
 func (c *child) stop(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopTimeout)
 	defer cancel()
@@ -117,9 +138,7 @@ func (c *child) stop(ctx context.Context) error {
 		return nil
 	default:
 	}
-	if err := signalGroup(c.pid, syscall.SIGTERM); err != nil {
-		c.logger.Debug("sigterm failed", "err", err)
-	}
+	c.tree.signal(syscall.SIGTERM)
 	t := time.NewTimer(stopGrace)
 	defer t.Stop()
 	select {
@@ -127,7 +146,7 @@ func (c *child) stop(ctx context.Context) error {
 		return nil
 	case <-t.C:
 	}
-	if err := signalGroup(c.pid, syscall.SIGKILL); err != nil {
+	if err := c.tree.kill(); err != nil {
 		c.logger.Debug("sigkill failed", "err", err)
 	}
 	select {
@@ -144,23 +163,41 @@ func (c *child) done() <-chan struct{} { return c.exited }
 // output is the process's captured stdout and stderr.
 func (c *child) output() *output { return c.out }
 
-// flushOutput waits until output written before now has been captured.
-func (c *child) flushOutput() {
+// flushOutput waits until the output of invocation id has been captured.
+// Code that writes no markers of its own handed its output to the pipe
+// before it answered, so markers written into the pipe now come after it.
+func (c *child) flushOutput(id string) {
 	if isDone(c) {
 		return // drained completely before exited was closed
 	}
-	c.out.flush(func() int { return pipePending(c.pipe) }, flushLimit)
+	if !c.out.selfMarked() {
+		m := append(c.out.marker('o', id), c.out.marker('e', id)...)
+		if _, err := c.markW.Write(m); err != nil {
+			return // the process exited meanwhile: its output is drained
+		}
+	}
+	c.out.waitMarks(c.exited)
 }
 
-// memUsage is the process's resident set size.
-func (c *child) memUsage() int64 { return memUsage(c.pid) }
+// memUsage is the tree's peak memory since the previous call: the
+// cgroup's, or the sum of its processes' resident sets as sampled.
+func (c *child) memUsage() int64 { return c.tree.memUsage() }
 
-// oomKills is unknown: processes share the emulator's memory cgroup.
-func (c *child) oomKills() int64 { return -1 }
+// oomKills is the tree's cgroup counter, -1 (unknown) without a cgroup.
+func (c *child) oomKills() int64 { return c.tree.oomKills() }
 
-// exit reports cmd.Wait's result. A process has no memory limit here, so it
-// is never an OOM kill.
-func (c *child) exit() exitInfo { return exitInfo{status: exitStatus(c.exitErr)} }
+// exit reports cmd.Wait's result; a kill while the cgroup counted an OOM
+// kill is the memory limit's doing.
+func (c *child) exit() exitInfo {
+	x := exitInfo{status: exitStatus(c.exitErr)}
+	var ee *exec.ExitError
+	if c.ooms > 0 && errors.As(c.exitErr, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
+			x.oom, x.limit = true, c.limitMB
+		}
+	}
+	return x
+}
 
 func exitStatus(err error) string {
 	var ee *exec.ExitError

@@ -8,7 +8,6 @@ import (
 	"os"
 	"strconv"
 	"syscall"
-	"unsafe"
 )
 
 // sysProcAttr puts the function in its own process group, so that Stop
@@ -17,25 +16,6 @@ import (
 // children are caught by the group kill of a normal shutdown.
 func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-}
-
-// pipePending returns the number of unread bytes in the pipe f, or -1.
-func pipePending(f *os.File) int {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return -1
-	}
-	n := int32(-1)
-	cerr := rc.Control(func(fd uintptr) {
-		_, _, errno := syscall.Syscall(syscall.SYS_IOCTL, fd, syscall.TIOCINQ, uintptr(unsafe.Pointer(&n)))
-		if errno != 0 {
-			n = -1
-		}
-	})
-	if cerr != nil {
-		return -1
-	}
-	return int(n)
 }
 
 // memUsage returns the resident set size of pid in bytes, 0 when unknown.

@@ -23,8 +23,5 @@ func signalGroup(pid int, _ syscall.Signal) error {
 	return nil
 }
 
-// pipePending cannot tell here; output.flush then waits briefly.
-func pipePending(*os.File) int { return -1 }
-
 // memUsage is unknown here.
 func memUsage(int) int64 { return 0 }

@@ -3,7 +3,6 @@
 package runtime
 
 import (
-	"os"
 	"syscall"
 )
 
@@ -13,9 +12,6 @@ import (
 func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true}
 }
-
-// pipePending cannot tell outside Linux; output.flush then waits briefly.
-func pipePending(*os.File) int { return -1 }
 
 // memUsage is unknown outside Linux.
 func memUsage(int) int64 { return 0 }

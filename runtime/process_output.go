@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -21,50 +22,95 @@ const (
 )
 
 // output collects what a function process writes to stdout and stderr. One
-// goroutine feeds it through write; Invoke reads through capture methods.
+// goroutine per stream feeds it through write; Invoke reads through capture
+// methods. End-of-invocation markers (see output_marker.go) in the streams
+// end an invocation's capture exactly and are never recorded.
 type output struct {
 	logger *slog.Logger
 
-	// read counts bytes taken from the pipe, before write runs for them. It
-	// lets flush see that the drain goroutine is between read and write.
-	read atomic.Int64
 	// last is when write last ran (UnixNano), for settle.
 	last atomic.Int64
 
-	mu        sync.Mutex // guards every field below
-	ring      []byte     // last outputRingSize bytes
-	capturing bool       // an invocation (or the start-up) is collecting
-	log       []byte     // captured bytes, at most invocationLogMax
-	dropped   int64      // captured bytes beyond invocationLogMax
-	processed int64      // bytes passed to write
-	partial   []byte     // unterminated last line, for debug logging
+	mu        sync.Mutex          // guards every field below
+	ring      []byte              // last outputRingSize bytes
+	capturing bool                // an invocation (or the start-up) is collecting
+	log       []byte              // captured bytes, at most invocationLogMax
+	dropped   int64               // captured bytes beyond invocationLogMax
+	partial   [streamCount][]byte // unterminated last line per stream, for debug logging
+	line      [streamCount][]byte // unterminated last line of a container's stdout or stderr
+	marks     markState           // end-of-invocation markers: what to look for, what was seen
 }
 
 func newOutput(logger *slog.Logger) *output {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	// Capturing from the start keeps the start-up output for the first
 	// invocation's log.
-	return &output{logger: logger, ring: make([]byte, 0, outputRingSize), capturing: true}
+	return &output{logger: logger, ring: make([]byte, 0, outputRingSize), capturing: true, marks: newMarkState()}
 }
 
-// write records p, which the drain goroutine has just read.
-func (o *output) write(p []byte) {
+// write records p, which the drain goroutine of stream s has just read.
+// Markers are taken out and act on the capture; the rest is output.
+func (o *output) write(s stream, p []byte) {
 	o.last.Store(time.Now().UnixNano())
 	debug := o.logger.Enabled(context.Background(), slog.LevelDebug)
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.processed += int64(len(p))
-	o.appendRing(p)
-	if o.capturing {
+	o.scan(s, p, func(b []byte) { o.lines(s, b, debug) }, func() { o.endLine(s, debug) })
+}
+
+// lines records b, output of stream s, by whole lines when s is one of a
+// container's streams: they arrive apart, and a line of one should not be
+// cut by a line of the other. mu must be held.
+func (o *output) lines(s stream, b []byte, debug bool) {
+	if s == streamBoth {
+		o.record(s, b, debug)
+		return
+	}
+	o.line[s] = append(o.line[s], b...)
+	cut := bytes.LastIndexByte(o.line[s], '\n') + 1
+	if len(o.line[s])-cut >= logLineMax {
+		cut = len(o.line[s])
+	}
+	o.record(s, o.line[s][:cut], debug)
+	o.line[s] = append(o.line[s][:0], o.line[s][cut:]...)
+}
+
+// endLine records the unterminated last line of stream s, at an end
+// marker (it belongs to the invocation that ends) or when the output is
+// read. mu must be held.
+func (o *output) endLine(s stream, debug bool) {
+	if len(o.line[s]) > 0 {
+		o.record(s, o.line[s], debug)
+		o.line[s] = o.line[s][:0]
+	}
+}
+
+// endLines is endLine for both of a container's streams.
+func (o *output) endLines() {
+	debug := o.logger.Enabled(context.Background(), slog.LevelDebug)
+	o.endLine(streamStdout, debug)
+	o.endLine(streamStderr, debug)
+}
+
+// record keeps b, output of stream s; mu must be held.
+func (o *output) record(s stream, b []byte, debug bool) {
+	if len(b) == 0 {
+		return
+	}
+	o.appendRing(b)
+	if o.capturing && !o.marks.ended(s) {
 		room := invocationLogMax - len(o.log)
-		if room >= len(p) {
-			o.log = append(o.log, p...)
+		if room >= len(b) {
+			o.log = append(o.log, b...)
 		} else {
-			o.log = append(o.log, p[:max(room, 0)]...)
-			o.dropped += int64(len(p) - max(room, 0))
+			o.log = append(o.log, b[:max(room, 0)]...)
+			o.dropped += int64(len(b) - max(room, 0))
 		}
 	}
 	if debug {
-		o.logLines(p)
+		o.logLines(s, b)
 	}
 }
 
@@ -80,21 +126,22 @@ func (o *output) appendRing(p []byte) {
 	o.ring = append(o.ring, p...)
 }
 
-// logLines sends complete lines to the debug log; mu must be held.
-func (o *output) logLines(p []byte) {
+// logLines sends complete lines of stream s to the debug log; mu must be
+// held.
+func (o *output) logLines(s stream, p []byte) {
 	for len(p) > 0 {
-		i := strings.IndexByte(string(p), '\n')
+		i := bytes.IndexByte(p, '\n')
 		if i < 0 {
-			o.partial = append(o.partial, p...)
-			if len(o.partial) >= logLineMax {
-				o.logger.Debug("function output", "line", string(o.partial))
-				o.partial = o.partial[:0]
+			o.partial[s] = append(o.partial[s], p...)
+			if len(o.partial[s]) >= logLineMax {
+				o.logger.Debug("function output", "line", string(o.partial[s]))
+				o.partial[s] = o.partial[s][:0]
 			}
 			return
 		}
-		o.partial = append(o.partial, p[:i]...)
-		o.logger.Debug("function output", "line", string(o.partial))
-		o.partial = o.partial[:0]
+		o.partial[s] = append(o.partial[s], p[:i]...)
+		o.logger.Debug("function output", "line", string(o.partial[s]))
+		o.partial[s] = o.partial[s][:0]
 		p = p[i+1:]
 	}
 }
@@ -104,6 +151,7 @@ func (o *output) logLines(p []byte) {
 func (o *output) tail() string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	o.endLines()
 	b := o.ring
 	if len(b) > outputTailSize {
 		b = b[len(b)-outputTailSize:]
@@ -114,13 +162,15 @@ func (o *output) tail() string {
 	return strings.TrimSpace(string(b))
 }
 
-// startCapture begins collecting output for a new Result.Log. Output of the
-// start-up is captured from newOutput on and so lands in the first
-// invocation's log, as on the platform.
-func (o *output) startCapture() {
+// startCapture begins collecting output for invocation id, whose end
+// markers end the capture of each stream. Output of the start-up is
+// captured from newOutput on and so lands in the first invocation's log, as
+// on the platform.
+func (o *output) startCapture(id string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.capturing = true
+	o.marks.begin(id)
 }
 
 // takeCapture ends the capture and returns the collected output, with a
@@ -128,6 +178,7 @@ func (o *output) startCapture() {
 func (o *output) takeCapture() string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	o.endLines()
 	s := string(o.log)
 	if o.dropped > 0 {
 		s += fmt.Sprintf("\n... %d bytes dropped\n", o.dropped)
@@ -138,41 +189,11 @@ func (o *output) takeCapture() string {
 	return s
 }
 
-// flush waits, for at most limit, until everything the process wrote before
-// now has passed through write. pending reports the bytes still in the pipe
-// (-1 when the platform cannot tell). The process writes its output before
-// it posts its result, so after flush the invocation's log is complete.
-//
-// The drain goroutine may be between its read and write calls, a state that
-// neither counter shows, so quiet must be seen twice in a row.
-func (o *output) flush(pending func() int, limit time.Duration) {
-	deadline := time.Now().Add(limit)
-	quiet := 0
-	for quiet < 2 && time.Now().Before(deadline) {
-		n := pending()
-		if n < 0 {
-			time.Sleep(min(limit, 20*time.Millisecond)) // best effort without FIONREAD
-			return
-		}
-		o.mu.Lock()
-		done := n == 0 && o.processed == o.read.Load()
-		o.mu.Unlock()
-		if done {
-			quiet++
-		} else {
-			quiet = 0
-		}
-		if quiet < 2 {
-			// Only needs to outlast the drain goroutine's step from read()
-			// returning to counting the bytes: microseconds, not a scheduler tick.
-			time.Sleep(20 * time.Microsecond)
-		}
-	}
-}
-
-// settle is flush for a source that cannot tell what is still in transit (a
-// container's attach stream): it waits minWait for bytes already written to
-// arrive, then until no output came for quiet, at most limit in all.
+// settle is the fallback for a source that cannot be marked (a container
+// of a remote engine running code that writes no markers of its own): it
+// waits minWait for bytes already written to arrive, then until no output
+// came for quiet, at most limit in all. Output that arrives later misses the
+// invocation's log.
 func (o *output) settle(minWait, quiet, limit time.Duration) {
 	deadline := time.Now().Add(limit)
 	time.Sleep(minWait)
@@ -186,11 +207,13 @@ func (o *output) settle(minWait, quiet, limit time.Duration) {
 	}
 }
 
-// outputWriter feeds an output from a goroutine that copies a stream.
-type outputWriter struct{ o *output }
+// outputWriter feeds an output from a goroutine that copies one stream.
+type outputWriter struct {
+	o *output
+	s stream
+}
 
 func (w outputWriter) Write(p []byte) (int, error) {
-	w.o.read.Add(int64(len(p)))
-	w.o.write(p)
+	w.o.write(w.s, p)
 	return len(p), nil
 }

@@ -8,15 +8,15 @@ import (
 
 func TestOutputBounds(t *testing.T) {
 	o := newOutput(slog.New(slog.DiscardHandler))
-	o.write([]byte("init line\n"))
+	o.write(streamBoth, []byte("init line\n"))
 	if got := o.takeCapture(); got != "init line\n" {
 		t.Errorf("start-up capture = %q", got)
 	}
-	o.write([]byte("between invocations\n"))
-	o.startCapture()
+	o.write(streamBoth, []byte("between invocations\n"))
+	o.startCapture("r1")
 	chunk := []byte(strings.Repeat("y", 1000))
 	for range 100 { // 100 KB
-		o.write(chunk)
+		o.write(streamBoth, chunk)
 	}
 	got := o.takeCapture()
 	wantNote := "\n... 34464 bytes dropped\n" // 100000 - 65536
@@ -36,7 +36,7 @@ func TestOutputBounds(t *testing.T) {
 
 func TestOutputTailStartsAtCharacter(t *testing.T) {
 	o := newOutput(slog.New(slog.DiscardHandler))
-	o.write([]byte(strings.Repeat("é", outputTailSize))) // 2 bytes each
+	o.write(streamBoth, []byte(strings.Repeat("é", outputTailSize))) // 2 bytes each
 	if tail := o.tail(); !strings.HasPrefix(tail, "é") || len(tail) != outputTailSize {
 		t.Errorf("tail starts %q and is %d bytes", tail[:4], len(tail))
 	}
@@ -45,8 +45,8 @@ func TestOutputTailStartsAtCharacter(t *testing.T) {
 func TestOutputDebugLog(t *testing.T) {
 	var b strings.Builder
 	o := newOutput(slog.New(slog.NewTextHandler(&b, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	o.write([]byte("one\ntw"))
-	o.write([]byte("o\n"))
+	o.write(streamBoth, []byte("one\ntw"))
+	o.write(streamBoth, []byte("o\n"))
 	if got := b.String(); !strings.Contains(got, "line=one") || !strings.Contains(got, "line=two") {
 		t.Errorf("debug log = %q, want one record per line", got)
 	}

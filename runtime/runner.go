@@ -18,9 +18,10 @@ type runner interface {
 	done() <-chan struct{}
 	// output is where the code's stdout and stderr are captured.
 	output() *output
-	// flushOutput waits, briefly, until output the code wrote before now
-	// has been captured.
-	flushOutput()
+	// flushOutput waits until the output the code wrote before it answered
+	// invocation id has been captured: until its end markers have been read
+	// (see output_marker.go), written by the code or by the runner.
+	flushOutput(id string)
 	// memUsage returns the memory the code uses now in bytes, 0 when unknown.
 	memUsage() int64
 	// oomKills returns how many of the code's processes the OOM killer has

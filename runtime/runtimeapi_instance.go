@@ -31,17 +31,22 @@ func (p *Process) startAPI(ctx context.Context, spec Spec, logger *slog.Logger, 
 		"SCF_RUNTIME_API_PORT": api.port(),
 	}
 	maps.Copy(env, extraEnv)
-	c, err := startChild(path, args, spec.CodeDir, processEnv(spec, env), logger)
+	c, err := startChild(p.iso, spec, path, args, processEnv(spec, env), logger)
 	if err != nil {
 		api.close()
 		return nil, scferr.New(scferr.ErrContainerInit, "cannot start "+path, err)
 	}
-	return awaitAPI(ctx, spec, c, api, p.initTimeout, logger)
+	return awaitAPI(ctx, spec, c, api, p.initTimeout, extraEnv[markEnv], logger)
 }
 
 // awaitAPI waits until the bootstrap that r runs calls /runtime/init/ready
-// on api, and returns the instance. On failure it stops r and closes api.
-func awaitAPI(ctx context.Context, spec Spec, r runner, api *apiServer, timeout time.Duration, logger *slog.Logger) (Instance, error) {
+// on api, and returns the instance. mark is the marker prefix given to an
+// embedded bootstrap, which writes its own end markers; "" for code that
+// writes none. On failure it stops r and closes api.
+func awaitAPI(ctx context.Context, spec Spec, r runner, api *apiServer, timeout time.Duration, mark string, logger *slog.Logger) (Instance, error) {
+	if mark != "" {
+		r.output().codeMarks(mark)
+	}
 	in := &apiInstance{instance: instance{spec: spec, run: r}, api: api}
 	err := waitReady(ctx, r, timeout, api.ready, nil, "function bootstrap")
 	if errors.Is(err, errNotReady) {
@@ -76,7 +81,7 @@ func (in *apiInstance) invoke(ctx context.Context, inv Invocation) (Result, erro
 	memMB, timeoutMs := specLimits(in.spec)
 	call := newAPICall(inv, memMB, timeoutMs)
 	out := r.output()
-	out.startCapture()
+	out.startCapture(inv.RequestID)
 	var res Result
 	// fail ends the invocation; a nil err means the code exited.
 	fail := func(err error) (Result, error) {
@@ -112,7 +117,7 @@ func (in *apiInstance) invoke(ctx context.Context, inv Invocation) (Result, erro
 	call.deliver() // orders the read of deliveredAt after its write
 	res.Duration = call.finishedAt.Sub(call.deliveredAt)
 	res.MemUsage = r.memUsage()
-	r.flushOutput()
+	r.flushOutput(inv.RequestID)
 	res.Log = out.takeCapture()
 	if call.err != nil {
 		return res, call.err

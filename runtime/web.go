@@ -29,7 +29,7 @@ func (p *Process) startWeb(ctx context.Context, spec Spec, logger *slog.Logger) 
 	if err != nil {
 		return nil, scferr.New(scferr.ErrContainerInit, "cannot pick a port for the web function", err)
 	}
-	c, err := startChild(boot, nil, spec.CodeDir, processEnv(spec, map[string]string{"PORT": port}), logger)
+	c, err := startChild(p.iso, spec, boot, nil, processEnv(spec, map[string]string{"PORT": port}), logger)
 	if err != nil {
 		return nil, scferr.New(scferr.ErrContainerInit, "cannot start "+boot, err)
 	}

@@ -1,37 +1,41 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/scf-emulator/emulator/admin"
-	"github.com/scf-emulator/emulator/logstore"
+	"github.com/scf-emulator/emulator/dashboard"
 	"github.com/scf-emulator/emulator/metrics"
-	"github.com/scf-emulator/emulator/registry"
 	"github.com/scf-emulator/emulator/runtime"
 	"github.com/scf-emulator/emulator/tc3"
 )
 
-// adminHandler serves the admin address: the cloud API at POST /, and the
-// emulator's own read-only endpoints that the CLI's logs and stats use.
-func adminHandler(apiSrv http.Handler, a *App) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+// signService is the credential scope's service, as for the cloud API.
+const signService = "scf"
+
+// readOnlyReason is what the dashboard says when the cloud API verifies
+// signatures: a browser page has no secret key to sign UpdateAlias with.
+const readOnlyReason = "the cloud API verifies TC3 signatures (--secret-id/--secret-key) and this page cannot sign requests, " +
+	"so alias edits and rollbacks are off here; use the emulator CLI or an SDK with the keys."
+
+// newAdmin wires the admin address: its endpoints read the emulator's
+// parts, the dashboard and the cloud API (apiSrv) are mounted beside them,
+// and the guard, checking signatures with the API's replay memory, goes in
+// front of them all.
+func (a *App) newAdmin(apiSrv http.Handler, replay *tc3.Replay) (*admin.Guard, *admin.Server) {
+	cfg := a.cfg
+	verifier := adminVerifier(cfg, replay)
+	guard := admin.New(admin.Options{AdminAddr: cfg.AdminAddr, Hosts: cfg.AdminHosts, Verifier: verifier,
+		MetricsPublic: cfg.MetricsPublic, Logger: cfg.Logger.With("component", "admin")})
+	dopts := dashboard.Options{MaxWindow: metrics.DefaultWindow, Logger: cfg.Logger.With("component", "dashboard")}
+	if cfg.SecretID != "" || cfg.SecretKey != "" {
+		dopts.ReadOnly = readOnlyReason
+	}
+	return guard, admin.NewServer(admin.ServerOptions{
+		Logs: a.logs, Metrics: a.met, Instances: liveInstances{a.mgr}, Registry: a.reg, Rollouts: a.rollouts,
+		Gateway: a.gw, Info: a, Dashboard: dashboard.New(dashSource{reg: a.reg, met: a.met}, dopts), API: apiSrv,
+		Signed: verifier != nil,
 	})
-	mux.Handle("GET /metrics", instanceGauges(a.mgr, a.met))
-	mux.HandleFunc("GET /emulator/logs", a.serveLogs)
-	mux.HandleFunc("GET /emulator/stats", a.serveStats)
-	mux.HandleFunc("GET /emulator/info", a.serveInfo)
-	a.rolloutRoutes(mux)
-	a.splitTestRoutes(mux)
-	a.dashboardRoutes(mux)
-	mux.Handle("/", apiSrv)
-	return mux
 }
 
 // adminVerifier checks the signatures of the /emulator/* endpoints with the
@@ -48,117 +52,24 @@ func adminVerifier(cfg AppConfig, replay *tc3.Replay) admin.Verifier {
 	return &tc3.Verifier{Service: signService, Keys: keys, Replay: replay}
 }
 
-// instanceGauges refreshes the live-instance gauges from the runtime at
-// scrape time, so no goroutine has to poll.
-func instanceGauges(mgr *runtime.Manager, met *metrics.Metrics) http.Handler {
-	h := met.Handler()
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		live := map[[2]string]int{}
-		for _, st := range mgr.Stats() {
-			live[[2]string{st.Spec.Function, st.Spec.Version}] += st.Live
-		}
-		for k, n := range live {
-			met.SetInstances(k[0], k[1], n)
-		}
-		h.ServeHTTP(w, r)
-	})
+// liveInstances maps the runtime's pools to admin.Instances.
+type liveInstances struct{ mgr *runtime.Manager }
+
+func (l liveInstances) Instances() []admin.InstanceCount {
+	st := l.mgr.Stats()
+	out := make([]admin.InstanceCount, len(st))
+	for i, s := range st {
+		out[i] = admin.InstanceCount{Function: s.Spec.Function, Version: s.Spec.Version, Live: s.Live}
+	}
+	return out
 }
 
-// serveLogs answers newline-delimited JSON records of one function, oldest
-// first; with follow=1 it keeps streaming new ones until the client leaves.
-func (a *App) serveLogs(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	fn := q.Get("function")
-	if _, err := a.reg.Function(fn); err != nil {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": err.Error()})
-		return
+// Info describes this emulator for GET /emulator/info.
+func (a *App) Info() admin.Info {
+	v, commit, gover := buildVersion()
+	return admin.Info{
+		Gateway: admin.ReachableURL(a.gwLn.Addr()), Admin: admin.ReachableURL(a.adminLn.Addr()),
+		Version: v, Commit: commit, Go: gover, Runtime: a.runtimeDesc,
+		Functions: len(a.reg.Functions()), Config: a.file.Path, StateDir: a.stateDir,
 	}
-	limit := 50
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "limit must be a positive integer"})
-			return
-		}
-		limit = n
-	}
-	query := logstore.Query{Function: fn, Qualifier: q.Get("qualifier")}
-	var live <-chan logstore.Record
-	if q.Get("follow") == "1" {
-		live = a.logs.Follow(r.Context(), query) // before the history, so nothing falls in between
-	}
-	query.Limit, query.Order = limit, logstore.OrderDesc
-	recent, _ := a.logs.Query(query)
-	w.Header().Set("Content-Type", "application/x-ndjson")
-	enc := json.NewEncoder(w)
-	seen := make(map[string]bool, len(recent))
-	for i := len(recent) - 1; i >= 0; i-- {
-		seen[recent[i].RequestID] = !recent[i].Running
-		_ = enc.Encode(recent[i])
-	}
-	flush(w)
-	if live == nil {
-		return
-	}
-	for {
-		select {
-		case rec, ok := <-live:
-			if !ok {
-				return
-			}
-			if seen[rec.RequestID] {
-				continue
-			}
-			if err := enc.Encode(rec); err != nil {
-				return
-			}
-			flush(w)
-		case <-a.closing: // shutdown must not wait for a follower to hang up
-			return
-		}
-	}
-}
-
-func flush(w http.ResponseWriter) {
-	if f, ok := w.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-// statsAnswer is what GET /emulator/stats returns.
-type statsAnswer struct {
-	Function string                 `json:"function"`
-	Window   string                 `json:"window"`
-	Versions []metrics.VersionStats `json:"versions"`
-	Aliases  []registry.Alias       `json:"aliases"`
-}
-
-func (a *App) serveStats(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	fn := q.Get("function")
-	if _, err := a.reg.Function(fn); err != nil {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": err.Error()})
-		return
-	}
-	window := time.Minute
-	if s := q.Get("window"); s != "" {
-		d, err := time.ParseDuration(s)
-		if err != nil || d <= 0 {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": fmt.Sprintf("window %q: want a positive duration such as 5m", s)})
-			return
-		}
-		window = d
-	}
-	aliases, err := a.reg.Aliases(fn, "")
-	if err != nil && !errors.Is(err, registry.ErrFunctionNotFound) {
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
-		return
-	}
-	writeJSON(w, http.StatusOK, statsAnswer{Function: fn, Window: window.String(), Versions: a.met.Stats(fn, window), Aliases: aliases})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
 }

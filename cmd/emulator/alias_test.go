@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net"
 	"net/http"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scf-emulator/emulator/admin"
 	"github.com/scf-emulator/emulator/api"
 	"github.com/scf-emulator/emulator/registry"
 )
@@ -24,7 +26,7 @@ func aliasServer(t *testing.T, opts api.Options) (*registry.Registry, string) {
 
 // adminServer is aliasServer that also answers GET /emulator/routes with
 // routes, when given.
-func adminServer(t *testing.T, opts api.Options, routes *routesAnswer) (*registry.Registry, string) {
+func adminServer(t *testing.T, opts api.Options, routes *admin.RoutesAnswer) (*registry.Registry, string) {
 	t.Helper()
 	reg, err := registry.Open(registry.Options{Dir: t.TempDir(), Seed: 1})
 	if err != nil {
@@ -53,7 +55,8 @@ func adminServer(t *testing.T, opts api.Options, routes *routesAnswer) (*registr
 	mux.Handle("/", api.New(apiBackend{Registry: reg}, opts))
 	if routes != nil {
 		mux.HandleFunc("GET /emulator/routes", func(w http.ResponseWriter, _ *http.Request) {
-			writeJSON(w, http.StatusOK, routes)
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(routes)
 		})
 	}
 	srv := &http.Server{Handler: mux}

@@ -93,10 +93,9 @@ type App struct {
 	gwLn        net.Listener
 	adminLn     net.Listener
 	guard       *admin.Guard
+	adminSrv    *admin.Server
 	servers     []*http.Server
 	stateDir    string
-	closing     chan struct{} // closed when Close starts: ends log-follow streams
-	closed      sync.Once
 	wg          sync.WaitGroup // serving goroutines and the watcher loop
 
 	notesMu    sync.Mutex        // guards imageNotes
@@ -116,7 +115,7 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{cfg: cfg, file: file, closing: make(chan struct{})}
+	a := &App{cfg: cfg, file: file}
 	defer func() {
 		// Undo whatever was opened: the state lock, processes, listeners.
 		if err != nil {
@@ -219,11 +218,10 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		return nil, err
 	}
 	apiSrv := api.New(apiBackend{Registry: a.reg, eng: eng, logs: a.logs, observe: cfg.Events.Invoke}, apiOpts)
-	a.guard = admin.New(admin.Options{AdminAddr: cfg.AdminAddr, Hosts: cfg.AdminHosts, Verifier: adminVerifier(cfg, replay),
-		MetricsPublic: cfg.MetricsPublic, Logger: cfg.Logger.With("component", "admin")})
+	a.guard, a.adminSrv = a.newAdmin(apiSrv, replay)
 	a.servers = []*http.Server{
 		{Handler: a.gw, ReadHeaderTimeout: 10 * time.Second},
-		{Handler: a.guard.Wrap(adminHandler(apiSrv, a)), ReadHeaderTimeout: 10 * time.Second},
+		{Handler: a.guard.Wrap(a.adminSrv), ReadHeaderTimeout: 10 * time.Second},
 	}
 	return a, nil
 }
@@ -280,7 +278,9 @@ func (a *App) LoginURL() string {
 func (a *App) Close(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	a.closed.Do(func() { close(a.closing) })
+	if a.adminSrv != nil {
+		a.adminSrv.Close() // ends log-follow and rollout-watch streams first
+	}
 	var errs []error
 	for _, s := range a.servers {
 		errs = append(errs, s.Shutdown(ctx))

@@ -4,30 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/scf-emulator/emulator/dashboard"
 	"github.com/scf-emulator/emulator/metrics"
 	"github.com/scf-emulator/emulator/registry"
 )
-
-// readOnlyReason is what the dashboard says when the cloud API verifies
-// signatures: a browser page has no secret key to sign UpdateAlias with.
-const readOnlyReason = "the cloud API verifies TC3 signatures (--secret-id/--secret-key) and this page cannot sign requests, " +
-	"so alias edits and rollbacks are off here; use the emulator CLI or an SDK with the keys."
-
-// dashboardRoutes serves the dashboard at GET / and the JSON it reads.
-func (a *App) dashboardRoutes(mux *http.ServeMux) {
-	opts := dashboard.Options{
-		MaxWindow: metrics.DefaultWindow,
-		Logger:    a.cfg.Logger.With("component", "dashboard"),
-	}
-	if a.cfg.SecretID != "" || a.cfg.SecretKey != "" {
-		opts.ReadOnly = readOnlyReason
-	}
-	dashboard.New(dashSource{reg: a.reg, met: a.met}, opts).Register(mux)
-}
 
 // dashSource adapts the registry and the metrics to dashboard.Source.
 type dashSource struct {

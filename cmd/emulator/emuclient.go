@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/scf-emulator/emulator/admin"
 	"github.com/scf-emulator/emulator/tc3"
 )
 
@@ -100,4 +102,25 @@ func (c *emuClient) doJSON(ctx context.Context, method, path string, q url.Value
 		return fmt.Errorf("bad answer from the emulator at %s: %w", path, err)
 	}
 	return nil
+}
+
+// info asks the emulator about itself (GET /emulator/info).
+func (c *emuClient) info(ctx context.Context) (admin.Info, error) {
+	var ans admin.Info
+	if err := c.doJSON(ctx, http.MethodGet, "/emulator/info", nil, nil, &ans); err != nil {
+		return admin.Info{}, err
+	}
+	if ans.Gateway == "" {
+		return admin.Info{}, errors.New("bad answer from the emulator at /emulator/info: it names no gateway")
+	}
+	return ans, nil
+}
+
+// routes asks for the gateway routes of fn (GET /emulator/routes).
+func (c *emuClient) routes(ctx context.Context, fn string) (admin.RoutesAnswer, error) {
+	var ans admin.RoutesAnswer
+	if err := c.doJSON(ctx, http.MethodGet, "/emulator/routes", url.Values{"function": {fn}}, nil, &ans); err != nil {
+		return admin.RoutesAnswer{}, fmt.Errorf("routes of %s: %w", fn, err)
+	}
+	return ans, nil
 }

@@ -2,30 +2,14 @@ package main
 
 import (
 	"encoding/json"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-func TestReachableURL(t *testing.T) {
-	tests := []struct {
-		addr net.Addr
-		want string
-	}{
-		{&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}, "http://127.0.0.1:8080"},
-		{&net.TCPAddr{IP: net.IPv4zero, Port: 8081}, "http://127.0.0.1:8081"},
-		{&net.TCPAddr{IP: net.IPv6unspecified, Port: 8082}, "http://[::1]:8082"},
-		{&net.TCPAddr{IP: net.ParseIP("192.168.1.5"), Port: 80}, "http://192.168.1.5:80"},
-	}
-	for _, tc := range tests {
-		if got := reachableURL(tc.addr); got != tc.want {
-			t.Errorf("reachableURL(%v) = %q, want %q", tc.addr, got, tc.want)
-		}
-	}
-}
+	"github.com/scf-emulator/emulator/admin"
+)
 
 // TestInfoAndSplitTestFindsGateway: GET /emulator/info names the gateway of
 // an emulator on a port that is not 8080, and split-test without --gateway
@@ -40,7 +24,7 @@ func TestInfoAndSplitTestFindsGateway(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var info infoAnswer
+	var info admin.Info
 	err = json.NewDecoder(resp.Body).Decode(&info)
 	resp.Body.Close()
 	if err != nil || info.Gateway != app.GatewayURL() || info.Admin != app.AdminURL() || info.Functions != 1 ||

@@ -17,17 +17,6 @@ import (
 	"github.com/scf-emulator/emulator/logstore"
 )
 
-// adminGet calls one of the admin address's emulator endpoints, signed
-// with TENCENTCLOUD_SECRET_ID/KEY when they are set: an emulator started
-// with credentials answers no unsigned read.
-func adminGet(ctx context.Context, endpoint, path string, q url.Values) (*http.Response, error) {
-	c, err := newEmuClient(endpoint)
-	if err != nil {
-		return nil, err
-	}
-	return c.do(ctx, http.MethodGet, path, q, nil)
-}
-
 // cmdLogs prints a function's invocation logs in the platform's framing
 // (START, the function's output, END, Report), optionally following.
 func cmdLogs(ctx context.Context, args []string, out io.Writer) error {
@@ -50,7 +39,11 @@ func cmdLogs(ctx context.Context, args []string, out io.Writer) error {
 	if *follow {
 		q.Set("follow", "1")
 	}
-	resp, err := adminGet(ctx, *endpoint, "/emulator/logs", q)
+	c, err := newEmuClient(*endpoint)
+	if err != nil {
+		return err
+	}
+	resp, err := c.do(ctx, http.MethodGet, "/emulator/logs", q, nil)
 	if err != nil {
 		return err
 	}
@@ -123,14 +116,13 @@ func cmdStats(ctx context.Context, args []string, out io.Writer) error {
 	if *window <= 0 {
 		return usageError{fmt.Errorf("--window %v: want a positive duration such as 5m", *window)}
 	}
-	resp, err := adminGet(ctx, *endpoint, "/emulator/stats", url.Values{"function": {pos[0]}, "window": {window.String()}})
+	c, err := newEmuClient(*endpoint)
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
 	var st statsReply
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-		return fmt.Errorf("bad stats from the emulator: %w", err)
+	if err := c.doJSON(ctx, http.MethodGet, "/emulator/stats", url.Values{"function": {pos[0]}, "window": {window.String()}}, nil, &st); err != nil {
+		return err
 	}
 	fmt.Fprintf(out, "%s, last %s\n", bold(st.Function), st.Window)
 	// The SHADOW column appears only when some version got shadow copies:

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scf-emulator/emulator/admin"
 	"github.com/scf-emulator/emulator/rollout"
 )
 
@@ -65,7 +66,7 @@ func cmdRollout(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	case *abort:
 		var st rollout.Status
 		err := c.doJSON(ctx, http.MethodPost, "/emulator/rollouts/abort", nil,
-			abortRequest{Function: fn, Alias: *alias, Reason: "aborted from the CLI"}, &st)
+			admin.AbortRequest{Function: fn, Alias: *alias, Reason: "aborted from the CLI"}, &st)
 		if err != nil {
 			return err
 		}

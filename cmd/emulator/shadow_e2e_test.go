@@ -13,6 +13,7 @@ import (
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 	scf "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/scf/v20180416"
 
+	"github.com/scf-emulator/emulator/admin"
 	"github.com/scf-emulator/emulator/engine"
 	"github.com/scf-emulator/emulator/logstore"
 	"github.com/scf-emulator/emulator/metrics"
@@ -196,7 +197,7 @@ func TestRoutesAndSplitTestAgainstApp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ans routesAnswer
+	var ans admin.RoutesAnswer
 	err = json.NewDecoder(resp.Body).Decode(&ans)
 	resp.Body.Close()
 	want := splitRoute{Service: "A", Host: "a.localhost", Stage: "release", Path: "/web", Method: "ANY", Qualifier: "canary"}

@@ -1,11 +1,7 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/scf-emulator/emulator/gateway"
@@ -13,42 +9,6 @@ import (
 
 // splitRoute is one gateway route of a function (gateway.Route).
 type splitRoute = gateway.Route
-
-// routesAnswer is what GET /emulator/routes returns.
-type routesAnswer struct {
-	Function string `json:"function"`
-	// Services is how many services the gateway serves; with one, the
-	// Host header does not matter.
-	Services int          `json:"services"`
-	Routes   []splitRoute `json:"routes"`
-}
-
-// splitTestRoutes registers what split-test asks the server: the gateway
-// routes of a function, GET /emulator/routes?function=B.
-func (a *App) splitTestRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /emulator/routes", func(w http.ResponseWriter, r *http.Request) {
-		fn := r.URL.Query().Get("function")
-		if _, err := a.reg.Function(fn); err != nil {
-			writeJSON(w, http.StatusNotFound, map[string]string{"error": err.Error()})
-			return
-		}
-		writeJSON(w, http.StatusOK, routesAnswer{Function: fn, Services: len(a.gw.Services()), Routes: a.gw.Routes(fn)})
-	})
-}
-
-// fetchRoutes asks the admin address for the function's routes.
-func fetchRoutes(ctx context.Context, endpoint, fn string) (routesAnswer, error) {
-	resp, err := adminGet(ctx, endpoint, "/emulator/routes", url.Values{"function": {fn}})
-	if err != nil {
-		return routesAnswer{}, fmt.Errorf("routes of %s: %w", fn, err)
-	}
-	defer resp.Body.Close()
-	var ans routesAnswer
-	if err := json.NewDecoder(resp.Body).Decode(&ans); err != nil {
-		return routesAnswer{}, fmt.Errorf("routes of %s: %w", fn, err)
-	}
-	return ans, nil
-}
 
 // pickRoute chooses the route the test targets: the one on stage (when
 // given) whose path template matches path (when given) and whose method

@@ -89,7 +89,11 @@ func cmdSplitTest(ctx context.Context, args []string, stdout, _ io.Writer) error
 		}
 		return st.run(ctx, gw, stdout)
 	}
-	info, err := fetchInfo(ctx, st.endpoint)
+	c, err := newEmuClient(st.endpoint)
+	if err != nil {
+		return err
+	}
+	info, err := c.info(ctx)
 	if err != nil {
 		return fmt.Errorf("where is the gateway? %w", err)
 	}
@@ -115,7 +119,11 @@ func loopbackURL(raw string) (string, error) {
 }
 
 func (st splitTest) run(ctx context.Context, gw string, out io.Writer) error {
-	routes, err := fetchRoutes(ctx, st.endpoint, st.function)
+	c, err := newEmuClient(st.endpoint)
+	if err != nil {
+		return err
+	}
+	routes, err := c.routes(ctx, st.function)
 	if err != nil {
 		return err
 	}

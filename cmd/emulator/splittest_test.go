@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/scf-emulator/emulator/admin"
 	"github.com/scf-emulator/emulator/api"
 	"github.com/scf-emulator/emulator/registry"
 )
@@ -49,7 +50,7 @@ func mustCompileAlias(t *testing.T, a registry.Alias) *registry.CompiledAlias {
 	return c
 }
 
-var splitRoutes = routesAnswer{Function: "B", Services: 1, Routes: []splitRoute{
+var splitRoutes = admin.RoutesAnswer{Function: "B", Services: 1, Routes: []splitRoute{
 	{Service: "A", Host: "a.localhost", Stage: "release", Path: "/hello", Method: "ANY", Qualifier: "canary"},
 	{Service: "A", Host: "a.localhost", Stage: "direct", Path: "/hello", Method: "GET", Qualifier: "2"},
 }}

@@ -15,6 +15,9 @@ const api = { host: process.env.SCF_RUNTIME_API, port: Number(process.env.SCF_RU
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 const environment = process.env._SCF_CONTEXT_ENVIRONMENT || '{}';
 delete process.env._SCF_CONTEXT_ENVIRONMENT;
+// The end-of-invocation marker prefix (see the runtime's output_marker.go).
+const mark = process.env._SCF_LOG_MARK || '';
+delete process.env._SCF_LOG_MARK;
 
 function request(method, p, body, contentType) {
   return new Promise((resolve, reject) => {
@@ -79,18 +82,37 @@ function run(fn, event, context) {
   });
 }
 
+// userPaths shows the code directory as /var/user, where the platform
+// keeps it.
+const codeRoot = process.cwd();
+function userPaths(text) {
+  if (codeRoot === '/var/user') return text;
+  return text.split(codeRoot + path.sep).join('/var/user/').split(codeRoot).join('/var/user');
+}
+
 // userStack is err's stack without the frames of this bootstrap and of
 // Node.js itself: the user wants to see their own code.
 function userStack(err) {
-  if (!(err instanceof Error) || typeof err.stack !== 'string') return String(err);
-  return err.stack.split('\n').filter((l) => !l.includes(__filename) && !l.includes('node:internal/')).join('\n');
+  if (!(err instanceof Error) || typeof err.stack !== 'string') return userPaths(String(err));
+  const own = err.stack.split('\n').filter((l) => !l.includes(__filename) && !l.includes('node:internal/'));
+  return userPaths(own.join('\n'));
+}
+
+// endOutput queues the end markers behind everything the invocation wrote
+// to process.stdout and process.stderr (pipe writes may be queued): the
+// emulator attributes the output before them to this invocation.
+function endOutput(requestId) {
+  if (!mark) return;
+  const noop = () => {};
+  process.stdout.write(mark + 'o' + requestId + '\n', noop);
+  process.stderr.write(mark + 'e' + requestId + '\n', noop);
 }
 
 function errorBody(err) {
   const isError = err instanceof Error;
   return JSON.stringify({
     errorType: (isError && err.name) || 'Error',
-    errorMessage: isError ? err.message : String(err),
+    errorMessage: userPaths(isError ? String(err.message) : String(err)),
     stackTrace: userStack(err),
   });
 }
@@ -145,9 +167,11 @@ async function main() {
       payload = JSON.stringify(result === undefined ? null : result);
     } catch (err) {
       process.stderr.write(userStack(err) + '\n');
+      endOutput(context.request_id);
       await request('POST', '/runtime/invocation/error', errorBody(err), 'application/json');
       continue;
     }
+    endOutput(context.request_id);
     await request('POST', '/runtime/invocation/response', payload, 'application/json');
   }
 }

@@ -16,6 +16,8 @@ import sys
 # urllib.request would import ssl and email and add ~100 ms to every cold start.
 # HTTP/1.0 means no chunked encoding and no keep-alive: the body runs to EOF.
 _ADDR = None
+# The end-of-invocation marker prefix (see the runtime's output_marker.go).
+_MARK = b""
 
 
 def _request(method, path, body=b"", content_type="text/plain"):
@@ -50,6 +52,23 @@ def _post(path, body, content_type):
     _request("POST", path, body, content_type)
 
 
+def _end_output(request_id):
+    """Writes the end markers behind everything the invocation printed: the
+    emulator attributes the output before them to this invocation."""
+    if not _MARK:
+        return
+    for streams, fd, tag in (((sys.stdout, sys.__stdout__), 1, b"o"), ((sys.stderr, sys.__stderr__), 2, b"e")):
+        for s in streams:  # the user's replacement, if any, and the original
+            try:
+                s.flush()
+            except Exception:
+                pass
+        try:
+            os.write(fd, _MARK + tag + request_id.encode("utf-8", "replace") + b"\n")
+        except OSError:
+            pass  # the code closed it: the emulator stops waiting after a while
+
+
 def _load_handler(spec):
     module_path, _, func_name = spec.rpartition(".")
     if not module_path or not func_name:
@@ -60,6 +79,14 @@ def _load_handler(spec):
     if not callable(handler):
         raise AttributeError("handler function %r not found in module %r" % (func_name, module_name))
     return handler
+
+
+def _user_paths(text):
+    """Shows the code directory as /var/user, where the platform keeps it."""
+    root = os.getcwd()
+    if root == "/var/user":
+        return text
+    return text.replace(root + os.sep, "/var/user/").replace(root, "/var/user")
 
 
 def _user_traceback(exc):
@@ -77,12 +104,13 @@ def _user_traceback(exc):
     lines = traceback.format_exception_only(type(exc), exc)
     if frames:
         lines = ["Traceback (most recent call last):\n"] + traceback.format_list(frames) + lines
-    return "".join(lines)
+    return _user_paths("".join(lines))
 
 
 def main():
-    global _ADDR
+    global _ADDR, _MARK
     _ADDR = (os.environ["SCF_RUNTIME_API"], int(os.environ["SCF_RUNTIME_API_PORT"]))
+    _MARK = os.environ.pop("_SCF_LOG_MARK", "").encode("latin-1")
     environment = os.environ.pop("_SCF_CONTEXT_ENVIRONMENT", "{}")
     try:
         environ = ";".join("%s=%s" % kv for kv in json.loads(environment).items())
@@ -128,9 +156,11 @@ def main():
         except Exception as exc:
             stack = _user_traceback(exc)
             sys.stderr.write(stack)
-            error = {"errorType": type(exc).__name__, "errorMessage": str(exc), "stackTrace": stack}
+            error = {"errorType": type(exc).__name__, "errorMessage": _user_paths(str(exc)), "stackTrace": stack}
+            _end_output(context["request_id"])
             _post("/runtime/invocation/error", json.dumps(error).encode("utf-8"), "application/json")
             continue
+        _end_output(context["request_id"])
         _post("/runtime/invocation/response", payload, "application/json")
 
 

@@ -69,7 +69,7 @@ func handle(payload []byte) ([]byte, string) {
 		return nil, "event is not json: " + err.Error()
 	}
 	fmt.Println("dockerfn handled", event["name"])
-	fmt.Fprintln(os.Stderr, "dockerfn stderr line")
+	fmt.Fprintln(os.Stderr, "dockerfn stderr line", event["name"])
 	switch event["mode"] {
 	case "oom":
 		for {
