@@ -186,3 +186,11 @@ func sortGroups(m map[string]*Group, compared int) []Group {
 	slices.SortFunc(out, func(x, y Group) int { return cmp.Or(cmp.Compare(y.Count, x.Count), cmp.Compare(x.Path, y.Path)) })
 	return out
 }
+
+// DiffRate is the share of the requests compared between versions from and
+// to of function's alias that differ beyond noise, and how many were
+// compared; the rollout gate max-diff-rate reads it.
+func (s *Store) DiffRate(function, alias, from, to string) (float64, int) {
+	r := s.Report(Query{Function: function, Alias: alias, Primary: from, Candidate: to})
+	return r.DiffRate, r.Compared
+}
