@@ -194,3 +194,25 @@ func (s *Store) DiffRate(function, alias, from, to string) (float64, int) {
 	r := s.Report(Query{Function: function, Alias: alias, Primary: from, Candidate: to})
 	return r.DiffRate, r.Compared
 }
+
+// Summarize compares samples of one function and version pair that are
+// not kept anywhere (a replay), and reports them as a Store would.
+func Summarize(samples []Sample, redact Redactor) Report {
+	if len(samples) == 0 {
+		return Report{Endpoints: []Endpoint{}}
+	}
+	recs := make([]record, 0, len(samples))
+	examples := map[string]*Example{}
+	for _, smp := range samples {
+		r := newRecord(smp)
+		recs = append(recs, r)
+		for _, p := range Paths(r.Diffs) {
+			if k := exampleKey(r, p); examples[k] == nil {
+				e := redact.example(smp)
+				examples[k] = &e
+			}
+		}
+	}
+	s := samples[0]
+	return buildReport(recs, examples, Query{Function: s.Function, Alias: s.Alias, Primary: s.Primary, Candidate: s.Candidate})
+}

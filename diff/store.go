@@ -146,12 +146,7 @@ func (s *Store) WantRerun(function, primary, endpoint string) bool {
 
 // Add compares a sample's answers and keeps the outcome.
 func (s *Store) Add(smp Sample) {
-	rec := record{Time: smp.Time, Function: smp.Function, Alias: smp.Alias, Primary: smp.Primary,
-		Candidate: smp.Candidate, Endpoint: smp.Endpoint, Diffs: Compare(smp.PrimaryAnswer, smp.CandidateAnswer)}
-	if smp.Rerun != nil {
-		rec.Rerun = true
-		rec.Noise = Paths(Compare(smp.PrimaryAnswer, *smp.Rerun))
-	}
+	rec := newRecord(smp)
 	var ex *Example
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -176,6 +171,17 @@ func (s *Store) Add(smp Sample) {
 		s.state.ExampleOrder = s.state.ExampleOrder[1:]
 	}
 	s.dirty = true
+}
+
+// newRecord compares a sample's answers, and its noise sample's.
+func newRecord(smp Sample) record {
+	rec := record{Time: smp.Time, Function: smp.Function, Alias: smp.Alias, Primary: smp.Primary,
+		Candidate: smp.Candidate, Endpoint: smp.Endpoint, Diffs: Compare(smp.PrimaryAnswer, smp.CandidateAnswer)}
+	if smp.Rerun != nil {
+		rec.Rerun = true
+		rec.Noise = Paths(Compare(smp.PrimaryAnswer, *smp.Rerun))
+	}
+	return rec
 }
 
 func exampleKey(r record, path string) string {

@@ -16,6 +16,7 @@ import (
 	"github.com/scf-emulator/emulator/admin"
 	"github.com/scf-emulator/emulator/api"
 	"github.com/scf-emulator/emulator/config"
+	"github.com/scf-emulator/emulator/diff"
 	"github.com/scf-emulator/emulator/engine"
 	"github.com/scf-emulator/emulator/gateway"
 	"github.com/scf-emulator/emulator/logstore"
@@ -50,6 +51,7 @@ type AppConfig struct {
 	AdminHosts []string
 	// MetricsPublic leaves /metrics open with credentials set.
 	MetricsPublic bool
+	DiffRedact    []string // headers masked in stored diff examples (--diff-redact)
 	Logger        *slog.Logger
 	// Events receives what the console shows; nil discards.
 	Events Events
@@ -88,6 +90,7 @@ type App struct {
 	eng         *engine.Engine
 	gw          *gateway.Gateway
 	rollouts    *rollout.Manager
+	diffs       *diff.Store // compared shadow copies (diffs.go)
 	watcher     *watch.Watcher
 	live        configLive // emulator.yaml edits applied while running (configreload.go)
 	gwLn        net.Listener
@@ -141,6 +144,9 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		return nil, fmt.Errorf("open logs in %s: %w", a.stateDir, err)
 	}
 	a.met = metrics.New(metrics.Options{})
+	if err := a.openDiffs(); err != nil {
+		return nil, err
+	}
 	for _, f := range file.Functions {
 		start := time.Now()
 		err := a.reg.Define(ctx, functionSpec(f))
@@ -162,7 +168,7 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		return nil, err
 	}
 	eng := a.eng
-	a.rollouts, err = rollout.New(rollout.Options{Dir: a.stateDir, Aliases: a.reg, Metrics: a.met,
+	a.rollouts, err = rollout.New(rollout.Options{Dir: a.stateDir, Aliases: a.reg, Metrics: a.met, Diffs: a.diffs,
 		Invoker: hookInvoker{eng: eng}, Logger: cfg.Logger.With("component", "rollout")})
 	if err != nil {
 		return nil, fmt.Errorf("rollouts: %w", err)
@@ -174,7 +180,7 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 			showRollout(st) // resumed from the last run
 		}
 	}
-	a.gw = gateway.New(gatewayBackend{eng: eng}, gateway.Options{Logger: cfg.Logger.With("component", "gateway"), Observe: cfg.Events.Request})
+	a.gw = gateway.New(gatewayBackend{eng: eng, diffs: a.diffs}, gateway.Options{Logger: cfg.Logger.With("component", "gateway"), Observe: cfg.Events.Request})
 	if err := a.gw.SetServices(a.services()); err != nil {
 		return nil, fmt.Errorf("%s: services: %w", file.Path, err)
 	}
@@ -258,21 +264,6 @@ func (a *App) Run(ctx context.Context) error {
 	return errors.Join(err, a.Close(context.WithoutCancel(ctx)))
 }
 
-// GatewayURL and AdminURL are the listening addresses as URLs.
-func (a *App) GatewayURL() string { return "http://" + a.gwLn.Addr().String() }
-
-// AdminURL is the management API's base URL.
-func (a *App) AdminURL() string { return "http://" + a.adminLn.Addr().String() }
-
-// LoginURL opens the dashboard and logs the browser in; "" when the admin
-// address asks for no authentication.
-func (a *App) LoginURL() string {
-	if t := a.guard.LoginToken(); t != "" {
-		return a.AdminURL() + "/?token=" + t
-	}
-	return ""
-}
-
 // Close stops serving, stops every instance and closes the state. In-flight
 // requests get a few seconds to finish.
 func (a *App) Close(ctx context.Context) error {
@@ -311,6 +302,7 @@ func (a *App) Close(ctx context.Context) error {
 		errs = append(errs, a.docker.Close(ctx))
 	}
 	a.wg.Wait()
+	errs = append(errs, a.closeDiffs())
 	if a.logs != nil {
 		errs = append(errs, a.logs.Close())
 	}

@@ -119,7 +119,8 @@ func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	})
 	fs.BoolVar(&cfg.Insecure, "insecure", false, "allow a non-loopback admin address without credentials")
-	adminHosts := multiFlag{}
+	adminHosts, diffRedact := multiFlag{}, multiFlag{}
+	fs.Var(&diffRedact, "diff-redact", "a header whose values are masked in stored diff examples, besides Authorization and Cookie (repeatable)")
 	fs.Var(&adminHosts, "admin-host", "a further Host name the admin address answers to, besides localhost and loopback (repeatable)")
 	fs.BoolVar(&cfg.MetricsPublic, "metrics-public", false, "with credentials, leave GET /metrics open for Prometheus")
 	level := fs.String("log-level", "warn", "debug, info, warn or error (library logs on stderr)")
@@ -130,7 +131,7 @@ func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(pos) > 0 {
 		return usageError{fmt.Errorf("up takes no arguments, got %q", strings.Join(pos, " "))}
 	}
-	cfg.Images, cfg.AdminHosts = images, adminHosts
+	cfg.Images, cfg.AdminHosts, cfg.DiffRedact = images, adminHosts, diffRedact
 	if err := checkUpFlags(cfg); err != nil {
 		return err
 	}
