@@ -59,15 +59,16 @@ func (s *Store) Report(q Query) Report {
 }
 
 func buildReport(recs []record, examples map[string]*Example, q Query) Report {
+	alias := q.Alias
 	if q.Primary == "" || q.Candidate == "" {
 		for i := len(recs) - 1; i >= 0; i-- {
 			if r := recs[i]; r.Function == q.Function && (q.Alias == "" || r.Alias == q.Alias) {
-				q.Primary, q.Candidate = r.Primary, r.Candidate
+				q.Primary, q.Candidate, alias = r.Primary, r.Candidate, r.Alias
 				break
 			}
 		}
 	}
-	rep := Report{Function: q.Function, Alias: q.Alias, Primary: q.Primary, Candidate: q.Candidate, Endpoints: []Endpoint{}}
+	rep := Report{Function: q.Function, Alias: alias, Primary: q.Primary, Candidate: q.Candidate, Endpoints: []Endpoint{}}
 	// Noise is learned from every sample of the primary, however old: the
 	// primary's code did not change.
 	noise := map[string]map[string]bool{}

@@ -57,7 +57,7 @@ func cmdDiff(ctx context.Context, args []string, out io.Writer) error {
 // overRate is the exit-1 error of a report above the max diff rate.
 func overRate(rep diff.Report, maxRate float64) error {
 	if maxRate >= 0 && rep.DiffRate > maxRate {
-		return fmt.Errorf("%s of %s: %d of %d compared requests (%.1f%%) differ beyond noise, above --max-diff-rate %g",
+		return fmt.Errorf("version %s of %s: %d of %d compared requests (%.1f%%) differ beyond noise, above --max-diff-rate %g",
 			rep.Candidate, rep.Function, rep.Differing, rep.Compared, rep.DiffRate*100, maxRate)
 	}
 	return nil

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/scf-emulator/emulator/diff"
 )
 
@@ -42,11 +44,11 @@ def main_handler(event, context):
     return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
 `
 
-// TestDiffEndToEnd: an alias copies every request to version 2 in diff
-// mode. The changed field is reported with its path and share, the
-// timestamp as noise, the CLI exits 1 above --max-diff-rate, and a rollout
-// to version 2 is stopped by the diff gate.
-func TestDiffEndToEnd(t *testing.T) {
+// diffApp starts an emulator whose alias release of D copies every request
+// to version 2 in diff mode, and sends 40 requests, each compared before
+// the next.
+func diffApp(t *testing.T) *App {
+	t.Helper()
 	cfg := workspace(t)
 	dir := filepath.Join(filepath.Dir(cfg), "d")
 	writeHandler := func(rename string) {
@@ -86,6 +88,15 @@ func TestDiffEndToEnd(t *testing.T) {
 			return app.diffs.Report(diff.Query{Function: "D"}).Compared == i+1
 		})
 	}
+	return app
+}
+
+// TestDiffEndToEnd: the changed field is reported with its path and share,
+// the timestamp as noise, the CLI exits 1 above --max-diff-rate, and a
+// rollout to version 2 is stopped by the diff gate.
+func TestDiffEndToEnd(t *testing.T) {
+	app := diffApp(t)
+	const requests = 40
 
 	rep := app.diffs.Report(diff.Query{Function: "D", Alias: "release"})
 	if rep.Primary != "1" || rep.Candidate != "2" || rep.Differing != requests/4 || rep.NoiseSamples < 10 || len(rep.Endpoints) != 1 {
@@ -125,4 +136,37 @@ func TestDiffEndToEnd(t *testing.T) {
 	if al, err := app.reg.Alias("D", "release"); err != nil || al.FunctionVersion != "1" || len(al.Weights) != 0 {
 		t.Errorf("alias after the rollback = %+v (%v), want version 1 alone", al, err)
 	}
+}
+
+// TestDiffPanel: the dashboard's Diff panel shows the same groups, the
+// changed field with its share and the timestamp as noise, with an example
+// pair. With DASHBOARD_SCREENSHOTS=dir it writes dir/diff.png:
+//
+//	DASHBOARD_SCREENSHOTS=$PWD/docs go test ./cmd/emulator -run TestDiffPanel -v
+func TestDiffPanel(t *testing.T) {
+	ctx := browser(t, 2*time.Minute, 1280, 900)
+	watchConsole(t, ctx)
+	app := diffApp(t)
+	do(t, ctx, "load the dashboard", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(app.AdminURL()+"/#fn=D"),
+		chromedp.WaitVisible(chromedp.CSS(`#diff-panel tr.real[data-path="$.user.name"]`)))
+	rows, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](
+		`[...document.querySelectorAll('#diff tbody tr')].map((r) => r.className + ' ' + r.innerText.replace(/\s+/g, ' ').trim())`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("diff rows: %q", rows)
+	want := []string{"ep GET /users/{id}", "real $.user.name", "10 25%", "noise $.ts", "40 100%"}
+	joined := strings.Join(rows, "|")
+	for _, w := range want {
+		if !strings.Contains(joined, w) {
+			t.Errorf("diff panel rows lack %q: %q", w, rows)
+		}
+	}
+	do(t, ctx, "open the example", chromedp.Click(chromedp.CSS(`#diff tr.real details summary`)),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('diff-panel').scrollIntoView()`))
+	pair, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#diff tr.real .pair').innerText`))
+	if err != nil || !strings.Contains(pair, `"Ann"`) || !strings.Contains(pair, `"ann"`) {
+		t.Errorf("example pair = %q (%v), want both names", pair, err)
+	}
+	screenshot(t, ctx, "diff.png")
 }
