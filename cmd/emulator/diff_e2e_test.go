@@ -170,3 +170,35 @@ func TestDiffPanel(t *testing.T) {
 	}
 	screenshot(t, ctx, "diff.png")
 }
+
+// TestReplay: recorded requests replayed against versions 1 and 2 give the
+// same report as the shadow copies did.
+func TestReplay(t *testing.T) {
+	app := diffApp(t)
+	var lines []string
+	for i := 100; i < 108; i++ {
+		lines = append(lines, fmt.Sprintf(`{"method":"GET","path":"/users/%d","headers":{"Authorization":["secret"]}}`, i))
+	}
+	file := filepath.Join(t.TempDir(), "requests.jsonl")
+	if err := os.WriteFile(file, []byte("# recorded\n"+strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out := cli(t, app.AdminURL(), "replay", file, "--stage", "release", "--to-version", "2", "--compare-version", "1", "--max-diff-rate", "0.1")
+	t.Logf("replay:\n%s", out)
+	for _, want := range []string{"D version 2 vs 1: 8 requests compared, 2 differ (25.0%), 8 noise samples", "GET /users/{id}",
+		"$.user.name  changed  2 requests (25.0%)", "noise $.ts  8 requests (100.0%)", "above --max-diff-rate 0.1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("replay output lacks %q", want)
+		}
+	}
+	if code != 1 {
+		t.Errorf("replay above the rate: exit %d, want 1", code)
+	}
+	// The alias's versions are the defaults.
+	if code, out := cli(t, app.AdminURL(), "replay", file, "--stage", "release"); code != 0 || !strings.Contains(out, "8 requests compared, 2 differ") {
+		t.Errorf("replay with the alias's versions: exit %d\n%s", code, out)
+	}
+	if code, out := cli(t, app.AdminURL(), "replay", file, "--stage", "release", "--to-version", "9"); code != 1 || !strings.Contains(out, "9") {
+		t.Errorf("replay to a missing version: exit %d\n%s", code, out)
+	}
+}
