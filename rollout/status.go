@@ -53,7 +53,7 @@ type Check struct {
 	Compared int     `json:"compared,omitempty"`
 	DiffRate float64 `json:"diffRate,omitempty"`
 	Verdict  string  `json:"verdict"`
-	Detail    string    `json:"detail"`
+	Detail   string  `json:"detail"`
 }
 
 // Status is a rollout as callers (the CLI, the dashboard) see it.
