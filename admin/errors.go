@@ -43,6 +43,11 @@ type kinded struct{ err, kind error }
 func (k kinded) Error() string   { return k.err.Error() }
 func (k kinded) Unwrap() []error { return []error{k.err, k.kind} }
 
+// As gives err the status and code of kind (ErrBadRequest, ErrNotFound,
+// ...) while keeping its message: how another package's errors join the
+// one mapping (Classify) without admin importing that package.
+func As(err, kind error) error { return kinded{err, kind} }
+
 // badRequest is an ErrBadRequest with exactly the message given.
 func badRequest(format string, args ...any) error {
 	return kinded{fmt.Errorf(format, args...), ErrBadRequest}

@@ -58,6 +58,7 @@ type Functions interface {
 // Triggers is the registry's trigger store.
 type Triggers interface {
 	CreateTrigger(name string, t registry.Trigger) (registry.Trigger, error)
+	UpdateTrigger(name string, t registry.Trigger) (registry.Trigger, error)
 	Triggers(name string) ([]registry.Trigger, error)
 	DeleteTrigger(name, trigger string) error
 }
@@ -90,7 +91,7 @@ type LogReader interface {
 // InvokeRequest is one invocation as the cloud API received it.
 type InvokeRequest struct {
 	Function   string
-	Namespace  string            // always registry.DefaultNamespace today
+	Namespace  string            // the namespace; Function is already its registry key
 	Qualifier  string            // version or alias; registry.Default when the caller gave none
 	Event      []byte            // valid JSON, "{}" when the caller sent none
 	RoutingKey map[string]string // nil when absent; JSON numbers arrive as their decimal text

@@ -88,11 +88,12 @@ func need(name string, v *string) param { return param{name, v} }
 // and the other required parameters are present and the namespace exists.
 // It records the function name for the log line.
 func (c *call) check(function, namespace *string, required ...param) error {
-	c.function = str(function)
+	c.name, c.namespace = str(function), namespaceOf(str(namespace))
+	c.function = registry.Key(c.namespace, c.name)
 	if err := requireParams(append([]param{need("FunctionName", function)}, required...)...); err != nil {
 		return err
 	}
-	return checkNamespace(namespace)
+	return c.checkNamespace(namespace)
 }
 
 func requireParams(params ...param) error {
@@ -108,12 +109,12 @@ func requireParams(params ...param) error {
 	return nil
 }
 
-// checkNamespace accepts only the default namespace: the emulator has one.
-func checkNamespace(ns *string) error {
-	if ns == nil || *ns == "" || *ns == registry.DefaultNamespace {
+// checkNamespace accepts the default namespace and the created ones.
+func (c *call) checkNamespace(ns *string) error {
+	if ns == nil || *ns == "" || *ns == registry.DefaultNamespace || (c.hasNS != nil && c.hasNS(*ns)) {
 		return nil
 	}
-	return newError(codeNamespaceNotFound, "namespace %q does not exist: the emulator serves only the %q namespace", *ns, registry.DefaultNamespace)
+	return newError(codeNamespaceNotFound, "namespace %q does not exist: create it with CreateNamespace first", *ns)
 }
 
 // paging holds a validated Offset and Limit.

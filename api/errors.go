@@ -76,6 +76,8 @@ const (
 	codeUpdateCode       = "UnsupportedOperation.UpdateFunctionCode"
 
 	codeTriggerUnsupported = "UnsupportedOperation.Trigger"
+	codeAsyncNotFound      = "ResourceNotFound.AsyncEvent"
+	codeAsyncDone          = "FailedOperation.AsyncEvent"
 	codeTriggerNotFound    = "ResourceNotFound.Trigger"
 	codeTriggerInUse       = "ResourceInUse.Trigger"
 	codeTriggerLimit       = "LimitExceeded.Trigger"
@@ -107,6 +109,9 @@ func newError(code, format string, args ...any) *apiError {
 // sentinel can mean different codes in different actions, as on the platform.
 func errorFor(c *call, err error) *apiError {
 	if e, ok := errors.AsType[*apiError](err); ok {
+		return e
+	}
+	if e, ok := layerErrorFor(err); ok {
 		return e
 	}
 	msg := err.Error()

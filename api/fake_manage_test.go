@@ -122,6 +122,22 @@ func (b *fakeBackend) Delete(_ context.Context, name string) error {
 	return nil
 }
 
+func (b *fakeBackend) UpdateTrigger(name string, t registry.Trigger) (registry.Trigger, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, err := b.lookup(name); err != nil {
+		return registry.Trigger{}, err
+	}
+	for i, o := range b.triggers[name] {
+		if o.Name == t.Name && o.Type == t.Type {
+			t.Function, t.AddTime, t.ModTime = name, o.AddTime, o.AddTime.Add(time.Minute)
+			b.triggers[name][i] = t
+			return t, nil
+		}
+	}
+	return registry.Trigger{}, fmt.Errorf("%w: %s", registry.ErrTriggerNotFound, t.Name)
+}
+
 func (b *fakeBackend) CreateTrigger(name string, t registry.Trigger) (registry.Trigger, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()

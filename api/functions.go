@@ -75,7 +75,7 @@ func (s *Server) getFunction(_ context.Context, c *call) (any, error) {
 			FunctionVersion:   ptr(v.Version),
 			MemorySize:        ptr(int64(v.Config.MemorySize)),
 			Runtime:           ptr(v.Config.Runtime),
-			FunctionName:      ptr(f.Name),
+			FunctionName:      ptr(registry.NameOf(f.Name)),
 			VpcConfig:         &scf.VpcConfig{VpcId: ptr(""), SubnetId: ptr("")},
 			UseGpu:            ptr("FALSE"),
 			CodeResult:        ptr("success"),
@@ -88,7 +88,7 @@ func (s *Server) getFunction(_ context.Context, c *call) (any, error) {
 			StatusDesc:        ptr(""),
 			ClsLogsetId:       ptr(""),
 			ClsTopicId:        ptr(""),
-			FunctionId:        ptr(functionID(ns, f.Name)),
+			FunctionId:        ptr(functionID(ns, registry.NameOf(f.Name))),
 			Type:              ptr(functionType(v.Config.Type)),
 			L5Enable:          ptr("FALSE"),
 			AddTime:           ptr(formatTime(f.AddTime)),
@@ -102,7 +102,7 @@ func (s *Server) getFunction(_ context.Context, c *call) (any, error) {
 		},
 		Triggers:      triggers,
 		Tags:          []*scf.Tag{},
-		Layers:        []*scf.LayerVersionInfo{},
+		Layers:        s.layersOut(v),
 		StatusReasons: []*scf.StatusReason{},
 		Environment:   toEnvironment(v.Config.Environment),
 	}, nil
@@ -116,7 +116,7 @@ func (s *Server) listFunctions(_ context.Context, c *call) (any, error) {
 	if err := decode(c.body, &p); err != nil {
 		return nil, err
 	}
-	if err := checkNamespace(p.Namespace); err != nil {
+	if err := c.checkNamespace(p.Namespace); err != nil {
 		return nil, err
 	}
 	if len(p.Filters) > 0 {
@@ -135,8 +135,10 @@ func (s *Server) listFunctions(_ context.Context, c *call) (any, error) {
 		return nil, err
 	}
 	search, descr := strings.ToLower(str(p.SearchKey)), strings.ToLower(str(p.Description))
+	want := namespaceOf(str(p.Namespace))
 	fns := slices.DeleteFunc(slices.Clone(s.backend.Functions()), func(f registry.Function) bool {
-		return !strings.Contains(strings.ToLower(f.Name), search) ||
+		return namespaceOf(f.Namespace) != want ||
+			!strings.Contains(strings.ToLower(registry.NameOf(f.Name)), search) ||
 			!strings.Contains(strings.ToLower(f.Config.Description), descr)
 	})
 	slices.SortStableFunc(fns, func(a, b registry.Function) int {
@@ -169,8 +171,8 @@ func (s *Server) listFunctions(_ context.Context, c *call) (any, error) {
 				ModTime:                        ptr(formatTime(f.ModTime)),
 				AddTime:                        ptr(formatTime(f.AddTime)),
 				Runtime:                        ptr(f.Config.Runtime),
-				FunctionName:                   ptr(f.Name),
-				FunctionId:                     ptr(functionID(ns, f.Name)),
+				FunctionName:                   ptr(registry.NameOf(f.Name)),
+				FunctionId:                     ptr(functionID(ns, registry.NameOf(f.Name))),
 				Namespace:                      ptr(ns),
 				Status:                         ptr("Active"),
 				StatusDesc:                     ptr(""),

@@ -109,7 +109,7 @@ func (s *Server) run(ctx context.Context, c *call, in invocation) (any, error) {
 	}
 	res, err := s.backend.Invoke(ctx, InvokeRequest{
 		Function:   c.function,
-		Namespace:  registry.DefaultNamespace,
+		Namespace:  c.namespace,
 		Qualifier:  qualifier,
 		Event:      event,
 		RoutingKey: keys,

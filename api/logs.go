@@ -9,6 +9,8 @@ import (
 	"time"
 
 	scf "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/scf/v20180416"
+
+	"github.com/scf-emulator/emulator/registry"
 )
 
 const (
@@ -48,8 +50,12 @@ func (s *Server) getFunctionLogs(ctx context.Context, c *call) (any, error) {
 	if err := decode(c.body, &p); err != nil {
 		return nil, err
 	}
-	c.function = str(p.FunctionName)
-	if err := checkNamespace(p.Namespace); err != nil {
+	c.name, c.namespace = str(p.FunctionName), namespaceOf(str(p.Namespace))
+	c.function = registry.Key(c.namespace, c.name)
+	if c.name == "" {
+		c.function = ""
+	}
+	if err := c.checkNamespace(p.Namespace); err != nil {
 		return nil, err
 	}
 	pg, err := pagingFromInts(p.Offset, p.Limit)
@@ -124,7 +130,7 @@ func (s *Server) getFunctionLogs(ctx context.Context, c *call) (any, error) {
 			retCode = int64(e.Status)
 		}
 		out.Data = append(out.Data, &scf.FunctionLog{
-			FunctionName: ptr(e.Function), RetMsg: ptr(e.RetMsg), RequestId: ptr(e.RequestID),
+			FunctionName: ptr(registry.NameOf(e.Function)), RetMsg: ptr(e.RetMsg), RequestId: ptr(e.RequestID),
 			StartTime: ptr(formatTime(e.StartTime)), RetCode: ptr(retCode), InvokeFinished: ptr(finished),
 			Duration: ptr(ms(e.Duration)), BillDuration: ptr(e.BillDuration.Milliseconds()), MemUsage: ptr(e.MemUsage),
 			Log: ptr(e.Log), Level: ptr(""), Source: ptr(""), RetryNum: ptr(uint64(0)),
@@ -178,7 +184,7 @@ func (s *Server) getRequestStatus(ctx context.Context, c *call) (any, error) {
 			code = -1
 		}
 		out.Data = append(out.Data, &scf.RequestStatus{
-			FunctionName: ptr(e.Function), RetMsg: ptr(e.RetMsg), RequestId: ptr(e.RequestID),
+			FunctionName: ptr(registry.NameOf(e.Function)), RetMsg: ptr(e.RetMsg), RequestId: ptr(e.RequestID),
 			StartTime: ptr(formatTime(e.StartTime)), RetCode: ptr(code), Duration: ptr(ms(e.Duration)),
 			MemUsage: ptr(math.Round(float64(e.MemUsage)/(1<<20)*100) / 100), RetryNum: ptr(int64(0)),
 		})

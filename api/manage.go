@@ -26,7 +26,7 @@ func (s *Server) createFunction(ctx context.Context, c *call) (any, error) {
 	if err := c.check(p.FunctionName, p.Namespace); err != nil {
 		return nil, err
 	}
-	if err := checkFunctionName(c.function); err != nil {
+	if err := checkFunctionName(c.name); err != nil {
 		return nil, err
 	}
 	if str(p.Runtime) == "" {
@@ -70,7 +70,7 @@ func (s *Server) createFunction(ctx context.Context, c *call) (any, error) {
 	if cfg.Environment, err = parseEnvironment(p.Environment); err != nil {
 		return nil, err
 	}
-	if err := checkNoLayers(p.Layers); err != nil {
+	if cfg.Layers, err = s.layerRefs(p.Layers); err != nil {
 		return nil, err
 	}
 	if strings.EqualFold(str(p.ProtocolType), "WS") {
@@ -83,7 +83,7 @@ func (s *Server) createFunction(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	spec := registry.FunctionSpec{Name: c.function, Namespace: registry.DefaultNamespace, Config: cfg}
+	spec := registry.FunctionSpec{Name: c.name, Namespace: c.namespace, Config: cfg}
 	if err := s.backend.Create(ctx, spec, unzipInto(ctx, data)); err != nil {
 		return nil, err
 	}
@@ -139,7 +139,8 @@ func (s *Server) updateFunctionConfiguration(ctx context.Context, c *call) (any,
 	if err != nil {
 		return nil, err
 	}
-	if err := checkNoLayers(p.Layers); err != nil {
+	layers, err := s.layerRefs(p.Layers)
+	if err != nil {
 		return nil, err
 	}
 	if err := checkInitTimeout(p.InitTimeout); err != nil {
@@ -151,6 +152,9 @@ func (s *Server) updateFunctionConfiguration(ctx context.Context, c *call) (any,
 	}
 	cfg := f.Config
 	cfg.Environment = maps.Clone(cfg.Environment)
+	if p.Layers != nil {
+		cfg.Layers = layers
+	}
 	if p.Runtime != nil {
 		if err := checkRuntime(*p.Runtime); err != nil {
 			return nil, err

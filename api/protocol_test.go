@@ -149,10 +149,13 @@ func TestSDKActionsNotSupported(t *testing.T) {
 		})
 	}
 	want := []string{
-		"CreateAlias", "CreateFunction", "CreateTrigger", "DeleteAlias", "DeleteFunction", "DeleteFunctionVersion",
-		"DeleteTrigger", "GetAlias", "GetFunction", "GetFunctionLogs", "GetRequestStatus", "Invoke", "InvokeFunction",
-		"ListAliases", "ListFunctions", "ListTriggers", "ListVersionByFunction", "PublishVersion", "UpdateAlias",
-		"UpdateFunctionCode", "UpdateFunctionConfiguration",
+		"CreateAlias", "CreateFunction", "CreateNamespace", "CreateTrigger", "DeleteAlias", "DeleteFunction",
+		"DeleteFunctionVersion", "DeleteLayerVersion", "DeleteNamespace", "DeleteTrigger", "GetAlias", "GetAsyncEventStatus",
+		"GetFunction", "GetFunctionEventInvokeConfig", "GetFunctionLogs", "GetLayerVersion", "GetRequestStatus", "Invoke",
+		"InvokeFunction", "ListAliases", "ListAsyncEvents", "ListFunctions", "ListLayerVersions", "ListLayers",
+		"ListNamespaces", "ListTriggers", "ListVersionByFunction", "PublishLayerVersion", "PublishVersion",
+		"TerminateAsyncEvent", "UpdateAlias", "UpdateFunctionCode", "UpdateFunctionConfiguration",
+		"UpdateFunctionEventInvokeConfig", "UpdateTrigger", "UpdateTriggerStatus",
 	}
 	if !slices.Equal(supported, want) {
 		t.Errorf("supported actions = %v\nwant %v", supported, want)

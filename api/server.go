@@ -48,6 +48,13 @@ type Options struct {
 	// the other signed endpoints of the admin address. nil: the server keeps
 	// its own.
 	Replay *tc3.Replay
+	// Async runs and tracks async events; nil answers the async actions
+	// with UnsupportedOperation.
+	Async AsyncEvents
+	// BucketRoot is the folder under which a COS trigger's bucket, named
+	// by bucketUrl in its TriggerDesc, is a subfolder; "" requires the
+	// desc's local "bucket" folder.
+	BucketRoot string
 	// Now is the clock for signature expiry and default log windows; nil
 	// means time.Now.
 	Now func() time.Time
@@ -82,7 +89,10 @@ type call struct {
 	action    string
 	requestID string
 	body      []byte
-	function  string      // set by the handler once decoded, for the log line
+	function  string // registry key (registry.Key) of the function; set by check, for the log line
+	name      string // the plain function name, set by check
+	namespace string // the namespace, set by check
+	hasNS     func(string) bool
 	header    http.Header // response headers, for emulator extensions such as X-Scf-Version
 }
 
@@ -108,7 +118,7 @@ func New(b Backend, opts Options) *Server {
 // platform's JSON envelope for POST /.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	c := &call{action: r.Header.Get("X-TC-Action"), requestID: uuid.NewString(), header: w.Header()}
+	c := &call{action: r.Header.Get("X-TC-Action"), requestID: uuid.NewString(), header: w.Header(), hasNS: s.hasNamespace}
 	if r.Method != http.MethodPost || r.URL.Path != "/" {
 		e := &apiError{Code: codeInvalidRequest, Message: fmt.Sprintf("%s %s is not served here: the cloud API accepts POST / only", r.Method, r.URL.Path)}
 		writeJSON(w, http.StatusNotFound, errorEnvelope(e, c.requestID))

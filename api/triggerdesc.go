@@ -92,15 +92,19 @@ func parseAPIGWDesc(desc, function string) (apigwBinding, error) {
 		*f.dst = s
 	}
 	b.method = strings.ToUpper(b.method)
+	// Absent means on: the SCF console creates apigw triggers with the
+	// integrated response enabled (scf-behaviour 5.2), and so does the
+	// gateway contract; FALSE passes the return value through.
+	b.integrated = true
 	switch v := api["isIntegratedResponse"].(type) {
 	case nil:
 	case bool:
 		b.integrated = v
 	case string:
 		switch strings.ToUpper(v) {
-		case "TRUE":
-			b.integrated = true
-		case "FALSE", "":
+		case "TRUE", "":
+		case "FALSE":
+			b.integrated = false
 		default:
 			return b, newError(codeBadTriggerDesc, "TriggerDesc api.isIntegratedResponse must be TRUE or FALSE, got %q", v)
 		}
@@ -176,7 +180,7 @@ func (s *Server) renderDesc(t registry.Trigger) string {
 	api := sub(obj, "api")
 	reqCfg := sub(api, "requestConfig")
 	reqCfg["method"], reqCfg["path"] = t.Method, t.Path
-	if t.IntegratedResponse {
+	if !t.PassThrough {
 		api["isIntegratedResponse"] = "TRUE"
 	} else {
 		api["isIntegratedResponse"] = "FALSE"

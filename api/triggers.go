@@ -29,8 +29,10 @@ func (s *Server) createTrigger(_ context.Context, c *call) (any, error) {
 	if err := c.check(p.FunctionName, p.Namespace, need("TriggerName", p.TriggerName), need("Type", p.Type)); err != nil {
 		return nil, err
 	}
-	if *p.Type != registry.TriggerAPIGateway {
-		return nil, newError(codeTriggerUnsupported, "trigger type %s is not supported by the emulator; only apigw (API Gateway) triggers run", *p.Type)
+	switch *p.Type {
+	case registry.TriggerAPIGateway, registry.TriggerTimer, registry.TriggerCOS, registry.TriggerCKafka, registry.TriggerCMQ:
+	default:
+		return nil, newError(codeTriggerUnsupported, "trigger type %s is not supported by the emulator; it runs apigw, timer, cos, ckafka and cmq triggers", *p.Type)
 	}
 	if err := platform.CheckTriggerName(*p.TriggerName); err != nil {
 		return nil, newError(codeBadTriggerName, "invalid TriggerName: %v", err)
@@ -46,6 +48,22 @@ func (s *Server) createTrigger(_ context.Context, c *call) (any, error) {
 	if err := checkDescription(str(p.Description)); err != nil {
 		return nil, err
 	}
+	qualifier := str(p.Qualifier)
+	if qualifier == "" {
+		qualifier = registry.Default
+	}
+	if *p.Type != registry.TriggerAPIGateway {
+		t := registry.Trigger{Name: *p.TriggerName, Type: *p.Type, Qualifier: qualifier, Enabled: enabled,
+			Desc: str(p.TriggerDesc), Description: str(p.Description)}
+		if err := s.parseEventDesc(&t, str(p.TriggerDesc), str(p.CustomArgument)); err != nil {
+			return nil, err
+		}
+		t, err := s.backend.CreateTrigger(c.function, t)
+		if err != nil {
+			return nil, err
+		}
+		return &scf.CreateTriggerResponseParams{TriggerInfo: s.toTrigger(t)}, nil
+	}
 	b, err := parseAPIGWDesc(str(p.TriggerDesc), c.function)
 	if err != nil {
 		return nil, err
@@ -53,14 +71,10 @@ func (s *Server) createTrigger(_ context.Context, c *call) (any, error) {
 	if b.service, err = s.resolveService(b.service, b.serviceID); err != nil {
 		return nil, err
 	}
-	qualifier := str(p.Qualifier)
-	if qualifier == "" {
-		qualifier = registry.Default
-	}
 	t, err := s.backend.CreateTrigger(c.function, registry.Trigger{
 		Name: *p.TriggerName, Type: registry.TriggerAPIGateway, Qualifier: qualifier,
 		Service: b.service, Stage: b.stage, Path: b.path, Method: b.method,
-		IntegratedResponse: b.integrated, Enabled: enabled,
+		PassThrough: !b.integrated, Enabled: enabled,
 		Desc: str(p.TriggerDesc), Description: str(p.Description),
 	})
 	if err != nil {
@@ -104,10 +118,14 @@ func (s *Server) toTrigger(t registry.Trigger) *scf.Trigger {
 	if t.Enabled {
 		enable = 1
 	}
+	desc := renderEventDesc(t)
+	if t.Type == registry.TriggerAPIGateway {
+		desc = s.renderDesc(t)
+	}
 	return &scf.Trigger{
-		ModTime: ptr(formatTime(t.ModTime)), Type: ptr(t.Type), TriggerDesc: ptr(s.renderDesc(t)),
+		ModTime: ptr(formatTime(t.ModTime)), Type: ptr(t.Type), TriggerDesc: ptr(desc),
 		TriggerName: ptr(t.Name), AddTime: ptr(formatTime(t.AddTime)), Enable: ptr(enable),
-		CustomArgument: ptr(""), AvailableStatus: ptr("Available"), ResourceId: ptr(""),
+		CustomArgument: ptr(t.Message), AvailableStatus: ptr("Available"), ResourceId: ptr(""),
 		BindStatus: ptr(""), TriggerAttribute: ptr(""), Qualifier: ptr(t.Qualifier), Description: ptr(t.Description),
 	}
 }

@@ -70,7 +70,7 @@ func TestCreateTriggerDefaults(t *testing.T) {
 	want := map[string]any{
 		"api.requestConfig.method": "ANY",
 		"api.requestConfig.path":   "/hello",
-		"api.isIntegratedResponse": "FALSE",
+		"api.isIntegratedResponse": "TRUE",
 		"service.serviceName":      "SCF_API_SERVICE",
 		"service.serviceId":        serviceID("SCF_API_SERVICE"),
 		"service.subDomain":        "http://127.0.0.1:8080",
@@ -83,7 +83,7 @@ func TestCreateTriggerDefaults(t *testing.T) {
 		}
 	}
 	got := h.backend.triggers["hello"][0]
-	if got.Service != "SCF_API_SERVICE" || got.Stage != "release" || got.Path != "/hello" || got.Method != "ANY" || !got.Enabled || got.IntegratedResponse {
+	if got.Service != "SCF_API_SERVICE" || got.Stage != "release" || got.Path != "/hello" || got.Method != "ANY" || !got.Enabled || got.PassThrough {
 		t.Errorf("backend got %+v", got)
 	}
 }
@@ -106,7 +106,7 @@ func TestCreateTriggerFromDesc(t *testing.T) {
 		t.Errorf("TriggerInfo = %s", resp.ToJsonString())
 	}
 	got := h.backend.triggers["hello"][0]
-	if got.Service != "A" || got.Stage != "prepub" || got.Method != "GET" || !got.IntegratedResponse || got.Enabled || got.Qualifier != "release" {
+	if got.Service != "A" || got.Stage != "prepub" || got.Method != "GET" || got.PassThrough || got.Enabled || got.Qualifier != "release" {
 		t.Errorf("backend got %+v", got)
 	}
 	// A service a trigger created can be named by id afterwards.
@@ -129,8 +129,9 @@ func TestCreateTriggerErrors(t *testing.T) {
 		want   string
 		msgHas string
 	}{
-		{"timer", triggerReq("hello", "t", "", func(r *scf.CreateTriggerRequest) { r.Type = s("timer") }), "UnsupportedOperation.Trigger", "timer"},
-		{"cos", triggerReq("hello", "t", "", func(r *scf.CreateTriggerRequest) { r.Type = s("cos") }), "UnsupportedOperation.Trigger", "cos"},
+		{"cls", triggerReq("hello", "t", "", func(r *scf.CreateTriggerRequest) { r.Type = s("cls") }), "UnsupportedOperation.Trigger", "cls"},
+		{"timer bad cron", triggerReq("hello", "t", "* * * * *", func(r *scf.CreateTriggerRequest) { r.Type = s("timer") }), "InvalidParameterValue.TriggerDesc", "has 7"},
+		{"cos without bucket", triggerReq("hello", "t", "", func(r *scf.CreateTriggerRequest) { r.Type = s("cos") }), "InvalidParameterValue.TriggerDesc", "bucket"},
 		{"missing params", triggerReq("hello", "", "", func(r *scf.CreateTriggerRequest) { r.Type = nil }), "MissingParameter", "TriggerName, Type"},
 		{"bad name", triggerReq("hello", "-x", "", nil), "InvalidParameterValue.TriggerName", "-x"},
 		{"bad enable", triggerReq("hello", "t", "", func(r *scf.CreateTriggerRequest) { r.Enable = s("ON") }), "InvalidParameterValue.Enable", "ON"},

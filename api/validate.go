@@ -28,6 +28,9 @@ func checkFunctionName(name string) error {
 }
 
 func checkRuntime(rt string) error {
+	if msg := platform.RetiredRuntime(rt); msg != "" {
+		return newError(codeBadRuntime, "Runtime %q: %s", rt, msg)
+	}
 	if !platform.IsRuntime(rt) {
 		return newError(codeBadRuntime, "Runtime %q is not one the emulator runs (supported: %s)", rt, platform.SupportedRuntimes())
 	}
@@ -149,13 +152,4 @@ func parseFlag(name string, v *string) (bool, error) {
 		return true, nil
 	}
 	return false, newError(codeBadValue, "%s must be TRUE or FALSE, got %q", name, str(v))
-}
-
-// checkNoLayers refuses layers: code the emulator does not have would be
-// missing when the function runs.
-func checkNoLayers(layers []*scf.LayerVersionSimple) error {
-	if len(layers) > 0 {
-		return newError(codeUnsupportedOperation, "Layers are not supported by the emulator: put the layer's files into the code package")
-	}
-	return nil
 }

@@ -18,9 +18,16 @@ import (
 
 // File is a validated emulator.yaml.
 type File struct {
-	Path      string     // absolute path of the config file
+	Path      string     // absolute path of the config file (a serverless.yml project: the file or folder loaded)
 	Functions []Function // in file order
 	Services  []Service  // in file order
+	Layers    []Layer    // in file order
+	// Warnings are things of the file that were read but are not run, such
+	// as the cloud-only keys of a serverless.yml; `up` prints them.
+	Warnings []*Problem
+	// Sources are the files the config was read from: Path for
+	// emulator.yaml, every serverless.yml of a Serverless Framework folder.
+	Sources []string
 }
 
 // Function declares one function: its $LATEST source folder and the
@@ -38,7 +45,9 @@ type Function struct {
 	Build       string // shell command run in Source before each $LATEST snapshot; "" for none
 	Image       string // docker image override; "" for the runtime's default
 	Description string
-	Aliases     []Alias // in file order
+	Aliases     []Alias    // in file order
+	Namespace   string     // "" is the default namespace
+	Layers      []LayerRef // in order
 }
 
 // Alias is an alias to create when the function has none of that name yet.
@@ -91,7 +100,10 @@ type API struct {
 	Method   string // upper case; ANY matches every method
 	Function string
 	Stages   map[string]string // per-API qualifier overrides for some of the service's stages
-	Line     int
+	// PassThrough is `integratedResponse: false`: the gateway returns an
+	// event function's return value as the body with status 200.
+	PassThrough bool
+	Line        int
 }
 
 // Function types.
@@ -122,10 +134,14 @@ var (
 	stageNameRE   = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
 )
 
-// Load reads and validates the config file at path. A file that cannot be
+// Load reads and validates the config file at path: emulator.yaml, or a
+// Serverless Framework project (IsServerless, LoadServerless). A file that cannot be
 // read gives the os error (wrapped); an invalid one gives an error matching
 // ErrInvalid.
 func Load(path string) (*File, error) {
+	if IsServerless(path) {
+		return LoadServerless(path)
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
@@ -151,6 +167,8 @@ func Parse(path string, data []byte) (*File, error) {
 		return nil, newInvalidError(d.problems)
 	}
 	f.Path = abs
+	f.Sources = []string{abs}
+	f.Warnings = d.warnings
 	return f, nil
 }
 
@@ -180,18 +198,32 @@ func (d *decoder) document(data []byte) *File {
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
 	}
+	return d.decodeRoot(root)
+}
+
+// decodeRoot decodes the top-level mapping of a config; a serverless.yml
+// project is decoded through it from the tree it was mapped onto.
+func (d *decoder) decodeRoot(root *yaml.Node) *File {
+	f := &File{}
 	if isNull(root) {
 		return f // only comments: an empty emulator
 	}
-	fields := d.fields(root, "", "functions", "services")
+	fields := d.fields(root, "", "functions", "services", "layers")
 	if fields == nil {
 		return f
 	}
+	if lp, ok := fields["layers"]; ok {
+		f.Layers = d.layers(lp)
+	}
 	// No functions is valid: the emulator starts empty and functions come
 	// through CreateFunction (SDK, tccli, Terraform).
+	if lp, ok := fields["layers"]; ok {
+		f.Layers = d.layers(lp)
+	}
 	if fp, ok := fields["functions"]; ok {
 		f.Functions = d.functions(fp)
 	}
+	d.checkLayerRefs(f)
 	defined := make(map[string]bool, len(f.Functions))
 	for _, fn := range f.Functions {
 		defined[fn.Name] = true

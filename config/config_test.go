@@ -25,7 +25,8 @@ func TestLoadGood(t *testing.T) {
 		t.Fatalf("Load: %v", err)
 	}
 	want := &File{
-		Path: filepath.Join(td, "good.yaml"),
+		Path:    filepath.Join(td, "good.yaml"),
+		Sources: []string{filepath.Join(td, "good.yaml")},
 		Functions: []Function{
 			{
 				Name: "B", Line: 4,
@@ -98,7 +99,7 @@ func normalize(f *File) {
 func TestLoadBad(t *testing.T) {
 	const supported = "(supported: Python3.6, Python3.7, Python3.9, Python3.10, Python3.11, Python3.12, " +
 		"Nodejs<major>.<minor> for majors 10-22 (e.g. Nodejs12.16, Nodejs14.18, Nodejs16.13, Nodejs18.15), Go1, CustomRuntime)"
-	const fnKeys = "(known: source, runtime, type, handler, memorySize, timeout, environment, build, image, description, aliases)"
+	const fnKeys = "(known: source, runtime, type, handler, memorySize, timeout, environment, build, image, description, aliases, namespace, layers)"
 	tests := []struct {
 		file string
 		want []string
@@ -124,7 +125,7 @@ func TestLoadBad(t *testing.T) {
 			`testdata/bad-values.yaml:26:13: functions.B.aliases.prepub.rules[3]: method and expression are required`,
 			`testdata/bad-values.yaml:27:3: functions.bad.name: function name "bad.name" holds '.', which is not a letter, digit, '-' or '_' (function names are 1 to 60 letters, digits, '-' or '_', starting with a letter and not ending with '-' or '_')`,
 			`testdata/bad-values.yaml:28:13: functions.bad.name.source: folder ./missing ($TESTDATA/missing) does not exist`,
-			`testdata/bad-values.yaml:29:14: functions.bad.name.runtime: unknown runtime "Nodejs8.9" ` + supported,
+			`testdata/bad-values.yaml:29:14: functions.bad.name.runtime: runtime Nodejs8.9 has been retired by the platform; use Nodejs18.15`,
 			`testdata/bad-values.yaml:31:13: functions.D.source: ./good.yaml ($TESTDATA/good.yaml) is not a folder`,
 			`testdata/bad-values.yaml:32:14: functions.D.runtime: unknown runtime "python3.9", did you mean Python3.9? ` + supported,
 		}},
@@ -134,7 +135,7 @@ func TestLoadBad(t *testing.T) {
 			`testdata/bad-keys.yaml:8:19: functions.B.environment.GREETING: unknown key (known: variables)`,
 			`testdata/bad-keys.yaml:10:35: functions.B.aliases.release.weight: unknown key (known: version, weights, rules, sticky, shadow, description)`,
 			`testdata/bad-keys.yaml:15:5: functions.C.timeout: duplicate key (first at line 14)`,
-			`testdata/bad-keys.yaml:16:1: servics: unknown key (known: functions, services)`,
+			`testdata/bad-keys.yaml:16:1: servics: unknown key (known: functions, services, layers)`,
 		}},
 		{"bad-services.yaml", []string{
 			`testdata/bad-services.yaml:7:32: services.A.stages.Prod: "Prod" is not a valid stage name (1-32 lower-case letters, digits, _ or -, starting with a letter)`,

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"reflect"
 	"slices"
+	"strings"
 )
 
 // Changes is what an edit of the config file changed: the input of a live
@@ -120,6 +121,7 @@ func functionFields(a, b Function) []string {
 		{"image", a.Image == b.Image},
 		{"description", a.Description == b.Description},
 		{"aliases", reflect.DeepEqual(aliasesNoLines(a.Aliases), aliasesNoLines(b.Aliases))},
+		{"layers", layerList(a.Layers) == layerList(b.Layers)},
 	}
 	var out []string
 	for _, c := range checks {
@@ -147,9 +149,18 @@ func sameService(a, b Service) bool {
 	}
 	for i := range a.APIs {
 		x, y := a.APIs[i], b.APIs[i]
-		if x.Path != y.Path || x.Method != y.Method || x.Function != y.Function || !maps.Equal(x.Stages, y.Stages) {
+		if x.Path != y.Path || x.Method != y.Method || x.Function != y.Function || x.PassThrough != y.PassThrough || !maps.Equal(x.Stages, y.Stages) {
 			return false
 		}
 	}
 	return true
+}
+
+// layerList is a function's layers as one comparable string.
+func layerList(rs []LayerRef) string {
+	var b strings.Builder
+	for _, r := range rs {
+		b.WriteString(r.String() + ",")
+	}
+	return b.String()
 }

@@ -10,7 +10,7 @@ import (
 
 var functionKeys = []string{
 	"source", "runtime", "type", "handler", "memorySize", "timeout",
-	"environment", "build", "image", "description", "aliases",
+	"environment", "build", "image", "description", "aliases", "namespace", "layers",
 }
 
 // function decodes one entry of functions. The function is returned even
@@ -98,6 +98,12 @@ func (d *decoder) function(p pair) Function {
 	if ap, ok := f["aliases"]; ok {
 		fn.Aliases = d.aliases(ap)
 	}
+	if np, ok := f["namespace"]; ok {
+		fn.Namespace = d.namespace(np)
+	}
+	if lp, ok := f["layers"]; ok {
+		fn.Layers = d.layerRefs(lp)
+	}
 	return fn
 }
 
@@ -127,6 +133,10 @@ func (d *decoder) source(p pair, s string) string {
 
 func (d *decoder) checkRuntime(p pair, s string) {
 	if platform.IsRuntime(s) {
+		return
+	}
+	if msg := platform.RetiredRuntime(s); msg != "" {
+		d.at(p.val, p.path, "%s", msg)
 		return
 	}
 	guess := ""

@@ -17,6 +17,11 @@ type decoder struct {
 	file     string // path as given, the prefix of every message
 	dir      string // absolute folder of the config file
 	problems []*Problem
+	warnings []*Problem // read but not run (layers before the layer runtime, serverless.yml cloud keys)
+	// fileOf, when set, names the file a node came from: a serverless.yml
+	// folder is decoded as one tree built from several files.
+	fileOf func(*yaml.Node) string
+	fnFile map[string]string // function name -> the serverless.yml that declares it
 }
 
 // pair is one key/value entry of a mapping with the dotted path of the value.
@@ -37,6 +42,11 @@ func (d *decoder) at(n *yaml.Node, path, format string, args ...any) {
 		line, col = n.Line, n.Column
 	}
 	d.add(line, col, path, fmt.Sprintf(format, args...))
+	if d.fileOf != nil && n != nil {
+		if f := d.fileOf(n); f != "" {
+			d.problems[len(d.problems)-1].File = f
+		}
+	}
 }
 
 func join(path, key string) string {

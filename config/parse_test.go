@@ -61,7 +61,9 @@ func TestParseProblems(t *testing.T) {
 		{"missing source", "functions:\n  B:\n    runtime: Go1\n", "2:3: functions.B: source is required (the $LATEST code folder)"},
 		{"missing runtime", "functions:\n  B: {source: sample-functions/python-event}\n", "2:3: functions.B: runtime is required (one of " + platform.SupportedRuntimes() + ")"},
 		{"missing handler", "functions:\n  B: {source: sample-functions/python-event, runtime: Nodejs18.15}\n", "2:3: functions.B: handler is required for Nodejs18.15 event functions (e.g. index.main_handler)"},
-		{"node major too old", "functions:\n  B: {source: sample-functions/python-event, runtime: Nodejs8.9, type: http}\n", `2:55: functions.B.runtime: unknown runtime "Nodejs8.9" (supported: ` + platform.SupportedRuntimes() + ")"},
+		{"node major too old", "functions:\n  B: {source: sample-functions/python-event, runtime: Nodejs8.9, type: http}\n", `2:55: functions.B.runtime: runtime Nodejs8.9 has been retired by the platform; use Nodejs18.15`},
+		{"python 2 retired", "functions:\n  B: {source: sample-functions/python-event, runtime: Python2.7, handler: index.main_handler}\n", `2:55: functions.B.runtime: runtime Python2.7 has been retired by the platform; use Python3.9`},
+		{"integrated response not bool", "services:\n  A:\n    stages: {release: $DEFAULT}\n    apis: [{path: /x, function: B, integratedResponse: \"no\"}]\n", `9:56: services.A.apis[0].integratedResponse: expected true or false, got "no"`},
 		{"node lower case", "functions:\n  B: {source: sample-functions/python-event, runtime: nodejs16.13, type: http}\n", `2:55: functions.B.runtime: unknown runtime "nodejs16.13", did you mean Nodejs16.13? (supported: ` + platform.SupportedRuntimes() + ")"},
 		{"function name too long", "functions:\n  A" + strings.Repeat("x", 60) + ": {source: sample-functions/python-event, runtime: Go1}\n", `2:3: functions.A` + strings.Repeat("x", 60) + `: function name "A` + strings.Repeat("x", 60) + `" has 61 characters, more than 60 (function names are 1 to 60 letters, digits, '-' or '_', starting with a letter and not ending with '-' or '_')`},
 		// emulator.yaml used to take a trailing '-' or '_', which the platform

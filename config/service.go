@@ -13,7 +13,7 @@ import (
 
 var (
 	serviceKeys = []string{"stages", "apis"}
-	apiKeys     = []string{"path", "method", "function", "stages"}
+	apiKeys     = []string{"path", "method", "function", "stages", "integratedResponse"}
 )
 
 var (
@@ -155,6 +155,16 @@ func (d *decoder) api(p pair, s Service, defined map[string]bool) (API, bool) {
 		}
 	} else {
 		d.at(p.val, p.path, "function is required")
+	}
+	if ip, has := f["integratedResponse"]; has {
+		v := resolve(ip.val)
+		if v == nil || v.Kind != yaml.ScalarNode || v.ShortTag() != "!!bool" {
+			d.at(ip.val, ip.path, "expected true or false, got %s", describe(v))
+		} else {
+			var on bool
+			_ = v.Decode(&on) // a !!bool scalar always decodes
+			api.PassThrough = !on
+		}
 	}
 	if sp, has := f["stages"]; has {
 		// Without valid service stages the service already has a problem.

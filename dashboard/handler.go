@@ -27,7 +27,22 @@ type Options struct {
 	MaxPoints int
 	// Logger reports failures to write answers; nil discards.
 	Logger *slog.Logger
+	// WriteError, when set, answers every refused JSON call, so that the
+	// dashboard's errors look like the rest of the admin address's. The
+	// errors wrap ErrBadParameter (a query value) or ErrNotFound. Without
+	// it the handler writes {"error", "parameter"} itself.
+	WriteError func(w http.ResponseWriter, r *http.Request, err error)
 }
+
+// ErrBadParameter is wrapped by the error of a query value the dashboard's
+// JSON endpoints cannot take; ParamError says which.
+var ErrBadParameter = errors.New("bad parameter")
+
+// ParamError is a query parameter at fault.
+type ParamError struct{ Param, Msg string }
+
+func (e *ParamError) Error() string        { return e.Param + ": " + e.Msg }
+func (e *ParamError) Is(target error) bool { return target == ErrBadParameter }
 
 // Handler serves the page and its JSON endpoints.
 type Handler struct {
@@ -80,15 +95,25 @@ func (h *Handler) writeJSON(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 func (h *Handler) badParam(w http.ResponseWriter, r *http.Request, param, msg string) {
+	if h.opts.WriteError != nil {
+		h.opts.WriteError(w, r, &ParamError{Param: param, Msg: msg})
+		return
+	}
 	h.writeJSON(w, r, http.StatusBadRequest, apiError{Error: param + ": " + msg, Parameter: param})
 }
 
 // sourceError answers a Source failure: 404 for an unknown function.
 func (h *Handler) sourceError(w http.ResponseWriter, r *http.Request, err error) {
+	if !errors.Is(err, ErrNotFound) {
+		h.log.ErrorContext(r.Context(), "dashboard source", "path", r.URL.Path, "err", err)
+	}
+	if h.opts.WriteError != nil {
+		h.opts.WriteError(w, r, err)
+		return
+	}
 	if errors.Is(err, ErrNotFound) {
 		h.writeJSON(w, r, http.StatusNotFound, apiError{Error: err.Error()})
 		return
 	}
-	h.log.ErrorContext(r.Context(), "dashboard source", "path", r.URL.Path, "err", err)
 	h.writeJSON(w, r, http.StatusInternalServerError, apiError{Error: err.Error()})
 }

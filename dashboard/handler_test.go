@@ -187,6 +187,20 @@ func TestErrors(t *testing.T) {
 			}
 		})
 	}
+	t.Run("through WriteError", func(t *testing.T) {
+		var got []error
+		opts := Options{WriteError: func(w http.ResponseWriter, _ *http.Request, err error) {
+			got = append(got, err)
+			w.WriteHeader(http.StatusTeapot)
+		}}
+		serve(t, src, opts, http.MethodGet, "/emulator/series?function=B&window=5", nil)
+		serve(t, src, opts, http.MethodGet, "/emulator/functions/nope", nil)
+		var pe *ParamError
+		if len(got) != 2 || !errors.As(got[0], &pe) || pe.Param != "window" || !errors.Is(got[0], ErrBadParameter) ||
+			!errors.Is(got[1], ErrNotFound) {
+			t.Errorf("WriteError got %v", got)
+		}
+	})
 	t.Run("source failure", func(t *testing.T) {
 		src.failAll = errors.New("state is closed")
 		defer func() { src.failAll = nil }()

@@ -78,9 +78,9 @@ func (e *Engine) onChange(c registry.Change) {
 	case registry.ChangeLatest:
 		// New requests already resolve to the new code hash; the old pool
 		// finishes its in-flight requests and then stops.
-		old := c.Previous.CodeHash
+		old := c.Previous.RunHash()
 		oldPool := func(s runtime.Spec) bool {
-			return s.Function == c.Function && s.Version == registry.Latest && s.CodeHash == old
+			return specOf(s, c.Function) && s.Version == registry.Latest && s.CodeHash == old
 		}
 		wasWarm := false
 		for _, st := range e.run.Stats() {
@@ -101,11 +101,16 @@ func (e *Engine) onChange(c registry.Change) {
 		})
 	case registry.ChangeVersionDeleted:
 		e.run.Retire(func(s runtime.Spec) bool {
-			return s.Function == c.Function && s.Version == c.Version
+			return specOf(s, c.Function) && s.Version == c.Version
 		})
 	case registry.ChangeFunctionDeleted:
-		e.run.Retire(func(s runtime.Spec) bool { return s.Function == c.Function })
+		e.run.Retire(func(s runtime.Spec) bool { return specOf(s, c.Function) })
 	}
+}
+
+// specOf reports whether s runs the function with registry key key.
+func specOf(s runtime.Spec, key string) bool {
+	return registry.Key(s.Namespace, s.Function) == key
 }
 
 // Spec builds the runtime spec for one concrete version.

@@ -74,6 +74,13 @@ type Request struct {
 	// Async answers as soon as the call is routed; it runs on the engine's
 	// lifetime, not the caller's.
 	Async bool
+	// RequestID, when set, is the invocation's id; an async retry reuses
+	// its event's. "" draws a new one.
+	RequestID string
+	// Trigger and RetryNum say which trigger fired the call and which
+	// retry of an async event it is; both go into the log record.
+	Trigger  string
+	RetryNum int
 	// Done, if set, is called with the outcome once the invocation has
 	// finished: before Invoke returns, or later from the background.
 	Done func(Outcome)
@@ -103,7 +110,10 @@ func (e *Engine) Invoke(ctx context.Context, req Request) (Outcome, error) {
 	if err := typeError(t, registry.TypeEvent); err != nil {
 		return Outcome{}, err
 	}
-	c := Call{Source: req.Source, RequestID: uuid.NewString(), Start: start}
+	c := Call{Source: req.Source, RequestID: req.RequestID, Start: start, Trigger: req.Trigger, RetryNum: req.RetryNum}
+	if c.RequestID == "" {
+		c.RequestID = uuid.NewString()
+	}
 	if c.Source == "" {
 		c.Source = logstore.SourceAPI
 	}

@@ -33,6 +33,8 @@ type Call struct {
 	Source    string // logstore.SourceGateway, SourceAPI, SourceAsync or SourceShadow
 	RequestID string
 	Stage     string // the API Gateway stage; "" for the cloud API
+	Trigger   string // the trigger that fired the call, "" for none
+	RetryNum  int    // an async event's retry number, 0 for the first attempt
 	Start     time.Time
 }
 
@@ -55,16 +57,20 @@ func (e *Engine) record(t Target, c Call, res runtime.Result, err error) {
 			store = e.logs.Update // replaces the Running record written when it started
 		}
 		_ = store(logstore.Record{
-			RequestID: c.RequestID, Function: t.Function, Namespace: registry.DefaultNamespace,
+			RequestID: c.RequestID, Function: t.Function, Namespace: registry.NamespaceOf(t.Function),
 			Qualifier: t.Qualifier, Version: t.Version, Alias: alias, Source: c.Source,
 			StartTime: c.Start, Duration: took, MemUsage: res.MemUsage, MemoryMB: t.Config.MemorySize,
 			Status: status, RetMsg: retMsg, Log: res.Log,
-			ColdStart: res.ColdStart, InitDuration: res.InitDuration,
+			ColdStart: res.ColdStart, InitDuration: res.InitDuration, Trigger: c.Trigger, RetryNum: c.RetryNum,
 		})
 	}
 	if e.met != nil {
+		stage := c.Stage
+		if stage == "" && c.Trigger != "" {
+			stage = c.Source + ":" + c.Trigger // stats group trigger-fired calls as they group stages
+		}
 		e.met.Observe(metrics.Sample{
-			Function: t.Function, Version: t.Version, Alias: alias, Stage: c.Stage,
+			Function: t.Function, Version: t.Version, Alias: alias, Stage: stage,
 			Status: status, Duration: took, ColdStart: res.ColdStart, Shadow: c.Source == SourceShadow,
 		})
 	}
@@ -75,6 +81,6 @@ func (e *Engine) recordRunning(t Target, c Call) {
 	if e.logs == nil {
 		return
 	}
-	_ = e.logs.Append(logstore.Record{RequestID: c.RequestID, Function: t.Function, Namespace: registry.DefaultNamespace,
+	_ = e.logs.Append(logstore.Record{RequestID: c.RequestID, Function: t.Function, Namespace: registry.NamespaceOf(t.Function),
 		Qualifier: t.Qualifier, Version: t.Version, Source: c.Source, StartTime: c.Start, MemoryMB: t.Config.MemorySize, Running: true})
 }

@@ -22,9 +22,10 @@ const RouteShadow registry.Route = "shadow"
 // Spec is the runtime spec of the target's version.
 func (t Target) Spec() runtime.Spec {
 	c := t.Config
+	ns, name := registry.SplitKey(t.Function)
 	return runtime.Spec{
-		Namespace:  registry.DefaultNamespace,
-		Function:   t.Function,
+		Namespace:  ns,
+		Function:   name,
 		Version:    t.Version,
 		CodeHash:   t.CodeHash,
 		CodeDir:    t.CodeDir,
@@ -35,6 +36,7 @@ func (t Target) Spec() runtime.Spec {
 		TimeoutSec: c.Timeout,
 		Env:        c.Environment,
 		Image:      c.Image,
+		Layers:     t.Layers.Dirs(),
 	}
 }
 
@@ -69,7 +71,8 @@ func (e *Engine) Direct(function, qualifier, version string, route registry.Rout
 	}
 	return Target{
 		Function: function, Qualifier: qualifier,
-		Decision: registry.Decision{Version: v.Version, Route: route, CodeHash: v.CodeHash, CodeDir: v.CodeDir},
+		Decision: registry.Decision{Version: v.Version, Route: route, CodeHash: v.RunHash(), CodeDir: v.CodeDir,
+			Layers: registry.NewLayerTrees(v.LayerDirs())},
 		Config:   v.Config,
 	}, nil
 }

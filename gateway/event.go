@@ -65,6 +65,10 @@ func (ex *exchange) serveEvent(ctx context.Context, svc *serviceTable, stage str
 		return
 	}
 	ex.setSCFStatus(200)
+	if api.passThrough {
+		passThrough(ex.w, out)
+		return
+	}
 	resp, err := parseIntegration(out)
 	if err != nil {
 		ex.rec.Err = err

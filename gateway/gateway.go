@@ -75,6 +75,10 @@ type API struct {
 	// OnlyStages limits the API to the stages in Stages, instead of also
 	// inheriting the service's other stages. An apigw trigger binds one stage.
 	OnlyStages bool
+	// PassThrough switches the integrated response off: an event function's
+	// return value is the body, with status 200 (see passThrough). The zero
+	// value keeps the integrated response, the gateway contract's default.
+	PassThrough bool
 }
 
 // Record describes one request the gateway answered.

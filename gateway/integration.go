@@ -176,3 +176,26 @@ func validHeaderName(s string) bool {
 func validHeaderValue(s string) bool {
 	return !strings.ContainsAny(s, "\r\n\x00")
 }
+
+// passThrough answers for an API whose integrated response is off: API
+// Gateway returns the function's return value as the body with status 200
+// (scf-behaviour 5.2, "JSON only"), with the API's response type, whose
+// default is JSON. A returned string is sent as it is, not as a quoted JSON
+// string, because that is what a handler returning "hello" or
+// json.dumps(...) means; it is application/json when its text is JSON and
+// text/plain otherwise. Any other JSON value is sent as its JSON text.
+func passThrough(w http.ResponseWriter, out []byte) {
+	body, ctype := bytes.TrimSpace(out), "application/json"
+	var s string
+	if len(body) > 0 && body[0] == '"' && json.Unmarshal(body, &s) == nil {
+		body = []byte(s)
+		if !json.Valid(body) {
+			ctype = "text/plain; charset=utf-8"
+		}
+	}
+	h := w.Header()
+	h.Set("Content-Type", ctype)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body) // the client may be gone; nothing left to tell it
+}

@@ -43,6 +43,7 @@ type stageRouter struct {
 // apiRoute is an API as bound in one stage.
 type apiRoute struct {
 	path, method, function, qualifier string
+	passThrough                       bool // API.PassThrough
 }
 
 // lookup returns the service a request's Host selects: the only service
@@ -165,7 +166,7 @@ func buildStage(stage, qualifier string, apis []API, bound []bool) (*stageRouter
 			return nil, fmt.Errorf("%s %s is bound twice", a.Method, a.Path)
 		}
 		seen[key] = true
-		routes = append(routes, &apiRoute{path: a.Path, method: a.Method, function: a.Function, qualifier: q})
+		routes = append(routes, &apiRoute{path: a.Path, method: a.Method, function: a.Function, qualifier: q, passThrough: a.PassThrough})
 	}
 	// mux takes the first route that matches, so literal paths go before
 	// templates and one method before ANY, as API Gateway ranks them.

@@ -21,6 +21,12 @@ func (r *Registry) collect(st *state) {
 			live[v.CodeHash] = true
 		}
 	}
+	for _, l := range st.layers {
+		live[l.view.CodeHash] = true
+		for _, v := range l.versions {
+			live[v.CodeHash] = true
+		}
+	}
 	delete(live, "")
 
 	objects := make(map[string]bool) // object file names

@@ -176,11 +176,12 @@ func normalizeSpec(spec FunctionSpec) (FunctionSpec, error) {
 	if err := platform.CheckFunctionName(spec.Name); err != nil {
 		return FunctionSpec{}, fmt.Errorf("%w: %v", ErrInvalidConfig, err)
 	}
-	if spec.Namespace == "" {
-		spec.Namespace = DefaultNamespace
+	spec.Namespace = namespaceOrDefault(spec.Namespace)
+	if err := CheckNamespaceName(spec.Namespace); err != nil {
+		return FunctionSpec{}, fmt.Errorf("%w: function %s: %v", ErrInvalidConfig, spec.Name, err)
 	}
-	if spec.Namespace != DefaultNamespace {
-		return bad("namespace %q is not supported, only %q", spec.Namespace, DefaultNamespace)
+	if err := checkLayerRefs(spec.Config.Layers); err != nil {
+		return bad("%v", err)
 	}
 	c := spec.Config
 	switch {
@@ -210,6 +211,7 @@ func normalizeSpec(spec FunctionSpec) (FunctionSpec, error) {
 		aliases[i] = cloneAlias(a)
 	}
 	spec.Aliases = aliases
+	spec.Name = Key(spec.Namespace, spec.Name)
 	return spec, nil
 }
 
@@ -256,7 +258,7 @@ func (r *Registry) refresh(ctx context.Context, name string) (Refresh, error) {
 	next.fn.Latest = Version{
 		Function: name, Version: Latest, Config: cur.fn.Config,
 		CodeHash: s.hash, CodeDir: s.dir, CodeSize: s.size,
-		AddTime: cur.fn.AddTime, ModTime: now,
+		AddTime: cur.fn.AddTime, ModTime: now, Layers: cur.fn.Latest.Layers,
 	}
 	next.fn.ModTime = now
 	if err := r.commitLocked(next, Change{Kind: ChangeLatest, Function: name, Version: Latest, Previous: cur.fn.Latest}); err != nil {
@@ -294,11 +296,18 @@ func (r *Registry) Publish(ctx context.Context, name, description string) (Versi
 	if _, err := r.refresh(ctx, name); err != nil {
 		return Version{}, fmt.Errorf("publish %s: %w", name, err)
 	}
+	if err := r.publishStaleLayers(ctx, name); err != nil {
+		return Version{}, fmt.Errorf("publish %s: %w", name, err)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	cur, err := r.fnLocked(name)
 	if err != nil {
 		return Version{}, err
+	}
+	pinned, uses, err := r.st.Load().pinLayers(cur.fn.Latest.Config.Layers)
+	if err != nil {
+		return Version{}, fmt.Errorf("publish %s: %w", name, err)
 	}
 	if len(cur.versions) >= r.maxVersions {
 		return Version{}, fmt.Errorf("%w: function %s has %d versions, the limit", ErrVersionLimit, name, len(cur.versions))
@@ -308,6 +317,7 @@ func (r *Registry) Publish(ctx context.Context, name, description string) (Versi
 	v := cur.fn.Latest
 	v.Version = strconv.Itoa(cur.next)
 	v.Config = cloneConfig(v.Config)
+	v.Config.Layers, v.Layers = pinned, uses
 	v.Description = description
 	v.AddTime, v.ModTime = now, now
 	next.versions[v.Version] = v

@@ -31,7 +31,13 @@ type FillFunc func(dir string) error
 // FillFunc): <state dir>/functions/<name>/src. Editing files there
 // hot-reloads like any other source folder.
 func (r *Registry) ManagedSourceDir(name string) string {
-	return filepath.Join(r.dir, managedDir, name, "src")
+	return filepath.Join(r.dir, managedDir, managedDirName(name), "src")
+}
+
+// managedDirName is a key as one path element: "ns@name" outside the
+// default namespace.
+func managedDirName(key string) string {
+	return strings.Replace(key, "/", "@", 1)
 }
 
 // isManaged reports whether f's source is the registry's own folder.
@@ -58,15 +64,19 @@ func (r *Registry) Create(ctx context.Context, spec FunctionSpec, fill FillFunc)
 	if fill != nil && spec.Source != "" {
 		return fmt.Errorf("%w: function %s: give a source folder or code to fill a managed one, not both", ErrInvalidConfig, spec.Name)
 	}
+	if !r.HasNamespace(spec.Namespace) {
+		return fmt.Errorf("%w: %s", ErrNamespaceNotFound, spec.Namespace)
+	}
+	key := Key(spec.Namespace, spec.Name)
 	defer r.flush()
-	l := r.fnLock(spec.Name)
+	l := r.fnLock(key)
 	l.Lock()
 	defer l.Unlock()
-	if _, err := r.Function(spec.Name); err == nil {
-		return fmt.Errorf("%w: %s", ErrFunctionExists, spec.Name)
+	if _, err := r.Function(key); err == nil {
+		return fmt.Errorf("%w: %s", ErrFunctionExists, key)
 	}
 	if fill != nil {
-		root := filepath.Dir(r.ManagedSourceDir(spec.Name))
+		root := filepath.Dir(r.ManagedSourceDir(key))
 		// Leftovers of a deleted function or a crashed create: the function
 		// does not exist, so nothing uses them.
 		if err := os.RemoveAll(root); err != nil {
@@ -98,7 +108,7 @@ func (r *Registry) Create(ctx context.Context, spec FunctionSpec, fill FillFunc)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, ok := r.st.Load().fns[spec.Name]; ok {
+	if _, ok := r.st.Load().fns[key]; ok {
 		// Unreachable: Define and Create both hold the function's lock.
 		return fmt.Errorf("%w: %s", ErrFunctionExists, spec.Name)
 	}
@@ -210,7 +220,7 @@ func (r *Registry) UpdateCode(ctx context.Context, name string, fill FillFunc, h
 	next.fn.Latest = Version{
 		Function: name, Version: Latest, Config: cloneConfig(cfg),
 		CodeHash: s.hash, CodeDir: s.dir, CodeSize: s.size,
-		AddTime: cur.fn.AddTime, ModTime: now,
+		AddTime: cur.fn.AddTime, ModTime: now, Layers: cur.fn.Latest.Layers,
 	}
 	next.fn.ModTime = now
 	if err := r.commitLocked(next, Change{Kind: ChangeLatest, Function: name, Version: Latest, Previous: cur.fn.Latest}); err != nil {
@@ -309,6 +319,9 @@ func checkConfig(name string, c FunctionConfig) error {
 	case c.Timeout <= 0:
 		return bad("timeout %d must be positive", c.Timeout)
 	}
+	if err := checkLayerRefs(c.Layers); err != nil {
+		return bad("%v", err)
+	}
 	return nil
 }
 
@@ -378,7 +391,7 @@ func (r *Registry) collectManaged(st *state) {
 	}
 	for _, e := range ents {
 		dir := filepath.Join(root, e.Name())
-		f, ok := st.fns[e.Name()]
+		f, ok := st.fns[strings.Replace(e.Name(), "@", "/", 1)]
 		if !ok || !r.isManaged(f.fn) {
 			if err := os.RemoveAll(dir); err != nil {
 				r.log.Warn("remove source of a deleted function", "dir", dir, "err", err)

@@ -139,6 +139,7 @@ func Open(opts Options) (*Registry, error) {
 	if err != nil {
 		return nil, err
 	}
+	removeTemps(dir, tmpLayerPrefix, slog.New(slog.DiscardHandler))
 	r := &Registry{
 		dir:          dir,
 		log:          opts.Logger,
@@ -272,11 +273,19 @@ func (r *Registry) snapshotState() *state {
 // the routing table and queues changes for subscribers. The caller holds mu.
 // Nothing changes when it fails.
 func (r *Registry) commitLocked(f *fnState, changes ...Change) error {
+	cur := r.st.Load().ensureNamespace(f.fn.Namespace, r.stamp())
+	// $LATEST follows the layers its configuration lists: resolved on every
+	// commit, so a changed list or a missing layer is caught here.
+	uses, err := cur.resolveLayers(f.fn.Latest.Config.Layers, true)
+	if err != nil {
+		return fmt.Errorf("function %s: %w", f.fn.Name, err)
+	}
+	f.fn.Latest.Layers = uses
 	ft, err := buildFnTable(f)
 	if err != nil {
 		return err
 	}
-	next := r.st.Load().with(f)
+	next := cur.with(f)
 	if err := r.save(next); err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ type table struct {
 
 // fnTable is the routing view of one function.
 type fnTable struct {
-	versions map[string]versionEntry  // by version, including Latest
+	versions map[string]versionEntry   // by version, including Latest
 	aliases  map[string]*CompiledAlias // by name, including Default
 }
 
@@ -23,11 +23,12 @@ type fnTable struct {
 // that a caller of Resolve never looks the version up a second time.
 type versionEntry struct {
 	config         FunctionConfig
-	codeHash, code string
+	codeHash, code string   // codeHash is the version's RunHash
+	layers         LayerTrees
 }
 
 func entryOf(v Version) versionEntry {
-	return versionEntry{config: v.Config, codeHash: v.CodeHash, code: v.CodeDir}
+	return versionEntry{config: v.Config, codeHash: v.RunHash(), code: v.CodeDir, layers: NewLayerTrees(v.LayerDirs())}
 }
 
 func buildFnTable(f *fnState) (*fnTable, error) {
@@ -102,7 +103,7 @@ func (r *Registry) Resolve(name, qualifier string, keys Keys) (Decision, Functio
 		// Unreachable while mutations keep aliases pointing at live versions.
 		return Decision{}, FunctionConfig{}, fmt.Errorf("%w: alias %s of %s routes to missing version %s", ErrVersionNotFound, d.Alias, name, d.Version)
 	}
-	d.CodeHash, d.CodeDir = v.codeHash, v.code
+	d.CodeHash, d.CodeDir, d.Layers = v.codeHash, v.code, v.layers
 	return d, v.config, nil
 }
 

@@ -79,7 +79,9 @@ func versionLess(a, b string) bool {
 // state is the whole committed registry. Like fnState it is immutable once
 // committed; with returns a copy that shares the unchanged functions.
 type state struct {
-	fns map[string]*fnState
+	fns        map[string]*fnState   // by function key (Key)
+	layers     map[string]*layerState // by layer name
+	namespaces map[string]Namespace   // created namespaces; DefaultNamespace is implicit
 }
 
 func (s *state) with(f *fnState) *state {
@@ -88,14 +90,14 @@ func (s *state) with(f *fnState) *state {
 		fns = make(map[string]*fnState)
 	}
 	fns[f.fn.Name] = f
-	return &state{fns: fns}
+	return &state{fns: fns, layers: s.layers, namespaces: s.namespaces}
 }
 
 // without returns a copy of s without function name.
 func (s *state) without(name string) *state {
 	fns := maps.Clone(s.fns)
 	delete(fns, name)
-	return &state{fns: fns}
+	return &state{fns: fns, layers: s.layers, namespaces: s.namespaces}
 }
 
 func (s *state) names() []string {
@@ -104,8 +106,10 @@ func (s *state) names() []string {
 
 // diskState is the format of state.json.
 type diskState struct {
-	Format    int            `json:"format"`
-	Functions []diskFunction `json:"functions"`
+	Format     int            `json:"format"`
+	Functions  []diskFunction `json:"functions"`
+	Layers     []diskLayer    `json:"layers,omitempty"`
+	Namespaces []Namespace    `json:"namespaces,omitempty"`
 }
 
 type diskFunction struct {
@@ -160,7 +164,7 @@ func (r *Registry) save(st *state) error {
 	for _, name := range st.names() {
 		f := st.fns[name]
 		df := diskFunction{
-			Name: f.fn.Name, Namespace: f.fn.Namespace, Source: f.fn.Source, Build: f.fn.Build,
+			Name: NameOf(f.fn.Name), Namespace: f.fn.Namespace, Source: f.fn.Source, Build: f.fn.Build,
 			Config: f.fn.Config, AddTime: f.fn.AddTime, ModTime: f.fn.ModTime,
 			NextVersion: f.next, Latest: toDiskVersion(f.fn.Latest),
 			Versions: []diskVersion{}, Aliases: f.sortedAliases(),
@@ -171,6 +175,7 @@ func (r *Registry) save(st *state) error {
 		}
 		ds.Functions = append(ds.Functions, df)
 	}
+	ds.Layers, ds.Namespaces = toDiskLayers(st), st.sortedNamespaces()
 	data, err := json.MarshalIndent(ds, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode state: %w", err)
@@ -185,7 +190,7 @@ func (r *Registry) save(st *state) error {
 // missing file is an empty registry.
 func (r *Registry) load() (*state, error) {
 	removeTemps(r.dir, stateFile+tmpPrefix, r.log)
-	st := &state{fns: make(map[string]*fnState)}
+	st := &state{fns: make(map[string]*fnState), layers: map[string]*layerState{}, namespaces: map[string]Namespace{}}
 	path := filepath.Join(r.dir, stateFile)
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -201,7 +206,14 @@ func (r *Registry) load() (*state, error) {
 	if ds.Format != stateFormat {
 		return nil, fmt.Errorf("load state %s: format %d is not supported (want %d)", path, ds.Format, stateFormat)
 	}
+	if err := r.loadLayers(st, ds); err != nil {
+		return nil, fmt.Errorf("load state %s: %w", path, err)
+	}
 	for _, df := range ds.Functions {
+		// A state written before namespaces has no namespace: default. The
+		// function's key is its name there, as it always was.
+		df.Namespace = namespaceOrDefault(df.Namespace)
+		df.Name = Key(df.Namespace, df.Name)
 		if _, dup := st.fns[df.Name]; dup || df.Name == "" {
 			return nil, fmt.Errorf("load state %s: function %q is empty or listed twice", path, df.Name)
 		}
@@ -248,6 +260,7 @@ func (r *Registry) load() (*state, error) {
 			t.Function = df.Name
 			f.triggers[t.Name] = t
 		}
+		r.resolveLoaded(st, f)
 		st.fns[df.Name] = f
 	}
 	return st, nil
@@ -274,11 +287,17 @@ func cloneConfig(c FunctionConfig) FunctionConfig {
 	} else {
 		c.Environment = maps.Clone(c.Environment)
 	}
+	if len(c.Layers) == 0 {
+		c.Layers = nil
+	} else {
+		c.Layers = slices.Clone(c.Layers)
+	}
 	return c
 }
 
 func cloneVersion(v Version) Version {
 	v.Config = cloneConfig(v.Config)
+	v.Layers = slices.Clone(v.Layers)
 	return v
 }
 

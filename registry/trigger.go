@@ -12,9 +12,17 @@ import (
 	"github.com/scf-emulator/emulator/platform"
 )
 
-// TriggerAPIGateway is the type of an API Gateway trigger, the only kind the
-// emulator runs.
-const TriggerAPIGateway = "apigw"
+// Trigger types. apigw triggers are gateway routes; clb triggers are
+// routes under the gateway's CLB prefix; the others are fired by package
+// trigger's scheduler, bucket watcher and topic broker.
+const (
+	TriggerAPIGateway = "apigw"
+	TriggerTimer      = "timer"
+	TriggerCOS        = "cos"
+	TriggerCKafka     = "ckafka"
+	TriggerCMQ        = "cmq"
+	TriggerCLB        = "clb"
+)
 
 // MaxTriggersPerType is the platform's limit of triggers of one type per
 // function (LimitExceeded.Trigger).
@@ -23,25 +31,41 @@ const MaxTriggersPerType = 10
 // gatewayNameRE is what the gateway accepts as a service or stage name.
 var gatewayNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
-// Trigger binds an API Gateway path and method, in one stage of one service,
-// to a qualifier of a function. The gateway serves it at
-// /<Stage><Path> and routes through Qualifier at request time, so a trigger
+// Trigger binds an event source to a qualifier of a function. An apigw
+// trigger binds an API Gateway path and method, in one stage of one
+// service: the gateway serves it at /<Stage><Path>. Every trigger routes
+// through Qualifier when it fires, so alias weights apply, and a trigger
 // whose alias or version is deleted later simply stops matching a version.
+// Fields of other types are empty (and omitted from state.json).
 type Trigger struct {
-	Function           string    `json:"-"` // set by the registry
-	Name               string    `json:"name"`
-	Type               string    `json:"type"`      // TriggerAPIGateway
-	Qualifier          string    `json:"qualifier"` // alias or version; "" is stored as $DEFAULT
-	Service            string    `json:"service"`   // API Gateway service name
-	Stage              string    `json:"stage"`     // release, prepub, test, ...
-	Path               string    `json:"path"`      // "/hello", "/users/{id}"
-	Method             string    `json:"method"`    // platform.IsMethod
-	IntegratedResponse bool      `json:"integratedResponse"`
-	Enabled            bool      `json:"enabled"`
-	Desc               string    `json:"desc,omitempty"` // the TriggerDesc JSON as the client sent it
-	Description        string    `json:"description,omitempty"`
-	AddTime            time.Time `json:"addTime"`
-	ModTime            time.Time `json:"modTime"`
+	Function  string `json:"-"` // set by the registry
+	Name      string `json:"name"`
+	Type      string `json:"type"`                // TriggerAPIGateway, TriggerTimer, ...
+	Qualifier string `json:"qualifier"`           // alias or version; "" is stored as $DEFAULT
+	Service   string `json:"service"`             // apigw: API Gateway service name
+	Stage     string `json:"stage"`               // apigw: release, prepub, test, ...
+	Path      string `json:"path"`                // apigw, clb: "/hello", "/users/{id}"
+	Method    string `json:"method"`              // apigw, clb: platform.IsMethod
+	Cron      string `json:"cron,omitempty"`      // timer: 7-field cron
+	Message   string `json:"message,omitempty"`   // timer: the event's Message
+	Bucket    string `json:"bucket,omitempty"`    // cos: the folder acting as the bucket
+	Events    string `json:"events,omitempty"`    // cos: "cos:ObjectCreated:*", ...
+	Prefix    string `json:"prefix,omitempty"`    // cos: key prefix filter
+	Suffix    string `json:"suffix,omitempty"`    // cos: key suffix filter
+	Topic     string `json:"topic,omitempty"`     // ckafka, cmq
+	Batch     int    `json:"batch,omitempty"`     // ckafka, cmq: messages per invocation
+	MaxWaitMs int    `json:"maxWaitMs,omitempty"` // ckafka, cmq: how long a partial batch waits
+	Retry     int    `json:"retry,omitempty"`     // ckafka, cmq: redeliveries of a failed batch
+	// PassThrough is an API whose integrated response is off: the return
+	// value is the body. Stored under its own name: state written before
+	// the gateway honoured the flag kept "integratedResponse" (often false),
+	// and those triggers were served integrated; they still are.
+	PassThrough bool      `json:"passThrough,omitempty"`
+	Enabled     bool      `json:"enabled"`
+	Desc        string    `json:"desc,omitempty"` // the TriggerDesc JSON as the client sent it
+	Description string    `json:"description,omitempty"`
+	AddTime     time.Time `json:"addTime"`
+	ModTime     time.Time `json:"modTime"`
 }
 
 // checkTrigger validates t and returns it normalised: method upper case,
@@ -57,9 +81,13 @@ func checkTrigger(t Trigger) (Trigger, error) {
 	if err := platform.CheckTriggerName(t.Name); err != nil {
 		return Trigger{}, fmt.Errorf("%w: %v", ErrInvalidTrigger, err)
 	}
+	if t.Type != TriggerAPIGateway {
+		if err := checkEventTrigger(&t); err != nil {
+			return bad("%v", err)
+		}
+		return t, nil
+	}
 	switch {
-	case t.Type != TriggerAPIGateway:
-		return bad("type %q is not supported; the emulator runs %s triggers only", t.Type, TriggerAPIGateway)
 	case !gatewayNameRE.MatchString(t.Service):
 		return bad("service name %q must be 1 to 64 letters, digits, '_' or '-'", t.Service)
 	case !gatewayNameRE.MatchString(t.Stage):
@@ -102,6 +130,12 @@ func checkTriggerPath(p string) error {
 
 // overlaps reports whether a and b would answer the same request.
 func (t Trigger) overlaps(o Trigger) bool {
+	if t.Type != o.Type || (t.Type != TriggerAPIGateway && t.Type != TriggerCLB) {
+		return false
+	}
+	if t.Type == TriggerCLB {
+		return t.Path == o.Path && (t.Method == o.Method || t.Method == "ANY" || o.Method == "ANY")
+	}
 	return t.Service == o.Service && t.Stage == o.Stage && t.Path == o.Path &&
 		(t.Method == o.Method || t.Method == "ANY" || o.Method == "ANY")
 }
@@ -154,6 +188,10 @@ func (r *Registry) CreateTrigger(name string, t Trigger) (Trigger, error) {
 	for _, fname := range st.names() {
 		for _, o := range st.fns[fname].sortedTriggers() {
 			if t.overlaps(o) {
+				if o.Type == TriggerCLB {
+					return Trigger{}, fmt.Errorf("%w: clb trigger %s of function %s already serves %s %s",
+						ErrTriggerConflict, o.Name, fname, o.Method, o.Path)
+				}
 				return Trigger{}, fmt.Errorf("%w: trigger %s of function %s already serves %s /%s%s in service %s",
 					ErrTriggerConflict, o.Name, fname, o.Method, o.Stage, o.Path, o.Service)
 			}
@@ -170,7 +208,7 @@ func (r *Registry) CreateTrigger(name string, t Trigger) (Trigger, error) {
 	if err := r.commitLocked(next, Change{Kind: ChangeTrigger, Function: name, Trigger: t.Name}); err != nil {
 		return Trigger{}, err
 	}
-	r.log.Info("trigger created", "function", name, "trigger", t.Name, "stage", t.Stage, "path", t.Path, "qualifier", t.Qualifier)
+	r.log.Info("trigger created", "function", name, "trigger", t.Name, "type", t.Type, "qualifier", t.Qualifier)
 	return t, nil
 }
 

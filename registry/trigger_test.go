@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"encoding/json"
 	"context"
 	"errors"
 	"fmt"
@@ -159,5 +160,18 @@ func TestDeleteTriggerAndPersistence(t *testing.T) {
 	}
 	if _, err := r2.Triggers("B"); !errors.Is(err, ErrFunctionNotFound) {
 		t.Errorf("Triggers of a deleted function: %v", err)
+	}
+}
+
+// TestTriggerStateBeforePassThrough: state written before the gateway
+// honoured integrated response off stored "integratedResponse", mostly
+// false, and served those triggers integrated; they must stay integrated.
+func TestTriggerStateBeforePassThrough(t *testing.T) {
+	var tr Trigger
+	if err := json.Unmarshal([]byte(`{"name":"t","type":"apigw","qualifier":"$DEFAULT","service":"S","stage":"release","path":"/x","method":"ANY","integratedResponse":false,"enabled":true}`), &tr); err != nil {
+		t.Fatal(err)
+	}
+	if tr.PassThrough {
+		t.Error("an old trigger became pass-through")
 	}
 }

@@ -50,6 +50,9 @@ type FunctionConfig struct {
 	Environment map[string]string `json:"environment,omitempty"`
 	Description string            `json:"description,omitempty"`
 	Image       string            `json:"image,omitempty"` // docker runtime override
+	// Layers are the layers the function uses, in order. A published
+	// version's references are pinned (Version > 0).
+	Layers []LayerRef `json:"layers,omitempty"`
 }
 
 // FunctionSpec declares a function: where its $LATEST source lives and how it
@@ -87,6 +90,9 @@ type Version struct {
 	Description string
 	AddTime     time.Time
 	ModTime     time.Time
+	// Layers are Config.Layers resolved to snapshots: pinned for a
+	// published version, the newest (or the layer folder's) for $LATEST.
+	Layers []LayerUse
 }
 
 // VersionWeight sends a fraction of an alias's traffic to an extra version.
@@ -155,6 +161,29 @@ type Decision struct {
 	// CodeHash and CodeDir are Version's code, as in registry.Version: a
 	// caller runs the decision without looking the version up again.
 	CodeHash, CodeDir string
+	// Layers are the read-only layer trees of Version, in order; when there
+	// are any, CodeHash also covers them (Version.RunHash).
+	Layers LayerTrees
+}
+
+// LayerTrees is an immutable list of layer tree paths. It holds a pointer
+// so that Decision stays comparable.
+type LayerTrees struct{ dirs *[]string }
+
+// NewLayerTrees wraps dirs, which must not be modified afterwards.
+func NewLayerTrees(dirs []string) LayerTrees {
+	if len(dirs) == 0 {
+		return LayerTrees{}
+	}
+	return LayerTrees{dirs: &dirs}
+}
+
+// Dirs returns the paths; the caller must not modify them.
+func (t LayerTrees) Dirs() []string {
+	if t.dirs == nil {
+		return nil
+	}
+	return *t.dirs
 }
 
 // Keys looks up routing key values: HTTP request headers at the gateway

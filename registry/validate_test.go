@@ -111,7 +111,8 @@ func TestValidation(t *testing.T) {
 		// '-'; the platform's function name rule (package platform) does not.
 		{"define 61-character name", badSpec(func(s *FunctionSpec) { s.Name = "f" + strings.Repeat("x", 60) }), ErrInvalidConfig, "more than 60"},
 		{"define name ending in -", badSpec(func(s *FunctionSpec) { s.Name = "fn-" }), ErrInvalidConfig, "ends with '-'"},
-		{"define other namespace", badSpec(func(s *FunctionSpec) { s.Namespace = "prod" }), ErrInvalidConfig, "prod"},
+		{"define bad namespace name", badSpec(func(s *FunctionSpec) { s.Namespace = "9prod" }), ErrInvalidConfig, "9prod"},
+		{"define unknown layer", badSpec(func(s *FunctionSpec) { s.Config.Layers = []LayerRef{{Name: "nolayer"}} }), ErrLayerNotFound, "nolayer"},
 		{"define alias bad routing", badSpec(func(s *FunctionSpec) {
 			s.Aliases = []Alias{{Name: "new", FunctionVersion: "1", Weights: w("2", 3)}}
 		}), ErrInvalidRouting, "outside"},

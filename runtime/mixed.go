@@ -12,7 +12,7 @@ import (
 // function whose image is unavailable does not take the others off Docker,
 // and never fails a request for want of an image.
 type Mixed struct {
-	docker   *Docker
+	docker   ImageRuntime
 	fallback Runtime
 	logger   *slog.Logger
 
@@ -25,7 +25,7 @@ var _ Runtime = (*Mixed)(nil)
 // NewMixed returns a runtime that starts specs on docker, or on fallback
 // (the process runtime) when docker.ResolveImage says ErrImageUnavailable.
 // A nil logger discards.
-func NewMixed(docker *Docker, fallback Runtime, logger *slog.Logger) *Mixed {
+func NewMixed(docker ImageRuntime, fallback Runtime, logger *slog.Logger) *Mixed {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}

@@ -21,6 +21,9 @@ type Spec struct {
 	TimeoutSec int
 	Env        map[string]string // user variables; the runtime adds the SCF ones
 	Image      string            // docker runtime only; "" means the runtime's default
+	// Layers are read-only layer trees, in order: mounted at /opt on Docker
+	// and put on the module path after CodeDir on both runtimes.
+	Layers []string
 }
 
 // Key identifies the pool of instances that may serve spec. Specs with equal

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # build-runtime-images.sh builds, without any image registry, the local images
 # the emulator's docker runtime uses. It is a thin wrapper around
-# `emulator images --build` (cmd/emulator/images.go, runtime/images_build.go):
+# `emulator images --build` (cmd/emulator/images.go, runtime/docker/images_build.go):
 #
 #   scf-emulator/debian-runtime:bookworm
 #       Debian bookworm (debootstrap --variant=minbase) with python3, nodejs,

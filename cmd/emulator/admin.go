@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/scf-emulator/emulator/admin"
@@ -27,15 +28,18 @@ func (a *App) newAdmin(apiSrv http.Handler, replay *tc3.Replay) (*admin.Guard, *
 	verifier := adminVerifier(cfg, replay)
 	guard := admin.New(admin.Options{AdminAddr: cfg.AdminAddr, Hosts: cfg.AdminHosts, Verifier: verifier,
 		MetricsPublic: cfg.MetricsPublic, Logger: cfg.Logger.With("component", "admin")})
-	dopts := dashboard.Options{MaxWindow: metrics.DefaultWindow, Logger: cfg.Logger.With("component", "dashboard")}
+	dopts := dashboard.Options{MaxWindow: metrics.DefaultWindow, Logger: cfg.Logger.With("component", "dashboard"),
+		WriteError: dashboardError}
 	if cfg.SecretID != "" || cfg.SecretKey != "" {
 		dopts.ReadOnly = readOnlyReason
 	}
-	return guard, admin.NewServer(admin.ServerOptions{
+	srv := admin.NewServer(admin.ServerOptions{
 		Logs: a.logs, Metrics: a.met, Instances: liveInstances{a.mgr}, Registry: a.reg, Rollouts: a.rollouts,
 		Gateway: a.gw, Info: a, Diffs: diffService{store: a.diffs, gw: a.gw, eng: a.eng, reg: a.reg}, Dashboard: dashboard.New(dashSource{reg: a.reg, met: a.met}, dopts), API: apiSrv,
 		Signed: verifier != nil,
 	})
+	a.registerTriggerEndpoints(srv)
+	return guard, srv
 }
 
 // adminVerifier checks the signatures of the /emulator/* endpoints with the
@@ -87,4 +91,16 @@ func (a *App) LoginURL() string {
 		return a.AdminURL() + "/?token=" + t
 	}
 	return ""
+}
+
+// dashboardError answers the dashboard's refusals through the admin
+// address's one error writer.
+func dashboardError(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, dashboard.ErrBadParameter):
+		err = admin.As(err, admin.ErrBadRequest)
+	case errors.Is(err, dashboard.ErrNotFound):
+		err = admin.As(err, admin.ErrNotFound)
+	}
+	admin.WriteError(w, r, err)
 }

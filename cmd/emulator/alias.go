@@ -194,6 +194,7 @@ func describeSDKRouting(primary string, rc *scf.RoutingConfig) string {
 // $LATEST and the last published version takes 1 - traffic.
 func (c *clientCmd) deploy(fs *flag.FlagSet) func([]string) error {
 	traffic := fs.String("traffic", "", "share of $DEFAULT traffic that goes to $LATEST, 0..1")
+	fs.Func("inputs.traffic", "the Serverless Framework's spelling of --traffic", func(v string) error { *traffic = v; return nil })
 	return func(pos []string) error {
 		if err := needArgs("deploy", pos, 1, 1, "FUNCTION --traffic 0.1"); err != nil {
 			return usageError{err}

@@ -24,6 +24,8 @@ import (
 	"github.com/scf-emulator/emulator/registry"
 	"github.com/scf-emulator/emulator/rollout"
 	"github.com/scf-emulator/emulator/runtime"
+	"github.com/scf-emulator/emulator/runtime/docker"
+	"github.com/scf-emulator/emulator/runtime/process"
 	"github.com/scf-emulator/emulator/tc3"
 	"github.com/scf-emulator/emulator/watch"
 )
@@ -84,13 +86,14 @@ type App struct {
 	logs        *logstore.Store
 	met         *metrics.Metrics
 	mgr         *runtime.Manager
-	docker      *runtime.Docker // nil with the process runtime
-	mixed       *runtime.Mixed  // --runtime auto on docker: per-function process fallback
+	docker      *docker.Docker // nil with the process runtime
+	mixed       *runtime.Mixed // --runtime auto on docker: per-function process fallback
 	runtimeDesc string
 	eng         *engine.Engine
 	gw          *gateway.Gateway
 	rollouts    *rollout.Manager
 	diffs       *diff.Store // compared shadow copies (diffs.go)
+	trig        *triggerRig // timer, cos, ckafka and cmq triggers; async events
 	watcher     *watch.Watcher
 	live        configLive // emulator.yaml edits applied while running (configreload.go)
 	gwLn        net.Listener
@@ -129,7 +132,7 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if a.stateDir == "" {
 		a.stateDir = ".emulator" // made absolute below
 		if file.Path != "" {
-			a.stateDir = filepath.Join(filepath.Dir(file.Path), ".emulator")
+			a.stateDir = filepath.Join(configDir(file.Path), ".emulator")
 		}
 	}
 	if a.stateDir, err = filepath.Abs(a.stateDir); err != nil {
@@ -145,6 +148,9 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	}
 	a.met = metrics.New(metrics.Options{})
 	if err := a.openDiffs(); err != nil {
+		return nil, err
+	}
+	if err := defineLayers(ctx, a.reg, file); err != nil {
 		return nil, err
 	}
 	for _, f := range file.Functions {
@@ -168,6 +174,7 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		return nil, err
 	}
 	eng := a.eng
+	a.trig = newTriggerRig(a.reg, a.eng, cfg.Logger.With("component", "trigger"), a.stateDir)
 	a.rollouts, err = rollout.New(rollout.Options{Dir: a.stateDir, Aliases: a.reg, Metrics: a.met, Diffs: a.diffs,
 		Invoker: hookInvoker{eng: eng}, Logger: cfg.Logger.With("component", "rollout")})
 	if err != nil {
@@ -219,11 +226,12 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	apiOpts := api.Options{
 		Logger: cfg.Logger.With("component", "api"), SecretID: cfg.SecretID, SecretKey: cfg.SecretKey,
 		GatewayURL: a.GatewayURL(), ServiceNames: a.configServiceNames, Replay: replay,
+		Async: a.trig, BucketRoot: filepath.Join(a.stateDir, "buckets"),
 	}
 	if err := apiOpts.Validate(); err != nil {
 		return nil, err
 	}
-	apiSrv := api.New(apiBackend{Registry: a.reg, eng: eng, logs: a.logs, observe: cfg.Events.Invoke}, apiOpts)
+	apiSrv := api.New(apiBackend{Registry: a.reg, eng: eng, logs: a.logs, observe: cfg.Events.Invoke, trig: a.trig}, apiOpts)
 	a.guard, a.adminSrv = a.newAdmin(apiSrv, replay)
 	a.servers = []*http.Server{
 		{Handler: a.gw, ReadHeaderTimeout: 10 * time.Second},
@@ -255,6 +263,7 @@ func (a *App) Run(ctx context.Context) error {
 	defer stopWatch()
 	a.wg.Go(func() { _ = a.watcher.Run(watchCtx) })
 	a.wg.Go(func() { _ = a.live.watch.Run(watchCtx) })
+	a.trig.start()
 	var err error
 	select {
 	case <-ctx.Done():
@@ -291,6 +300,7 @@ func (a *App) Close(ctx context.Context) error {
 	if a.rollouts != nil {
 		a.rollouts.Close() // leaves aliases as they are: the next start resumes
 	}
+	a.trig.close() // before the engine: in-flight trigger calls end first
 	if a.eng != nil {
 		a.eng.Close()
 	}
@@ -322,7 +332,7 @@ func (a *App) newRuntime(ctx context.Context) (runtime.Runtime, string, error) {
 	case "docker":
 		useDocker, desc = true, "docker"
 	case "", "auto":
-		useDocker = runtime.DockerAvailable(ctx)
+		useDocker = docker.DockerAvailable(ctx)
 		desc = "process (auto: no docker daemon answers)"
 		if useDocker {
 			desc = "docker (auto: a docker daemon answers)"
@@ -333,12 +343,12 @@ func (a *App) newRuntime(ctx context.Context) (runtime.Runtime, string, error) {
 		return nil, "", usageError{fmt.Errorf("--runtime %q: want auto, docker or process", cfg.Runtime)}
 	}
 	logger := cfg.Logger
-	pull, err := runtime.ParsePullPolicy(cmp.Or(cfg.Pull, string(runtime.PullMissing)))
+	pull, err := docker.ParsePullPolicy(cmp.Or(cfg.Pull, string(docker.PullMissing)))
 	if err != nil {
 		return nil, "", usageError{fmt.Errorf("--pull: %w", err)}
 	}
-	newProcess := func() (*runtime.Process, error) {
-		return runtime.NewProcess(runtime.ProcessOptions{
+	newProcess := func() (*process.Process, error) {
+		return process.NewProcess(process.ProcessOptions{
 			WorkDir: filepath.Join(a.stateDir, "runtime"), Logger: logger.With("component", "process"),
 		})
 	}
@@ -350,10 +360,10 @@ func (a *App) newRuntime(ctx context.Context) (runtime.Runtime, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	d, err := runtime.NewDocker(ctx, runtime.DockerOptions{
+	d, err := docker.NewDocker(ctx, docker.DockerOptions{
 		WorkDir: filepath.Join(a.stateDir, "runtime-docker"), Images: images, Pull: pull,
 		StateDir: a.stateDir, // owner label; a.reg holds its lock
-		Logger:   logger.With("component", "docker"), CallbackHost: os.Getenv(runtime.CallbackHostEnv),
+		Logger:   logger.With("component", "docker"), CallbackHost: os.Getenv(docker.CallbackHostEnv),
 	})
 	if err != nil {
 		return nil, "", err
@@ -379,14 +389,3 @@ func (a *App) newRuntime(ctx context.Context) (runtime.Runtime, string, error) {
 	a.mixed = runtime.NewMixed(d, proc, logger.With("component", "runtime"))
 	return a.mixed, desc, nil
 }
-
-type nopEvents struct{}
-
-func (nopEvents) Request(gateway.Record)                                {}
-func (nopEvents) Invoke(invokeRecord)                                   {}
-func (nopEvents) Reload(string, registry.Refresh, time.Duration, error) {}
-func (nopEvents) ConfigReload(ConfigReport)                             {}
-func (nopEvents) Defined(string, string, time.Duration, error)          {}
-func (nopEvents) Rollout(rollout.Status)                                {}
-func (nopEvents) Pull(runtime.PullProgress)                             {}
-func (nopEvents) Image(string, runtime.ImageResolution, bool)           {}

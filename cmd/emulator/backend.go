@@ -55,7 +55,7 @@ func (b gatewayBackend) Resolve(_ context.Context, function, qualifier string, h
 		return gateway.Target{}, err
 	}
 	return gateway.Target{
-		Function: function, Namespace: registry.DefaultNamespace, Qualifier: qualifier,
+		Function: function, Namespace: registry.NamespaceOf(function), Qualifier: qualifier,
 		Version: t.Version, Route: string(t.Route), Type: t.Config.Type,
 		MemoryMB: t.Config.MemorySize, TimeoutSec: t.Config.Timeout, Shadow: t.Shadow, ShadowDiff: t.ShadowDiff, Handle: t,
 	}, nil
@@ -113,6 +113,7 @@ type apiBackend struct {
 	eng     *engine.Engine
 	logs    *logstore.Store
 	observe func(invokeRecord)
+	trig    *triggerRig // async Invoke gets the platform's retries; nil runs it once
 }
 
 var _ api.Backend = apiBackend{}
@@ -127,6 +128,14 @@ type invokeRecord struct {
 }
 
 func (b apiBackend) Invoke(ctx context.Context, req api.InvokeRequest) (api.InvokeResult, error) {
+	if req.Async && b.trig != nil {
+		t, err := b.eng.Resolve(req.Function, req.Qualifier, mapKeys(req.RoutingKey))
+		if err != nil {
+			return api.InvokeResult{}, err
+		}
+		id, err := b.trig.submit(req.Function, req.Qualifier, "Event", "", req.Event, nil)
+		return api.InvokeResult{RequestID: id, Version: t.Version}, err
+	}
 	o, err := b.eng.Invoke(ctx, engine.Request{Function: req.Function, Qualifier: req.Qualifier,
 		Keys: mapKeys(req.RoutingKey), Event: req.Event, Async: req.Async, Done: b.notify})
 	if err != nil {

@@ -171,7 +171,7 @@ func (c *clientCmd) versions(pos []string) error {
 
 func (c *clientCmd) invoke(fs *flag.FlagSet) func([]string) error {
 	qualifier := fs.String("q", "", "version or alias (default $DEFAULT)")
-	event := fs.String("event", "{}", "event JSON, or @file")
+	event := fs.String("event", "{}", "event JSON, @file, or @- for standard input")
 	routingKey := fs.String("routing-key", "", `routing key JSON, e.g. {"User":"Bob"}`)
 	showLog := fs.Bool("log", false, "print the invocation's log to stderr")
 	return func(pos []string) error {
@@ -180,7 +180,7 @@ func (c *clientCmd) invoke(fs *flag.FlagSet) func([]string) error {
 		}
 		ev := *event
 		if strings.HasPrefix(ev, "@") {
-			b, err := os.ReadFile(ev[1:])
+			b, err := readEventFile(ev[1:])
 			if err != nil {
 				return usageError{fmt.Errorf("--event: %w", err)}
 			}
@@ -222,6 +222,14 @@ func (c *clientCmd) invoke(fs *flag.FlagSet) func([]string) error {
 		}
 		return nil
 	}
+}
+
+// readEventFile reads an --event @file; "-" is standard input.
+func readEventFile(name string) ([]byte, error) {
+	if name == "-" {
+		return io.ReadAll(io.LimitReader(os.Stdin, 6<<20+1))
+	}
+	return os.ReadFile(name)
 }
 
 func deref[T any](p *T) T {

@@ -46,6 +46,14 @@ var commands = []command{
 			"emulator init hello --runtime Nodejs18.15 --type http",
 		},
 		run: cmdInit},
+	{name: "import", args: "[serverless.yml|FOLDER] [-o emulator.yaml] [--force]", group: groupServer,
+		summary: "write the emulator.yaml equivalent of a Serverless Framework project, naming what it ignored",
+		examples: []string{
+			"emulator import serverless.yml",
+			"emulator import . -o emulator.yaml --force",
+			"emulator import serverless.yml -o -",
+		},
+		run: cmdImport},
 	{name: "images", args: "[-f emulator.yaml] [--build [--force] [--only debian|static]]", group: groupServer,
 		summary: "list the docker images the config needs and their state; --build builds the local stand-ins",
 		examples: []string{
@@ -141,6 +149,21 @@ var commands = []command{
 		summary:  "print the version, commit and Go version (also --version)",
 		examples: []string{"emulator --version"},
 		run:      cmdVersion},
+	{name: "event", args: "apigw|timer|cos|ckafka|cmq|clb [--bucket B] [--key K] [--topic T] [--body S] [--method M] [--path P]", group: groupClient,
+		summary: "print an event of the platform's shape, for invoke --event @-",
+		examples: []string{
+			"emulator event cos --bucket photos-1250000000 --key in/cat.jpg | emulator invoke B --event @-",
+			"emulator event apigw --method POST --path /hello --body '{\"n\":1}'",
+		},
+		run: cmdEvent},
+	{name: "trigger", args: "fire FUNCTION TRIGGER", group: groupClient, client: true,
+		summary: "fire a timer or COS trigger now, through its qualifier",
+		examples: []string{"emulator trigger fire B tick"},
+		run: cmdTrigger},
+	{name: "send", args: "ckafka|cmq TOPIC MESSAGE... [--key K]", group: groupClient, client: true,
+		summary: "publish messages to the functions whose ckafka or cmq triggers subscribe to TOPIC",
+		examples: []string{"emulator send ckafka orders '{\"id\":1}' '{\"id\":2}'"},
+		run: cmdSend},
 }
 
 // clientRunner runs one of the SDK-backed client commands of runClient.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -31,7 +30,10 @@ type ConfigReport struct {
 
 // configLive is the App's state for applying config edits while running.
 type configLive struct {
-	watch   *watch.FileWatcher
+	watch interface {
+		Run(context.Context) error
+		Close() error
+	} // *watch.FileWatcher, or serverlessWatch for a serverless.yml folder
 	mu      sync.Mutex // guards App.file after NewApp and orders gateway table swaps
 	last    []byte     // config bytes last read; the watcher's goroutine only
 	refused bool       // the last edit was refused; the watcher's goroutine only
@@ -47,6 +49,9 @@ func (a *App) configPath() string {
 
 // watchConfig makes the watcher of the config file; Run starts it.
 func (a *App) watchConfig() error {
+	if config.IsServerless(a.configPath()) {
+		return a.watchServerless()
+	}
 	w, err := watch.NewFile(a.configPath(), a.reloadConfig, watch.Options{Logger: a.cfg.Logger.With("component", "watch")})
 	if err != nil {
 		return fmt.Errorf("watch config: %w", err)
@@ -66,7 +71,7 @@ func (a *App) runningConfig() *config.File {
 // of it or, when any part is refused, none of it.
 func (a *App) reloadConfig(ctx context.Context) error {
 	path := a.configPath()
-	data, err := os.ReadFile(path)
+	data, err := readConfigFiles(path, a.runningConfig())
 	if err == nil && a.live.last != nil && bytes.Equal(data, a.live.last) {
 		return nil // saved without a change
 	}
@@ -77,7 +82,7 @@ func (a *App) reloadConfig(ctx context.Context) error {
 	if err != nil {
 		err = fmt.Errorf("%s: %w", path, err)
 	} else {
-		cur, err = config.Parse(path, data)
+		cur, err = parseConfigFile(path, data)
 	}
 	if err == nil {
 		rep.Changes = config.Diff(a.runningConfig(), cur)

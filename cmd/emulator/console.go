@@ -24,6 +24,8 @@ type console struct {
 	out   io.Writer
 	live  bool                 // out is a terminal: pull progress rewrites one line
 	pulls map[string]pullShown // pulls in progress, by image
+	// hostNote is the banner's host interpreter version warning (hostversion.go).
+	hostNote string
 }
 
 var (
@@ -179,8 +181,14 @@ func (c *console) banner(a *App, runtimeName string) {
 	} else {
 		fmt.Fprintf(&b, "  %-10s %s\n", "config", a.file.Path)
 	}
+	for _, w := range a.file.Warnings {
+		fmt.Fprintf(&b, "  %-10s %s\n", yellow("warning"), w)
+	}
 	fmt.Fprintf(&b, "  %-10s %s\n", "state", a.stateDir)
 	fmt.Fprintf(&b, "  %-10s %s\n", "runtime", runtimeName)
+	if c.hostNote != "" {
+		fmt.Fprintf(&b, "  %-10s %s\n", "", yellow(c.hostNote))
+	}
 	fmt.Fprintf(&b, "  %-10s %s\n", "gateway", cyan(a.GatewayURL()))
 	fmt.Fprintf(&b, "  %-10s %s %s\n", "admin", cyan(a.AdminURL()), dim("(Tencent Cloud API 3.0: POST /)"))
 	if u := a.LoginURL(); u != "" {

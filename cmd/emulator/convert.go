@@ -12,13 +12,14 @@ import (
 func functionSpec(f config.Function) registry.FunctionSpec {
 	spec := registry.FunctionSpec{
 		Name:      f.Name,
-		Namespace: registry.DefaultNamespace,
+		Namespace: f.Namespace,
 		Source:    f.Source,
 		Build:     f.Build,
 		Config: registry.FunctionConfig{
 			Runtime: f.Runtime, Type: f.Type, Handler: f.Handler,
 			MemorySize: f.MemorySize, Timeout: f.Timeout,
 			Environment: f.Environment, Description: f.Description, Image: f.Image,
+			Layers: layerRefs(f.Layers),
 		},
 	}
 	for _, a := range f.Aliases {
@@ -49,10 +50,21 @@ func (a *App) servicesOf(f *config.File) []gateway.Service {
 	}
 	out := make([]gateway.Service, 0, len(f.Services))
 	index := map[string]int{}
+	// Function names in emulator.yaml are unique, so an API's function name
+	// names one registry key, whatever the function's namespace.
+	keys := map[string]string{}
+	for _, fn := range f.Functions {
+		keys[fn.Name] = registry.Key(fn.Namespace, fn.Name)
+	}
 	for _, s := range f.Services {
 		gs := gateway.Service{Name: s.Name, Stages: maps.Clone(s.Stages)}
 		for _, api := range s.APIs {
-			gs.APIs = append(gs.APIs, gateway.API{Path: api.Path, Method: api.Method, Function: api.Function, Stages: api.Stages})
+			fn := api.Function
+			if k, ok := keys[fn]; ok {
+				fn = k
+			}
+			gs.APIs = append(gs.APIs, gateway.API{Path: api.Path, Method: api.Method, Function: fn, Stages: api.Stages,
+				PassThrough: api.PassThrough})
 		}
 		index[s.Name] = len(out)
 		out = append(out, gs)
@@ -74,7 +86,7 @@ func (a *App) servicesOf(f *config.File) []gateway.Service {
 			out[i].Stages[t.Stage] = "" // declared; only APIs bound to it answer there
 		}
 		out[i].APIs = append(out[i].APIs, gateway.API{Path: t.Path, Method: t.Method, Function: t.Function,
-			Stages: map[string]string{t.Stage: t.Qualifier}, OnlyStages: true})
+			Stages: map[string]string{t.Stage: t.Qualifier}, OnlyStages: true, PassThrough: t.PassThrough})
 	}
 	return out
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/fatih/color"
 
-	"github.com/scf-emulator/emulator/runtime"
+	"github.com/scf-emulator/emulator/runtime/docker"
 )
 
 // cmdGC is `emulator gc [--dry-run] [--all]`: it lists what docker runtimes
@@ -28,7 +28,7 @@ func cmdGC(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	if err := needArgs("gc", pos, 0, 0, "[--dry-run] [--all]"); err != nil {
 		return usageError{err}
 	}
-	j, err := runtime.NewJanitor(ctx, runtime.JanitorOptions{})
+	j, err := docker.NewJanitor(ctx, docker.JanitorOptions{})
 	if err != nil {
 		return fmt.Errorf("gc: %w", err)
 	}
@@ -37,7 +37,7 @@ func cmdGC(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("gc: %w", err)
 	}
-	remove := runtime.Abandoned(items)
+	remove := docker.Abandoned(items)
 	if *all {
 		remove = items
 	}
@@ -60,7 +60,7 @@ func cmdGC(ctx context.Context, args []string, stdout, _ io.Writer) error {
 
 // renderLeftovers prints one line per managed object: what it is, whose,
 // how old, its state and what gc does with it.
-func renderLeftovers(w io.Writer, items []runtime.Leftover, all bool, now time.Time) {
+func renderLeftovers(w io.Writer, items []docker.Leftover, all bool, now time.Time) {
 	if len(items) == 0 {
 		fmt.Fprintln(w, "no containers, volumes or network of the emulator on this engine")
 		return
@@ -103,10 +103,10 @@ func age(t, now time.Time) string {
 }
 
 // kindOrder is the order in which counts are printed.
-var kindOrder = []string{runtime.KindContainer, runtime.KindVolume, runtime.KindEmulator, runtime.KindNetwork}
+var kindOrder = []string{docker.KindContainer, docker.KindVolume, docker.KindEmulator, docker.KindNetwork}
 
-func countKinds(items []runtime.Leftover) string {
-	n := runtime.Removed{}
+func countKinds(items []docker.Leftover) string {
+	n := docker.Removed{}
 	for _, l := range items {
 		n[l.Kind]++
 	}
@@ -114,12 +114,12 @@ func countKinds(items []runtime.Leftover) string {
 }
 
 // formatRemoved says "2 container(s), 1 volume(s), 1 network(s)".
-func formatRemoved(n runtime.Removed) string {
+func formatRemoved(n docker.Removed) string {
 	var parts []string
 	for _, k := range kindOrder {
 		if n[k] > 0 {
 			noun := k
-			if k == runtime.KindEmulator {
+			if k == docker.KindEmulator {
 				noun = "presence volume"
 			}
 			parts = append(parts, fmt.Sprintf("%d %s(s)", n[k], noun))

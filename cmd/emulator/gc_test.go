@@ -8,7 +8,7 @@ import (
 
 	"github.com/fatih/color"
 
-	"github.com/scf-emulator/emulator/runtime"
+	"github.com/scf-emulator/emulator/runtime/docker"
 )
 
 func TestAge(t *testing.T) {
@@ -37,12 +37,12 @@ func TestAge(t *testing.T) {
 func TestRenderLeftovers(t *testing.T) {
 	color.NoColor = true
 	now := time.Now()
-	items := []runtime.Leftover{
-		{Kind: runtime.KindContainer, Name: "scf-a-1", Status: runtime.StatusUnlocked, Created: now.Add(-2 * time.Hour),
-			Owner: runtime.Owner{Host: runtime.Host{Name: "laptop"}, StateDir: "/p/.emulator"}},
-		{Kind: runtime.KindContainer, Name: "scf-b-1", Status: runtime.StatusLive, Created: now,
-			Owner: runtime.Owner{Host: runtime.Host{Name: "laptop"}, StateDir: "/q/.emulator"}},
-		{Kind: runtime.KindContainer, Name: "scf-old-1", Status: runtime.StatusNoOwner},
+	items := []docker.Leftover{
+		{Kind: docker.KindContainer, Name: "scf-a-1", Status: docker.StatusUnlocked, Created: now.Add(-2 * time.Hour),
+			Owner: docker.Owner{Host: docker.Host{Name: "laptop"}, StateDir: "/p/.emulator"}},
+		{Kind: docker.KindContainer, Name: "scf-b-1", Status: docker.StatusLive, Created: now,
+			Owner: docker.Owner{Host: docker.Host{Name: "laptop"}, StateDir: "/q/.emulator"}},
+		{Kind: docker.KindContainer, Name: "scf-old-1", Status: docker.StatusNoOwner},
 	}
 	tests := []struct {
 		name string
@@ -71,7 +71,7 @@ func TestRenderLeftovers(t *testing.T) {
 	if got := countKinds(items); got != "3 container(s)" {
 		t.Errorf("countKinds = %q", got)
 	}
-	if got := formatRemoved(runtime.Removed{runtime.KindVolume: 2, runtime.KindNetwork: 1}); got != "2 volume(s), 1 network(s)" {
+	if got := formatRemoved(docker.Removed{docker.KindVolume: 2, docker.KindNetwork: 1}); got != "2 volume(s), 1 network(s)" {
 		t.Errorf("formatRemoved = %q", got)
 	}
 }

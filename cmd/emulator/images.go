@@ -12,6 +12,7 @@ import (
 
 	"github.com/scf-emulator/emulator/config"
 	"github.com/scf-emulator/emulator/runtime"
+	"github.com/scf-emulator/emulator/runtime/docker"
 )
 
 // cmdImages is `emulator images`: the images the configuration needs and
@@ -19,7 +20,7 @@ import (
 func cmdImages(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("images", flag.ContinueOnError)
 	path := fs.String("f", "emulator.yaml", "config file")
-	build := fs.Bool("build", false, "build "+runtime.DebianRuntimeImage+" (debootstrap, as root or through sudo) and "+runtime.StaticRuntimeImage)
+	build := fs.Bool("build", false, "build "+docker.DebianRuntimeImage+" (debootstrap, as root or through sudo) and "+docker.StaticRuntimeImage)
 	force := fs.Bool("force", false, "with --build: rebuild images that exist")
 	only := fs.String("only", "", "with --build: debian or static")
 	images := multiFlag{}
@@ -41,13 +42,13 @@ func cmdImages(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	im, err := runtime.OpenImages(ctx, overrides)
+	im, err := docker.OpenImages(ctx, overrides)
 	if err != nil {
 		return err
 	}
 	defer im.Close()
 	if *build {
-		opts := runtime.BuildOptions{Force: *force, Only: *only, Mirror: os.Getenv("DEBIAN_MIRROR"),
+		opts := docker.BuildOptions{Force: *force, Only: *only, Mirror: os.Getenv("DEBIAN_MIRROR"),
 			Progress: func(line string) { fmt.Fprintf(stdout, "%s %s\n", cyan("==>"), line) }}
 		if err := im.Build(ctx, opts); err != nil {
 			return err
@@ -66,9 +67,9 @@ func cmdImages(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 // imageOverrides is SCF_EMULATOR_IMAGE_* overlaid with --image flags.
 func imageOverrides(flags []string) (map[string]string, error) {
-	images := runtime.ImagesFromEnv(os.Environ())
+	images := docker.ImagesFromEnv(os.Environ())
 	for _, v := range flags {
-		k, img, err := runtime.ParseImageOverride(v)
+		k, img, err := docker.ParseImageOverride(v)
 		if err != nil {
 			return nil, usageError{fmt.Errorf("--image %q: %w", v, err)}
 		}
@@ -78,7 +79,7 @@ func imageOverrides(flags []string) (map[string]string, error) {
 }
 
 // listImages prints one row per function: its image and where it stands.
-func listImages(ctx context.Context, im *runtime.Images, file *config.File, stdout io.Writer) error {
+func listImages(ctx context.Context, im *docker.Images, file *config.File, stdout io.Writer) error {
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "FUNCTION\tRUNTIME\tIMAGE\tSTATE")
 	missing := false
@@ -93,7 +94,7 @@ func listImages(ctx context.Context, im *runtime.Images, file *config.File, stdo
 		switch {
 		case st.Present:
 			state = green("present")
-		case st.Local && st.Image == runtime.StaticRuntimeImage:
+		case st.Local && st.Image == docker.StaticRuntimeImage:
 			state = yellow("missing: up creates it (no network needed)")
 		case st.Local:
 			state, missing = red("missing: build it with emulator images --build"), true

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/scf-emulator/emulator/runtime"
+	"github.com/scf-emulator/emulator/runtime/docker"
 )
 
 // nopeImage is in no registry: its pull fails (at once without network),
@@ -58,14 +59,14 @@ func TestConsolePullProgressPlain(t *testing.T) {
 // which the python function falls back to, exists.
 func needDockerImages(t *testing.T) {
 	t.Helper()
-	im, err := runtime.OpenImages(t.Context(), nil)
+	im, err := docker.OpenImages(t.Context(), nil)
 	if err != nil {
 		t.Skipf("no docker daemon: %v", err)
 	}
 	defer im.Close()
 	st, err := im.Status(t.Context(), runtime.Spec{Runtime: "CustomRuntime"})
 	if err != nil || !st.Present {
-		t.Skipf("%s is missing: build it with `go run ./cmd/emulator images --build`", runtime.DebianRuntimeImage)
+		t.Skipf("%s is missing: build it with `go run ./cmd/emulator images --build`", docker.DebianRuntimeImage)
 	}
 }
 
@@ -121,7 +122,7 @@ func TestImagesCommand(t *testing.T) {
 	for _, s := range []string{
 		"FUNCTION", "B ", nopeImage, "else the function runs on the process runtime",
 		"hello-node", "node:16-slim", // missing here or present: either way listed
-		"hello-custom", runtime.DebianRuntimeImage + "  present",
+		"hello-custom", docker.DebianRuntimeImage + "  present",
 	} {
 		if !strings.Contains(out, s) {
 			t.Errorf("output lacks %q:\n%s", s, out)

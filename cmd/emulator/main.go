@@ -160,6 +160,7 @@ func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	con.hostNote = hostVersionNote(ctx, app.runtimeDesc, app.reg.Functions())
 	con.banner(app, app.runtimeDesc)
 	err = app.Run(ctx)
 	con.printf("\n%s\n", color.New(color.Faint).Sprint("stopped: every instance is gone, state is saved"))

@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/scf-emulator/emulator/config"
-	"github.com/scf-emulator/emulator/runtime"
+	"github.com/scf-emulator/emulator/runtime/docker"
 )
 
 // defaultConfigFile is what `emulator up` loads when -f is not given.
@@ -38,7 +39,7 @@ func chooseStart(path string, explicit bool) (startPoint, error) {
 	case err == nil:
 		return startPoint{path: path}, nil
 	case errors.Is(err, fs.ErrNotExist):
-		return startPoint{}, nil
+		return serverlessStart(filepath.Dir(path))
 	default:
 		return startPoint{}, fmt.Errorf("config %s: %w", path, err)
 	}
@@ -67,7 +68,7 @@ func checkUpFlags(cfg AppConfig) error {
 		return usageError{fmt.Errorf("--runtime %q: want auto, docker or process", cfg.Runtime)}
 	}
 	for _, v := range cfg.Images {
-		if _, _, err := runtime.ParseImageOverride(v); err != nil {
+		if _, _, err := docker.ParseImageOverride(v); err != nil {
 			return usageError{fmt.Errorf("--image %q: %w", v, err)}
 		}
 	}

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/scf-emulator/emulator/platform"
+	"github.com/scf-emulator/emulator/registry"
+)
+
+// hostVersionNote is the banner's one warning line when the process
+// runtime runs functions on host interpreters of another version than
+// their runtime names (Python3.6 on the host's python 3.11); "" when all
+// match or nothing runs on the process runtime. Docker runs the exact
+// version, so only the process runtime is checked.
+func hostVersionNote(ctx context.Context, runtimeDesc string, fns []registry.Function) string {
+	if !strings.HasPrefix(runtimeDesc, "process") {
+		return ""
+	}
+	host := map[string]string{} // interpreter -> its version, "" when missing
+	var diffs []string
+	seen := map[string]bool{}
+	for _, f := range fns {
+		interp, want := platform.LanguageVersion(f.Config.Runtime)
+		if interp == "" || seen[f.Config.Runtime] {
+			continue
+		}
+		seen[f.Config.Runtime] = true
+		v, ok := host[interp]
+		if !ok {
+			v = interpreterVersion(ctx, interp)
+			host[interp] = v
+		}
+		if v != "" && !platform.SameVersion(want, v) {
+			diffs = append(diffs, fmt.Sprintf("%s on the host's %s %s", f.Config.Runtime, interp, v))
+		}
+	}
+	if len(diffs) == 0 {
+		return ""
+	}
+	slices.Sort(diffs)
+	return "versions differ: " + strings.Join(diffs, ", ") + " (--runtime docker runs the exact versions)"
+}
+
+// interpreterVersion asks python3 or node for its version: "3.11.2",
+// "18.19.0"; "" when it cannot be run.
+func interpreterVersion(ctx context.Context, interp string) string {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, interp, "--version").CombinedOutput()
+	if err != nil {
+		return ""
+	}
+	s := strings.TrimSpace(string(out))
+	s = strings.TrimPrefix(s, "Python ")
+	return strings.TrimPrefix(s, "v")
+}

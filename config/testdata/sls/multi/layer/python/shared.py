@@ -1,0 +1,1 @@
+GREETING = "hi from the layer"

@@ -1,0 +1,34 @@
+package docker
+
+// The Docker SDK calls of the janitor (network listing and removal); like
+// docker_client.go, the only other file that imports the SDK.
+
+import (
+	"context"
+	"errors"
+
+	"github.com/docker/docker/api/types/network"
+)
+
+func (s *sdkClient) listNetworks(ctx context.Context, labels map[string]string) ([]networkInfo, error) {
+	list, err := s.c.NetworkList(ctx, network.ListOptions{Filters: labelFilter(labels)})
+	if err != nil {
+		return nil, classify(err)
+	}
+	out := make([]networkInfo, 0, len(list))
+	for _, n := range list {
+		// The list leaves Containers empty: only an inspect counts them.
+		full, err := s.c.NetworkInspect(ctx, n.ID, network.InspectOptions{})
+		if err := classify(err); errors.Is(err, errDockerNotFound) {
+			continue // removed in between
+		} else if err != nil {
+			return nil, err
+		}
+		out = append(out, networkInfo{id: n.ID, name: n.Name, labels: n.Labels, created: n.Created, attached: len(full.Containers)})
+	}
+	return out, nil
+}
+
+func (s *sdkClient) removeNetwork(ctx context.Context, idOrName string) error {
+	return classify(s.c.NetworkRemove(ctx, idOrName))
+}

@@ -1,0 +1,96 @@
+package instance
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/scf-emulator/emulator/runtime"
+	"github.com/scf-emulator/emulator/scferr"
+)
+
+const (
+	defaultMemoryMB   = 128
+	defaultTimeoutSec = 3
+)
+
+// Bootstraps are the Custom Runtime clients that run Python and Node.js
+// event functions. They ship inside the binary and are written to
+// the backend's WorkDir (WriteBootstraps), because interpreters need files.
+//
+//go:embed bootstrap/python/bootstrap.py bootstrap/node/bootstrap.js
+var Bootstraps embed.FS
+
+// WriteBootstraps copies the embedded scripts under dir, rewriting a file
+// only when its content differs, through a rename so that an instance
+// starting concurrently never reads half a script.
+func WriteBootstraps(dir string) error {
+	return fs.WalkDir(Bootstraps, "bootstrap", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := Bootstraps.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		dst := filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(name, "bootstrap/")))
+		if old, err := os.ReadFile(dst); err == nil && bytes.Equal(old, data) {
+			return nil
+		}
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return fmt.Errorf("write bootstrap: %w", err)
+		}
+		tmp, err := os.CreateTemp(filepath.Dir(dst), ".bootstrap-*")
+		if err != nil {
+			return fmt.Errorf("write bootstrap: %w", err)
+		}
+		_, werr := tmp.Write(data)
+		cerr := tmp.Close()
+		if err := errors.Join(werr, cerr); err != nil {
+			os.Remove(tmp.Name())
+			return fmt.Errorf("write bootstrap %s: %w", dst, err)
+		}
+		if err := os.Rename(tmp.Name(), dst); err != nil {
+			os.Remove(tmp.Name())
+			return fmt.Errorf("write bootstrap %s: %w", dst, err)
+		}
+		return nil
+	})
+}
+
+// FindExecutable returns the first of names that exists in dir, which
+// must be an executable regular file.
+func FindExecutable(dir string, names ...string) (string, error) {
+	for _, name := range names {
+		if !filepath.IsLocal(name) {
+			continue
+		}
+		path := filepath.Join(dir, name)
+		fi, err := os.Stat(path)
+		if err != nil {
+			continue
+		}
+		if !fi.Mode().IsRegular() || fi.Mode().Perm()&0o111 == 0 {
+			return "", scferr.Newf(scferr.ErrContainerInit, nil, "bootstrap file does not exist or is not executable: %s is not an executable file", path)
+		}
+		return path, nil
+	}
+	return "", scferr.Newf(scferr.ErrContainerInit, nil,
+		"bootstrap file does not exist or is not executable: no %s in %s", strings.Join(names, " or "), dir)
+}
+
+func SpecLimits(spec runtime.Spec) (memMB, timeoutMs int) {
+	memMB, timeoutSec := spec.MemoryMB, spec.TimeoutSec
+	if memMB <= 0 {
+		memMB = defaultMemoryMB
+	}
+	if timeoutSec <= 0 {
+		timeoutSec = defaultTimeoutSec
+	}
+	return memMB, timeoutSec * 1000
+}
