@@ -87,6 +87,7 @@ type ServerOptions struct {
 	Rollouts  Rollouts
 	Gateway   Gateway
 	Info      InfoSource
+	Diffs     Diffs // nil: no diff results (404)
 	// Dashboard is mounted on the same mux: the page at GET / and its data.
 	Dashboard Mounter
 	// API answers whatever no endpoint claims: the cloud API at POST /.
@@ -126,6 +127,8 @@ func NewServer(opts ServerOptions) *Server {
 	s.Handle("GET /emulator/rollouts", s.listRollouts)
 	s.Handle("GET /emulator/rollouts/watch", s.watchRollout)
 	s.Handle("POST /emulator/rollouts/abort", s.abortRollout)
+	s.Handle("GET /emulator/diff", s.diffReport)
+	s.Handle("POST /emulator/diff/replay", s.replay)
 	if opts.Dashboard != nil {
 		opts.Dashboard.Register(s.mux)
 	}

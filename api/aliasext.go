@@ -17,6 +17,7 @@ import (
 //
 //	"StickyHeader": "User"                         weighted picks hash this header per user
 //	"Shadow": {"Version": "2", "Weight": 0.1}     copy 10% of requests to version 2
+//	"Shadow": {..., "Diff": true}                 and compare the copies' answers
 //
 // On CreateAlias and UpdateAlias an absent field keeps the current value
 // (nothing, on create); "StickyHeader": "" clears the header, and
@@ -49,6 +50,8 @@ type updateAliasIn struct {
 type shadowWire struct {
 	Version *string  `json:"Version"`
 	Weight  *float64 `json:"Weight"`
+	// Diff compares each copy's answer with the primary's; absent is false.
+	Diff *bool `json:"Diff,omitempty"`
 }
 
 // sdkRouting returns the part of rc the SDK model knows, nil for nil.
@@ -100,7 +103,7 @@ func decodeShadow(raw json.RawMessage) (*registry.Shadow, error) {
 	if w.Weight == nil {
 		return nil, newError(codeBadRouting, "RoutingConfig.Shadow.Weight is missing")
 	}
-	return &registry.Shadow{Version: *w.Version, Weight: *w.Weight}, nil
+	return &registry.Shadow{Version: *w.Version, Weight: *w.Weight, Diff: w.Diff != nil && *w.Diff}, nil
 }
 
 // shadowProblem says what is wrong with a Shadow object in the request's
@@ -123,5 +126,9 @@ func shadowOut(s *registry.Shadow) *shadowWire {
 	if s == nil {
 		return nil
 	}
-	return &shadowWire{Version: ptr(s.Version), Weight: ptr(s.Weight)}
+	w := &shadowWire{Version: ptr(s.Version), Weight: ptr(s.Weight)}
+	if s.Diff {
+		w.Diff = ptr(true)
+	}
+	return w
 }

@@ -71,6 +71,7 @@ func TestUpdateAliasExtensionsKeepAndClear(t *testing.T) {
 		{"empty shadow clears it", `"RoutingConfig":{"Shadow":{}}`, "User", nil},
 		{"shadow without version clears it", `"RoutingConfig":{"Shadow":{"Version":""}}`, "User", nil},
 		{"shadow replaced", `"RoutingConfig":{"Shadow":{"Version":"2","Weight":1}}`, "User", &registry.Shadow{Version: "2", Weight: 1}},
+		{"shadow in diff mode", `"RoutingConfig":{"Shadow":{"Version":"2","Weight":1,"Diff":true}}`, "User", &registry.Shadow{Version: "2", Weight: 1, Diff: true}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

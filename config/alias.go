@@ -13,7 +13,7 @@ import (
 
 var aliasKeys = []string{"version", "weights", "rules", "sticky", "shadow", "description"}
 
-var shadowKeys = []string{"version", "weight"}
+var shadowKeys = []string{"version", "weight", "diff"}
 
 var ruleKeys = []string{"version", "key", "method", "expression"}
 
@@ -141,8 +141,16 @@ func (d *decoder) shadow(p pair, primary string) *Shadow {
 	if f == nil {
 		return nil
 	}
-	if !d.present(p, f, shadowKeys) {
+	if !d.present(p, f, shadowKeys[:2]) {
 		return nil
+	}
+	diff := false
+	if dp, ok := f["diff"]; ok {
+		v := resolve(dp.val)
+		if v == nil || v.Kind != yaml.ScalarNode || v.ShortTag() != "!!bool" || v.Decode(&diff) != nil {
+			d.at(dp.val, dp.path, "diff must be true or false, got %s", describe(v))
+			return nil
+		}
 	}
 	vp, wp := f["version"], f["weight"]
 	v, vok := d.version(vp, vp.val)
@@ -162,7 +170,7 @@ func (d *decoder) shadow(p pair, primary string) *Shadow {
 	if !ok {
 		return nil
 	}
-	return &Shadow{Version: v, Weight: w}
+	return &Shadow{Version: v, Weight: w, Diff: diff}
 }
 
 func fmtFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }

@@ -67,6 +67,8 @@ type Alias struct {
 type Shadow struct {
 	Version string
 	Weight  float64 // (0, 1]
+	// Diff compares each copy's answer with the primary's (see package diff).
+	Diff bool
 }
 
 // Weight sends a fraction of an alias's traffic to an extra version.

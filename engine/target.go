@@ -73,6 +73,6 @@ func (e *Engine) Direct(function, qualifier, version string, route registry.Rout
 		Function: function, Qualifier: qualifier,
 		Decision: registry.Decision{Version: v.Version, Route: route, CodeHash: v.RunHash(), CodeDir: v.CodeDir,
 			Layers: registry.NewLayerTrees(v.LayerDirs())},
-		Config:   v.Config,
+		Config: v.Config,
 	}, nil
 }

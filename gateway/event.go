@@ -56,7 +56,7 @@ func (ex *exchange) serveEvent(ctx context.Context, svc *serviceTable, stage str
 		ex.writeFailure(fmt.Errorf("encode api gateway event: %w", err))
 		return
 	}
-	ex.shadowEvent(t, payload)
+	ex.shadowEvent(t, payload, body)
 	out, err := ex.g.backend.Invoke(ctx, t, ex.reqID, payload)
 	if err != nil {
 		ex.writeFailure(fmt.Errorf("invoke %s version %s: %w", t.Function, t.Version, err))

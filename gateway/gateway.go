@@ -39,6 +39,9 @@ type Target struct {
 	// Shadow, set by Resolve, is a version that also gets a copy of the
 	// request, "" for none (see Shadower).
 	Shadow string
+	// ShadowDiff, set by Resolve, compares the copy's answer with this
+	// request's (see Comparer).
+	ShadowDiff bool
 	// Handle is the Backend's own: set by Resolve and handed back unchanged
 	// to Invoke and Serve, so a Backend resolves a request once. A shadow
 	// copy's Target has none.
@@ -117,6 +120,7 @@ type Gateway struct {
 	bodyTimeout time.Duration
 
 	shadower   Shadower // the backend, when it runs shadow copies; nil otherwise
+	comparer   Comparer // the backend, when it compares copies' answers; nil otherwise
 	shadowBody int64
 
 	// table is the routing table every request loads once at its start; it
@@ -151,6 +155,7 @@ func New(b Backend, opts Options) *Gateway {
 		g.bodyTimeout = defaultBodyTimeout
 	}
 	g.shadower, _ = b.(Shadower)
+	g.comparer, _ = b.(Comparer)
 	g.shadowBody = opts.ShadowBodyBytes
 	if g.shadowBody <= 0 {
 		g.shadowBody = defaultShadowBody

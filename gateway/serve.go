@@ -31,6 +31,7 @@ type exchange struct {
 	apiReqID string // X-Api-RequestId and requestContext.requestId
 	reqID    string // SCF request id, "" until a function is chosen
 	rec      Record
+	diff     *diffCall // the request's diff-mode copy, nil for none
 	// hv backs the values of the answer headers the gateway sets, so they
 	// cost no allocation each: one slot per header (see setHeader).
 	hv [5]string
@@ -105,6 +106,7 @@ func (ex *exchange) serve(ctx context.Context, t *table) {
 	}
 	ex.rec.Version, ex.rec.Route = tgt.Version, tgt.Route
 	ex.setSCFHeaders(tgt)
+	ex.startDiff(tgt, api.path)
 
 	switch tgt.Type {
 	case TypeEvent:
@@ -175,6 +177,7 @@ func (ex *exchange) finish() {
 		ex.rec.Status = http.StatusOK
 	}
 	ex.rec.Duration = time.Since(ex.rec.Time)
+	ex.endDiff()
 	ex.logRecord()
 	if ex.g.observe != nil {
 		ex.g.observe(ex.rec)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/scf-emulator/emulator/diff"
 	"github.com/scf-emulator/emulator/scferr"
 )
 
@@ -35,19 +36,35 @@ type Shadower interface {
 // shadowTarget is the Target a copy of a request routed to t runs on.
 func shadowTarget(t Target) Target {
 	st := t
-	st.Version, st.Route, st.Shadow, st.Handle = t.Shadow, RouteShadow, "", nil
+	st.Version, st.Route, st.Shadow, st.ShadowDiff, st.Handle = t.Shadow, RouteShadow, "", false, nil
 	return st
 }
 
-// shadowEvent hands a copy of an event function's request to the shadower.
-func (ex *exchange) shadowEvent(t Target, event []byte) {
+// shadowEvent hands a copy of an event function's request (body is the
+// client's) to the shadower. In diff mode the copy's answer, and a noise
+// sample's second answer of the primary, go to the comparer.
+func (ex *exchange) shadowEvent(t Target, event, body []byte) {
 	g := ex.g
 	if t.Shadow == "" || g.shadower == nil {
 		return
 	}
-	st, id, ev := shadowTarget(t), g.newID(), bytes.Clone(event)
+	st, id, ev, dc, primaryID := shadowTarget(t), g.newID(), bytes.Clone(event), ex.diff, ex.reqID
+	if dc != nil {
+		dc.sample.Request.Body = string(body)
+	}
 	g.shadower.Shadow(st, func(ctx context.Context) {
-		_, _ = g.backend.Invoke(ctx, st, id, ev) // the Backend records the outcome
+		out, err := g.backend.Invoke(ctx, st, id, ev) // the Backend records the outcome
+		if dc == nil {
+			return
+		}
+		cand := eventAnswer(out, err, primaryID)
+		var rerun *diff.Answer
+		if dc.rerun {
+			out, err := g.backend.Invoke(ctx, rerunTarget(t), g.newID(), ev)
+			a := eventAnswer(out, err, primaryID)
+			rerun = &a
+		}
+		dc.finish(ctx, g.comparer, cand, rerun)
 	})
 }
 
@@ -74,26 +91,58 @@ func (ex *exchange) shadowWeb(t Target, rest, restRaw string, body []byte) {
 		return
 	}
 	in := ex.r.Clone(context.WithoutCancel(ex.r.Context()))
+	dc, primaryID := ex.diff, ex.reqID
+	if dc != nil {
+		dc.sample.Request.Body = string(body)
+	}
 	g.shadower.Shadow(st, func(ctx context.Context) {
-		c := &proxyCall{path: rest, rawPath: restRaw, target: st, requestID: id}
-		_ = g.backend.Serve(ctx, st, id, func(ctx context.Context, addr string) (err error) {
-			defer func() {
-				// The proxy panics with http.ErrAbortHandler when the function
-				// dies halfway through its answer; for a copy that is just a
-				// failed call.
-				if p := recover(); p != nil {
-					err = fmt.Errorf("shadow copy to web function at %s: answer aborted", addr)
-				}
-			}()
-			c.addr, c.err = addr, nil
-			out := in.WithContext(context.WithValue(ctx, proxyKey{}, c))
-			out.Body, out.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
-			g.proxy.ServeHTTP(shadowSink{header: http.Header{}}, out)
-			if c.err != nil {
-				return fmt.Errorf("shadow copy to web function at %s: %w", addr, c.err)
+		if dc == nil {
+			_ = ex.copyWeb(ctx, st, id, in, rest, restRaw, body, shadowSink{header: http.Header{}})
+			return
+		}
+		cand := ex.webAnswer(ctx, st, id, in, rest, restRaw, body, primaryID)
+		var rerun *diff.Answer
+		if dc.rerun {
+			a := ex.webAnswer(ctx, rerunTarget(t), g.newID(), in, rest, restRaw, body, primaryID)
+			rerun = &a
+		}
+		dc.finish(ctx, g.comparer, cand, rerun)
+	})
+}
+
+// webAnswer runs a copy of a web request on st and returns its answer; a
+// failure is answered as the gateway would answer the client.
+func (ex *exchange) webAnswer(ctx context.Context, st Target, id string, in *http.Request, rest, restRaw string, body []byte, primaryID string) diff.Answer {
+	w := &captureWriter{limit: diff.DefaultBodyBytes}
+	if err := ex.copyWeb(ctx, st, id, in, rest, restRaw, body, w); err != nil && w.status == 0 {
+		e := classify(err)
+		writeJSON(w, httpStatus(e.Status), scferr.Body(e, primaryID))
+	}
+	return w.answer()
+}
+
+// copyWeb proxies a copy of a web request, with body, to a warm instance of
+// st's version, answering into w.
+func (ex *exchange) copyWeb(ctx context.Context, st Target, id string, in *http.Request, rest, restRaw string, body []byte, w http.ResponseWriter) error {
+	g := ex.g
+	c := &proxyCall{path: rest, rawPath: restRaw, target: st, requestID: id}
+	return g.backend.Serve(ctx, st, id, func(ctx context.Context, addr string) (err error) {
+		defer func() {
+			// The proxy panics with http.ErrAbortHandler when the function
+			// dies halfway through its answer; for a copy that is just a
+			// failed call.
+			if p := recover(); p != nil {
+				err = fmt.Errorf("shadow copy to web function at %s: answer aborted", addr)
 			}
-			return nil
-		})
+		}()
+		c.addr, c.err = addr, nil
+		out := in.WithContext(context.WithValue(ctx, proxyKey{}, c))
+		out.Body, out.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+		g.proxy.ServeHTTP(w, out)
+		if c.err != nil {
+			return fmt.Errorf("shadow copy to web function at %s: %w", addr, c.err)
+		}
+		return nil
 	})
 }
 

@@ -256,7 +256,10 @@ func (r *Registry) publishLayerLocked(spec LayerSpec, s snap) (LayerVersion, err
 
 // layerLock serialises snapshots of one layer. Layer names share the lock
 // table with function keys under a prefix no function key has.
-func (r *Registry) layerLock(name string) interface{ Lock(); Unlock() } {
+func (r *Registry) layerLock(name string) interface {
+	Lock()
+	Unlock()
+} {
 	return r.fnLock("layer:" + name)
 }
 

@@ -23,7 +23,7 @@ type fnTable struct {
 // that a caller of Resolve never looks the version up a second time.
 type versionEntry struct {
 	config         FunctionConfig
-	codeHash, code string   // codeHash is the version's RunHash
+	codeHash, code string // codeHash is the version's RunHash
 	layers         LayerTrees
 }
 
@@ -91,6 +91,7 @@ func (r *Registry) Resolve(name, qualifier string, keys Keys) (Decision, Functio
 		d = r.decide(a, keys)
 		if a.hasShadow() && d.Version != a.shadow {
 			d.Shadow = a.ShadowFor(d.Version, r.shadowDraw(a))
+			d.ShadowDiff = d.Shadow != "" && a.shadowDiff
 		}
 	} else if _, ok := ft.versions[qualifier]; ok {
 		d = Decision{Version: qualifier, Route: RouteDirect}

@@ -30,6 +30,7 @@ type CompiledAlias struct {
 
 	shadow       string  // version that gets copies of requests; "" = none
 	shadowWeight float64 // share of requests copied, (0,1]
+	shadowDiff   bool    // copies' answers are compared with the primary's
 }
 
 type rule struct {
@@ -98,7 +99,7 @@ func Compile(a Alias) (*CompiledAlias, error) {
 		if err := checkShadow(*a.Shadow, c.primary); err != nil {
 			return nil, err
 		}
-		c.shadow, c.shadowWeight = a.Shadow.Version, a.Shadow.Weight
+		c.shadow, c.shadowWeight, c.shadowDiff = a.Shadow.Version, a.Shadow.Weight, a.Shadow.Diff
 	}
 	return c, nil
 }

@@ -79,7 +79,7 @@ func versionLess(a, b string) bool {
 // state is the whole committed registry. Like fnState it is immutable once
 // committed; with returns a copy that shares the unchanged functions.
 type state struct {
-	fns        map[string]*fnState   // by function key (Key)
+	fns        map[string]*fnState    // by function key (Key)
 	layers     map[string]*layerState // by layer name
 	namespaces map[string]Namespace   // created namespaces; DefaultNamespace is implicit
 }

@@ -1,8 +1,8 @@
 package registry
 
 import (
-	"encoding/json"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"

@@ -133,6 +133,8 @@ type Alias struct {
 type Shadow struct {
 	Version string  `json:"version"`
 	Weight  float64 `json:"weight"` // 0 < Weight <= 1
+	// Diff compares each copy's answer with the primary's (package diff).
+	Diff bool `json:"diff,omitempty"`
 }
 
 // Route says why a version was chosen.
@@ -154,6 +156,8 @@ type Decision struct {
 	// Shadow is the version a copy of the request should also go to, "" for
 	// none. It is drawn independently of Version and is never Version.
 	Shadow string
+	// ShadowDiff says the shadow copy's answer is compared with Version's.
+	ShadowDiff bool
 	// CodeHash and CodeDir are Version's code, as in registry.Version: a
 	// caller runs the decision without looking the version up again.
 	CodeHash, CodeDir string

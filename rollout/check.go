@@ -22,6 +22,7 @@ func (m *Manager) evaluate(rec *record) Check {
 		}
 	}
 	c := judge(rec.Gates, rec.To, vs, rec.Inconclusive, rec.MaxInconclusive)
+	m.judgeDiff(rec, &c)
 	c.Time, c.Window = now, Duration(window)
 	return c
 }

@@ -39,6 +39,8 @@ type Options struct {
 	Metrics Metrics
 	// Invoker runs hooks; nil refuses plans with hooks.
 	Invoker Invoker
+	// Diffs reports diff results; nil refuses plans with a max-diff-rate gate.
+	Diffs Diffs
 	// Clock is nil for the wall clock.
 	Clock  Clock
 	Logger *slog.Logger
@@ -140,6 +142,9 @@ func (m *Manager) Start(ctx context.Context, p Plan) (Status, error) {
 	orig := routingOf(al)
 	if orig.Primary == p.To {
 		return Status{}, invalid("to: version %s is already the primary version of alias %s", p.To, p.Alias)
+	}
+	if p.Gates.MaxDiffRate != nil && m.opts.Diffs == nil {
+		return Status{}, invalid("gates.maxDiffRate: this emulator keeps no diff results")
 	}
 	for i, h := range []*Hook{p.PreTraffic, p.PostTraffic} {
 		if h == nil {

@@ -80,6 +80,10 @@ type Gates struct {
 	// MinRequests makes a check with fewer invocations inconclusive: the step
 	// is held another interval, and fails after MaxInconclusive such checks.
 	MinRequests int `json:"minRequests,omitzero"`
+	// MaxDiffRate fails the rollout when more than this share (0..1) of the
+	// requests compared between the old and the new version (shadow copies
+	// in diff mode) differ beyond noise; nil is off.
+	MaxDiffRate *float64 `json:"maxDiffRate,omitempty"`
 }
 
 // Plan describes one rollout.
@@ -197,6 +201,9 @@ func checkSteps(steps []float64) ([]float64, error) {
 func checkGates(g Gates) error {
 	if r := g.MaxErrorRate; r != nil && (math.IsNaN(*r) || *r < 0 || *r > 1) {
 		return invalid("gates.maxErrorRate %g: want a fraction 0..1 (0.01 = 1%%)", *r)
+	}
+	if r := g.MaxDiffRate; r != nil && (math.IsNaN(*r) || *r < 0 || *r > 1) {
+		return invalid("gates.maxDiffRate %g: want a fraction 0..1 (0.05 = 5%%)", *r)
 	}
 	if g.MaxP99 < 0 {
 		return invalid("gates.maxP99 %s: want a positive duration", time.Duration(g.MaxP99))

@@ -49,8 +49,11 @@ type Check struct {
 	Errors    int       `json:"errors"`
 	ErrorRate float64   `json:"errorRate"`
 	P99       Duration  `json:"p99"`
-	Verdict   string    `json:"verdict"`
-	Detail    string    `json:"detail"`
+	// Compared and DiffRate are the diff gate's figures, when it is on.
+	Compared int     `json:"compared,omitempty"`
+	DiffRate float64 `json:"diffRate,omitempty"`
+	Verdict  string  `json:"verdict"`
+	Detail   string  `json:"detail"`
 }
 
 // Status is a rollout as callers (the CLI, the dashboard) see it.

@@ -35,7 +35,7 @@ func (a *App) newAdmin(apiSrv http.Handler, replay *tc3.Replay) (*admin.Guard, *
 	}
 	srv := admin.NewServer(admin.ServerOptions{
 		Logs: a.logs, Metrics: a.met, Instances: liveInstances{a.mgr}, Registry: a.reg, Rollouts: a.rollouts,
-		Gateway: a.gw, Info: a, Dashboard: dashboard.New(dashSource{reg: a.reg, met: a.met}, dopts), API: apiSrv,
+		Gateway: a.gw, Info: a, Diffs: diffService{store: a.diffs, gw: a.gw, eng: a.eng, reg: a.reg}, Dashboard: dashboard.New(dashSource{reg: a.reg, met: a.met}, dopts), API: apiSrv,
 		Signed: verifier != nil,
 	})
 	a.registerTriggerEndpoints(srv)
@@ -76,6 +76,21 @@ func (a *App) Info() admin.Info {
 		Version: v, Commit: commit, Go: gover, Runtime: a.runtimeDesc,
 		Functions: len(a.reg.Functions()), Config: a.file.Path, StateDir: a.stateDir,
 	}
+}
+
+// GatewayURL and AdminURL are the listening addresses as URLs.
+func (a *App) GatewayURL() string { return "http://" + a.gwLn.Addr().String() }
+
+// AdminURL is the management API's base URL.
+func (a *App) AdminURL() string { return "http://" + a.adminLn.Addr().String() }
+
+// LoginURL opens the dashboard and logs the browser in; "" when the admin
+// address asks for no authentication.
+func (a *App) LoginURL() string {
+	if t := a.guard.LoginToken(); t != "" {
+		return a.AdminURL() + "/?token=" + t
+	}
+	return ""
 }
 
 // dashboardError answers the dashboard's refusals through the admin

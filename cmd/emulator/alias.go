@@ -11,7 +11,7 @@ import (
 	scf "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/scf/v20180416"
 )
 
-const aliasUsage = "create|update FUNCTION NAME --version V [--weight V2=0.1]... [--rule 'V4:invoke.headers.User exact Bob']... [--sticky HEADER] [--shadow V=0.1] | get|delete FUNCTION NAME | list FUNCTION"
+const aliasUsage = "create|update FUNCTION NAME --version V [--weight V2=0.1]... [--rule 'V4:invoke.headers.User exact Bob']... [--sticky HEADER] [--shadow V=0.1 [--diff]] | get|delete FUNCTION NAME | list FUNCTION"
 
 func (c *clientCmd) alias(fs *flag.FlagSet) func([]string) error {
 	version := fs.String("version", "", "primary version ($LATEST or a number)")
@@ -22,6 +22,7 @@ func (c *clientCmd) alias(fs *flag.FlagSet) func([]string) error {
 	fs.Var(&rules, "rule", "'V:invoke.headers.KEY exact|range EXPR' (repeatable)")
 	fs.Var(&sticky, "sticky", `header whose value pins a user to one weighted version, e.g. User; "" clears it (default: keep)`)
 	fs.Var(&shadow, "shadow", `copy a share of requests to a version, V=0.1; "" clears it (default: keep)`)
+	diffMode := fs.Bool("diff", false, "with --shadow: compare each copy's answer with the primary's (see emulator diff)")
 	return func(pos []string) error {
 		if len(pos) < 2 {
 			return usageError{fmt.Errorf("usage: emulator alias %s", aliasUsage)}
@@ -35,9 +36,15 @@ func (c *clientCmd) alias(fs *flag.FlagSet) func([]string) error {
 			if *version == "" {
 				return usageError{fmt.Errorf("alias %s: --version is required", sub)}
 			}
+			if *diffMode && !shadow.set {
+				return usageError{fmt.Errorf("alias %s: --diff needs --shadow V=FRACTION", sub)}
+			}
 			rc, err := routingExtFlags(weights, rules, sticky, shadow)
 			if err != nil {
 				return err
+			}
+			if *diffMode && rc.Shadow.Version != "" {
+				rc.Shadow.Diff = true
 			}
 			req := &aliasWriteRequest{FunctionName: &fn, Name: &pos[2], FunctionVersion: version, RoutingConfig: rc}
 			if desc.set { // UpdateAlias without Description keeps the alias's (e.g. from emulator.yaml)

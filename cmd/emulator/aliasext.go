@@ -28,6 +28,7 @@ type routingExt struct {
 type shadowExt struct {
 	Version string  `json:"Version"`
 	Weight  float64 `json:"Weight"`
+	Diff    bool    `json:"Diff,omitempty"`
 }
 
 // aliasWriteRequest is CreateAlias or UpdateAlias with routingExt.
@@ -145,6 +146,9 @@ func describeExt(primary string, rc *routingExt) string {
 	}
 	if rc.Shadow != nil && rc.Shadow.Version != "" {
 		s += fmt.Sprintf(", shadow %g%% to %s", rc.Shadow.Weight*100, rc.Shadow.Version)
+		if rc.Shadow.Diff {
+			s += " (diff)"
+		}
 	}
 	return s
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/scf-emulator/emulator/admin"
 	"github.com/scf-emulator/emulator/api"
 	"github.com/scf-emulator/emulator/config"
+	"github.com/scf-emulator/emulator/diff"
 	"github.com/scf-emulator/emulator/engine"
 	"github.com/scf-emulator/emulator/gateway"
 	"github.com/scf-emulator/emulator/logstore"
@@ -53,6 +54,7 @@ type AppConfig struct {
 	// MetricsPublic leaves /metrics open with credentials set.
 	MetricsPublic bool
 	Debug         []runtime.DebugTarget // versions run under a debugger (--debug)
+	DiffRedact    []string              // headers masked in stored diff examples (--diff-redact)
 	Logger        *slog.Logger
 	// Events receives what the console shows; nil discards.
 	Events Events
@@ -92,6 +94,7 @@ type App struct {
 	eng         *engine.Engine
 	gw          *gateway.Gateway
 	rollouts    *rollout.Manager
+	diffs       *diff.Store // compared shadow copies (diffs.go)
 	trig        *triggerRig // timer, cos, ckafka and cmq triggers; async events
 	watcher     *watch.Watcher
 	live        configLive // emulator.yaml edits applied while running (configreload.go)
@@ -146,6 +149,9 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		return nil, fmt.Errorf("open logs in %s: %w", a.stateDir, err)
 	}
 	a.met = metrics.New(metrics.Options{})
+	if err := a.openDiffs(); err != nil {
+		return nil, err
+	}
 	if err := defineLayers(ctx, a.reg, file); err != nil {
 		return nil, err
 	}
@@ -171,7 +177,7 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	}
 	eng := a.eng
 	a.trig = newTriggerRig(a.reg, a.eng, cfg.Logger.With("component", "trigger"), a.stateDir)
-	a.rollouts, err = rollout.New(rollout.Options{Dir: a.stateDir, Aliases: a.reg, Metrics: a.met,
+	a.rollouts, err = rollout.New(rollout.Options{Dir: a.stateDir, Aliases: a.reg, Metrics: a.met, Diffs: a.diffs,
 		Invoker: hookInvoker{eng: eng}, Logger: cfg.Logger.With("component", "rollout")})
 	if err != nil {
 		return nil, fmt.Errorf("rollouts: %w", err)
@@ -183,7 +189,7 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 			showRollout(st) // resumed from the last run
 		}
 	}
-	a.gw = gateway.New(gatewayBackend{eng: eng}, gateway.Options{Logger: cfg.Logger.With("component", "gateway"), Observe: cfg.Events.Request})
+	a.gw = gateway.New(gatewayBackend{eng: eng, diffs: a.diffs}, gateway.Options{Logger: cfg.Logger.With("component", "gateway"), Observe: cfg.Events.Request})
 	if err := a.gw.SetServices(a.services()); err != nil {
 		return nil, fmt.Errorf("%s: services: %w", file.Path, err)
 	}
@@ -269,21 +275,6 @@ func (a *App) Run(ctx context.Context) error {
 	return errors.Join(err, a.Close(context.WithoutCancel(ctx)))
 }
 
-// GatewayURL and AdminURL are the listening addresses as URLs.
-func (a *App) GatewayURL() string { return "http://" + a.gwLn.Addr().String() }
-
-// AdminURL is the management API's base URL.
-func (a *App) AdminURL() string { return "http://" + a.adminLn.Addr().String() }
-
-// LoginURL opens the dashboard and logs the browser in; "" when the admin
-// address asks for no authentication.
-func (a *App) LoginURL() string {
-	if t := a.guard.LoginToken(); t != "" {
-		return a.AdminURL() + "/?token=" + t
-	}
-	return ""
-}
-
 // Close stops serving, stops every instance and closes the state. In-flight
 // requests get a few seconds to finish.
 func (a *App) Close(ctx context.Context) error {
@@ -323,6 +314,7 @@ func (a *App) Close(ctx context.Context) error {
 		errs = append(errs, a.docker.Close(ctx))
 	}
 	a.wg.Wait()
+	errs = append(errs, a.closeDiffs())
 	if a.logs != nil {
 		errs = append(errs, a.logs.Close())
 	}

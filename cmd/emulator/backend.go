@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/scf-emulator/emulator/api"
+	"github.com/scf-emulator/emulator/diff"
 	"github.com/scf-emulator/emulator/engine"
 	"github.com/scf-emulator/emulator/gateway"
 	"github.com/scf-emulator/emulator/logstore"
@@ -35,8 +36,13 @@ func (m mapKeys) Get(key string) (string, bool) {
 	return v, ok
 }
 
-// gatewayBackend adapts the engine to the gateway's Backend and Shadower.
-type gatewayBackend struct{ eng *engine.Engine }
+// gatewayBackend adapts the engine to the gateway's Backend, Shadower and
+// Comparer (diffs.go); diffs and reg are nil where nothing is compared.
+type gatewayBackend struct {
+	eng   *engine.Engine
+	diffs *diff.Store
+	reg   *registry.Registry
+}
 
 var (
 	_ gateway.Backend  = gatewayBackend{}
@@ -51,7 +57,7 @@ func (b gatewayBackend) Resolve(_ context.Context, function, qualifier string, h
 	return gateway.Target{
 		Function: function, Namespace: registry.NamespaceOf(function), Qualifier: qualifier,
 		Version: t.Version, Route: string(t.Route), Type: t.Config.Type,
-		MemoryMB: t.Config.MemorySize, TimeoutSec: t.Config.Timeout, Shadow: t.Shadow, Handle: t,
+		MemoryMB: t.Config.MemorySize, TimeoutSec: t.Config.Timeout, Shadow: t.Shadow, ShadowDiff: t.ShadowDiff, Handle: t,
 	}, nil
 }
 

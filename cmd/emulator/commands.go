@@ -119,6 +119,21 @@ var commands = []command{
 			"emulator rollout B --alias release --status",
 		},
 		run: cmdRollout},
+	{name: "diff", args: "FUNCTION [--alias NAME] [--since 10m] [--max-diff-rate 0.01]", group: groupClient, client: true,
+		summary: "differences between an alias's primary and its shadow version on the same requests (diff mode)",
+		examples: []string{
+			"emulator alias update B release --version 1 --shadow 2=1.0 --diff",
+			"emulator diff B --alias release --since 10m --max-diff-rate 0.01",
+		},
+		run: func(ctx context.Context, args []string, stdout, _ io.Writer) error {
+			return cmdDiff(ctx, args, stdout)
+		}},
+	{name: "replay", args: "FILE --stage release [--to-version 2 --compare-version 1] [--max-diff-rate R]", group: groupClient, client: true,
+		summary:  "send recorded requests (JSON lines of method, path, headers, body) to two versions and print the diff",
+		examples: []string{"emulator replay requests.jsonl --stage release --to-version 2 --compare-version 1"},
+		run: func(ctx context.Context, args []string, stdout, _ io.Writer) error {
+			return cmdReplay(ctx, args, stdout)
+		}},
 	{name: "split-test", args: "FUNCTION [--stage release] [--path /hello] [-n 1000] [--header K=V]...", group: groupClient, client: true,
 		summary: "send requests through the gateway and check the observed split against the alias",
 		examples: []string{

@@ -25,7 +25,7 @@ func functionSpec(f config.Function) registry.FunctionSpec {
 	for _, a := range f.Aliases {
 		al := registry.Alias{Name: a.Name, FunctionVersion: a.Version, StickyHeader: a.Sticky, Description: a.Description}
 		if a.Shadow != nil {
-			al.Shadow = &registry.Shadow{Version: a.Shadow.Version, Weight: a.Shadow.Weight}
+			al.Shadow = &registry.Shadow{Version: a.Shadow.Version, Weight: a.Shadow.Weight, Diff: a.Shadow.Diff}
 		}
 		for _, w := range a.Weights {
 			al.Weights = append(al.Weights, registry.VersionWeight{Version: w.Version, Weight: w.Weight})

@@ -119,7 +119,8 @@ func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	})
 	fs.BoolVar(&cfg.Insecure, "insecure", false, "allow a non-loopback admin address without credentials")
-	adminHosts := multiFlag{}
+	adminHosts, diffRedact := multiFlag{}, multiFlag{}
+	fs.Var(&diffRedact, "diff-redact", "a header whose values are masked in stored diff examples, besides Authorization and Cookie (repeatable)")
 	fs.Var(&adminHosts, "admin-host", "a further Host name the admin address answers to, besides localhost and loopback (repeatable)")
 	fs.BoolVar(&cfg.MetricsPublic, "metrics-public", false, "with credentials, leave GET /metrics open for Prometheus")
 	debugs := multiFlag{}
@@ -132,7 +133,7 @@ func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(pos) > 0 {
 		return usageError{fmt.Errorf("up takes no arguments, got %q", strings.Join(pos, " "))}
 	}
-	cfg.Images, cfg.AdminHosts = images, adminHosts
+	cfg.Images, cfg.AdminHosts, cfg.DiffRedact = images, adminHosts, diffRedact
 	if cfg.Debug, err = parseDebugFlags(debugs); err != nil {
 		return err
 	}

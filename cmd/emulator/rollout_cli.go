@@ -21,7 +21,7 @@ import (
 )
 
 const rolloutUsage = "FUNCTION --alias NAME --to V [--steps 10,25,50,100 --interval 30s | --schedule NAME] " +
-	"[--max-error-rate 0.01] [--max-p99 300ms] [--min-requests 50] [--speed 60] " +
+	"[--max-error-rate 0.01] [--max-diff-rate 0.05] [--max-p99 300ms] [--min-requests 50] [--speed 60] " +
 	"[--pre-traffic FN[:Q]] [--post-traffic FN[:Q]] [--detach]  |  FUNCTION --alias NAME --status|--abort"
 
 // cmdRollout starts a rollout on the emulator and follows it, or shows or
@@ -35,6 +35,7 @@ func cmdRollout(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	interval := fs.Duration("interval", 0, "time between steps, with --steps")
 	schedule := fs.String("schedule", "", "a CodeDeploy schedule, e.g. Canary10Percent5Minutes")
 	maxErr := fs.Float64("max-error-rate", 0, "roll back when the new version's error rate is above this fraction")
+	maxDiff := fs.Float64("max-diff-rate", 0, "roll back when more than this share of requests compared with the old version differ (emulator diff)")
 	maxP99 := fs.Duration("max-p99", 0, "roll back when the new version's p99 latency is above this")
 	minReq := fs.Int("min-requests", 0, "a check with fewer requests to the new version is inconclusive")
 	speed := fs.Float64("speed", 1, "divide every wait by this (60: minutes become seconds)")
@@ -82,6 +83,12 @@ func cmdRollout(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		Gates: rollout.Gates{MaxP99: rollout.Duration(*maxP99), MinRequests: *minReq}}
 	if set["max-error-rate"] {
 		p.Gates.MaxErrorRate = maxErr
+	}
+	if set["max-diff-rate"] {
+		if !(*maxDiff >= 0 && *maxDiff <= 1) {
+			return usageError{fmt.Errorf("--max-diff-rate %v: want a fraction from 0 to 1, e.g. 0.05", *maxDiff)}
+		}
+		p.Gates.MaxDiffRate = maxDiff
 	}
 	if *steps != "" {
 		if p.Steps, err = rollout.ParseSteps(*steps); err != nil {

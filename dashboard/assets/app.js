@@ -6,6 +6,7 @@ import { POLL_MS, OVERVIEW_MS, MAX_LIST, STEP_FOR, state, hooks, $, el, pct, fmt
 import { drawCharts } from './chart.js';
 import { renderAliases, closeEditor } from './aliases.js';
 import { renderVersions, pollRollouts, startLogs } from './panels.js';
+import { pollDiff } from './diff.js';
 
 /* ---------- function list ---------- */
 
@@ -124,6 +125,7 @@ async function pollDetail() {
     drawCharts();
   }
   pollRollouts(name);
+  pollDiff(name);
   if (!document.hidden) state.detailTimer = setTimeout(pollDetail, POLL_MS);
 }
 

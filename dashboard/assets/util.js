@@ -27,6 +27,7 @@ export const state = {
   overviewTimer: 0,
   overviewGen: 0,
   rolloutsQuietUntil: 0, // after a 404 from /emulator/rollouts
+  diffQuietUntil: 0,     // after a 404 from /emulator/diff
   logAbort: null,
   logRetry: 0,
   logIDs: new Map(),    // requestId -> <li>
