@@ -142,13 +142,13 @@ var commands = []command{
 		},
 		run: cmdEvent},
 	{name: "trigger", args: "fire FUNCTION TRIGGER", group: groupClient, client: true,
-		summary: "fire a timer or COS trigger now, through its qualifier",
+		summary:  "fire a timer or COS trigger now, through its qualifier",
 		examples: []string{"emulator trigger fire B tick"},
-		run: cmdTrigger},
+		run:      cmdTrigger},
 	{name: "send", args: "ckafka|cmq TOPIC MESSAGE... [--key K]", group: groupClient, client: true,
-		summary: "publish messages to the functions whose ckafka or cmq triggers subscribe to TOPIC",
+		summary:  "publish messages to the functions whose ckafka or cmq triggers subscribe to TOPIC",
 		examples: []string{"emulator send ckafka orders '{\"id\":1}' '{\"id\":2}'"},
-		run: cmdSend},
+		run:      cmdSend},
 }
 
 // clientRunner runs one of the SDK-backed client commands of runClient.
