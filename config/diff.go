@@ -17,6 +17,8 @@ type Changes struct {
 	// Services, by name: only in the new file, only in the old one, or in
 	// both with different stages or APIs.
 	ServicesAdded, ServicesRemoved, ServicesChanged []string
+	// Layers of the top-level layers: section, by name, likewise.
+	LayersAdded, LayersRemoved, LayersChanged []string
 }
 
 // FunctionChange is one function present before and after an edit.
@@ -30,7 +32,12 @@ type FunctionChange struct {
 
 // Empty reports whether the edit changed nothing that runs.
 func (c Changes) Empty() bool {
-	return len(c.Added) == 0 && len(c.Removed) == 0 && len(c.Changed) == 0 && !c.ServicesDiffer()
+	return len(c.Added) == 0 && len(c.Removed) == 0 && len(c.Changed) == 0 && !c.ServicesDiffer() && !c.LayersDiffer()
+}
+
+// LayersDiffer reports whether the layers: section changed.
+func (c Changes) LayersDiffer() bool {
+	return len(c.LayersAdded)+len(c.LayersRemoved)+len(c.LayersChanged) > 0
 }
 
 // ServicesDiffer reports whether the gateway's routes need rebuilding.
@@ -100,7 +107,35 @@ func Diff(old, cur *File) Changes {
 			c.ServicesRemoved = append(c.ServicesRemoved, s.Name)
 		}
 	}
+	c.LayersAdded, c.LayersRemoved, c.LayersChanged = diffLayers(old.Layers, cur.Layers)
 	return c
+}
+
+// diffLayers compares the layers: sections by name, ignoring line numbers.
+func diffLayers(old, cur []Layer) (added, removed, changed []string) {
+	before := make(map[string]Layer, len(old))
+	for _, l := range old {
+		l.Line = 0
+		before[l.Name] = l
+	}
+	after := make(map[string]bool, len(cur))
+	for _, l := range cur {
+		after[l.Name] = true
+		l.Line = 0
+		o, ok := before[l.Name]
+		switch {
+		case !ok:
+			added = append(added, l.Name)
+		case !reflect.DeepEqual(o, l):
+			changed = append(changed, l.Name)
+		}
+	}
+	for _, l := range old {
+		if !after[l.Name] {
+			removed = append(removed, l.Name)
+		}
+	}
+	return added, removed, changed
 }
 
 // functionFields lists the keys whose values differ between a and b.

@@ -41,11 +41,13 @@ type diffSummary struct {
 	Added, Removed                                  []string
 	Changed                                         map[string][]string
 	ServicesAdded, ServicesRemoved, ServicesChanged []string
+	LayersAdded, LayersRemoved, LayersChanged       []string
 }
 
 func summarize(c Changes) diffSummary {
 	s := diffSummary{
 		ServicesAdded: c.ServicesAdded, ServicesRemoved: c.ServicesRemoved, ServicesChanged: c.ServicesChanged,
+		LayersAdded: c.LayersAdded, LayersRemoved: c.LayersRemoved, LayersChanged: c.LayersChanged,
 	}
 	for _, f := range c.Added {
 		s.Added = append(s.Added, f.Name)
@@ -122,6 +124,11 @@ func TestDiff(t *testing.T) {
 			want: diffSummary{ServicesRemoved: []string{"A"}},
 		},
 		{
+			name: "layer added",
+			edit: "layers:\n  common: {source: ./sample-functions/python-event}\n" + diffBase,
+			want: diffSummary{LayersAdded: []string{"common"}},
+		},
+		{
 			name: "no file any more",
 			want: diffSummary{Removed: []string{"B", "C"}, ServicesRemoved: []string{"A"}},
 		},
@@ -172,4 +179,31 @@ func replace(t *testing.T, s, old, new string) string {
 		t.Fatalf("%q not in the base config", old)
 	}
 	return strings.Replace(s, old, new, 1)
+}
+
+// TestDiffLayers: the layers: section is compared by name, line numbers
+// aside.
+func TestDiffLayers(t *testing.T) {
+	base := "layers:\n  a: {source: ./sample-functions/python-event}\n  b: {source: ./sample-functions/node-event}\n" + diffBase
+	cases := []struct {
+		name, edit string
+		want       diffSummary
+	}{
+		{"moved down a line", replace(t, base, "layers:\n", "layers:\n\n"), diffSummary{}},
+		{"description", replace(t, base, "node-event}", "node-event, description: x}"), diffSummary{LayersChanged: []string{"b"}}},
+		{"source", replace(t, base, "{source: ./sample-functions/python-event}", "{source: ./sample-functions/node-event}"), diffSummary{LayersChanged: []string{"a"}}},
+		{"removed", replace(t, base, "  b: {source: ./sample-functions/node-event}\n", ""), diffSummary{LayersRemoved: []string{"b"}}},
+	}
+	old := mustParse(t, base)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Diff(old, mustParse(t, tc.edit))
+			if got := summarize(c); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("Diff:\n got %+v\nwant %+v", got, tc.want)
+			}
+			if c.Empty() != reflect.DeepEqual(tc.want, diffSummary{}) {
+				t.Errorf("Empty() = %v", c.Empty())
+			}
+		})
+	}
 }

@@ -69,7 +69,10 @@ func Messages(r Record) []string {
 // the end time (start + duration).
 func Lines(r Record) []string {
 	msgs := Messages(r)
-	where := r.Function + ":" + r.Version
+	// Function is the registry's key, which already carries a namespace
+	// other than default ("ns/name"): it is written once.
+	name := strings.TrimPrefix(r.Function, r.Namespace+"/")
+	where := name + ":" + r.Version
 	if r.Alias != "" {
 		where += "@" + r.Alias
 	}

@@ -123,3 +123,17 @@ func TestRetCodeAndBill(t *testing.T) {
 		}
 	}
 }
+
+// TestLinesNamespacedKey: the engine files a function outside the default
+// namespace under its registry key "ns/name"; the lines name the namespace
+// once, as for a record that carries the plain name.
+func TestLinesNamespacedKey(t *testing.T) {
+	plain := Record{RequestID: "r-1", Function: "B", Namespace: "dev", Version: "1", Alias: "release", Status: 200,
+		StartTime: time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC), Duration: time.Millisecond}
+	keyed := plain
+	keyed.Function = "dev/B"
+	got, want := strings.Join(Lines(keyed), "\n"), strings.Join(Lines(plain), "\n")
+	if got != want || !strings.Contains(got, " dev/B:1@release START") {
+		t.Errorf("lines of dev/B:\n%s\nwant\n%s", got, want)
+	}
+}

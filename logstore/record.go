@@ -18,7 +18,7 @@ const (
 // see it. On disk it is one JSON line; durations are integer nanoseconds.
 type Record struct {
 	RequestID    string        `json:"requestId"`
-	Function     string        `json:"function"`
+	Function     string        `json:"function"`            // the registry key: "ns/name" outside default
 	Namespace    string        `json:"namespace,omitempty"` // "" is stored as "default"
 	Qualifier    string        `json:"qualifier,omitempty"` // as asked: alias or version
 	Version      string        `json:"version"`             // the version that ran

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -100,7 +101,7 @@ func New(opts Options) *Metrics {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	full := []string{"function", "version", "alias", "stage", "class"}
+	full := []string{"namespace", "function", "version", "alias", "stage", "class"}
 	m := &Metrics{
 		now:       opts.Now,
 		seconds:   int((opts.Window + time.Second - 1) / time.Second),
@@ -114,18 +115,18 @@ func New(opts Options) *Metrics {
 		}, full),
 		httpResp: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "scf_http_responses_total", Help: "Gateway responses by HTTP status class.",
-		}, []string{"function", "version", "alias", "stage", "code"}),
+		}, []string{"namespace", "function", "version", "alias", "stage", "code"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "scf_duration_seconds",
 			Help:    "Invocation run time.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300, 900},
-		}, []string{"function", "version", "alias"}),
+		}, []string{"namespace", "function", "version", "alias"}),
 		coldStarts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "scf_cold_starts_total", Help: "Invocations that started an instance.",
-		}, []string{"function", "version"}),
+		}, []string{"namespace", "function", "version"}),
 		instances: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "scf_instances", Help: "Live instances (processes or containers) per version.",
-		}, []string{"function", "version"}),
+		}, []string{"namespace", "function", "version"}),
 		dropped: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "scf_metrics_dropped_samples_total", Help: "Samples dropped because the series limit was reached.",
 		}),
@@ -156,6 +157,7 @@ func (m *Metrics) Observe(s Sample) {
 	if s.Shadow {
 		invVec, errVec, hi = m.shadow.invocations, m.shadow.errors, -1 // a copy answers no client
 	}
+	ns, name := splitKey(s.Function)
 	sr.mu.Lock()
 	if sr.dead {
 		sr.mu.Unlock()
@@ -163,19 +165,19 @@ func (m *Metrics) Observe(s Sample) {
 	}
 	inv := sr.inv[class]
 	if inv == nil {
-		inv = invVec.WithLabelValues(s.Function, s.Version, s.Alias, s.Stage, classes[class])
+		inv = invVec.WithLabelValues(ns, name, s.Version, s.Alias, s.Stage, classes[class])
 		sr.inv[class] = inv
 	}
 	var errc, httpc prometheus.Counter
 	if class != 0 {
 		if errc = sr.errs[class]; errc == nil {
-			errc = errVec.WithLabelValues(s.Function, s.Version, s.Alias, s.Stage, classes[class])
+			errc = errVec.WithLabelValues(ns, name, s.Version, s.Alias, s.Stage, classes[class])
 			sr.errs[class] = errc
 		}
 	}
 	if hi >= 0 {
 		if httpc = sr.http[hi]; httpc == nil {
-			httpc = m.httpResp.WithLabelValues(s.Function, s.Version, s.Alias, s.Stage, httpCodes[hi])
+			httpc = m.httpResp.WithLabelValues(ns, name, s.Version, s.Alias, s.Stage, httpCodes[hi])
 			sr.http[hi] = httpc
 		}
 	}
@@ -209,9 +211,10 @@ func (m *Metrics) newSeries(k seriesKey) *series {
 	if k.shadow {
 		dur = m.shadow.duration
 	}
+	ns, name := splitKey(k.function)
 	sr := &series{
-		dur:  dur.WithLabelValues(k.function, k.version, k.alias),
-		cold: m.coldStarts.WithLabelValues(k.function, k.version),
+		dur:  dur.WithLabelValues(ns, name, k.version, k.alias),
+		cold: m.coldStarts.WithLabelValues(ns, name, k.version),
 		agg:  m.aggLocked(k.function, k.version),
 	}
 	m.series[k] = sr
@@ -232,13 +235,15 @@ func (m *Metrics) aggLocked(function, version string) *versionAgg {
 
 // SetInstances sets the number of live instances of one version.
 func (m *Metrics) SetInstances(function, version string, live int) {
-	m.instances.WithLabelValues(function, version).Set(float64(live))
+	ns, name := splitKey(function)
+	m.instances.WithLabelValues(ns, name, version).Set(float64(live))
 }
 
 // Forget drops every series and the history of one version, or of the whole
 // function when version is "", so deleted versions do not linger in /metrics.
 func (m *Metrics) Forget(function, version string) {
-	match := prometheus.Labels{"function": function}
+	ns, name := splitKey(function)
+	match := prometheus.Labels{"namespace": ns, "function": name}
 	if version != "" {
 		match["version"] = version
 	}
@@ -269,4 +274,15 @@ func (m *Metrics) Forget(function, version string) {
 // Handler serves the metrics in the Prometheus text format (GET /metrics).
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// splitKey returns the namespace and the plain name of a function key
+// ("ns/name", or a bare name in the default namespace): the labels
+// namespace and function, so that a person reads the name the platform
+// shows and can select a namespace.
+func splitKey(function string) (ns, name string) {
+	if ns, name, ok := strings.Cut(function, "/"); ok {
+		return ns, name
+	}
+	return "default", function
 }

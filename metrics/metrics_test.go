@@ -70,27 +70,27 @@ func TestPrometheusExport(t *testing.T) {
 		want   map[string]float64
 	}{
 		{"scf_invocations_total", map[string]float64{
-			"alias=release,class=2xx,function=B,stage=release,version=1": 9,
-			"alias=release,class=433,function=B,stage=release,version=2": 1,
-			"alias=,class=5xx,function=B,stage=,version=$LATEST":         2,
+			"alias=release,class=2xx,function=B,namespace=default,stage=release,version=1": 9,
+			"alias=release,class=433,function=B,namespace=default,stage=release,version=2": 1,
+			"alias=,class=5xx,function=B,namespace=default,stage=,version=$LATEST":         2,
 		}},
 		{"scf_errors_total", map[string]float64{
-			"alias=release,class=433,function=B,stage=release,version=2": 1,
-			"alias=,class=5xx,function=B,stage=,version=$LATEST":         2,
+			"alias=release,class=433,function=B,namespace=default,stage=release,version=2": 1,
+			"alias=,class=5xx,function=B,namespace=default,stage=,version=$LATEST":         2,
 		}},
 		{"scf_http_responses_total", map[string]float64{
-			"alias=release,code=2xx,function=B,stage=release,version=1": 9,
-			"alias=release,code=5xx,function=B,stage=release,version=2": 1,
+			"alias=release,code=2xx,function=B,namespace=default,stage=release,version=1": 9,
+			"alias=release,code=5xx,function=B,namespace=default,stage=release,version=2": 1,
 		}},
 		{"scf_duration_seconds", map[string]float64{
-			"alias=release,function=B,version=1": 9,
-			"alias=release,function=B,version=2": 1,
-			"alias=,function=B,version=$LATEST":  2,
+			"alias=release,function=B,namespace=default,version=1": 9,
+			"alias=release,function=B,namespace=default,version=2": 1,
+			"alias=,function=B,namespace=default,version=$LATEST":  2,
 		}},
 		{"scf_cold_starts_total", map[string]float64{
-			"function=B,version=1": 0, "function=B,version=2": 1, "function=B,version=$LATEST": 0,
+			"function=B,namespace=default,version=1": 0, "function=B,namespace=default,version=2": 1, "function=B,namespace=default,version=$LATEST": 0,
 		}},
-		{"scf_instances", map[string]float64{"function=B,version=1": 2, "function=B,version=2": 1}},
+		{"scf_instances", map[string]float64{"function=B,namespace=default,version=1": 2, "function=B,namespace=default,version=2": 1}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.family, func(t *testing.T) {
@@ -121,7 +121,7 @@ func TestForget(t *testing.T) {
 	if len(inv) != 2 {
 		t.Errorf("remaining series %v, want B/2 and C/1", inv)
 	}
-	if _, ok := values(scrape(t, m)["scf_instances"])["function=B,version=1"]; ok {
+	if _, ok := values(scrape(t, m)["scf_instances"])["function=B,namespace=default,version=1"]; ok {
 		t.Error("instances gauge of a forgotten version still exported")
 	}
 	if st := m.Stats("B", 0); len(st) != 1 || st[0].Version != "2" {

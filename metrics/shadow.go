@@ -27,10 +27,10 @@ func newShadowFamilies(labels []string) shadowFamilies {
 			Name:    "scf_shadow_duration_seconds",
 			Help:    "Run time of shadow copies.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300, 900},
-		}, []string{"function", "version", "alias"}),
+		}, []string{"namespace", "function", "version", "alias"}),
 		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "scf_shadow_dropped_total", Help: "Shadow copies not made because too many were already running, or the request could not be copied.",
-		}, []string{"function", "version"}),
+		}, []string{"namespace", "function", "version"}),
 	}
 }
 
@@ -49,7 +49,8 @@ func (f shadowFamilies) forget(match prometheus.Labels) {
 // copies in flight were at their limit, or the request body was too large
 // to replay). Stats reports the count as VersionStats.ShadowDropped.
 func (m *Metrics) ShadowDropped(function, version string) {
-	m.shadow.dropped.WithLabelValues(function, version).Inc()
+	ns, name := splitKey(function)
+	m.shadow.dropped.WithLabelValues(ns, name, version).Inc()
 	m.mu.Lock()
 	agg := m.aggLocked(function, version)
 	m.mu.Unlock()

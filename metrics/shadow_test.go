@@ -46,7 +46,7 @@ func TestShadowAccounting(t *testing.T) {
 
 	fams := scrape(t, m)
 	lbl := func(class string) string {
-		return "alias=release,class=" + class + ",function=B,stage=release,version=2"
+		return "alias=release,class=" + class + ",function=B,namespace=default,stage=release,version=2"
 	}
 	tests := []struct {
 		family, series string
@@ -55,14 +55,14 @@ func TestShadowAccounting(t *testing.T) {
 		// The real-traffic families are untouched by the copies.
 		{"scf_invocations_total", lbl("2xx"), 10},
 		{"scf_invocations_total", lbl("433"), 0},
-		{"scf_http_responses_total", "alias=release,code=2xx,function=B,stage=release,version=2", 10},
-		{"scf_duration_seconds", "alias=release,function=B,version=2", 10},
+		{"scf_http_responses_total", "alias=release,code=2xx,function=B,namespace=default,stage=release,version=2", 10},
+		{"scf_duration_seconds", "alias=release,function=B,namespace=default,version=2", 10},
 		// The copies have families of their own with the same labels.
 		{"scf_shadow_invocations_total", lbl("2xx"), 25},
 		{"scf_shadow_invocations_total", lbl("433"), 25},
 		{"scf_shadow_errors_total", lbl("433"), 25},
-		{"scf_shadow_duration_seconds", "alias=release,function=B,version=2", 50},
-		{"scf_shadow_dropped_total", "function=B,version=2", 3},
+		{"scf_shadow_duration_seconds", "alias=release,function=B,namespace=default,version=2", 50},
+		{"scf_shadow_dropped_total", "function=B,namespace=default,version=2", 3},
 	}
 	for _, tc := range tests {
 		if got := values(fams[tc.family])[tc.series]; got != tc.want {

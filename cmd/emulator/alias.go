@@ -46,7 +46,7 @@ func (c *clientCmd) alias(fs *flag.FlagSet) func([]string) error {
 			if *diffMode && rc.Shadow.Version != "" {
 				rc.Shadow.Diff = true
 			}
-			req := &aliasWriteRequest{FunctionName: &fn, Name: &pos[2], FunctionVersion: version, RoutingConfig: rc}
+			req := &aliasWriteRequest{FunctionName: &fn, Namespace: c.ns(), Name: &pos[2], FunctionVersion: version, RoutingConfig: rc}
 			if desc.set { // UpdateAlias without Description keeps the alias's (e.g. from emulator.yaml)
 				req.Description = &desc.value
 			}
@@ -74,7 +74,7 @@ func (c *clientCmd) alias(fs *flag.FlagSet) func([]string) error {
 				return usageError{err}
 			}
 			req := scf.NewDeleteAliasRequest()
-			req.FunctionName, req.Name = &fn, &pos[2]
+			req.FunctionName, req.Name, req.Namespace = &fn, &pos[2], c.ns()
 			if _, err := c.client.DeleteAliasWithContext(c.ctx, req); err != nil {
 				return err
 			}
@@ -212,6 +212,7 @@ func (c *clientCmd) deploy(fs *flag.FlagSet) func([]string) error {
 		}
 		req := scf.NewUpdateAliasRequest()
 		req.FunctionName, req.Name, req.FunctionVersion = &pos[0], common.StringPtr("$DEFAULT"), common.StringPtr("$LATEST")
+		req.Namespace = c.ns()
 		req.RoutingConfig = &scf.RoutingConfig{AdditionalVersionWeights: []*scf.VersionWeight{}, AddtionVersionMatchs: []*scf.VersionMatch{}}
 		if t < 1 {
 			if last == "" {
@@ -234,7 +235,7 @@ func (c *clientCmd) lastVersion(fn string) (string, error) {
 	last := 0
 	for offset := uint64(0); ; {
 		req := scf.NewListVersionByFunctionRequest()
-		req.FunctionName, req.Offset, req.Limit = &fn, common.Uint64Ptr(offset), common.Uint64Ptr(100)
+		req.FunctionName, req.Offset, req.Limit, req.Namespace = &fn, common.Uint64Ptr(offset), common.Uint64Ptr(100), c.ns()
 		resp, err := c.client.ListVersionByFunctionWithContext(c.ctx, req)
 		if err != nil {
 			return "", err
@@ -263,7 +264,7 @@ func (c *clientCmd) rollback(fs *flag.FlagSet) func([]string) error {
 			return usageError{err}
 		}
 		get := scf.NewGetAliasRequest()
-		get.FunctionName, get.Name = &pos[0], &pos[1]
+		get.FunctionName, get.Name, get.Namespace = &pos[0], &pos[1], c.ns()
 		cur, err := c.client.GetAliasWithContext(c.ctx, get)
 		if err != nil {
 			return err
@@ -273,7 +274,7 @@ func (c *clientCmd) rollback(fs *flag.FlagSet) func([]string) error {
 			target = versionArg(*to)
 		}
 		req := scf.NewUpdateAliasRequest()
-		req.FunctionName, req.Name, req.FunctionVersion = &pos[0], &pos[1], &target
+		req.FunctionName, req.Name, req.FunctionVersion, req.Namespace = &pos[0], &pos[1], &target, c.ns()
 		req.RoutingConfig = &scf.RoutingConfig{AdditionalVersionWeights: []*scf.VersionWeight{}, AddtionVersionMatchs: []*scf.VersionMatch{}}
 		req.Description = cur.Response.Description
 		if _, err := c.client.UpdateAliasWithContext(c.ctx, req); err != nil {

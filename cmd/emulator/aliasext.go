@@ -35,6 +35,7 @@ type shadowExt struct {
 type aliasWriteRequest struct {
 	*tchttp.BaseRequest
 	FunctionName    *string     `json:"FunctionName,omitempty"`
+	Namespace       *string     `json:"Namespace,omitempty"`
 	Name            *string     `json:"Name,omitempty"`
 	FunctionVersion *string     `json:"FunctionVersion,omitempty"`
 	RoutingConfig   *routingExt `json:"RoutingConfig,omitempty"`
@@ -74,7 +75,7 @@ func (c *clientCmd) writeAlias(action string, req *aliasWriteRequest) error {
 
 // getAliasExt is GetAlias with the extensions.
 func (c *clientCmd) getAliasExt(ctx context.Context, fn, name string) (*aliasExt, error) {
-	req := &aliasWriteRequest{FunctionName: &fn, Name: &name}
+	req := &aliasWriteRequest{FunctionName: &fn, Namespace: c.ns(), Name: &name}
 	c.client.InitBaseRequest(&req.BaseRequest, "scf", scf.APIVersion, "GetAlias")
 	req.SetContext(ctx)
 	var resp getAliasExtResponse
@@ -92,8 +93,9 @@ func (c *clientCmd) listAliasesExt(fn string) ([]*aliasExt, error) {
 	req := &struct {
 		*tchttp.BaseRequest
 		FunctionName *string `json:"FunctionName"`
+		Namespace    *string `json:"Namespace,omitempty"`
 		Limit        *string `json:"Limit"`
-	}{FunctionName: &fn, Limit: ptrTo("1000")}
+	}{FunctionName: &fn, Namespace: c.ns(), Limit: ptrTo("1000")}
 	c.client.InitBaseRequest(&req.BaseRequest, "scf", scf.APIVersion, "ListAliases")
 	req.SetContext(c.ctx)
 	var resp listAliasesExtResponse

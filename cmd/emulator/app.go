@@ -67,6 +67,7 @@ type Events interface {
 	Reload(function string, r registry.Refresh, took time.Duration, err error)
 	// ConfigReload reports an edit of the config file applied or refused.
 	ConfigReload(ConfigReport)
+	LayerReload(LayerReport) // an edited layer folder and the $LATEST functions that run it now
 	// Defined reports one function of the config loaded at start-up (its build
 	// run and its source snapshotted), for progress output.
 	Defined(function, build string, took time.Duration, err error)
@@ -209,6 +210,7 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 			}
 		}
 	}
+	a.watchLayers(file.Layers)
 	a.reg.Subscribe(a.onChange)
 	if err := a.watchConfig(); err != nil {
 		return nil, err
@@ -240,14 +242,6 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		{Handler: a.guard.Wrap(a.adminSrv), ReadHeaderTimeout: 10 * time.Second},
 	}
 	return a, a.startDebugged(ctx)
-}
-
-// reload is the watcher's callback: rebuild and re-snapshot $LATEST.
-func (a *App) reload(ctx context.Context, name string) ([]string, error) {
-	start := time.Now()
-	r, err := a.reg.RefreshLatest(ctx, name)
-	a.cfg.Events.Reload(name, r, time.Since(start), err)
-	return r.BuildOutputs, err
 }
 
 // Run serves until ctx ends, then shuts down.

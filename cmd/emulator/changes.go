@@ -1,7 +1,10 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"strings"
+	"time"
 
 	"github.com/scf-emulator/emulator/registry"
 	"github.com/scf-emulator/emulator/watch"
@@ -42,4 +45,15 @@ func (a *App) rebuildRoutes() {
 	if err := a.gw.SetServices(a.services()); err != nil {
 		a.cfg.Logger.Error("gateway routes not updated", "err", err)
 	}
+}
+
+// reload is the watcher's callback: rebuild and re-snapshot $LATEST.
+func (a *App) reload(ctx context.Context, name string) ([]string, error) {
+	if layer, ok := strings.CutPrefix(name, layerWatchPrefix); ok {
+		return nil, a.reloadLayer(ctx, layer)
+	}
+	start := time.Now()
+	r, err := a.reg.RefreshLatest(ctx, name)
+	a.cfg.Events.Reload(name, r, time.Since(start), err)
+	return r.BuildOutputs, err
 }

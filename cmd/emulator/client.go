@@ -57,6 +57,7 @@ func newClient(endpoint string) (*scf.Client, error) {
 func runClient(ctx context.Context, cmd string, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	endpoint := fs.String("endpoint", "", "management API URL (default $EMULATOR_ENDPOINT or http://127.0.0.1:9001)")
+	ns := namespaceFlag(fs)
 	c := &clientCmd{fs: fs, out: out, ctx: ctx}
 	var run func([]string) error
 	switch cmd {
@@ -77,6 +78,10 @@ func runClient(ctx context.Context, cmd string, args []string, out io.Writer) er
 	if err != nil {
 		return usageError{err}
 	}
+	if err := checkNamespaceFlag(*ns); err != nil {
+		return err
+	}
+	c.namespace = *ns
 	if c.client, err = newClient(*endpoint); err != nil {
 		return err
 	}
@@ -89,6 +94,9 @@ type clientCmd struct {
 	fs     *flag.FlagSet
 	out    io.Writer
 	client *scf.Client
+	// namespace is --namespace, "" for the default: the Namespace of
+	// every request that names a function.
+	namespace string
 }
 
 // apiError turns SDK errors into one readable line naming the platform
@@ -134,7 +142,7 @@ func (c *clientCmd) publish(fs *flag.FlagSet) func([]string) error {
 			return usageError{err}
 		}
 		req := scf.NewPublishVersionRequest()
-		req.FunctionName, req.Description = &pos[0], desc
+		req.FunctionName, req.Description, req.Namespace = &pos[0], desc, c.ns()
 		resp, err := c.client.PublishVersionWithContext(c.ctx, req)
 		if err != nil {
 			return err
@@ -153,6 +161,7 @@ func (c *clientCmd) versions(pos []string) error {
 	for offset := uint64(0); ; {
 		req := scf.NewListVersionByFunctionRequest()
 		req.FunctionName, req.Offset, req.Limit = &pos[0], common.Uint64Ptr(offset), common.Uint64Ptr(100)
+		req.Namespace = c.ns()
 		req.Order = common.StringPtr("ASC")
 		resp, err := c.client.ListVersionByFunctionWithContext(c.ctx, req)
 		if err != nil {
@@ -196,7 +205,7 @@ func (c *clientCmd) invoke(fs *flag.FlagSet) func([]string) error {
 			}
 		}
 		req := scf.NewInvokeRequest()
-		req.FunctionName, req.ClientContext = &pos[0], &ev
+		req.FunctionName, req.ClientContext, req.Namespace = &pos[0], &ev, c.ns()
 		if *qualifier != "" {
 			req.Qualifier = qualifier
 		} else {

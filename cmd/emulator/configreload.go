@@ -118,6 +118,12 @@ func (a *App) applyConfig(ctx context.Context, cur *config.File, ch config.Chang
 		}
 	}
 	cleanup := context.WithoutCancel(ctx)
+	// Layers first: an added function may list an added layer. A layer
+	// version published here stays when a later step is refused; it is
+	// harmless, as a publish of an unchanged folder is.
+	if err := a.applyLayers(ctx, cur, ch); err != nil {
+		return err
+	}
 	for _, f := range cur.Functions {
 		prev, changed := changedFrom(ch, f.Name)
 		if !changed && !isAdded(ch, f.Name) {

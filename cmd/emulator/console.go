@@ -114,6 +114,22 @@ func (c *console) Reload(function string, r registry.Refresh, took time.Duration
 	}
 }
 
+// LayerReload prints one RELOAD line per $LATEST function that runs the
+// edited layer now, in the form of Reload with the layer named.
+func (c *console) LayerReload(r LayerReport) {
+	now := dim(time.Now().Format("15:04:05.000"))
+	switch {
+	case r.Err != nil:
+		c.printf("%s %s layer %s %s\n", now, red("RELOAD"), r.Layer, red(r.Err.Error()))
+	case len(r.Functions) == 0:
+		c.printf("%s %s layer %s %s\n", now, green("RELOAD"), r.Layer, dim("(no $LATEST lists it) "+fmtDuration(r.Took)))
+	}
+	for _, fn := range r.Functions {
+		c.printf("%s %s %s $LATEST layer %s %s -> %s %s\n", now, green("RELOAD"), fn, r.Layer,
+			short(r.Previous), short(r.Latest), dim(fmtDuration(r.Took)))
+	}
+}
+
 // ConfigReload prints an applied or refused edit of the config file, like
 // Reload: +added ~changed(fields) -removed functions, then the services
 // whose routes changed.
@@ -137,6 +153,15 @@ func (c *console) ConfigReload(r ConfigReport) {
 	}
 	for _, f := range r.Changes.Removed {
 		parts = append(parts, red("-"+f.Name))
+	}
+	for _, l := range r.Changes.LayersAdded {
+		parts = append(parts, green("+layer:"+l))
+	}
+	for _, l := range r.Changes.LayersChanged {
+		parts = append(parts, yellow("~layer:"+l))
+	}
+	for _, l := range r.Changes.LayersRemoved {
+		parts = append(parts, red("-layer:"+l))
 	}
 	if r.Changes.ServicesDiffer() {
 		svcs := slices.Concat(r.Changes.ServicesAdded, r.Changes.ServicesChanged, r.Changes.ServicesRemoved)

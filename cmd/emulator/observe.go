@@ -25,6 +25,7 @@ func cmdLogs(ctx context.Context, args []string, out io.Writer) error {
 	qualifier := fs.String("q", "", "only this version or alias")
 	follow := fs.Bool("f", false, "keep printing new invocations")
 	n := fs.Int("n", 20, "how many recent invocations to print first")
+	ns := namespaceFlag(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return usageError{err}
@@ -35,7 +36,11 @@ func cmdLogs(ctx context.Context, args []string, out io.Writer) error {
 	if *n < 0 {
 		return usageError{fmt.Errorf("-n %d: want 0 or more invocations", *n)}
 	}
-	q := url.Values{"function": {pos[0]}, "qualifier": {*qualifier}, "limit": {fmt.Sprint(max(*n, 1))}}
+	fn, err := functionKey(*ns, pos[0])
+	if err != nil {
+		return err
+	}
+	q := url.Values{"function": {fn}, "qualifier": {*qualifier}, "limit": {fmt.Sprint(max(*n, 1))}}
 	if *follow {
 		q.Set("follow", "1")
 	}
@@ -106,6 +111,7 @@ func cmdStats(ctx context.Context, args []string, out io.Writer) error {
 	endpoint := fs.String("endpoint", "", "management API URL")
 	window := fs.Duration("window", time.Minute, "how far back to look")
 	all := fs.Bool("all", false, "also list versions without requests in the window")
+	ns := namespaceFlag(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return usageError{err}
@@ -116,12 +122,16 @@ func cmdStats(ctx context.Context, args []string, out io.Writer) error {
 	if *window <= 0 {
 		return usageError{fmt.Errorf("--window %v: want a positive duration such as 5m", *window)}
 	}
+	fn, err := functionKey(*ns, pos[0])
+	if err != nil {
+		return err
+	}
 	c, err := newEmuClient(*endpoint)
 	if err != nil {
 		return err
 	}
 	var st statsReply
-	if err := c.doJSON(ctx, http.MethodGet, "/emulator/stats", url.Values{"function": {pos[0]}, "window": {window.String()}}, nil, &st); err != nil {
+	if err := c.doJSON(ctx, http.MethodGet, "/emulator/stats", url.Values{"function": {fn}, "window": {window.String()}}, nil, &st); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "%s, last %s\n", bold(st.Function), st.Window)

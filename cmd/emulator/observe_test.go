@@ -59,8 +59,8 @@ func TestLogsStatsAndMetrics(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, want := range []string{`scf_invocations_total{alias="release",class="2xx",function="B",stage="release",version="1"}`,
-		`scf_invocations_total{alias="release",class="2xx",function="B",stage="release",version="2"}`,
+	for _, want := range []string{`scf_invocations_total{alias="release",class="2xx",function="B",namespace="default",stage="release",version="1"}`,
+		`scf_invocations_total{alias="release",class="2xx",function="B",namespace="default",stage="release",version="2"}`,
 		`class="430",function="B"`, `scf_instances{function="B"`} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %s", want)

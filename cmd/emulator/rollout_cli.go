@@ -44,6 +44,7 @@ func cmdRollout(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	detach := fs.Bool("detach", false, "return once the rollout has started")
 	status := fs.Bool("status", false, "show the alias' rollout")
 	abort := fs.Bool("abort", false, "abort the alias' rollout and restore its routing")
+	ns := namespaceFlag(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return usageError{err}
@@ -54,11 +55,14 @@ func cmdRollout(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *alias == "" {
 		return usageError{errors.New("rollout: --alias is required")}
 	}
+	fn, err := functionKey(*ns, pos[0])
+	if err != nil {
+		return err
+	}
 	c, err := newEmuClient(*endpoint)
 	if err != nil {
 		return err
 	}
-	fn := pos[0]
 	switch {
 	case *status && *abort:
 		return usageError{errors.New("rollout: --status and --abort exclude each other")}

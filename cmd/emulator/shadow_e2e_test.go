@@ -147,7 +147,7 @@ func TestShadowEndToEnd(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if !strings.Contains(string(body), `scf_shadow_errors_total{alias="release",class="430",function="B",stage="release",version="2"}`) {
+	if !strings.Contains(string(body), `scf_shadow_errors_total{alias="release",class="430",function="B",namespace="default",stage="release",version="2"}`) {
 		t.Errorf("/metrics lacks the copies' errors:\n%s", linesWith(string(body), "scf_shadow"))
 	}
 	if strings.Contains(string(body), `scf_invocations_total{alias="release",class="430"`) {

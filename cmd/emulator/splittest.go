@@ -29,6 +29,7 @@ var errSplitOff = errors.New("split is off")
 // splitTest is one split-test run's settings.
 type splitTest struct {
 	function, stage, path, method string
+	namespace                     string // --namespace; "" is the default
 	n, concurrency, users         int
 	timeout                       time.Duration
 	gateway, endpoint             string
@@ -46,6 +47,7 @@ func cmdSplitTest(ctx context.Context, args []string, stdout, _ io.Writer) error
 	fs.DurationVar(&st.timeout, "timeout", 2*time.Minute, "stop sending after this long")
 	fs.StringVar(&st.gateway, "gateway", "", "gateway URL (default: where the emulator at --endpoint says its gateway is)")
 	fs.StringVar(&st.endpoint, "endpoint", "", "management API URL (default $EMULATOR_ENDPOINT or http://127.0.0.1:9001)")
+	fs.StringVar(&st.namespace, "namespace", "", "the function's namespace (default: default)")
 	fs.IntVar(&st.users, "users", 0, "sticky aliases: distinct user values to generate (default -n)")
 	var headers multiFlag
 	fs.Var(&headers, "header", "request header K=V or 'K: V' (repeatable)")
@@ -57,6 +59,9 @@ func cmdSplitTest(ctx context.Context, args []string, stdout, _ io.Writer) error
 		return usageError{err}
 	}
 	st.function = pos[0]
+	if err := checkNamespaceFlag(st.namespace); err != nil {
+		return err
+	}
 	for _, c := range []struct {
 		bad  bool
 		flag string
@@ -123,7 +128,7 @@ func (st splitTest) run(ctx context.Context, gw string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	routes, err := c.routes(ctx, st.function)
+	routes, err := c.routes(ctx, registry.Key(st.namespace, st.function))
 	if err != nil {
 		return err
 	}
@@ -198,7 +203,7 @@ func (st splitTest) expect(ctx context.Context, qualifier string) (expectation, 
 	if err != nil {
 		return expectation{}, err
 	}
-	c := &clientCmd{ctx: ctx, client: client}
+	c := &clientCmd{ctx: ctx, client: client, namespace: st.namespace}
 	ext, err := c.getAliasExt(ctx, st.function, qualifier)
 	if err != nil {
 		return expectation{}, apiError(st.endpoint, err)

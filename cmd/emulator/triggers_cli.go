@@ -73,6 +73,7 @@ func writeAnswer(w http.ResponseWriter, v any) error {
 func cmdTrigger(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	fs := flag.NewFlagSet("trigger", flag.ContinueOnError)
 	endpoint := fs.String("endpoint", "", "management API URL")
+	ns := namespaceFlag(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return usageError{err}
@@ -80,12 +81,16 @@ func cmdTrigger(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	if len(pos) != 3 || pos[0] != "fire" {
 		return usageError{errors.New("usage: emulator trigger fire FUNCTION TRIGGER")}
 	}
+	fn, err := functionKey(*ns, pos[1])
+	if err != nil {
+		return err
+	}
 	c, err := newEmuClient(*endpoint)
 	if err != nil {
 		return err
 	}
 	var out map[string]string
-	if err := c.doJSON(ctx, http.MethodPost, "/emulator/triggers/fire", nil, fireRequest{Function: pos[1], Trigger: pos[2]}, &out); err != nil {
+	if err := c.doJSON(ctx, http.MethodPost, "/emulator/triggers/fire", nil, fireRequest{Function: fn, Trigger: pos[2]}, &out); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "fired %s of %s: request %s\n", pos[2], pos[1], out["requestId"])

@@ -49,7 +49,7 @@ function renderList() {
       type: 'button', dataset: { fn: f.name }, 'aria-current': f.name === state.selected ? 'true' : 'false',
       onclick: () => select(f.name, true),
     },
-    el('span', { class: 'fn-name' }, f.name, f.split ? el('span', { class: 'split-dot', title: 'traffic is split between versions' }) : null),
+    el('span', { class: 'fn-name' }, nsTag(f.name), plainName(f.name), f.split ? el('span', { class: 'split-dot', title: 'traffic is split between versions' }) : null),
     el('span', { class: 'fn-rate' }, f.requests ? fmtRate(perSec) + '/s' : '',
       f.errors ? el('span', { class: 'err' }, pct(f.errorRate) + ' err') : null),
     el('span', { class: 'fn-sub' }, `${f.runtime} · ${f.versions} version${f.versions === 1 ? '' : 's'} · ${f.aliases} alias${f.aliases === 1 ? '' : 'es'}`));
@@ -84,7 +84,7 @@ function select(name, userAction) {
   history.replaceState(null, '', '#fn=' + encodeURIComponent(name));
   $('empty').hidden = true;
   $('fn-view').hidden = false;
-  $('fn-name').textContent = name;
+  $('fn-name').replaceChildren(...[nsTag(name), plainName(name)].filter(Boolean));
   $('fn-meta').textContent = '';
   $('aliases').replaceChildren();
   $('versions').tBodies[0].replaceChildren();
@@ -134,7 +134,7 @@ function renderDetail() {
   const json = JSON.stringify(d);
   if (json === state.lastDetailJSON) return;
   state.lastDetailJSON = json;
-  $('fn-name').textContent = d.name;
+  $('fn-name').replaceChildren(...[nsTag(d.name), plainName(d.name)].filter(Boolean));
   $('fn-meta').textContent = [d.runtime, d.type === 'http' ? 'web function' : 'event function',
     d.memorySize + ' MB', d.timeout + ' s timeout', d.description].filter(Boolean).join(' · ');
   renderKPIs(d);
@@ -188,3 +188,15 @@ function init() {
 }
 
 init();
+
+// A function outside the default namespace is keyed "namespace/name": the
+// namespace is shown as a tag next to the plain name.
+function plainName(key) {
+  const i = key.indexOf('/');
+  return i < 0 ? key : key.slice(i + 1);
+}
+
+function nsTag(key) {
+  const i = key.indexOf('/');
+  return i < 0 ? null : el('span', { class: 'fn-ns', title: 'namespace' }, key.slice(0, i));
+}

@@ -291,6 +291,7 @@ func newDocker(ctx context.Context, api dockerAPI, opts DockerOptions) (*Docker,
 		// Only gc's view of the engine suffers: go on.
 		d.logger.Warn("could not create the presence volume", "err", err)
 	}
+	d.cleanMergeDir()
 	d.life, d.lifeCancel = context.WithCancel(context.WithoutCancel(ctx))
 	return d, nil
 }

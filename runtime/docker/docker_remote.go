@@ -118,26 +118,37 @@ func (d *Docker) Remote() *RemoteEngine {
 	return &r
 }
 
-// mountsFor returns the code and bootstrap mounts of spec's containers:
-// bind mounts of this machine's folders for a local engine, volumes holding
-// copies of them for a remote one.
+// mountsFor returns the code, bootstrap and layer mounts of spec's
+// containers: bind mounts of this machine's folders for a local engine,
+// volumes holding copies of them for a remote one.
 func (d *Docker) mountsFor(ctx context.Context, spec runtime.Spec, image string) ([]bindMount, error) {
+	layers, err := d.layerTree(spec)
+	if err != nil {
+		return nil, err
+	}
 	if d.remote == nil {
-		return []bindMount{
+		mounts := []bindMount{
 			{source: spec.CodeDir, target: containerCodeDir, readOnly: true},
 			{source: d.workDir, target: containerRuntimeDir, readOnly: true},
-		}, nil
+		}
+		if layers != "" {
+			mounts = append(mounts, bindMount{source: layers, target: containerLayerDir, readOnly: true})
+		}
+		return mounts, nil
 	}
 	code, rt := codeVolumeName(d.session, spec.CodeDir), runtimeVolumeName(d.session)
-	for _, v := range []struct{ name, dir string }{{code, spec.CodeDir}, {rt, d.workDir}} {
+	vols := []struct{ name, dir, target string }{{code, spec.CodeDir, containerCodeDir}, {rt, d.workDir, containerRuntimeDir}}
+	if layers != "" {
+		vols = append(vols, struct{ name, dir, target string }{codeVolumeName(d.session, layers), layers, containerLayerDir})
+	}
+	var mounts []bindMount
+	for _, v := range vols {
 		if err := d.filledVolume(ctx, v.name, v.dir, image); err != nil {
 			return nil, startFailed(ctx, "cannot copy the code to the remote docker engine", err)
 		}
+		mounts = append(mounts, bindMount{source: v.name, target: v.target, readOnly: true, volume: true})
 	}
-	return []bindMount{
-		{source: code, target: containerCodeDir, readOnly: true, volume: true},
-		{source: rt, target: containerRuntimeDir, readOnly: true, volume: true},
-	}, nil
+	return mounts, nil
 }
 
 // publishIP is where function ports are published: this machine's loopback,

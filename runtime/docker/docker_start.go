@@ -200,6 +200,7 @@ func (d *Docker) plan(spec runtime.Spec) (launchPlan, error) {
 func (d *Docker) containerConfig(spec runtime.Spec, image string, plan launchPlan, memMB int, mounts []bindMount) *containerConfig {
 	env := instance.SCFEnv(spec, containerCodeDir)
 	env["PWD"] = containerCodeDir
+	maps.Copy(env, layerEnv(spec))
 	maps.Copy(env, plan.env)
 	publish := ""
 	if plan.proto != protoAPI {

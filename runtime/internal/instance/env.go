@@ -78,7 +78,7 @@ func ProcessEnv(spec runtime.Spec, extra map[string]string) []string {
 		}
 	}
 	maps.Copy(env, SCFEnv(spec, spec.CodeDir))
-	maps.Copy(env, layerEnv(spec.Runtime, spec.CodeDir, spec.Layers))
+	maps.Copy(env, LayerEnv(spec.Runtime, spec.CodeDir, spec.Layers))
 	maps.Copy(env, extra)
 	return EnvList(env)
 }

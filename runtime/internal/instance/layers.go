@@ -5,12 +5,12 @@ import (
 	"strings"
 )
 
-// layerEnv puts layer trees on the module path after the function's own
+// LayerEnv puts layer trees on the module path after the function's own
 // code, as the platform does with /opt (scf-behaviour.md "Runtime
 // environment details": PYTHONPATH=/var/user:/opt). codeRoot is where the
 // function sees its code, layers where it sees the layer trees, in order.
 // Node looks in each layer's node_modules and then its root.
-func layerEnv(runtime, codeRoot string, layers []string) map[string]string {
+func LayerEnv(runtime, codeRoot string, layers []string) map[string]string {
 	if len(layers) == 0 {
 		return nil
 	}
