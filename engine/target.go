@@ -24,19 +24,20 @@ func (t Target) Spec() runtime.Spec {
 	c := t.Config
 	ns, name := registry.SplitKey(t.Function)
 	return runtime.Spec{
-		Namespace:  ns,
-		Function:   name,
-		Version:    t.Version,
-		CodeHash:   t.CodeHash,
-		CodeDir:    t.CodeDir,
-		Runtime:    c.Runtime,
-		Type:       c.Type,
-		Handler:    c.Handler,
-		MemoryMB:   c.MemorySize,
-		TimeoutSec: c.Timeout,
-		Env:        c.Environment,
-		Image:      c.Image,
-		Layers:     t.Layers.Dirs(),
+		Namespace:   ns,
+		Function:    name,
+		Version:     t.Version,
+		CodeHash:    t.CodeHash,
+		CodeDir:     t.CodeDir,
+		Runtime:     c.Runtime,
+		Type:        c.Type,
+		Handler:     c.Handler,
+		MemoryMB:    c.MemorySize,
+		TimeoutSec:  c.Timeout,
+		Env:         c.Environment,
+		Image:       c.Image,
+		Layers:      t.Layers.Dirs(),
+		Concurrency: c.Concurrency,
 	}
 }
 
@@ -73,6 +74,6 @@ func (e *Engine) Direct(function, qualifier, version string, route registry.Rout
 		Function: function, Qualifier: qualifier,
 		Decision: registry.Decision{Version: v.Version, Route: route, CodeHash: v.RunHash(), CodeDir: v.CodeDir,
 			Layers: registry.NewLayerTrees(v.LayerDirs())},
-		Config:   v.Config,
+		Config: v.Config,
 	}, nil
 }

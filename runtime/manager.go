@@ -55,7 +55,8 @@ func (o Options) withDefaults() Options {
 type PoolStats struct {
 	Spec     Spec
 	Live     int // started and not yet stopped: idle plus busy
-	Busy     int // serving a request
+	Busy     int // serving at least one request
+	InFlight int // requests being served: Busy when Spec.Concurrency is 1
 	Starting int // Runtime.Start in progress
 	Waiting  int // requests queued at MaxInstances
 }
@@ -127,7 +128,8 @@ func (m *Manager) Invoke(ctx context.Context, spec Spec, inv Invocation) (Result
 }
 
 // Serve calls fn with the address of a warm web-function instance of spec,
-// held exclusively for the call, and a ctx bounded by spec.TimeoutSec. It
+// held for the call alone or, with spec.Concurrency N > 1, shared with up to
+// N-1 other calls, and a ctx bounded by spec.TimeoutSec. It
 // reports whether the instance was started for this call. Pooling, timeout and
 // error rules are those of Invoke; an error fn returns decides the instance's
 // fate the same way an Invoke error does.
@@ -313,6 +315,13 @@ func (m *Manager) pool(spec Spec) (*pool, error) {
 		return nil, ErrClosed
 	}
 	p := m.pools[key]
+	if p != nil && p.spec.Concurrency != spec.Concurrency {
+		// The function's MaxConcurrency changed: its instances drain and
+		// fresh ones take the new share.
+		delete(m.pools, key)
+		p.retire(dropRetire)
+		p = nil
+	}
 	if p == nil {
 		p = newPool(m, key, spec)
 		m.pools[key] = p

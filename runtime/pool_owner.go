@@ -40,9 +40,9 @@ func (p *pool) run(ctx context.Context, sc *startCall) {
 		p.parkLocked(mem)
 		p.dispatchLocked()
 	default:
-		mem.busy = true
-		p.busy++
+		p.leaseLocked(mem)
 		sc.mem = mem
+		p.dispatchLocked() // a shared instance has slots to spare
 	}
 	p.mu.Unlock()
 	close(sc.done)
@@ -130,7 +130,7 @@ func (p *pool) own(ctx context.Context, mem *member) {
 func (p *pool) removeIfIdle(mem *member) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if mem.busy || mem.removed {
+	if mem.inflight > 0 || mem.removed {
 		return false
 	}
 	p.removeLocked(mem)
@@ -143,7 +143,7 @@ func (p *pool) removeIfIdle(mem *member) bool {
 func (p *pool) idleFor(mem *member, timeout time.Duration) (time.Duration, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if mem.busy || mem.removed {
+	if mem.inflight > 0 || mem.removed {
 		return timeout, false
 	}
 	if left := timeout - time.Since(mem.lastUsed); left > 0 {

@@ -24,6 +24,10 @@ type Spec struct {
 	// Layers are read-only layer trees, in order: mounted at /opt on Docker
 	// and put on the module path after CodeDir on both runtimes.
 	Layers []string
+	// Concurrency is how many requests one web-function instance serves at
+	// once (the platform's MaxConcurrency, 1..100); 0 and 1 mean one.
+	// Event functions always get one request per instance.
+	Concurrency int
 }
 
 // Key identifies the pool of instances that may serve spec. Specs with equal
@@ -60,7 +64,8 @@ type Runtime interface {
 }
 
 // Instance is one running copy of a function. The Manager guarantees that
-// Invoke is never called concurrently on one instance.
+// Invoke is never called concurrently on one instance; Serve shares a web
+// instance's address among up to Spec.Concurrency requests.
 type Instance interface {
 	// Invoke runs one event. User errors come back as scferr 430 errors, a
 	// process that dies as 439, an OOM kill as 434. When ctx ends first it
