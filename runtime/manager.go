@@ -57,6 +57,9 @@ type PoolStats struct {
 	Live     int // started and not yet stopped: idle plus busy
 	Busy     int // serving at least one request
 	InFlight int // requests being served: Busy when Spec.Concurrency is 1
+	// Provisioned is how many instances are kept warm (Provision); the
+	// live ones beyond it are on-demand.
+	Provisioned int
 	Starting int // Runtime.Start in progress
 	Waiting  int // requests queued at MaxInstances
 }
@@ -78,6 +81,8 @@ type Manager struct {
 	// Add happens only under a non-retired pool's lock, so once Close has
 	// retired every pool no Add can race with Wait.
 	wg sync.WaitGroup
+
+	reserved reservations // per-function caps (SetReserved)
 
 	mu     sync.Mutex // guards pools and closed; taken before any pool.mu
 	pools  map[string]*pool
@@ -239,6 +244,11 @@ func (m *Manager) do(ctx context.Context, spec Spec, call func(context.Context, 
 	if sec <= 0 {
 		sec = 3
 	}
+	give, err := m.reserved.take(spec)
+	if err != nil {
+		return lease{}, err
+	}
+	defer give()
 	l, err := m.acquire(ctx, spec)
 	if err != nil {
 		return l, m.closedErr(err)
@@ -337,8 +347,8 @@ func (m *Manager) collect(p *pool) {
 	defer m.mu.Unlock()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.retired || p.live+p.starting+len(p.waiters) > 0 {
-		return
+	if p.retired || p.live+p.starting+len(p.waiters) > 0 || p.provisioned > 0 {
+		return // a provisioned pool keeps its count even while its starts fail
 	}
 	if m.pools[p.key] == p {
 		delete(m.pools, p.key)

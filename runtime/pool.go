@@ -26,6 +26,8 @@ type pool struct {
 	spares   []*startCall // pre-warm starts no request has claimed yet, unfinished
 	retired  bool
 	reason   dropReason // why retired; the reason idle instances are stopped with
+	// provisioned instances are kept started and never idle out (Provision).
+	provisioned int
 }
 
 // member is one started instance of a pool.
@@ -87,7 +89,7 @@ func (p *pool) acquire(ctx context.Context) (lease, error) {
 		p.mu.Unlock()
 		return p.awaitStart(ctx, sc)
 	}
-	if p.live+p.starting < p.m.opts.MaxInstances {
+	if p.live+p.starting < p.capLocked() {
 		p.starting++
 		sc := p.startLocked(ctx)
 		p.mu.Unlock()
@@ -335,7 +337,7 @@ func (p *pool) dispatchLocked() {
 		var g grant
 		if mem := p.popIdleLocked(); mem != nil {
 			g.mem = mem
-		} else if p.live+p.starting < p.m.opts.MaxInstances {
+		} else if p.live+p.starting < p.capLocked() {
 			p.starting++
 			g.start = true
 		} else {
@@ -380,5 +382,6 @@ func (p *pool) stats() PoolStats {
 		inflight += mem.inflight
 	}
 	inflight += (p.busy - len(p.shared)) * p.slots() // the rest are full
-	return PoolStats{Spec: p.spec, Live: p.live, Busy: p.busy, InFlight: inflight, Starting: p.starting, Waiting: len(p.waiters)}
+	return PoolStats{Spec: p.spec, Live: p.live, Busy: p.busy, InFlight: inflight, Starting: p.starting, Waiting: len(p.waiters),
+		Provisioned: p.provisioned}
 }

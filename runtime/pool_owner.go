@@ -123,6 +123,9 @@ func (p *pool) own(ctx context.Context, mem *member) {
 	if !forced {
 		p.m.stop(ctx, p, mem, reason)
 	}
+	p.mu.Lock()
+	p.topUpLocked(ctx) // a provisioned instance that crashed is replaced
+	p.mu.Unlock()
 	p.m.collect(p)
 }
 
@@ -148,6 +151,9 @@ func (p *pool) idleFor(mem *member, timeout time.Duration) (time.Duration, bool)
 	}
 	if left := timeout - time.Since(mem.lastUsed); left > 0 {
 		return left, false
+	}
+	if p.live <= p.provisioned {
+		return timeout, false // provisioned: kept warm
 	}
 	p.removeLocked(mem)
 	p.dispatchLocked()
