@@ -60,8 +60,8 @@ type PoolStats struct {
 	// Provisioned is how many instances are kept warm (Provision); the
 	// live ones beyond it are on-demand.
 	Provisioned int
-	Starting int // Runtime.Start in progress
-	Waiting  int // requests queued at MaxInstances
+	Starting    int // Runtime.Start in progress
+	Waiting     int // requests queued at MaxInstances
 }
 
 // Manager keeps pools of warm instances between callers and a Runtime, one

@@ -61,7 +61,8 @@ func (l liveInstances) Instances() []admin.InstanceCount {
 	st := l.mgr.Stats()
 	out := make([]admin.InstanceCount, len(st))
 	for i, s := range st {
-		out[i] = admin.InstanceCount{Function: s.Spec.Function, Version: s.Spec.Version, Live: s.Live}
+		out[i] = admin.InstanceCount{Function: s.Spec.Function, Version: s.Spec.Version, Live: s.Live,
+			Namespace: s.Spec.Namespace, Provisioned: min(s.Live, s.Provisioned)}
 	}
 	return out
 }
@@ -74,4 +75,13 @@ func (a *App) Info() admin.Info {
 		Version: v, Commit: commit, Go: gover, Runtime: a.runtimeDesc,
 		Functions: len(a.reg.Functions()), Config: a.file.Path, StateDir: a.stateDir,
 	}
+}
+
+// LoginURL opens the dashboard and logs the browser in; "" when the admin
+// address asks for no authentication.
+func (a *App) LoginURL() string {
+	if t := a.guard.LoginToken(); t != "" {
+		return a.AdminURL() + "/?token=" + t
+	}
+	return ""
 }
