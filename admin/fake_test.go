@@ -191,7 +191,7 @@ func newSources(signed bool) *sources {
 	}
 	s.srv = NewServer(ServerOptions{
 		Logs: s.logs, Metrics: s.met, Registry: s.reg, Rollouts: s.rollouts, Gateway: fakeGateway{}, Info: fakeInfo{},
-		Instances: fakeInstances{{"B", "1", 1}, {"B", "1", 2}, {"B", "2", 1}},
+		Instances: fakeInstances{{Function: "B", Version: "1", Live: 1}, {Function: "B", Version: "1", Live: 2}, {Function: "B", Version: "2", Live: 1}},
 		Dashboard: fakeDashboard{}, API: fakeAPI, Signed: signed,
 	})
 	return s

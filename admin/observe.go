@@ -91,6 +91,9 @@ type StatsAnswer struct {
 	Window   string                 `json:"window"`
 	Versions []metrics.VersionStats `json:"versions"`
 	Aliases  []registry.Alias       `json:"aliases"`
+	// Instances are the function's live instances by pool: provisioned
+	// ones and, beyond them, on-demand ones.
+	Instances []InstanceCount `json:"instances,omitempty"`
 }
 
 // defaultStatsWindow is the window of GET /emulator/stats without ?window.
@@ -113,6 +116,14 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) error {
 	if err != nil && !errors.Is(err, registry.ErrFunctionNotFound) {
 		return err
 	}
-	writeJSON(w, http.StatusOK, StatsAnswer{Function: fn, Window: window.String(), Versions: s.opts.Metrics.Stats(fn, window), Aliases: aliases})
+	ans := StatsAnswer{Function: fn, Window: window.String(), Versions: s.opts.Metrics.Stats(fn, window), Aliases: aliases}
+	if s.opts.Instances != nil {
+		for _, c := range s.opts.Instances.Instances() {
+			if registry.Key(c.Namespace, c.Function) == fn {
+				ans.Instances = append(ans.Instances, c)
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, ans)
 	return nil
 }

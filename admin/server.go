@@ -43,6 +43,10 @@ type Instances interface {
 type InstanceCount struct {
 	Function, Version string
 	Live              int
+	// Namespace and Provisioned (instances kept warm, of Live at most)
+	// are for GET /emulator/stats, which tells provisioned from on-demand.
+	Namespace   string `json:"namespace,omitempty"`
+	Provisioned int    `json:"provisioned"`
 }
 
 // Registry answers whether a function exists, and its aliases.

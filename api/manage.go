@@ -64,6 +64,9 @@ func (s *Server) createFunction(ctx context.Context, c *call) (any, error) {
 	if err := checkInitTimeout(p.InitTimeout); err != nil {
 		return nil, err
 	}
+	if cfg.Concurrency, err = instanceConcurrency(p.InstanceConcurrencyConfig, cfg.Type, 0); err != nil {
+		return nil, err
+	}
 	if err := checkDescription(cfg.Description); err != nil {
 		return nil, err
 	}
@@ -189,6 +192,9 @@ func (s *Server) updateFunctionConfiguration(ctx context.Context, c *call) (any,
 		if cfg.Environment, err = parseEnvironment(p.Environment); err != nil {
 			return nil, err
 		}
+	}
+	if cfg.Concurrency, err = instanceConcurrency(p.InstanceConcurrencyConfig, cfg.Type, cfg.Concurrency); err != nil {
+		return nil, err
 	}
 	if _, err := s.backend.UpdateConfig(ctx, c.function, cfg); err != nil {
 		return nil, err

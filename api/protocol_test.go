@@ -150,11 +150,13 @@ func TestSDKActionsNotSupported(t *testing.T) {
 	}
 	want := []string{
 		"CreateAlias", "CreateFunction", "CreateNamespace", "CreateTrigger", "DeleteAlias", "DeleteFunction",
-		"DeleteFunctionVersion", "DeleteLayerVersion", "DeleteNamespace", "DeleteTrigger", "GetAlias", "GetAsyncEventStatus",
-		"GetFunction", "GetFunctionEventInvokeConfig", "GetFunctionLogs", "GetLayerVersion", "GetRequestStatus", "Invoke",
+		"DeleteFunctionVersion", "DeleteLayerVersion", "DeleteNamespace", "DeleteProvisionedConcurrencyConfig",
+		"DeleteReservedConcurrencyConfig", "DeleteTrigger", "GetAlias", "GetAsyncEventStatus",
+		"GetFunction", "GetFunctionEventInvokeConfig", "GetFunctionLogs", "GetLayerVersion",
+		"GetProvisionedConcurrencyConfig", "GetRequestStatus", "GetReservedConcurrencyConfig", "Invoke",
 		"InvokeFunction", "ListAliases", "ListAsyncEvents", "ListFunctions", "ListLayerVersions", "ListLayers",
 		"ListNamespaces", "ListTriggers", "ListVersionByFunction", "PublishLayerVersion", "PublishVersion",
-		"TerminateAsyncEvent", "UpdateAlias", "UpdateFunctionCode", "UpdateFunctionConfiguration",
+		"PutProvisionedConcurrencyConfig", "PutReservedConcurrencyConfig", "TerminateAsyncEvent", "UpdateAlias", "UpdateFunctionCode", "UpdateFunctionConfiguration",
 		"UpdateFunctionEventInvokeConfig", "UpdateTrigger", "UpdateTriggerStatus",
 	}
 	if !slices.Equal(supported, want) {

@@ -51,6 +51,9 @@ type Options struct {
 	// Async runs and tracks async events; nil answers the async actions
 	// with UnsupportedOperation.
 	Async AsyncEvents
+	// Capacity keeps provisioned and reserved concurrency; nil answers
+	// those actions with UnsupportedOperation.
+	Capacity Capacity
 	// BucketRoot is the folder under which a COS trigger's bucket, named
 	// by bucketUrl in its TriggerDesc, is a subfolder; "" requires the
 	// desc's local "bucket" folder.

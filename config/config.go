@@ -48,6 +48,10 @@ type Function struct {
 	Aliases     []Alias    // in file order
 	Namespace   string     // "" is the default namespace
 	Layers      []LayerRef // in order
+	Concurrency int        // requests one web-function instance serves at once, 1..100; 0 when unset (one)
+	// Provisioned maps a published version to the instances kept warm for
+	// it; state set through the cloud API wins over it, as for aliases.
+	Provisioned map[string]int
 }
 
 // Alias is an alias to create when the function has none of that name yet.
@@ -120,6 +124,7 @@ const (
 
 // Limits from the platform (package platform).
 const (
+	MaxConcurrency    = 100 // requests per web-function instance (InstanceConcurrencyConfig.MaxConcurrency)
 	DefaultMemorySize = platform.DefaultMemorySize
 	DefaultTimeout    = platform.DefaultTimeout
 	MaxMemorySize     = platform.MaxMemorySize

@@ -157,6 +157,8 @@ func functionFields(a, b Function) []string {
 		{"description", a.Description == b.Description},
 		{"aliases", reflect.DeepEqual(aliasesNoLines(a.Aliases), aliasesNoLines(b.Aliases))},
 		{"layers", layerList(a.Layers) == layerList(b.Layers)},
+		{"concurrency", a.Concurrency == b.Concurrency},
+		{"provisioned", maps.Equal(a.Provisioned, b.Provisioned)},
 	}
 	var out []string
 	for _, c := range checks {

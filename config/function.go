@@ -11,6 +11,7 @@ import (
 var functionKeys = []string{
 	"source", "runtime", "type", "handler", "memorySize", "timeout",
 	"environment", "build", "image", "description", "aliases", "namespace", "layers",
+	"concurrency", "provisioned",
 }
 
 // function decodes one entry of functions. The function is returned even
@@ -103,6 +104,21 @@ func (d *decoder) function(p pair) Function {
 	}
 	if lp, ok := f["layers"]; ok {
 		fn.Layers = d.layerRefs(lp)
+	}
+	if cp, ok := f["concurrency"]; ok {
+		if n, ok := d.integer(cp); ok {
+			switch {
+			case n < 1 || n > MaxConcurrency:
+				d.at(cp.val, cp.path, "%d is outside 1..%d requests per instance", n, MaxConcurrency)
+			case fn.Type != TypeHTTP:
+				d.at(cp.val, cp.path, "concurrency needs type http: an event function's instance takes one request at a time")
+			default:
+				fn.Concurrency = n
+			}
+		}
+	}
+	if pp, ok := f["provisioned"]; ok {
+		fn.Provisioned = d.provisioned(pp)
 	}
 	return fn
 }

@@ -24,19 +24,20 @@ func (t Target) Spec() runtime.Spec {
 	c := t.Config
 	ns, name := registry.SplitKey(t.Function)
 	return runtime.Spec{
-		Namespace:  ns,
-		Function:   name,
-		Version:    t.Version,
-		CodeHash:   t.CodeHash,
-		CodeDir:    t.CodeDir,
-		Runtime:    c.Runtime,
-		Type:       c.Type,
-		Handler:    c.Handler,
-		MemoryMB:   c.MemorySize,
-		TimeoutSec: c.Timeout,
-		Env:        c.Environment,
-		Image:      c.Image,
-		Layers:     t.Layers.Dirs(),
+		Namespace:   ns,
+		Function:    name,
+		Version:     t.Version,
+		CodeHash:    t.CodeHash,
+		CodeDir:     t.CodeDir,
+		Runtime:     c.Runtime,
+		Type:        c.Type,
+		Handler:     c.Handler,
+		MemoryMB:    c.MemorySize,
+		TimeoutSec:  c.Timeout,
+		Env:         c.Environment,
+		Image:       c.Image,
+		Layers:      t.Layers.Dirs(),
+		Concurrency: c.Concurrency,
 	}
 }
 

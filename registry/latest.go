@@ -109,7 +109,8 @@ func (r *Registry) defineLocked(spec FunctionSpec, s snap) error {
 	}
 	changes := []Change{{Kind: ChangeDefined, Function: spec.Name}}
 	var f *fnState
-	if cur, ok := r.st.Load().fns[spec.Name]; ok {
+	cur, existed := r.st.Load().fns[spec.Name]
+	if existed {
 		f = cur.clone()
 		newLatest.AddTime = f.fn.AddTime
 		old := f.fn.Latest
@@ -164,7 +165,29 @@ func (r *Registry) defineLocked(spec FunctionSpec, s snap) error {
 		a.AddTime, a.ModTime = now, now
 		f.aliases[a.Name] = a
 	}
+	if existed && r.sameLocked(cur, f) {
+		// `up` defines every function of the config: one that is as the
+		// state has it costs no state write (a full one each, with many
+		// versions, made start-up quadratic).
+		r.subMu.Lock()
+		r.pending = append(r.pending, changes...)
+		r.subMu.Unlock()
+		return nil
+	}
 	return r.commitLocked(f, changes...)
+}
+
+// sameLocked reports whether next, a redefinition of cur, changes nothing
+// that is stored or routed: $LATEST, its layers, the declaration, aliases.
+func (r *Registry) sameLocked(cur, next *fnState) bool {
+	a, b := cur.fn, next.fn
+	if a.Latest.CodeHash != b.Latest.CodeHash || !reflect.DeepEqual(a.Latest.Config, b.Latest.Config) ||
+		a.Namespace != b.Namespace || a.Source != b.Source || a.Build != b.Build ||
+		!reflect.DeepEqual(a.Config, b.Config) || len(cur.aliases) != len(next.aliases) {
+		return false
+	}
+	uses, err := r.st.Load().resolveLayers(b.Latest.Config.Layers, true)
+	return err == nil && reflect.DeepEqual(uses, a.Latest.Layers)
 }
 
 // normalizeSpec validates spec and returns it with defaults applied and its
@@ -193,6 +216,10 @@ func normalizeSpec(spec FunctionSpec) (FunctionSpec, error) {
 		return bad("memorySize %d must be positive", c.MemorySize)
 	case c.Timeout <= 0:
 		return bad("timeout %d must be positive", c.Timeout)
+	case c.Concurrency < 0 || c.Concurrency > MaxConcurrency:
+		return bad("concurrency %d must be 1..%d", c.Concurrency, MaxConcurrency)
+	case c.Concurrency > 1 && c.Type != TypeHTTP:
+		return bad("concurrency %d needs a web function (type http): event functions take one request per instance", c.Concurrency)
 	}
 	if spec.Source == "" {
 		return bad("source is empty")

@@ -318,6 +318,10 @@ func checkConfig(name string, c FunctionConfig) error {
 		return bad("memorySize %d must be positive", c.MemorySize)
 	case c.Timeout <= 0:
 		return bad("timeout %d must be positive", c.Timeout)
+	case c.Concurrency < 0 || c.Concurrency > MaxConcurrency:
+		return bad("concurrency %d must be 1..%d", c.Concurrency, MaxConcurrency)
+	case c.Concurrency > 1 && c.Type != TypeHTTP:
+		return bad("concurrency %d needs a web function (type http): event functions take one request per instance", c.Concurrency)
 	}
 	if err := checkLayerRefs(c.Layers); err != nil {
 		return bad("%v", err)

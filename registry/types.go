@@ -14,6 +14,10 @@ const (
 	DefaultNamespace = "default"
 )
 
+// MaxConcurrency is the platform's limit of requests one web-function
+// instance serves at once.
+const MaxConcurrency = 100
+
 // Function types.
 const (
 	TypeEvent = "event"
@@ -53,6 +57,10 @@ type FunctionConfig struct {
 	// Layers are the layers the function uses, in order. A published
 	// version's references are pinned (Version > 0).
 	Layers []LayerRef `json:"layers,omitempty"`
+	// Concurrency is how many requests one instance of a web function
+	// serves at once (InstanceConcurrencyConfig.MaxConcurrency, 1..100);
+	// 0 means 1.
+	Concurrency int `json:"concurrency,omitempty"`
 }
 
 // FunctionSpec declares a function: where its $LATEST source lives and how it

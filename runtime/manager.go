@@ -55,9 +55,13 @@ func (o Options) withDefaults() Options {
 type PoolStats struct {
 	Spec     Spec
 	Live     int // started and not yet stopped: idle plus busy
-	Busy     int // serving a request
-	Starting int // Runtime.Start in progress
-	Waiting  int // requests queued at MaxInstances
+	Busy     int // serving at least one request
+	InFlight int // requests being served: Busy when Spec.Concurrency is 1
+	// Provisioned is how many instances are kept warm (Provision); the
+	// live ones beyond it are on-demand.
+	Provisioned int
+	Starting    int // Runtime.Start in progress
+	Waiting     int // requests queued at MaxInstances
 }
 
 // Manager keeps pools of warm instances between callers and a Runtime, one
@@ -77,6 +81,8 @@ type Manager struct {
 	// Add happens only under a non-retired pool's lock, so once Close has
 	// retired every pool no Add can race with Wait.
 	wg sync.WaitGroup
+
+	reserved reservations // per-function caps (SetReserved)
 
 	mu     sync.Mutex // guards pools and closed; taken before any pool.mu
 	pools  map[string]*pool
@@ -127,7 +133,8 @@ func (m *Manager) Invoke(ctx context.Context, spec Spec, inv Invocation) (Result
 }
 
 // Serve calls fn with the address of a warm web-function instance of spec,
-// held exclusively for the call, and a ctx bounded by spec.TimeoutSec. It
+// held for the call alone or, with spec.Concurrency N > 1, shared with up to
+// N-1 other calls, and a ctx bounded by spec.TimeoutSec. It
 // reports whether the instance was started for this call. Pooling, timeout and
 // error rules are those of Invoke; an error fn returns decides the instance's
 // fate the same way an Invoke error does.
@@ -249,6 +256,11 @@ func (m *Manager) do(ctx context.Context, spec Spec, call func(context.Context, 
 	if sec <= 0 {
 		sec = 3
 	}
+	give, err := m.reserved.take(spec)
+	if err != nil {
+		return lease{}, err
+	}
+	defer give()
 	l, err := m.acquire(ctx, spec)
 	if err != nil {
 		return l, m.closedErr(err)
@@ -325,6 +337,13 @@ func (m *Manager) pool(spec Spec) (*pool, error) {
 		return nil, ErrClosed
 	}
 	p := m.pools[key]
+	if p != nil && p.spec.Concurrency != spec.Concurrency {
+		// The function's MaxConcurrency changed: its instances drain and
+		// fresh ones take the new share.
+		delete(m.pools, key)
+		p.retire(dropRetire)
+		p = nil
+	}
 	if p == nil {
 		p = newPool(m, key, spec)
 		m.pools[key] = p
@@ -340,8 +359,8 @@ func (m *Manager) collect(p *pool) {
 	defer m.mu.Unlock()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.retired || p.live+p.starting+len(p.waiters) > 0 {
-		return
+	if p.retired || p.live+p.starting+len(p.waiters) > 0 || p.provisioned > 0 {
+		return // a provisioned pool keeps its count even while its starts fail
 	}
 	if m.pools[p.key] == p {
 		delete(m.pools, p.key)

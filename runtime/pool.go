@@ -22,13 +22,16 @@ type pool struct {
 
 	mu       sync.Mutex // guards the fields below and the pool-owned fields of its members and startCalls
 	idle     []*member  // a stack: the last released is leased first, so the rest idle out
+	shared   []*member  // busy members with a free slot (Spec.Concurrency > 1), filled before idle ones
 	live     int        // started and not removed: idle plus busy
-	busy     int
+	busy     int        // members serving at least one request
 	starting int
 	waiters  []*waiter    // requests at the cap, oldest first
 	spares   []*startCall // pre-warm starts no request has claimed yet, unfinished
 	retired  bool
 	reason   dropReason // why retired; the reason idle instances are stopped with
+	// provisioned instances are kept started and never idle out (Provision).
+	provisioned int
 }
 
 // codeRoot returns the pool's path mapper, building it on first use.
@@ -44,7 +47,7 @@ type member struct {
 	// owning goroutine then stops the instance. Buffered so release never blocks.
 	kill chan dropReason
 
-	busy     bool      // guarded by pool.mu
+	inflight int       // guarded by pool.mu: requests it serves now, up to pool.slots()
 	removed  bool      // guarded by pool.mu
 	lastUsed time.Time // guarded by pool.mu
 }
@@ -96,7 +99,7 @@ func (p *pool) acquire(ctx context.Context) (lease, error) {
 		p.mu.Unlock()
 		return p.awaitStart(ctx, sc)
 	}
-	if p.live+p.starting < p.maxInstances() {
+	if p.live+p.starting < p.capLocked() {
 		p.starting++
 		sc := p.startLocked(ctx)
 		p.mu.Unlock()
@@ -241,23 +244,64 @@ func (p *pool) release(mem *member, discard dropReason) {
 		}
 	}
 	p.mu.Lock()
-	mem.busy = false
-	p.busy--
-	if discard == "" && p.retired {
-		discard = p.reason
+	if discard == dropTimeout || discard == dropCanceled {
+		if p.slots() > 1 {
+			// The request's own connection ended: the other requests the
+			// instance serves are not its to kill.
+			discard = ""
+		}
 	}
-	if discard != "" {
+	full := mem.inflight == p.slots()
+	mem.inflight--
+	switch {
+	case mem.removed:
+		// An earlier request on this shared instance already removed it.
+		if mem.inflight == 0 {
+			p.busy--
+		}
+	case discard != "" || (p.retired && mem.inflight == 0):
+		if discard == "" {
+			discard = p.reason
+		}
+		p.dropSharedLocked(mem)
+		if mem.inflight == 0 {
+			p.busy--
+		}
 		p.removeLocked(mem)
 		mem.kill <- discard
-	} else {
+	case mem.inflight == 0:
+		p.busy--
+		p.dropSharedLocked(mem)
 		p.parkLocked(mem)
+	case full:
+		p.shared = append(p.shared, mem)
 	}
 	p.dispatchLocked()
 	p.mu.Unlock()
 }
 
-// popIdleLocked leases the most recently used idle member, if any.
+// slots is how many requests one instance serves at once: Spec.Concurrency
+// for a web function, one for an event function (its bootstrap takes one
+// event at a time).
+func (p *pool) slots() int {
+	if p.spec.Type != "http" {
+		return 1
+	}
+	return max(p.spec.Concurrency, 1)
+}
+
+// popIdleLocked leases a slot: on a busy member with one free first, so a
+// multi-concurrency instance fills up before another wakes, else on the most
+// recently used idle member.
 func (p *pool) popIdleLocked() *member {
+	if n := len(p.shared); n > 0 {
+		mem := p.shared[n-1]
+		if mem.inflight++; mem.inflight == p.slots() {
+			p.shared[n-1] = nil
+			p.shared = p.shared[:n-1]
+		}
+		return mem
+	}
 	n := len(p.idle)
 	if n == 0 {
 		return nil
@@ -265,9 +309,23 @@ func (p *pool) popIdleLocked() *member {
 	mem := p.idle[n-1]
 	p.idle[n-1] = nil
 	p.idle = p.idle[:n-1]
-	mem.busy = true
-	p.busy++
+	p.leaseLocked(mem)
 	return mem
+}
+
+// leaseLocked gives a member with nothing in flight its first request.
+func (p *pool) leaseLocked(mem *member) {
+	mem.inflight = 1
+	p.busy++
+	if p.slots() > 1 {
+		p.shared = append(p.shared, mem)
+	}
+}
+
+func (p *pool) dropSharedLocked(mem *member) {
+	if i := slices.Index(p.shared, mem); i >= 0 {
+		p.shared = slices.Delete(p.shared, i, i+1)
+	}
 }
 
 func (p *pool) parkLocked(mem *member) {
@@ -289,7 +347,7 @@ func (p *pool) dispatchLocked() {
 		var g grant
 		if mem := p.popIdleLocked(); mem != nil {
 			g.mem = mem
-		} else if p.live+p.starting < p.maxInstances() {
+		} else if p.live+p.starting < p.capLocked() {
 			p.starting++
 			g.start = true
 		} else {
@@ -329,5 +387,11 @@ func (p *pool) retireLocked(reason dropReason) {
 func (p *pool) stats() PoolStats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return PoolStats{Spec: p.spec, Live: p.live, Busy: p.busy, Starting: p.starting, Waiting: len(p.waiters)}
+	inflight := 0
+	for _, mem := range p.shared {
+		inflight += mem.inflight
+	}
+	inflight += (p.busy - len(p.shared)) * p.slots() // the rest are full
+	return PoolStats{Spec: p.spec, Live: p.live, Busy: p.busy, InFlight: inflight, Starting: p.starting, Waiting: len(p.waiters),
+		Provisioned: p.provisioned}
 }

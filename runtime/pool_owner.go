@@ -40,9 +40,9 @@ func (p *pool) run(ctx context.Context, sc *startCall) {
 		p.parkLocked(mem)
 		p.dispatchLocked()
 	default:
-		mem.busy = true
-		p.busy++
+		p.leaseLocked(mem)
 		sc.mem = mem
+		p.dispatchLocked() // a shared instance has slots to spare
 	}
 	p.mu.Unlock()
 	close(sc.done)
@@ -123,6 +123,9 @@ func (p *pool) own(ctx context.Context, mem *member) {
 	if !forced {
 		p.m.stop(ctx, p, mem, reason)
 	}
+	p.mu.Lock()
+	p.topUpLocked(ctx) // a provisioned instance that crashed is replaced
+	p.mu.Unlock()
 	p.m.collect(p)
 }
 
@@ -130,7 +133,7 @@ func (p *pool) own(ctx context.Context, mem *member) {
 func (p *pool) removeIfIdle(mem *member) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if mem.busy || mem.removed {
+	if mem.inflight > 0 || mem.removed {
 		return false
 	}
 	p.removeLocked(mem)
@@ -143,11 +146,14 @@ func (p *pool) removeIfIdle(mem *member) bool {
 func (p *pool) idleFor(mem *member, timeout time.Duration) (time.Duration, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if mem.busy || mem.removed {
+	if mem.inflight > 0 || mem.removed {
 		return timeout, false
 	}
 	if left := timeout - time.Since(mem.lastUsed); left > 0 {
 		return left, false
+	}
+	if p.live <= p.provisioned {
+		return timeout, false // provisioned: kept warm
 	}
 	p.removeLocked(mem)
 	p.dispatchLocked()

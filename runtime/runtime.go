@@ -27,6 +27,10 @@ type Spec struct {
 	// DebugPort, when > 0, runs the instance under a debugger listening on
 	// this port (debug.go): one instance per pool, no invocation timeout.
 	DebugPort int
+	// Concurrency is how many requests one web-function instance serves at
+	// once (the platform's MaxConcurrency, 1..100); 0 and 1 mean one.
+	// Event functions always get one request per instance.
+	Concurrency int
 }
 
 // Key identifies the pool of instances that may serve spec. Specs with equal
@@ -63,7 +67,8 @@ type Runtime interface {
 }
 
 // Instance is one running copy of a function. The Manager guarantees that
-// Invoke is never called concurrently on one instance.
+// Invoke is never called concurrently on one instance; Serve shares a web
+// instance's address among up to Spec.Concurrency requests.
 type Instance interface {
 	// Invoke runs one event. User errors come back as scferr 430 errors, a
 	// process that dies as 439, an OOM kill as 434. When ctx ends first it

@@ -63,7 +63,8 @@ func (l liveInstances) Instances() []admin.InstanceCount {
 	st := l.mgr.Stats()
 	out := make([]admin.InstanceCount, len(st))
 	for i, s := range st {
-		out[i] = admin.InstanceCount{Function: s.Spec.Function, Version: s.Spec.Version, Live: s.Live}
+		out[i] = admin.InstanceCount{Function: s.Spec.Function, Version: s.Spec.Version, Live: s.Live,
+			Namespace: s.Spec.Namespace, Provisioned: min(s.Live, s.Provisioned)}
 	}
 	return out
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/scf-emulator/emulator/admin"
 	"github.com/scf-emulator/emulator/api"
+	"github.com/scf-emulator/emulator/capacity"
 	"github.com/scf-emulator/emulator/config"
 	"github.com/scf-emulator/emulator/diff"
 	"github.com/scf-emulator/emulator/engine"
@@ -93,6 +94,7 @@ type App struct {
 	mixed       *runtime.Mixed // --runtime auto on docker: per-function process fallback
 	runtimeDesc string
 	eng         *engine.Engine
+	capa        *capacity.Store // provisioned and reserved concurrency
 	gw          *gateway.Gateway
 	rollouts    *rollout.Manager
 	diffs       *diff.Store // compared shadow copies (diffs.go)
@@ -173,6 +175,9 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		MaxInstances: cfg.MaxInstances, IdleTimeout: cfg.IdleTimeout, Logger: cfg.Logger.With("component", "runtime"),
 	})
 	a.eng = engine.New(a.reg, a.newDebugger(), engine.Options{Logger: cfg.Logger.With("component", "engine"), Logs: a.logs, Metrics: a.met})
+	if a.capa, err = openCapacity(ctx, a.stateDir, file, a.reg, a.mgr, a.eng, cfg.Logger.With("component", "capacity")); err != nil {
+		return nil, fmt.Errorf("capacity settings: %w", err)
+	}
 	if err := a.resolveImages(ctx); err != nil {
 		return nil, err
 	}
@@ -230,7 +235,7 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	apiOpts := api.Options{
 		Logger: cfg.Logger.With("component", "api"), SecretID: cfg.SecretID, SecretKey: cfg.SecretKey,
 		GatewayURL: a.GatewayURL(), ServiceNames: a.configServiceNames, Replay: replay,
-		Async: a.trig, BucketRoot: filepath.Join(a.stateDir, "buckets"),
+		Async: a.trig, BucketRoot: filepath.Join(a.stateDir, "buckets"), Capacity: capacityAPI{a.capa, a.mgr},
 	}
 	if err := apiOpts.Validate(); err != nil {
 		return nil, err

@@ -19,7 +19,7 @@ func functionSpec(f config.Function) registry.FunctionSpec {
 			Runtime: f.Runtime, Type: f.Type, Handler: f.Handler,
 			MemorySize: f.MemorySize, Timeout: f.Timeout,
 			Environment: f.Environment, Description: f.Description, Image: f.Image,
-			Layers: layerRefs(f.Layers),
+			Layers: layerRefs(f.Layers), Concurrency: f.Concurrency,
 		},
 	}
 	for _, a := range f.Aliases {

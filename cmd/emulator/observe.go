@@ -103,6 +103,10 @@ type statsReply struct {
 		Shadow              int // of Invocations, the shadow copies
 		ShadowDropped       int
 	}
+	Instances []struct {
+		Version           string
+		Live, Provisioned int
+	}
 }
 
 // cmdStats prints each version's share of traffic, error rate and latency.
@@ -179,5 +183,6 @@ func cmdStats(ctx context.Context, args []string, out io.Writer) error {
 	if len(idle) > 0 {
 		fmt.Fprintln(out, dim(fmt.Sprintf("no requests in this window: %s (--all lists them)", strings.Join(idle, ", "))))
 	}
+	printInstances(out, st)
 	return nil
 }
