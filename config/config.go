@@ -48,6 +48,8 @@ type Function struct {
 	Aliases     []Alias    // in file order
 	Namespace   string     // "" is the default namespace
 	Layers      []LayerRef // in order
+	Triggers    []Trigger  // in file order
+	Async       *Async     // nil: the platform's defaults (or what the cloud API set)
 }
 
 // Alias is an alias to create when the function has none of that name yet.
