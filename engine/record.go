@@ -62,7 +62,7 @@ func (e *Engine) record(t Target, c Call, res runtime.Result, err error) {
 			Qualifier: t.Qualifier, Version: t.Version, Alias: alias, Source: c.Source,
 			StartTime: c.Start, Duration: took, MemUsage: res.MemUsage, MemoryMB: t.Config.MemorySize,
 			Status: status, RetMsg: retMsg, Log: res.Log,
-			ColdStart: res.ColdStart, InitDuration: res.InitDuration, Trigger: c.Trigger, RetryNum: c.RetryNum,
+			ColdStart: res.ColdStart, InitDuration: res.InitDuration, Trigger: c.Trigger, RetryNum: c.RetryNum, Stage: c.Stage,
 		})
 	}
 	if e.met != nil {
