@@ -136,6 +136,7 @@ type LogEntry struct {
 	RetMsg       string // the return value, or the error body on failure
 	Log          string
 	Running      bool // still running; Status and the figures are not final
+	RetryNum     int  // SCF_RetryNum: which retry of an async event this attempt is
 }
 
 // matches reports whether e is selected by q.

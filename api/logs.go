@@ -133,7 +133,7 @@ func (s *Server) getFunctionLogs(ctx context.Context, c *call) (any, error) {
 			FunctionName: ptr(registry.NameOf(e.Function)), RetMsg: ptr(e.RetMsg), RequestId: ptr(e.RequestID),
 			StartTime: ptr(formatTime(e.StartTime)), RetCode: ptr(retCode), InvokeFinished: ptr(finished),
 			Duration: ptr(ms(e.Duration)), BillDuration: ptr(e.BillDuration.Milliseconds()), MemUsage: ptr(e.MemUsage),
-			Log: ptr(e.Log), Level: ptr(""), Source: ptr(""), RetryNum: ptr(uint64(0)),
+			Log: ptr(e.Log), Level: ptr(""), Source: ptr(""), RetryNum: ptr(uint64(e.RetryNum)),
 		})
 	}
 	return out, nil
@@ -186,7 +186,7 @@ func (s *Server) getRequestStatus(ctx context.Context, c *call) (any, error) {
 		out.Data = append(out.Data, &scf.RequestStatus{
 			FunctionName: ptr(registry.NameOf(e.Function)), RetMsg: ptr(e.RetMsg), RequestId: ptr(e.RequestID),
 			StartTime: ptr(formatTime(e.StartTime)), RetCode: ptr(code), Duration: ptr(ms(e.Duration)),
-			MemUsage: ptr(math.Round(float64(e.MemUsage)/(1<<20)*100) / 100), RetryNum: ptr(int64(0)),
+			MemUsage: ptr(math.Round(float64(e.MemUsage)/(1<<20)*100) / 100), RetryNum: ptr(int64(e.RetryNum)),
 		})
 	}
 	return out, nil

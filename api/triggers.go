@@ -30,9 +30,9 @@ func (s *Server) createTrigger(_ context.Context, c *call) (any, error) {
 		return nil, err
 	}
 	switch *p.Type {
-	case registry.TriggerAPIGateway, registry.TriggerTimer, registry.TriggerCOS, registry.TriggerCKafka, registry.TriggerCMQ:
+	case registry.TriggerAPIGateway, registry.TriggerTimer, registry.TriggerCOS, registry.TriggerCKafka, registry.TriggerCMQ, registry.TriggerCLB:
 	default:
-		return nil, newError(codeTriggerUnsupported, "trigger type %s is not supported by the emulator; it runs apigw, timer, cos, ckafka and cmq triggers", *p.Type)
+		return nil, newError(codeTriggerUnsupported, "trigger type %s is not supported by the emulator; it runs apigw, timer, cos, ckafka, cmq and clb triggers", *p.Type)
 	}
 	if err := platform.CheckTriggerName(*p.TriggerName); err != nil {
 		return nil, newError(codeBadTriggerName, "invalid TriggerName: %v", err)

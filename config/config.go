@@ -52,6 +52,8 @@ type Function struct {
 	// Provisioned maps a published version to the instances kept warm for
 	// it; state set through the cloud API wins over it, as for aliases.
 	Provisioned map[string]int
+	Triggers    []Trigger // in file order
+	Async       *Async    // nil: the platform's defaults (or what the cloud API set)
 }
 
 // Alias is an alias to create when the function has none of that name yet.

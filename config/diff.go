@@ -159,6 +159,8 @@ func functionFields(a, b Function) []string {
 		{"layers", layerList(a.Layers) == layerList(b.Layers)},
 		{"concurrency", a.Concurrency == b.Concurrency},
 		{"provisioned", maps.Equal(a.Provisioned, b.Provisioned)},
+		{"triggers", reflect.DeepEqual(triggersNoLines(a.Triggers), triggersNoLines(b.Triggers))},
+		{"async", sameAsync(a.Async, b.Async)},
 	}
 	var out []string
 	for _, c := range checks {
@@ -176,6 +178,24 @@ func aliasesNoLines(as []Alias) []Alias {
 		out[i] = a
 	}
 	return out
+}
+
+func triggersNoLines(ts []Trigger) []Trigger {
+	out := make([]Trigger, len(ts))
+	for i, t := range ts {
+		t.Line = 0
+		out[i] = t
+	}
+	return out
+}
+
+func sameAsync(a, b *Async) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	x, y := *a, *b
+	x.Line, y.Line = 0, 0
+	return x == y
 }
 
 // sameService compares stages and APIs, ignoring line numbers; an empty

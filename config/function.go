@@ -11,7 +11,7 @@ import (
 var functionKeys = []string{
 	"source", "runtime", "type", "handler", "memorySize", "timeout",
 	"environment", "build", "image", "description", "aliases", "namespace", "layers",
-	"concurrency", "provisioned",
+	"concurrency", "provisioned", "triggers", "async",
 }
 
 // function decodes one entry of functions. The function is returned even
@@ -119,6 +119,15 @@ func (d *decoder) function(p pair) Function {
 	}
 	if pp, ok := f["provisioned"]; ok {
 		fn.Provisioned = d.provisioned(pp)
+	}
+	if tp, ok := f["triggers"]; ok {
+		fn.Triggers = d.triggers(tp)
+	}
+	if ap, ok := f["async"]; ok {
+		if fn.Async = d.async(ap); fn.Async != nil && fn.Async.DeadLetter == fn.Name {
+			dp := f["async"]
+			d.at(dp.val, dp.path+".deadLetter", "%s is the function itself: a failed event would only fail again", fn.Name)
+		}
 	}
 	return fn
 }

@@ -84,7 +84,10 @@ func (m *slsMapper) function(sf *slsFile) {
 	m.functions.Content = append(m.functions.Content, key, fn)
 	m.fnFile[name] = sf.path
 	if events != nil {
-		m.events(sf, name, *events)
+		if ts := m.events(sf, name, *events); len(ts.Content) > 0 {
+			fn.Content = append(fn.Content, str("triggers", events.key), ts)
+			m.track(sf.path, ts)
+		}
 	}
 }
 
@@ -147,9 +150,11 @@ func (m *slsMapper) layerRefs(sf *slsFile, p pair) *yaml.Node {
 	return out
 }
 
-// events maps apigw events to services and warns about the rest.
-func (m *slsMapper) events(sf *slsFile, fn string, p pair) {
+// events maps apigw events to services and timer, cos, ckafka and cmq
+// events to the returned triggers list; it warns about the rest.
+func (m *slsMapper) events(sf *slsFile, fn string, p pair) *yaml.Node {
 	d := &decoder{file: sf.path}
+	ts := &yaml.Node{Kind: yaml.SequenceNode, Line: p.key.Line, Column: p.key.Column}
 	for i, n := range d.items(p) {
 		ip := fmt.Sprintf("%s[%d]", p.path, i)
 		for _, ev := range d.pairs(n, ip) {
@@ -157,13 +162,16 @@ func (m *slsMapper) events(sf *slsFile, fn string, p pair) {
 			case "apigw":
 				m.apigw(sf, fn, ev)
 			case "timer", "cos", "ckafka", "cmq":
-				m.warn(sf.path, ev.key, ev.path, ev.name+" event: triggers are not supported yet; invoke the function with `emulator invoke "+fn+" --event @file`")
+				if t := m.slsTrigger(sf, d, ev, i); t != nil {
+					ts.Content = append(ts.Content, t)
+				}
 			default:
 				m.warn(sf.path, ev.key, ev.path, ev.name+" event: not emulated, ignored")
 			}
 		}
 	}
 	m.problems = append(m.problems, d.problems...)
+	return ts
 }
 
 // apigw maps one apigw event: serviceName (or serviceId) is the service,

@@ -73,7 +73,6 @@ func TestLoadServerlessFolder(t *testing.T) {
 	for _, w := range []string{
 		"testdata/sls/multi/api/serverless.yml:18:3: inputs.vpcConfig: ignored: cloud-only",
 		"testdata/sls/multi/api/serverless.yml:20:3: inputs.someFutureKey: unknown key, ignored",
-		"testdata/sls/multi/api/serverless.yml:29:7: inputs.events[1].timer: timer event: triggers are not supported yet",
 		"testdata/sls/multi/api/serverless.yml:10:5: inputs.src.exclude: ignored",
 	} {
 		if !strings.Contains(all, w) {

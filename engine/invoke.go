@@ -81,6 +81,9 @@ type Request struct {
 	// retry of an async event it is; both go into the log record.
 	Trigger  string
 	RetryNum int
+	// Running files a Running record when the call starts, which its end
+	// replaces: what an async event's attempt shows while it runs.
+	Running bool
 	// Done, if set, is called with the outcome once the invocation has
 	// finished: before Invoke returns, or later from the background.
 	Done func(Outcome)
@@ -110,7 +113,7 @@ func (e *Engine) Invoke(ctx context.Context, req Request) (Outcome, error) {
 	if err := typeError(t, registry.TypeEvent); err != nil {
 		return Outcome{}, err
 	}
-	c := Call{Source: req.Source, RequestID: req.RequestID, Start: start, Trigger: req.Trigger, RetryNum: req.RetryNum}
+	c := Call{Source: req.Source, RequestID: req.RequestID, Start: start, Trigger: req.Trigger, RetryNum: req.RetryNum, Running: req.Running}
 	if c.RequestID == "" {
 		c.RequestID = uuid.NewString()
 	}
@@ -129,9 +132,12 @@ func (e *Engine) Invoke(ctx context.Context, req Request) (Outcome, error) {
 		return o
 	}
 	if !req.Async {
+		if c.Running {
+			e.recordRunning(t, c)
+		}
 		return finish(ctx), nil
 	}
-	c.Source = logstore.SourceAsync
+	c.Source, c.Running = logstore.SourceAsync, true
 	e.recordRunning(t, c)
 	e.bg.Go(func(ctx context.Context) { finish(ctx) })
 	return Outcome{RequestID: c.RequestID, Target: t}, nil

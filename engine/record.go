@@ -35,6 +35,7 @@ type Call struct {
 	Stage     string // the API Gateway stage; "" for the cloud API
 	Trigger   string // the trigger that fired the call, "" for none
 	RetryNum  int    // an async event's retry number, 0 for the first attempt
+	Running   bool   // a Running record was filed at the start; the end replaces it
 	Start     time.Time
 }
 
@@ -53,7 +54,7 @@ func (e *Engine) record(t Target, c Call, res runtime.Result, err error) {
 			retMsg = string(scferr.Body(err, c.RequestID))
 		}
 		store := e.logs.Append
-		if c.Source == logstore.SourceAsync {
+		if c.Running {
 			store = e.logs.Update // replaces the Running record written when it started
 		}
 		_ = store(logstore.Record{
@@ -61,7 +62,7 @@ func (e *Engine) record(t Target, c Call, res runtime.Result, err error) {
 			Qualifier: t.Qualifier, Version: t.Version, Alias: alias, Source: c.Source,
 			StartTime: c.Start, Duration: took, MemUsage: res.MemUsage, MemoryMB: t.Config.MemorySize,
 			Status: status, RetMsg: retMsg, Log: res.Log,
-			ColdStart: res.ColdStart, InitDuration: res.InitDuration, Trigger: c.Trigger, RetryNum: c.RetryNum,
+			ColdStart: res.ColdStart, InitDuration: res.InitDuration, Trigger: c.Trigger, RetryNum: c.RetryNum, Stage: c.Stage,
 		})
 	}
 	if e.met != nil {
@@ -82,5 +83,6 @@ func (e *Engine) recordRunning(t Target, c Call) {
 		return
 	}
 	_ = e.logs.Append(logstore.Record{RequestID: c.RequestID, Function: t.Function, Namespace: registry.NamespaceOf(t.Function),
-		Qualifier: t.Qualifier, Version: t.Version, Source: c.Source, StartTime: c.Start, MemoryMB: t.Config.MemorySize, Running: true})
+		Qualifier: t.Qualifier, Version: t.Version, Alias: t.alias(), Source: c.Source, StartTime: c.Start, MemoryMB: t.Config.MemorySize,
+		Trigger: c.Trigger, RetryNum: c.RetryNum, Running: true})
 }

@@ -27,7 +27,16 @@ const lineTimeFormat = "2006-01-02T15:04:05.000Z07:00"
 func Messages(r Record) []string {
 	id := r.RequestID
 	out := make([]string, 0, 8+strings.Count(r.Log, "\n"))
-	out = append(out, "START RequestId:"+id)
+	head := "START RequestId:" + id
+	if r.Trigger != "" { // where the call came from: the trigger, or the gateway stage
+		head += " Trigger:" + r.Source + ":" + r.Trigger
+	} else if r.Stage != "" {
+		head += " Stage:" + r.Stage
+	}
+	if r.RetryNum > 0 {
+		head += " SCF_RetryNum:" + strconv.Itoa(r.RetryNum)
+	}
+	out = append(out, head)
 	if r.ColdStart {
 		m := "Init Report RequestId:" + id + " Coldstart: " + formatMs(r.InitDuration)
 		if r.MemoryMB > 0 {

@@ -37,6 +37,7 @@ type Record struct {
 	Running      bool          `json:"running,omitempty"`  // async invocation still in progress
 	Trigger      string        `json:"trigger,omitempty"`  // the trigger that fired it: timer, cos, ckafka, cmq, clb
 	RetryNum     int           `json:"retryNum,omitempty"` // SCF_RetryNum: the async retry this attempt is
+	Stage        string        `json:"stage,omitempty"`    // the API Gateway stage of a gateway call
 }
 
 // RetCode is the request-status code of r as GetRequestStatus reports it:
@@ -68,7 +69,7 @@ func BillDuration(d time.Duration) time.Duration {
 func (r *Record) size() int64 {
 	const fixed = 256 // struct, time and slice headers
 	return fixed + int64(len(r.RequestID)+len(r.Function)+len(r.Namespace)+len(r.Qualifier)+
-		len(r.Version)+len(r.Alias)+len(r.Source)+len(r.RetMsg)+len(r.Log)+len(r.Trigger))
+		len(r.Version)+len(r.Alias)+len(r.Source)+len(r.RetMsg)+len(r.Log)+len(r.Trigger)+len(r.Stage))
 }
 
 // Truncate bounds s to at most limit bytes, keeping its head and its tail

@@ -60,8 +60,12 @@ type Trigger struct {
 	// value is the body. Stored under its own name: state written before
 	// the gateway honoured the flag kept "integratedResponse" (often false),
 	// and those triggers were served integrated; they still are.
-	PassThrough bool      `json:"passThrough,omitempty"`
-	Enabled     bool      `json:"enabled"`
+	PassThrough bool `json:"passThrough,omitempty"`
+	Enabled     bool `json:"enabled"`
+	// Config marks a trigger declared in emulator.yaml: the config wins
+	// over changes made through the cloud API, and a trigger removed from
+	// the config is deleted.
+	Config      bool      `json:"config,omitempty"`
 	Desc        string    `json:"desc,omitempty"` // the TriggerDesc JSON as the client sent it
 	Description string    `json:"description,omitempty"`
 	AddTime     time.Time `json:"addTime"`

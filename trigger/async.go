@@ -43,6 +43,9 @@ type AsyncPolicy struct {
 	RetryNum   int           // retries after the first attempt, 0 to MaxRetryNum
 	MsgTTL     time.Duration // no retry starts later than this after the event arrived
 	RetryDelay time.Duration // first retry's delay, doubling; DefaultRetryDelay when 0
+	// DeadLetter is where an event that failed every attempt goes: ""
+	// for the local dead-letter log, else a function that is sent it.
+	DeadLetter string `json:",omitempty"`
 }
 
 // DefaultAsyncPolicy is the platform's default: 2 retries, 6 h TTL.

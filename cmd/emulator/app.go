@@ -183,6 +183,9 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	}
 	eng := a.eng
 	a.trig = newTriggerRig(a.reg, a.eng, cfg.Logger.With("component", "trigger"), a.stateDir)
+	if err := a.applyConfigTriggers(file); err != nil {
+		return nil, err
+	}
 	a.rollouts, err = rollout.New(rollout.Options{Dir: a.stateDir, Aliases: a.reg, Metrics: a.met, Diffs: a.diffs,
 		Invoker: hookInvoker{eng: eng}, Logger: cfg.Logger.With("component", "rollout")})
 	if err != nil {
@@ -243,7 +246,7 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	apiSrv := api.New(apiBackend{Registry: a.reg, eng: eng, logs: a.logs, observe: cfg.Events.Invoke, trig: a.trig}, apiOpts)
 	a.guard, a.adminSrv = a.newAdmin(apiSrv, replay)
 	a.servers = []*http.Server{
-		{Handler: a.gw, ReadHeaderTimeout: 10 * time.Second},
+		{Handler: clbHandler{reg: a.reg, eng: a.eng, next: a.gw}, ReadHeaderTimeout: 10 * time.Second},
 		{Handler: a.guard.Wrap(a.adminSrv), ReadHeaderTimeout: 10 * time.Second},
 	}
 	return a, a.startDebugged(ctx)

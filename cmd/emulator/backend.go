@@ -164,7 +164,7 @@ func (b apiBackend) FunctionLogs(_ context.Context, q api.LogQuery) ([]api.LogEn
 	for _, r := range recs {
 		out = append(out, api.LogEntry{RequestID: r.RequestID, Function: r.Function, Qualifier: r.Qualifier, Version: r.Version,
 			Alias: r.Alias, StartTime: r.StartTime, Duration: r.Duration, BillDuration: r.BillDuration, MemUsage: r.MemUsage,
-			Status: r.Status, RetMsg: r.RetMsg, Log: r.Log, Running: r.Running})
+			Status: r.Status, RetMsg: r.RetMsg, Log: r.Log, Running: r.Running, RetryNum: r.RetryNum})
 	}
 	return out, nil
 }

@@ -126,7 +126,7 @@ func (a *App) applyConfig(ctx context.Context, cur *config.File, ch config.Chang
 	}
 	for _, f := range cur.Functions {
 		prev, changed := changedFrom(ch, f.Name)
-		if !changed && !isAdded(ch, f.Name) {
+		if !changed && !isAdded(ch, f.Name) || triggersOnly(ch, f.Name) {
 			continue // untouched: no build, no new snapshot
 		}
 		_, missing := a.reg.Function(f.Name)
@@ -155,6 +155,19 @@ func (a *App) applyConfig(ctx context.Context, cur *config.File, ch config.Chang
 		rollback()
 		return fmt.Errorf("%s: services: %w", a.configPath(), err)
 	}
+	// Triggers after the functions and their aliases they fire through.
+	for _, f := range cur.Functions {
+		if prev, changed := changedFrom(ch, f.Name); changed || isAdded(ch, f.Name) {
+			var old *config.Function
+			if changed {
+				old = &prev
+			}
+			if err := a.applyTriggers(f, old); err != nil {
+				a.cfg.Logger.Warn("triggers not applied", "function", f.Name, "err", err)
+				return err
+			}
+		}
+	}
 	// The docker runtime gets the images of new and changed functions now,
 	// with the start-up rules, rather than at their first request.
 	for _, f := range cur.Functions {
@@ -180,6 +193,9 @@ func (a *App) checkConfig(old, cur *config.File, ch config.Changes) error {
 			return &config.Problem{File: a.configPath(), Line: f.Line, Key: "functions." + f.Name,
 				Msg: "a function of this name was created through the cloud API; delete it first or pick another name"}
 		}
+	}
+	if err := a.checkTriggers(cur); err != nil {
+		return err
 	}
 	if err := gateway.CheckServices(a.servicesOf(cur)); err != nil {
 		return fmt.Errorf("%s: services: %w", a.configPath(), err)

@@ -235,11 +235,11 @@ func (r *triggerRig) submit(function, qualifier, invokeType, trig string, ev any
 	r.async.Submit(trigger.AsyncEvent{RequestID: id, Function: function, Qualifier: qualifier, InvokeType: invokeType, Trigger: trig}, pol,
 		func(ctx context.Context, retry int) (int, error) {
 			o, err := r.eng.Invoke(ctx, engine.Request{Function: function, Qualifier: qualifier, Event: body, Source: source,
-				Trigger: trig, RequestID: id, RetryNum: retry})
+				Trigger: trig, RequestID: id, RetryNum: retry, Running: true})
 			err = errors.Join(err, o.Err)
 			return scferr.Status(err), err
 		}, func(ctx context.Context, ev trigger.AsyncEvent) {
-			r.deadLetter(ev, body)
+			r.deadLetter(pol, ev, body)
 		})
 	if done != nil {
 		r.wg.Go(func() {
@@ -253,21 +253,6 @@ func (r *triggerRig) submit(function, qualifier, invokeType, trig string, ev any
 		})
 	}
 	return id, nil
-}
-
-// deadLetter appends a failed event to the state dir's dead-letter log.
-func (r *triggerRig) deadLetter(ev trigger.AsyncEvent, body []byte) {
-	line, _ := json.Marshal(map[string]any{"requestId": ev.RequestID, "function": ev.Function, "qualifier": ev.Qualifier,
-		"invokeType": ev.InvokeType, "trigger": ev.Trigger, "retries": ev.Retries, "error": ev.Err,
-		"time": ev.EndTime.UTC().Format(time.RFC3339Nano), "event": json.RawMessage(body)})
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	f, err := os.OpenFile(filepath.Join(r.stateDir, dlqFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err == nil {
-		_, err = f.Write(append(line, '\n'))
-		err = errors.Join(err, f.Close())
-	}
-	r.log.Warn("async event failed after retries; dead-lettered", "function", ev.Function, "request_id", ev.RequestID, "file", dlqFile, "err", err)
 }
 
 // Fire fires trigger name of function now, as its source would.

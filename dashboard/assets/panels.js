@@ -134,6 +134,14 @@ async function followLogs(name, signal) {
   }
 }
 
+// origin names where an invocation came from: the trigger (type:name, with
+// the async retry), the API Gateway stage, or the cloud API.
+function origin(r) {
+  let s = r.trigger ? r.source + ':' + r.trigger : r.stage ? 'stage ' + r.stage : r.source || '';
+  if (r.retryNum) s += ' retry ' + r.retryNum;
+  return s;
+}
+
 function addLog(r) {
   const list = $('logs');
   const stick = list.scrollTop + list.clientHeight >= list.scrollHeight - 24;
@@ -144,6 +152,7 @@ function addLog(r) {
       el('span', { class: 't', text: fmtTime(r.startTime) }),
       el('span', { class: 'vchip' }, swatch(r.version), vlabel(r.version)),
       r.alias ? el('span', { class: 'tag', text: r.alias }) : null,
+      origin(r) ? el('span', { class: 'tag', title: 'where the call came from', text: origin(r) }) : null,
       el('span', { class: 'st ' + (r.running ? '' : bad ? 'bad' : 'ok'), text: r.running ? 'running' : String(r.status || 200) }),
       el('span', { text: fmtMs((r.durationNs || 0) / 1e6) }),
       r.coldStart ? el('span', { class: 'tag', text: 'cold' }) : null,
