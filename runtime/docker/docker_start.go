@@ -83,6 +83,11 @@ func (d *Docker) Start(ctx context.Context, spec runtime.Spec) (runtime.Instance
 		plan.env["SCF_RUNTIME_API_PORT"] = api.Port()
 	}
 	mounts, err := d.mountsFor(ctx, spec, image)
+	if err == nil {
+		var lang bindMount
+		lang, err = d.langMount(ctx, image)
+		mounts = append(mounts, lang)
+	}
 	var (
 		c    *container
 		info containerInfo

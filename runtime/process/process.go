@@ -63,6 +63,9 @@ type Process struct {
 	nodeErr     error // same for node
 	initTimeout time.Duration
 	logger      *slog.Logger
+	// platformPort is the port a web server written for the platform
+	// binds (9000); tests change it to a free one.
+	platformPort int
 }
 
 var _ runtime.Runtime = (*Process)(nil)
@@ -85,9 +88,10 @@ func NewProcess(opts ProcessOptions) (*Process, error) {
 		return nil, err
 	}
 	p := &Process{
-		workDir:     dir,
-		initTimeout: opts.InitTimeout,
-		logger:      opts.Logger,
+		workDir:      dir,
+		initTimeout:  opts.InitTimeout,
+		logger:       opts.Logger,
+		platformPort: platformPort,
 	}
 	if p.initTimeout <= 0 {
 		p.initTimeout = defaultInitTimeout
@@ -175,6 +179,9 @@ func (p *Process) Start(ctx context.Context, spec runtime.Spec) (runtime.Instanc
 	case rt == "customruntime":
 		boot, err := instance.FindExecutable(spec.CodeDir, "bootstrap", "scf_bootstrap")
 		if err != nil {
+			return nil, err
+		}
+		if err := checkPlatformPaths(boot); err != nil {
 			return nil, err
 		}
 		return p.startAPI(ctx, spec, logger, boot, nil, nil)
