@@ -27,7 +27,7 @@ const maxCreateAttempts = 5
 type protocol int
 
 const (
-	protoAPI protocol = iota // the Custom Runtime API (Python, Node.js, CustomRuntime)
+	protoAPI protocol = iota // the Custom Runtime API (Python, Node.js, PHP, CustomRuntime)
 	protoGo                  // Go1 net/rpc on _LAMBDA_SERVER_PORT
 	protoWeb                 // a web function's HTTP server on PORT
 )
@@ -179,6 +179,12 @@ func (d *Docker) plan(spec runtime.Spec) (launchPlan, error) {
 		return launchPlan{
 			proto: protoAPI,
 			cmd:   []string{"node", containerRuntimeDir + "/node/bootstrap.js"},
+			env:   map[string]string{"_SCF_CONTEXT_ENVIRONMENT": instance.ContextEnvironment(spec), instance.MarkEnv: instance.NewLogMark()},
+		}, nil
+	case strings.HasPrefix(rt, "php"):
+		return launchPlan{
+			proto: protoAPI,
+			cmd:   append([]string{"php"}, instance.PHPArgs(containerRuntimeDir+"/php/bootstrap.php")...),
 			env:   map[string]string{"_SCF_CONTEXT_ENVIRONMENT": instance.ContextEnvironment(spec), instance.MarkEnv: instance.NewLogMark()},
 		}, nil
 	case rt == "customruntime":
