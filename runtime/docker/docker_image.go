@@ -137,6 +137,9 @@ func (d *Docker) imageFor(spec runtime.Spec, binary string) (imageChoice, error)
 
 // chooseImage is imageFor with the overrides (normalised) as an argument.
 func chooseImage(images map[string]string, spec runtime.Spec, binary string) (imageChoice, error) {
+	if spec.ImageConfig != nil {
+		return imageChoice{ref: spec.ImageConfig.ImageURI, configured: true}, nil
+	}
 	if spec.Image != "" {
 		return imageChoice{ref: spec.Image, configured: true}, nil
 	}

@@ -3,6 +3,7 @@
 package docker
 
 import (
+	"context"
 	"maps"
 	"path/filepath"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/scf-emulator/emulator/runtime/internal/testutil"
+	"github.com/scf-emulator/emulator/scferr"
 )
 
 // A web function written as the platform's docs write it (scf_bootstrap
@@ -53,5 +55,34 @@ func TestDockerPlatformWebFunction(t *testing.T) {
 				t.Errorf("mounts %+v lack %+v", info.mounts, lang)
 			}
 		})
+	}
+}
+
+// A PHP function as the platform's docs write it runs in the Debian image
+// (php:8.0-cli is absent offline), its stack showing /var/user.
+func TestDockerPHP(t *testing.T) {
+	d := newDockerTestRuntime(t, nil)
+	needDebianImage(t, d)
+	spec := dockerSpec(testutil.Testdata(t, "php"), "Php8.0", "event")
+	spec.Handler = "index.main_handler"
+	ctx, cancel := context.WithTimeout(t.Context(), dockerTestTimeout)
+	defer cancel()
+	in, err := d.Start(ctx, spec)
+	if err != nil && strings.Contains(err.Error(), "php") && strings.Contains(err.Error(), "not found") {
+		t.Skipf("%s predates PHP: rebuild it with `emulator images --build --force` (%v)", DebianRuntimeImage, err)
+	}
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() { _ = in.Stop(context.Background()) })
+	res, err := invokeLogged(t, in, `{"name":"d"}`, "php handler got d", "php stderr line")
+	got := testutil.DecodePayload(t, res, err)
+	if got["cwd"] != "/var/user" || got["request_id"] != "req-d" || got["function"] != "dfn" {
+		t.Errorf("payload %v, want cwd /var/user, request req-d, function dfn", got)
+	}
+	_, err = dockerInvoke(t, in, `{"mode":"throw","name":"x"}`)
+	e := testutil.WantStatus(t, err, scferr.ErrUserCode, "boom x")
+	if !strings.Contains(e.StackTrace, "/var/user/index.php") {
+		t.Errorf("stack %q lacks /var/user/index.php", e.StackTrace)
 	}
 }

@@ -162,6 +162,11 @@ func (p *Process) Start(ctx context.Context, spec runtime.Spec) (runtime.Instanc
 	if fi, err := os.Stat(spec.CodeDir); err != nil || !fi.IsDir() || !filepath.IsAbs(spec.CodeDir) {
 		return nil, scferr.Newf(scferr.ErrContainerInit, err, "code directory %q is not an absolute path to a directory", spec.CodeDir)
 	}
+	if spec.ImageConfig != nil {
+		return nil, scferr.Newf(scferr.ErrContainerInit, nil,
+			"%s is an image function (image %s): image functions run in their image, which needs the docker runtime (--runtime docker)",
+			spec.Function, spec.ImageConfig.ImageURI)
+	}
 	logger := p.logger.With("function", spec.Function, "version", spec.Version)
 	rt := strings.ToLower(spec.Runtime)
 	switch {
