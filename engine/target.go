@@ -23,20 +23,25 @@ const RouteShadow registry.Route = "shadow"
 func (t Target) Spec() runtime.Spec {
 	c := t.Config
 	ns, name := registry.SplitKey(t.Function)
+	var image *runtime.ImageConfig
+	if ic := c.ImageConfig; ic != nil {
+		image = &runtime.ImageConfig{ImageURI: ic.ImageURI, Command: ic.Command, Args: ic.Args}
+	}
 	return runtime.Spec{
-		Namespace:  ns,
-		Function:   name,
-		Version:    t.Version,
-		CodeHash:   t.CodeHash,
-		CodeDir:    t.CodeDir,
-		Runtime:    c.Runtime,
-		Type:       c.Type,
-		Handler:    c.Handler,
-		MemoryMB:   c.MemorySize,
-		TimeoutSec: c.Timeout,
-		Env:        c.Environment,
-		Image:      c.Image,
-		Layers:     t.Layers.Dirs(),
+		Namespace:   ns,
+		Function:    name,
+		Version:     t.Version,
+		CodeHash:    t.CodeHash,
+		CodeDir:     t.CodeDir,
+		Runtime:     c.Runtime,
+		Type:        c.Type,
+		Handler:     c.Handler,
+		MemoryMB:    c.MemorySize,
+		TimeoutSec:  c.Timeout,
+		Env:         c.Environment,
+		Image:       c.Image,
+		Layers:      t.Layers.Dirs(),
+		ImageConfig: image,
 	}
 }
 
@@ -73,6 +78,6 @@ func (e *Engine) Direct(function, qualifier, version string, route registry.Rout
 		Function: function, Qualifier: qualifier,
 		Decision: registry.Decision{Version: v.Version, Route: route, CodeHash: v.RunHash(), CodeDir: v.CodeDir,
 			Layers: registry.NewLayerTrees(v.LayerDirs())},
-		Config:   v.Config,
+		Config: v.Config,
 	}, nil
 }
