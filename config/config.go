@@ -44,6 +44,9 @@ type Function struct {
 	Environment map[string]string
 	Build       string // shell command run in Source before each $LATEST snapshot; "" for none
 	Image       string // docker image override; "" for the runtime's default
+	// ImageConfig makes an image function: the image is the code (the
+	// cloud API's Code.ImageConfig). nil for code functions.
+	ImageConfig *ImageConfig
 	Description string
 	Aliases     []Alias    // in file order
 	Namespace   string     // "" is the default namespace
@@ -54,6 +57,14 @@ type Function struct {
 	Provisioned map[string]int
 	Triggers    []Trigger // in file order
 	Async       *Async    // nil: the platform's defaults (or what the cloud API set)
+}
+
+// ImageConfig is an image function's image and start command, as in the
+// cloud API's Code.ImageConfig (ImageUri, Command, Args).
+type ImageConfig struct {
+	ImageURI string // imageUri: the image, present locally or pulled
+	Command  string // command: replaces the image's entrypoint; "" keeps it
+	Args     string // args: the arguments (the image's command); "" keeps them
 }
 
 // Alias is an alias to create when the function has none of that name yet.

@@ -98,8 +98,8 @@ func normalize(f *File) {
 // key path and text, in line order.
 func TestLoadBad(t *testing.T) {
 	const supported = "(supported: Python3.6, Python3.7, Python3.9, Python3.10, Python3.11, Python3.12, " +
-		"Nodejs<major>.<minor> for majors 10-22 (e.g. Nodejs12.16, Nodejs14.18, Nodejs16.13, Nodejs18.15), Go1, CustomRuntime)"
-	const fnKeys = "(known: source, runtime, type, handler, memorySize, timeout, environment, build, image, description, aliases, namespace, layers, concurrency, provisioned, triggers, async)"
+		"Nodejs<major>.<minor> for majors 10-22 (e.g. Nodejs12.16, Nodejs14.18, Nodejs16.13, Nodejs18.15), Php7.2, Php7.4, Php8.0, Go1, CustomRuntime)"
+	const fnKeys = "(known: source, runtime, type, handler, memorySize, timeout, environment, build, image, imageConfig, description, aliases, namespace, layers, concurrency, provisioned, triggers, async)"
 	tests := []struct {
 		file string
 		want []string

@@ -26,7 +26,7 @@ type FunctionChange struct {
 	Old, New Function
 	// Fields are the YAML keys whose values differ, in the order of the
 	// config reference: source, runtime, type, handler, memorySize, timeout,
-	// environment, build, image, description, aliases.
+	// environment, build, image, imageConfig, description, aliases.
 	Fields []string
 }
 
@@ -154,6 +154,7 @@ func functionFields(a, b Function) []string {
 		{"environment", maps.Equal(a.Environment, b.Environment)},
 		{"build", a.Build == b.Build},
 		{"image", a.Image == b.Image},
+		{"imageConfig", reflect.DeepEqual(a.ImageConfig, b.ImageConfig)},
 		{"description", a.Description == b.Description},
 		{"aliases", reflect.DeepEqual(aliasesNoLines(a.Aliases), aliasesNoLines(b.Aliases))},
 		{"layers", layerList(a.Layers) == layerList(b.Layers)},

@@ -10,7 +10,7 @@ import (
 
 var functionKeys = []string{
 	"source", "runtime", "type", "handler", "memorySize", "timeout",
-	"environment", "build", "image", "description", "aliases", "namespace", "layers",
+	"environment", "build", "image", "imageConfig", "description", "aliases", "namespace", "layers",
 	"concurrency", "provisioned", "triggers", "async",
 }
 
@@ -94,6 +94,12 @@ func (d *decoder) function(p pair) Function {
 	}{{"build", &fn.Build}, {"image", &fn.Image}, {"description", &fn.Description}} {
 		if sp, ok := f[k.key]; ok {
 			*k.dst, _ = d.str(sp)
+		}
+	}
+	if ip, ok := f["imageConfig"]; ok {
+		fn.ImageConfig = d.imageConfig(ip)
+		if fn.ImageConfig != nil && fn.Image != "" {
+			d.at(ip.key, ip.path, "image and imageConfig exclude each other: imageConfig.imageUri is the image of an image function")
 		}
 	}
 	if ap, ok := f["aliases"]; ok {
@@ -231,4 +237,27 @@ func (d *decoder) environment(p pair) map[string]string {
 		d.at(vp.key, vp.path, "variables take %d bytes, more than the %d allowed", size, MaxEnvironment)
 	}
 	return env
+}
+
+// imageConfig reads an image function's imageConfig: imageUri (required),
+// command and args, the fields of the cloud API's Code.ImageConfig.
+func (d *decoder) imageConfig(p pair) *ImageConfig {
+	f := d.fields(p.val, p.path, "imageUri", "command", "args")
+	if f == nil {
+		return nil
+	}
+	ic := &ImageConfig{}
+	for _, k := range []struct {
+		key string
+		dst *string
+	}{{"imageUri", &ic.ImageURI}, {"command", &ic.Command}, {"args", &ic.Args}} {
+		if sp, ok := f[k.key]; ok {
+			*k.dst, _ = d.str(sp)
+		}
+	}
+	if ic.ImageURI == "" {
+		d.at(p.key, p.path, "imageConfig.imageUri is required: the image that is the function's code")
+		return nil
+	}
+	return ic
 }

@@ -23,6 +23,10 @@ const RouteShadow registry.Route = "shadow"
 func (t Target) Spec() runtime.Spec {
 	c := t.Config
 	ns, name := registry.SplitKey(t.Function)
+	var image *runtime.ImageConfig
+	if ic := c.ImageConfig; ic != nil {
+		image = &runtime.ImageConfig{ImageURI: ic.ImageURI, Command: ic.Command, Args: ic.Args}
+	}
 	return runtime.Spec{
 		Namespace:   ns,
 		Function:    name,
@@ -38,6 +42,7 @@ func (t Target) Spec() runtime.Spec {
 		Image:       c.Image,
 		Layers:      t.Layers.Dirs(),
 		Concurrency: c.Concurrency,
+		ImageConfig: image,
 	}
 }
 

@@ -28,13 +28,18 @@ func IsMemorySize(m int64) bool {
 func IsTimeout(t int64) bool { return t >= 1 && t <= MaxTimeout }
 
 // Runtimes the emulator runs, by their SCF names (DESIGN.md "Config file":
-// Python3.x, Nodejs16.13 ..., Go1, CustomRuntime; tencent-cloud-api.md
-// CreateFunction lists the platform's). Node.js is any NodejsM.m with a
-// major the emulator has an image for.
+// Python3.x, Nodejs16.13 ..., Php7.2, Go1, CustomRuntime;
+// tencent-cloud-api.md CreateFunction lists the platform's). Node.js is any
+// NodejsM.m with a major the emulator has an image for.
 var fixedRuntimes = []string{
 	"Python3.6", "Python3.7", "Python3.9", "Python3.10", "Python3.11", "Python3.12",
+	"Php7.2", "Php7.4", "Php8.0",
 	"Go1", "CustomRuntime",
 }
+
+// firstFixedAfterNode is where SupportedRuntimes lists Node.js among
+// fixedRuntimes: after Python, before PHP.
+const firstFixedAfterNode = 6
 
 // Node.js majors the emulator runs.
 const (
@@ -67,15 +72,15 @@ func Runtimes() []string { return append([]string(nil), fixedRuntimes...) }
 
 // SupportedRuntimes lists the runtimes for messages.
 func SupportedRuntimes() string {
-	return strings.Join(fixedRuntimes[:6], ", ") +
+	return strings.Join(fixedRuntimes[:firstFixedAfterNode], ", ") +
 		fmt.Sprintf(", Nodejs<major>.<minor> for majors %d-%d (e.g. Nodejs12.16, Nodejs14.18, Nodejs16.13, Nodejs18.15), ", MinNodeMajor, MaxNodeMajor) +
-		strings.Join(fixedRuntimes[6:], ", ")
+		strings.Join(fixedRuntimes[firstFixedAfterNode:], ", ")
 }
 
 // NeedsHandler reports whether an event function of runtime names its entry
 // point as file.function (scf-behaviour.md 4.1).
 func NeedsHandler(runtime string) bool {
-	return strings.HasPrefix(runtime, "Python") || strings.HasPrefix(runtime, "Nodejs")
+	return strings.HasPrefix(runtime, "Python") || strings.HasPrefix(runtime, "Nodejs") || strings.HasPrefix(runtime, "Php")
 }
 
 // MaxHandler is the longest handler the cloud API accepts.

@@ -43,7 +43,8 @@ func TestIsRuntime(t *testing.T) {
 		{"Nodejs16", false}, {"Nodejs16.", false}, {"Nodejs.13", false}, {"Nodejs016.13", false},
 		{"Nodejs16.13.1", false}, {"Nodejs1a.1", false},
 		{"nodejs16.13", false}, {"python3.9", false}, {"Python2.7", false}, {"Python3.8", false},
-		{"Java8", false}, {"Php7", false}, {"", false},
+		{"Php7.2", true}, {"Php7.4", true}, {"Php8.0", true},
+		{"Java8", false}, {"Php7", false}, {"php7.2", false}, {"Php5.6", false}, {"", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

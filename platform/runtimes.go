@@ -38,11 +38,14 @@ func RetiredRuntime(name string) string {
 // LanguageVersion splits a runtime into the interpreter the process runtime
 // runs it with and the version the platform runs: ("python3", "3.6") for
 // Python3.6, ("node", "12") for Nodejs12.16 (Node.js majors are what
-// differ). It returns "", "" for runtimes without an interpreter version
+// differ), ("php", "7.4") for Php7.4. It returns "", "" for runtimes without an interpreter version
 // (Go1, CustomRuntime).
 func LanguageVersion(runtime string) (interpreter, version string) {
 	if v, ok := strings.CutPrefix(runtime, "Python"); ok {
 		return "python3", v
+	}
+	if v, ok := strings.CutPrefix(runtime, "Php"); ok {
+		return "php", v
 	}
 	if v, ok := strings.CutPrefix(runtime, "Nodejs"); ok {
 		major, _, _ := strings.Cut(v, ".")

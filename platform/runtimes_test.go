@@ -45,6 +45,8 @@ func TestLanguageVersion(t *testing.T) {
 		{"Python3.1", "python3", "3.1", "3.11.2", false},
 		{"Nodejs18.15", "node", "18", "v18.19.0", true},
 		{"Nodejs12.16", "node", "12", "v18.19.0", false},
+		{"Php7.4", "php", "7.4", "7.4.33", true},
+		{"Php8.0", "php", "8.0", "8.2.7", false},
 		{"Go1", "", "", "", false},
 	}
 	for _, tc := range tests {

@@ -54,6 +54,8 @@ type FunctionConfig struct {
 	Environment map[string]string `json:"environment,omitempty"`
 	Description string            `json:"description,omitempty"`
 	Image       string            `json:"image,omitempty"` // docker runtime override
+	// ImageConfig makes an image function (Code.ImageConfig); nil for code.
+	ImageConfig *ImageConfig `json:"imageConfig,omitempty"`
 	// Layers are the layers the function uses, in order. A published
 	// version's references are pinned (Version > 0).
 	Layers []LayerRef `json:"layers,omitempty"`
@@ -61,6 +63,13 @@ type FunctionConfig struct {
 	// serves at once (InstanceConcurrencyConfig.MaxConcurrency, 1..100);
 	// 0 means 1.
 	Concurrency int `json:"concurrency,omitempty"`
+}
+
+// ImageConfig is an image function's image and start command.
+type ImageConfig struct {
+	ImageURI string `json:"imageUri"`
+	Command  string `json:"command,omitempty"`
+	Args     string `json:"args,omitempty"`
 }
 
 // FunctionSpec declares a function: where its $LATEST source lives and how it

@@ -31,6 +31,19 @@ type Spec struct {
 	// once (the platform's MaxConcurrency, 1..100); 0 and 1 mean one.
 	// Event functions always get one request per instance.
 	Concurrency int
+	// ImageConfig makes an image function (the platform's Code.ImageConfig):
+	// the image is the code, its server on port 9000 takes events as
+	// POST /event-invoke (Type "event") or HTTP requests (Type "http").
+	// Only the docker runtime runs it. nil for code functions.
+	ImageConfig *ImageConfig
+}
+
+// ImageConfig is an image function's image and start command, as the
+// cloud API's Code.ImageConfig has them.
+type ImageConfig struct {
+	ImageURI string // the image, e.g. myrepo/app:1 (ImageUri)
+	Command  string // replaces the image's command, split at spaces; "" keeps it
+	Args     string // arguments after Command (or the image's entrypoint), split at spaces
 }
 
 // Key identifies the pool of instances that may serve spec. Specs with equal

@@ -5,10 +5,12 @@
 #
 #   scf-emulator/debian-runtime:bookworm
 #       Debian bookworm (debootstrap --variant=minbase) with python3, nodejs,
-#       bash, curl and ca-certificates. The default image of CustomRuntime
-#       functions (bash + curl bootstraps), of Go1 binaries that are not
-#       static, and the stand-in for Python and Node.js functions when their
-#       default image (python:3.9-slim, node:16-slim, ...) cannot be pulled.
+#       php-cli, bash, curl and ca-certificates. The default image of
+#       CustomRuntime functions (bash + curl bootstraps), of Go1 binaries that
+#       are not static, and the stand-in for Python, Node.js and PHP functions
+#       when their default image (python:3.9-slim, node:16-slim,
+#       php:8.0-cli, ...) cannot be pulled. An image built before PHP was
+#       added lacks php: rebuild it with --force.
 #   scf-emulator/static:latest
 #       An empty file system (scratch) with CA certificates and /tmp, for
 #       static binaries: the default of Go1 functions. `emulator up` also

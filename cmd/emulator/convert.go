@@ -22,6 +22,9 @@ func functionSpec(f config.Function) registry.FunctionSpec {
 			Layers: layerRefs(f.Layers), Concurrency: f.Concurrency,
 		},
 	}
+	if ic := f.ImageConfig; ic != nil {
+		spec.Config.ImageConfig = &registry.ImageConfig{ImageURI: ic.ImageURI, Command: ic.Command, Args: ic.Args}
+	}
 	for _, a := range f.Aliases {
 		al := registry.Alias{Name: a.Name, FunctionVersion: a.Version, StickyHeader: a.Sticky, Description: a.Description}
 		if a.Shadow != nil {

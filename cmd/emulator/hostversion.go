@@ -46,8 +46,8 @@ func hostVersionNote(ctx context.Context, runtimeDesc string, fns []registry.Fun
 	return "versions differ: " + strings.Join(diffs, ", ") + " (--runtime docker runs the exact versions)"
 }
 
-// interpreterVersion asks python3 or node for its version: "3.11.2",
-// "18.19.0"; "" when it cannot be run.
+// interpreterVersion asks python3, node or php for its version: "3.11.2",
+// "18.19.0", "8.2.7"; "" when it cannot be run.
 func interpreterVersion(ctx context.Context, interp string) string {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -57,5 +57,9 @@ func interpreterVersion(ctx context.Context, interp string) string {
 	}
 	s := strings.TrimSpace(string(out))
 	s = strings.TrimPrefix(s, "Python ")
+	s = strings.TrimPrefix(s, "PHP ") // then "8.2.7 (cli) (built: ...)" and more lines
+	if f := strings.Fields(s); len(f) > 0 {
+		s = f[0]
+	}
 	return strings.TrimPrefix(s, "v")
 }

@@ -85,6 +85,9 @@ func listImages(ctx context.Context, im *docker.Images, file *config.File, stdou
 	missing := false
 	for _, f := range file.Functions {
 		spec := runtime.Spec{Function: f.Name, Runtime: f.Runtime, Type: f.Type, Handler: f.Handler, CodeDir: f.Source, Image: f.Image}
+		if ic := f.ImageConfig; ic != nil {
+			spec.ImageConfig = &runtime.ImageConfig{ImageURI: ic.ImageURI, Command: ic.Command, Args: ic.Args}
+		}
 		st, err := im.Status(ctx, spec)
 		if err != nil {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Name, f.Runtime, "-", red(err.Error()))

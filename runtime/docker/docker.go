@@ -225,6 +225,9 @@ func newDocker(ctx context.Context, api dockerAPI, opts DockerOptions) (*Docker,
 	if err := instance.WriteBootstraps(dir); err != nil {
 		return nil, fmt.Errorf("docker runtime: %w", err)
 	}
+	if err := writeLangDir(dir); err != nil {
+		return nil, fmt.Errorf("docker runtime: %w", err)
+	}
 	stateDir := ""
 	if opts.StateDir != "" {
 		if stateDir, err = filepath.Abs(opts.StateDir); err != nil {

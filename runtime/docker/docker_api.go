@@ -85,6 +85,7 @@ type containerConfig struct {
 	name        string
 	image       string
 	cmd         []string
+	entrypoint  []string // nil keeps the image's
 	env         []string // KEY=value
 	workDir     string
 	user        string

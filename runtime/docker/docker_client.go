@@ -165,6 +165,7 @@ func (s *sdkClient) create(ctx context.Context, cfg *containerConfig) (string, e
 	config := &ctypes.Config{
 		Image:      cfg.image,
 		Cmd:        cfg.cmd,
+		Entrypoint: cfg.entrypoint,
 		Env:        cfg.env,
 		WorkingDir: cfg.workDir,
 		User:       cfg.user,

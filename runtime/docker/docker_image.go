@@ -20,9 +20,9 @@ import (
 // StaticRuntimeImage itself when it is missing, since that needs nothing
 // but a tar stream.
 const (
-	// DebianRuntimeImage has python3, node, bash and curl: the default of
-	// CustomRuntime functions and of dynamically linked Go1 binaries, and
-	// the stand-in for a missing default Python or Node.js image.
+	// DebianRuntimeImage has python3, node, php, bash and curl: the default
+	// of CustomRuntime functions and of dynamically linked Go1 binaries, and
+	// the stand-in for a missing default Python, Node.js or PHP image.
 	DebianRuntimeImage = "scf-emulator/debian-runtime:bookworm"
 	// StaticRuntimeImage is an empty file system with CA certificates and
 	// /tmp: the default of Go1 functions (static binaries).
@@ -32,11 +32,11 @@ const (
 // imageEnvPrefix starts the environment variables ImagesFromEnv reads.
 const imageEnvPrefix = "SCF_EMULATOR_IMAGE_"
 
-// runtimeFamily returns "python", "nodejs", "go1" or "customruntime" for an
-// SCF runtime name, "" for others.
+// runtimeFamily returns "python", "nodejs", "php", "go1" or "customruntime"
+// for an SCF runtime name, "" for others.
 func runtimeFamily(rt string) string {
 	rt = strings.ToLower(rt)
-	for _, f := range [...]string{"python", "nodejs", "go1", "customruntime"} {
+	for _, f := range [...]string{"python", "nodejs", "php", "go1", "customruntime"} {
 		if strings.HasPrefix(rt, f) {
 			return f
 		}
@@ -47,11 +47,12 @@ func runtimeFamily(rt string) string {
 var (
 	pythonVersion = regexp.MustCompile(`^(?i)python(\d+(?:\.\d+)?)$`)
 	nodeVersion   = regexp.MustCompile(`^(?i)nodejs(\d+)(?:\.\d+)*$`)
+	phpVersion    = regexp.MustCompile(`^(?i)php(\d+\.\d+)$`)
 )
 
 // DefaultImage returns the image a runtime uses unless configured otherwise:
 // python:<X.Y>-slim for PythonX.Y, node:<major>-slim for Nodejs<major>.x,
-// StaticRuntimeImage for Go1 and DebianRuntimeImage for CustomRuntime. It
+// php:<X.Y>-cli for PhpX.Y, StaticRuntimeImage for Go1 and DebianRuntimeImage for CustomRuntime. It
 // returns "" for runtimes the emulator cannot run.
 func DefaultImage(runtime string) string {
 	if m := pythonVersion.FindStringSubmatch(runtime); m != nil {
@@ -59,6 +60,9 @@ func DefaultImage(runtime string) string {
 	}
 	if m := nodeVersion.FindStringSubmatch(runtime); m != nil {
 		return "node:" + m[1] + "-slim"
+	}
+	if m := phpVersion.FindStringSubmatch(runtime); m != nil {
+		return "php:" + m[1] + "-cli"
 	}
 	switch strings.ToLower(runtime) {
 	case "go1":
@@ -71,7 +75,7 @@ func DefaultImage(runtime string) string {
 
 // ImagesFromEnv returns the image overrides set in environ (as from
 // os.Environ) by variables SCF_EMULATOR_IMAGE_<KEY>=<image>. KEY is a
-// family (PYTHON, NODEJS, GO1, CUSTOMRUNTIME) or an exact runtime name with
+// family (PYTHON, NODEJS, PHP, GO1, CUSTOMRUNTIME) or an exact runtime name with
 // "." written "_" (PYTHON3_9, NODEJS16_13). The result suits
 // DockerOptions.Images.
 func ImagesFromEnv(environ []string) map[string]string {
@@ -91,7 +95,7 @@ func ImagesFromEnv(environ []string) map[string]string {
 }
 
 // ParseImageOverride parses one `--image RUNTIME=IMAGE` value, where
-// RUNTIME is a runtime name (Python3.9) or family (python, nodejs, go1,
+// RUNTIME is a runtime name (Python3.9) or family (python, nodejs, php, go1,
 // customruntime).
 func ParseImageOverride(s string) (runtime, image string, err error) {
 	runtime, image, ok := strings.Cut(s, "=")
@@ -100,7 +104,7 @@ func ParseImageOverride(s string) (runtime, image string, err error) {
 		return "", "", fmt.Errorf("image override %q is not RUNTIME=IMAGE (e.g. python=python:3.9-slim)", s)
 	}
 	if runtimeFamily(runtime) == "" {
-		return "", "", fmt.Errorf("image override %q: runtime %q is not Python, Nodejs, Go1 or CustomRuntime", s, runtime)
+		return "", "", fmt.Errorf("image override %q: runtime %q is not Python, Nodejs, Php, Go1 or CustomRuntime", s, runtime)
 	}
 	return runtime, image, nil
 }
@@ -133,6 +137,9 @@ func (d *Docker) imageFor(spec runtime.Spec, binary string) (imageChoice, error)
 
 // chooseImage is imageFor with the overrides (normalised) as an argument.
 func chooseImage(images map[string]string, spec runtime.Spec, binary string) (imageChoice, error) {
+	if spec.ImageConfig != nil {
+		return imageChoice{ref: spec.ImageConfig.ImageURI, configured: true}, nil
+	}
 	if spec.Image != "" {
 		return imageChoice{ref: spec.Image, configured: true}, nil
 	}
@@ -149,7 +156,7 @@ func chooseImage(images map[string]string, spec runtime.Spec, binary string) (im
 	case family == "go1" && binary != "" && dynamicallyLinked(binary):
 		// A cgo build needs the C library that scratch lacks.
 		return imageChoice{ref: DebianRuntimeImage}, nil
-	case family == "python" || family == "nodejs":
+	case family == "python" || family == "nodejs" || family == "php":
 		return imageChoice{ref: ref, fallback: DebianRuntimeImage}, nil
 	default:
 		return imageChoice{ref: ref}, nil

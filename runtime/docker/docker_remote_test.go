@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -42,8 +43,9 @@ func TestDockerFakeRemoteCopiesCodeIntoVolumes(t *testing.T) {
 	want := []bindMount{
 		{source: code, target: containerCodeDir, readOnly: true, volume: true},
 		{source: rt, target: containerRuntimeDir, readOnly: true, volume: true},
+		{source: "scf-lang-s1", target: containerLangDir, readOnly: true, volume: true},
 	}
-	if len(fc.cfg.mounts) != 2 || fc.cfg.mounts[0] != want[0] || fc.cfg.mounts[1] != want[1] {
+	if !slices.Equal(fc.cfg.mounts, want) {
 		t.Errorf("mounts %+v, want %+v: no bind mount of this machine's folders", fc.cfg.mounts, want)
 	}
 	if fc.cfg.publishIP != "127.0.0.1" {
@@ -56,14 +58,17 @@ func TestDockerFakeRemoteCopiesCodeIntoVolumes(t *testing.T) {
 	if files := f.volume(rt); !strings.Contains(files["python/bootstrap.py"], "def ") {
 		t.Errorf("runtime volume lacks the python bootstrap: %d files", len(files))
 	}
+	if files := f.volume("scf-lang-s1"); !strings.Contains(files["python3/bin/python3"], "exec python3") {
+		t.Errorf("/var/lang volume lacks python3/bin/python3: %d files", len(files))
+	}
 	fills := 0
 	for _, name := range f.creates {
 		if strings.HasPrefix(name, "scf-fill-") {
 			fills++
 		}
 	}
-	if fills != 2 {
-		t.Errorf("%d fill containers for two volumes and two starts, want 2 (one per volume)", fills)
+	if fills != 3 {
+		t.Errorf("%d fill containers for three volumes and two starts, want 3 (one per volume)", fills)
 	}
 	for _, name := range f.liveNames() {
 		if strings.HasPrefix(name, "scf-fill-") {

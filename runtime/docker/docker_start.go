@@ -27,17 +27,19 @@ const maxCreateAttempts = 5
 type protocol int
 
 const (
-	protoAPI protocol = iota // the Custom Runtime API (Python, Node.js, CustomRuntime)
-	protoGo                  // Go1 net/rpc on _LAMBDA_SERVER_PORT
-	protoWeb                 // a web function's HTTP server on PORT
+	protoAPI   protocol = iota // the Custom Runtime API (Python, Node.js, PHP, CustomRuntime)
+	protoGo                    // Go1 net/rpc on _LAMBDA_SERVER_PORT
+	protoWeb                   // a web function's HTTP server on PORT
+	protoImage                 // an event image function's POST /event-invoke on 9000
 )
 
 // launchPlan is what runs in a container and how to reach it.
 type launchPlan struct {
-	proto  protocol
-	cmd    []string
-	env    map[string]string // runtime plumbing, applied last
-	binary string            // host path of a Go1 executable, for the image choice
+	proto      protocol
+	cmd        []string
+	entrypoint []string          // image functions' Command; nil keeps the image's
+	env        map[string]string // runtime plumbing, applied last
+	binary     string            // host path of a Go1 executable, for the image choice
 }
 
 // Start starts one container of spec and returns once the function in it is
@@ -83,6 +85,11 @@ func (d *Docker) Start(ctx context.Context, spec runtime.Spec) (runtime.Instance
 		plan.env["SCF_RUNTIME_API_PORT"] = api.Port()
 	}
 	mounts, err := d.mountsFor(ctx, spec, image)
+	if err == nil && spec.ImageConfig == nil {
+		var lang bindMount
+		lang, err = d.langMount(ctx, image)
+		mounts = append(mounts, lang)
+	}
 	var (
 		c    *container
 		info containerInfo
@@ -118,6 +125,10 @@ func (d *Docker) await(ctx context.Context, spec runtime.Spec, plan launchPlan, 
 	if plan.proto == protoGo {
 		return instance.AwaitGo(ctx, spec, c, addr, where, d.initTimeout, logger)
 	}
+	await := instance.AwaitWeb
+	if plan.proto == protoImage {
+		await = instance.AwaitImageEvent
+	}
 	// The published port accepts connections before the server listens
 	// (docker-proxy takes them), so readiness is probed on the container's
 	// own address, which this machine reaches over the bridge; a remote
@@ -127,7 +138,7 @@ func (d *Docker) await(ctx context.Context, spec runtime.Spec, plan launchPlan, 
 	if info.ip != "" && d.remote == nil {
 		probe = net.JoinHostPort(info.ip, containerPort)
 	}
-	return instance.AwaitWeb(ctx, spec, c, addr, probe, where, d.initTimeout, logger)
+	return await(ctx, spec, c, addr, probe, where, d.initTimeout, logger)
 }
 
 // noHostPort is the error of a started container without a published port,
@@ -158,6 +169,8 @@ func (d *Docker) plan(spec runtime.Spec) (launchPlan, error) {
 	}
 	rt := strings.ToLower(spec.Runtime)
 	switch {
+	case spec.ImageConfig != nil:
+		return imagePlan(spec), nil
 	case strings.EqualFold(spec.Type, "http"):
 		boot, err := instance.FindExecutable(spec.CodeDir, "scf_bootstrap")
 		if err != nil {
@@ -174,6 +187,12 @@ func (d *Docker) plan(spec runtime.Spec) (launchPlan, error) {
 		return launchPlan{
 			proto: protoAPI,
 			cmd:   []string{"node", containerRuntimeDir + "/node/bootstrap.js"},
+			env:   map[string]string{"_SCF_CONTEXT_ENVIRONMENT": instance.ContextEnvironment(spec), instance.MarkEnv: instance.NewLogMark()},
+		}, nil
+	case strings.HasPrefix(rt, "php"):
+		return launchPlan{
+			proto: protoAPI,
+			cmd:   append([]string{"php"}, instance.PHPArgs(containerRuntimeDir+"/php/bootstrap.php")...),
 			env:   map[string]string{"_SCF_CONTEXT_ENVIRONMENT": instance.ContextEnvironment(spec), instance.MarkEnv: instance.NewLogMark()},
 		}, nil
 	case rt == "customruntime":
@@ -213,12 +232,18 @@ func (d *Docker) containerConfig(spec runtime.Spec, image string, plan launchPla
 		LabelVersion:   spec.Version,
 		LabelCodeHash:  spec.CodeHash,
 	})
+	workDir := containerCodeDir
+	if spec.ImageConfig != nil {
+		workDir = "" // the image's WORKDIR
+		delete(env, "PWD")
+	}
 	return &containerConfig{
 		name:           containerPrefix(spec),
 		image:          image,
 		cmd:            plan.cmd,
+		entrypoint:     plan.entrypoint,
 		env:            instance.EnvList(env),
-		workDir:        containerCodeDir,
+		workDir:        workDir,
 		user:           d.user,
 		labels:         labels,
 		mounts:         mounts,

@@ -110,7 +110,8 @@ func TestDockerFakeInvokeAndConfig(t *testing.T) {
 		!slices.Equal(cfg.capDrop, []string{"ALL"}) || cfg.publish != "" || cfg.network != DefaultNetwork {
 		t.Errorf("limits: %+v", cfg)
 	}
-	wantMounts := []bindMount{{source: spec.CodeDir, target: "/var/user", readOnly: true}, {source: d.workDir, target: "/var/runtime", readOnly: true}}
+	wantMounts := []bindMount{{source: spec.CodeDir, target: "/var/user", readOnly: true}, {source: d.workDir, target: "/var/runtime", readOnly: true},
+		{source: d.workDir + "/lang", target: "/var/lang", readOnly: true}}
 	if !slices.Equal(cfg.mounts, wantMounts) {
 		t.Errorf("mounts %+v, want %+v", cfg.mounts, wantMounts)
 	}

@@ -16,7 +16,7 @@ import (
 // What BuildImages puts in DebianRuntimeImage.
 const (
 	debianSuite    = "bookworm"
-	debianPackages = "python3-minimal,python3,nodejs,bash,curl,ca-certificates"
+	debianPackages = "python3-minimal,python3,nodejs,php-cli,bash,curl,ca-certificates"
 	// DefaultDebianMirror is where debootstrap fetches packages unless
 	// BuildOptions.Mirror says otherwise.
 	DefaultDebianMirror = "http://deb.debian.org/debian"
@@ -38,7 +38,7 @@ type BuildOptions struct {
 // Build builds the emulator's own images without any registry:
 // StaticRuntimeImage (scratch, CA certificates, /tmp) from a tar stream, and
 // DebianRuntimeImage with debootstrap (Debian bookworm minbase with python3,
-// nodejs, bash, curl and CA certificates; about a minute), which must run as
+// nodejs, php-cli, bash, curl and CA certificates; about a minute), which must run as
 // root: through sudo when the emulator does not. Images that exist are kept
 // unless opts.Force.
 func (im *Images) Build(ctx context.Context, opts BuildOptions) error {
@@ -156,7 +156,7 @@ func (im *Images) buildDebian(ctx context.Context, opts BuildOptions) (err error
 	}); err != nil {
 		return fmt.Errorf("debootstrap failed (see the lines above); nothing was imported: %w", err)
 	}
-	for _, bin := range []string{"usr/bin/python3", "usr/bin/node"} {
+	for _, bin := range []string{"usr/bin/python3", "usr/bin/node", "usr/bin/php"} {
 		if _, err := os.Stat(filepath.Join(root, bin)); err != nil {
 			return fmt.Errorf("debootstrap left no /%s; nothing was imported", bin)
 		}

@@ -31,6 +31,8 @@ type ProcessOptions struct {
 	Python string
 	// Node is the interpreter for Node.js functions; "" looks up node in PATH.
 	Node string
+	// PHP is the interpreter for PHP functions; "" looks up php in PATH.
+	PHP string
 	// InitTimeout bounds how long Start waits for an instance to become
 	// ready; 0 means 15 s. The ctx passed to Start may end sooner.
 	InitTimeout time.Duration
@@ -61,8 +63,13 @@ type Process struct {
 	pythonErr   error // why python is unusable; reported when a Python function starts
 	node        string
 	nodeErr     error // same for node
+	php         string
+	phpErr      error // same for php
 	initTimeout time.Duration
 	logger      *slog.Logger
+	// platformPort is the port a web server written for the platform
+	// binds (9000); tests change it to a free one.
+	platformPort int
 }
 
 var _ runtime.Runtime = (*Process)(nil)
@@ -85,9 +92,10 @@ func NewProcess(opts ProcessOptions) (*Process, error) {
 		return nil, err
 	}
 	p := &Process{
-		workDir:     dir,
-		initTimeout: opts.InitTimeout,
-		logger:      opts.Logger,
+		workDir:      dir,
+		initTimeout:  opts.InitTimeout,
+		logger:       opts.Logger,
+		platformPort: platformPort,
 	}
 	if p.initTimeout <= 0 {
 		p.initTimeout = defaultInitTimeout
@@ -103,6 +111,7 @@ func NewProcess(opts ProcessOptions) (*Process, error) {
 		p.python = realPython(p.python, p.logger)
 	}
 	p.node, p.nodeErr = interpreter(opts.Node, "node")
+	p.php, p.phpErr = interpreter(opts.PHP, "php")
 	return p, nil
 }
 
@@ -153,6 +162,11 @@ func (p *Process) Start(ctx context.Context, spec runtime.Spec) (runtime.Instanc
 	if fi, err := os.Stat(spec.CodeDir); err != nil || !fi.IsDir() || !filepath.IsAbs(spec.CodeDir) {
 		return nil, scferr.Newf(scferr.ErrContainerInit, err, "code directory %q is not an absolute path to a directory", spec.CodeDir)
 	}
+	if spec.ImageConfig != nil {
+		return nil, scferr.Newf(scferr.ErrContainerInit, nil,
+			"%s is an image function (image %s): image functions run in their image, which needs the docker runtime (--runtime docker)",
+			spec.Function, spec.ImageConfig.ImageURI)
+	}
 	logger := p.logger.With("function", spec.Function, "version", spec.Version)
 	if spec.DebugPort > 0 {
 		var err error
@@ -178,9 +192,19 @@ func (p *Process) Start(ctx context.Context, spec runtime.Spec) (runtime.Instanc
 		boot := filepath.Join(p.workDir, "node", "bootstrap.js")
 		env := map[string]string{"_SCF_CONTEXT_ENVIRONMENT": instance.ContextEnvironment(spec), instance.MarkEnv: instance.NewLogMark()}
 		return p.startAPI(ctx, spec, logger, p.node, instance.NodeArgs(spec, debugHost, []string{boot}), env)
+	case strings.HasPrefix(rt, "php"):
+		if p.phpErr != nil {
+			return nil, scferr.New(scferr.ErrContainerInit, "cannot run "+spec.Runtime+" (install php-cli)", p.phpErr)
+		}
+		boot := filepath.Join(p.workDir, "php", "bootstrap.php")
+		env := map[string]string{"_SCF_CONTEXT_ENVIRONMENT": instance.ContextEnvironment(spec), instance.MarkEnv: instance.NewLogMark()}
+		return p.startAPI(ctx, spec, logger, p.php, instance.PHPArgs(boot), env)
 	case rt == "customruntime":
 		boot, err := instance.FindExecutable(spec.CodeDir, "bootstrap", "scf_bootstrap")
 		if err != nil {
+			return nil, err
+		}
+		if err := checkPlatformPaths(boot); err != nil {
 			return nil, err
 		}
 		return p.startAPI(ctx, spec, logger, boot, nil, nil)

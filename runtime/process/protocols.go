@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"maps"
 	"net"
+	"strconv"
 
 	"github.com/scf-emulator/emulator/runtime"
 	"github.com/scf-emulator/emulator/runtime/internal/instance"
@@ -63,6 +64,9 @@ func (p *Process) startWeb(ctx context.Context, spec runtime.Spec, logger *slog.
 	if err != nil {
 		return nil, err
 	}
+	if err := checkPlatformPaths(boot); err != nil {
+		return nil, err
+	}
 	port, err := instance.FreePort()
 	if err != nil {
 		return nil, scferr.New(scferr.ErrContainerInit, "cannot pick a port for the web function", err)
@@ -72,5 +76,13 @@ func (p *Process) startWeb(ctx context.Context, spec runtime.Spec, logger *slog.
 		return nil, scferr.New(scferr.ErrContainerInit, "cannot start "+boot, err)
 	}
 	addr := net.JoinHostPort("127.0.0.1", port)
-	return instance.AwaitWeb(ctx, spec, c, addr, addr, "port "+port+" (from $PORT)", p.initTimeout, logger)
+	if port == strconv.Itoa(p.platformPort) {
+		return instance.AwaitWeb(ctx, spec, c, addr, addr, "port "+port+" (from $PORT)", p.initTimeout, logger)
+	}
+	wctx, stopWatch := watchPlatformPort(ctx, c, p.platformPort)
+	in, err := instance.AwaitWeb(wctx, spec, c, addr, addr, "port "+port+" (from $PORT)", p.initTimeout, logger)
+	if fired := stopWatch(); err != nil {
+		return nil, asPlatformPortError(ctx, err, fired, p.platformPort, port)
+	}
+	return in, nil
 }

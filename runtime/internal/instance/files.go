@@ -19,11 +19,11 @@ const (
 	defaultTimeoutSec = 3
 )
 
-// Bootstraps are the Custom Runtime clients that run Python and Node.js
-// event functions. They ship inside the binary and are written to
+// Bootstraps are the Custom Runtime clients that run Python, Node.js and
+// PHP event functions. They ship inside the binary and are written to
 // the backend's WorkDir (WriteBootstraps), because interpreters need files.
 //
-//go:embed bootstrap/python/bootstrap.py bootstrap/node/bootstrap.js
+//go:embed bootstrap/python/bootstrap.py bootstrap/node/bootstrap.js bootstrap/php/bootstrap.php
 var Bootstraps embed.FS
 
 // WriteBootstraps copies the embedded scripts under dir, rewriting a file
@@ -93,4 +93,11 @@ func SpecLimits(spec runtime.Spec) (memMB, timeoutMs int) {
 		timeoutSec = defaultTimeoutSec
 	}
 	return memMB, timeoutSec * 1000
+}
+
+// PHPArgs are the arguments of php running the PHP bootstrap at path:
+// warnings and errors go to stderr, where the platform's logs have them,
+// not into the output of the invocation's return value.
+func PHPArgs(path string) []string {
+	return []string{"-d", "display_errors=stderr", "-d", "log_errors=0", path}
 }

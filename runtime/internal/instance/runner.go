@@ -175,6 +175,8 @@ func RunnerOf(in runtime.Instance) Runner {
 		return v.run
 	case *webInstance:
 		return v.run
+	case *imageEventInstance:
+		return v.run
 	}
 	return nil
 }

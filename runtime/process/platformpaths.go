@@ -1,0 +1,122 @@
+package process
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"time"
+
+	"github.com/scf-emulator/emulator/scferr"
+)
+
+// The process runtime runs a function's files as they are on the host: it
+// never rewrites them. Two habits of code written for the platform do not
+// work that way, and get a 445 that says why instead of a bare "No such file
+// or directory" or a 446 after the init timeout:
+//   - a bootstrap that starts /var/lang/<lang>/bin/<interpreter>, the
+//     platform's interpreter paths, which hosts do not have;
+//   - a web server that binds the platform's port 9000 instead of $PORT,
+//     which the process runtime needs because instances share the host's
+//     network.
+// The docker runtime provides both, so the message points there.
+
+const (
+	// platformPort is where the platform's web functions listen.
+	platformPort = 9000
+	// maxBootstrapScan bounds how much of a bootstrap is searched for
+	// /var/lang paths: scripts are small, binaries are skipped.
+	maxBootstrapScan = 64 << 10
+	// portSettle is how long the tree may listen on 9000 without $PORT
+	// answering before the start is given up: a server that binds both
+	// has that long to bind $PORT too.
+	portSettle = time.Second
+	// portPoll is how often the tree's listening sockets are read.
+	portPoll = 100 * time.Millisecond
+)
+
+var varLangPath = regexp.MustCompile(`/var/lang/[^\s"'$;&|<>()\x60]+`)
+
+// checkPlatformPaths returns a 445 when the bootstrap at path names a
+// /var/lang interpreter that this machine lacks.
+func checkPlatformPaths(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil // the start reports it
+	}
+	defer f.Close()
+	buf := make([]byte, maxBootstrapScan)
+	n, _ := f.Read(buf)
+	buf = buf[:n]
+	if len(buf) < 2 || string(buf[:2]) != "#!" {
+		return nil // not a script: nothing to read paths from
+	}
+	for _, m := range varLangPath.FindAll(buf, -1) {
+		if _, err := os.Stat(string(m)); err == nil {
+			continue
+		}
+		return scferr.Newf(scferr.ErrContainerInit, nil,
+			"%s runs %s, the platform's interpreter path, which this machine lacks: "+
+				"the process runtime runs your files unchanged on the host; `--runtime docker` runs it unchanged "+
+				"(its containers provide /var/lang/...), or call the interpreter by name (e.g. python3 app.py)",
+			filepath.Base(path), m)
+	}
+	return nil
+}
+
+// errListensOnPlatformPort is the 445 of a web function whose processes
+// listen on the platform's port and not on $PORT.
+func errListensOnPlatformPort(platform int, port string) error {
+	return scferr.Newf(scferr.ErrContainerInit, nil,
+		"the web server listens on port %d, the platform's port, not on $PORT (%s): the process runtime gives every instance "+
+			"its own port in $PORT because instances share this machine's network; listen on $PORT (falling back to %[1]d), "+
+			"or run with `--runtime docker`, which runs it unchanged on %[1]d", platform, port)
+}
+
+// watchPlatformPort returns a context that ends with ctx, or when the
+// processes of c have listened on platform (9000) for portSettle; stop ends the watch
+// and reports whether it was the latter.
+func watchPlatformPort(ctx context.Context, c *child, platform int) (wctx context.Context, stop func() (fired bool)) {
+	wctx, cancel := context.WithCancel(ctx)
+	var sawPort bool // written before done is closed
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(portPoll)
+		defer t.Stop()
+		var since time.Time
+		for {
+			select {
+			case <-wctx.Done():
+				return
+			case <-t.C:
+			}
+			switch {
+			case !treeListensOn(c.tree, platform):
+				since = time.Time{}
+			case since.IsZero():
+				since = time.Now()
+			case time.Since(since) >= portSettle:
+				sawPort = true
+				cancel()
+				return
+			}
+		}
+	}()
+	return wctx, func() bool {
+		cancel()
+		<-done
+		return sawPort
+	}
+}
+
+// asPlatformPortError turns the failed start of a web instance into the 445
+// of errListensOnPlatformPort when the watch fired and the caller's ctx
+// did not end.
+func asPlatformPortError(ctx context.Context, err error, fired bool, platform int, port string) error {
+	if fired && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, scferr.ErrPortBinding)) {
+		return errListensOnPlatformPort(platform, port)
+	}
+	return err
+}
