@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"debug/elf"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -147,9 +148,20 @@ func (c *cdp) await(t *testing.T, limit time.Duration, what string, match func(*
 // maps the user's index.js to, stops there on a request through the gateway,
 // stays paused past the 1 s timeout and still gets a 200.
 func TestDebugNodeInspector(t *testing.T) {
-	app, s := startDebugApp(t, "hello-node")
-	if s.Debugger != "inspector" || s.Port == 0 {
-		t.Fatalf("session %+v", s)
+	for _, rt := range []string{"process", "docker"} {
+		t.Run(rt, func(t *testing.T) {
+			if rt == "docker" {
+				needDockerImages(t)
+			}
+			testNodeInspector(t, rt)
+		})
+	}
+}
+
+func testNodeInspector(t *testing.T, rt string) {
+	app, s := startDebugAppOn(t, "hello-node", rt)
+	if s.Debugger != "inspector" || s.Port == 0 || (rt == "docker") != (s.CodeRoot == "/var/user") {
+		t.Fatalf("session %+v on %s", s, rt)
 	}
 	launch := vscodeLaunch(s)["configurations"].([]any)[0].(map[string]any)
 	if launch["localRoot"] != s.Source || launch["remoteRoot"] != s.CodeRoot {
@@ -175,7 +187,7 @@ func TestDebugNodeInspector(t *testing.T) {
 	sent := time.Now()
 	status := asyncGet(t.Context(), app.GatewayURL()+"/dev/node")
 	m := c.await(t, 20*time.Second, "Debugger.paused", func(m *cdproto.Message) bool { return m.Method == "Debugger.paused" })
-	t.Logf("node inspector: attach %v, request to stop at %s:%d %v", attached, filepath.Base(src), line, time.Since(sent))
+	t.Logf("node inspector on %s: attach %v, request to stop at %s:%d %v", rt, attached, filepath.Base(src), line, time.Since(sent))
 	// Node leaves the frames' url empty: the hit breakpoint names it.
 	var paused struct {
 		CallFrames []struct {
@@ -221,21 +233,30 @@ func (d delve) command(name string) (delveState, error) {
 	return out.State, err
 }
 
-// requireDelve skips when dlv is not installed, naming the install command.
-func requireDelve(t *testing.T) {
+// requireDelve skips when dlv is not installed (on Docker: a statically
+// linked one), naming the install command.
+func requireDelve(t *testing.T, static bool) {
 	t.Helper()
-	found := false
-	if _, err := exec.LookPath("dlv"); err == nil {
-		found = true
-	} else if out, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
-		_, err := os.Stat(filepath.Join(filepath.SplitList(strings.TrimSpace(string(out)))[0], "bin", "dlv"))
-		found = err == nil
-	}
-	if !found {
-		t.Skip("no dlv: go install github.com/go-delve/delve/cmd/dlv@v1.27.2")
-	}
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go toolchain to build the Go1 sample")
+	}
+	dlv, err := exec.LookPath("dlv")
+	if err != nil {
+		out, _ := exec.Command("go", "env", "GOPATH").Output()
+		dlv = filepath.Join(filepath.SplitList(strings.TrimSpace(string(out)))[0], "bin", "dlv")
+		if _, err := os.Stat(dlv); err != nil {
+			t.Skip("no dlv: go install github.com/go-delve/delve/cmd/dlv@v1.27.2")
+		}
+	}
+	if static {
+		if f, err := elf.Open(dlv); err == nil {
+			defer f.Close()
+			for _, p := range f.Progs {
+				if p.Type == elf.PT_INTERP {
+					t.Skipf("%s is dynamically linked: CGO_ENABLED=0 go install github.com/go-delve/delve/cmd/dlv@v1.27.2", dlv)
+				}
+			}
+		}
 	}
 }
 
@@ -244,10 +265,21 @@ func requireDelve(t *testing.T) {
 // the continue returning at the breakpoint, a wait past the 1 s timeout,
 // continue again, 200.
 func TestDebugGoDelve(t *testing.T) {
-	requireDelve(t)
-	app, s := startDebugApp(t, "hello-go")
-	if s.Debugger != "delve" || s.Port == 0 {
-		t.Fatalf("session %+v", s)
+	for _, rt := range []string{"process", "docker"} {
+		t.Run(rt, func(t *testing.T) {
+			requireDelve(t, rt == "docker")
+			if rt == "docker" {
+				needDockerImages(t)
+			}
+			testGoDelve(t, rt)
+		})
+	}
+}
+
+func testGoDelve(t *testing.T, rt string) {
+	app, s := startDebugAppOn(t, "hello-go", rt)
+	if s.Debugger != "delve" || s.Port == 0 || (rt == "docker") != (s.CodeRoot == "/var/user") {
+		t.Fatalf("session %+v on %s", s, rt)
 	}
 	src := filepath.Join(s.Source, "main.go")
 	line := sourceLine(t, src, "body := responseBody{")
@@ -301,7 +333,7 @@ func TestDebugGoDelve(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("no stop at the breakpoint within 30s")
 	}
-	t.Logf("delve: attach %v, request to stop at %s:%d %v", attached, filepath.Base(src), line, time.Since(sent))
+	t.Logf("delve on %s: attach %v, request to stop at %s:%d %v", rt, attached, filepath.Base(src), line, time.Since(sent))
 	th := stop.CurrentThread
 	if stop.Exited || th == nil || th.Breakpoint == nil || th.Breakpoint.ID != bp.Breakpoint.ID || th.File != src || th.Line != line {
 		t.Fatalf("stopped %+v, want breakpoint %d at %s:%d", th, bp.Breakpoint.ID, src, line)

@@ -65,6 +65,10 @@ func (d *Docker) Start(ctx context.Context, spec runtime.Spec) (runtime.Instance
 	if err != nil {
 		return nil, err
 	}
+	debugMounts, err := d.debugPlan(ctx, spec, &plan)
+	if err != nil {
+		return nil, err
+	}
 	choice, err := d.imageFor(spec, plan.binary)
 	if err != nil {
 		return nil, err
@@ -83,6 +87,7 @@ func (d *Docker) Start(ctx context.Context, spec runtime.Spec) (runtime.Instance
 		plan.env["SCF_RUNTIME_API_PORT"] = api.Port()
 	}
 	mounts, err := d.mountsFor(ctx, spec, image)
+	mounts = append(mounts, debugMounts...)
 	var (
 		c    *container
 		info containerInfo
@@ -230,6 +235,7 @@ func (d *Docker) containerConfig(spec runtime.Spec, image string, plan launchPla
 		network:        d.network,
 		publish:        publish,
 		publishIP:      d.publishIP(),
+		debugPort:      spec.DebugPort,
 	}
 }
 
