@@ -172,3 +172,17 @@ func (a *App) debugBanner(b *strings.Builder) {
 			s.Function, s.Version, s.Debugger, s.Host, s.Port, s.Function)))
 	}
 }
+
+// dashDebug tells the dashboard which versions run under a debugger.
+type dashDebug []runtime.DebugTarget
+
+// DebugPort is the port of function (a registry key) version, 0 if none.
+func (d dashDebug) DebugPort(function, version string) int {
+	ns, fn := registry.SplitKey(function)
+	for _, t := range d {
+		if t.Function == fn && t.Version == version && registry.Key(t.Namespace, t.Function) == registry.Key(ns, fn) {
+			return t.Port
+		}
+	}
+	return 0
+}
