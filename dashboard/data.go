@@ -81,8 +81,8 @@ type detail struct {
 type versionRow struct {
 	Version
 	DebugPort int    `json:"debugPort,omitempty"` // > 0: runs under a debugger on this port
-	Last1m *stats `json:"last1m,omitempty"` // nil: no traffic within the metrics' retention
-	Last5m *stats `json:"last5m,omitempty"`
+	Last1m    *stats `json:"last1m,omitempty"`    // nil: no traffic within the metrics' retention
+	Last5m    *stats `json:"last5m,omitempty"`
 }
 
 type stats struct {

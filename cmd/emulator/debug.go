@@ -186,3 +186,12 @@ func (d dashDebug) DebugPort(function, version string) int {
 	}
 	return 0
 }
+
+// debugMark ends a request line of a debugged version: its time includes
+// any time spent paused at a breakpoint.
+func (c *console) debugMark(function, version string) string {
+	if function == "" || c.debug.DebugPort(function, version) == 0 {
+		return ""
+	}
+	return " " + yellow("debug")
+}
