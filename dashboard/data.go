@@ -30,6 +30,8 @@ type fnSummary struct {
 	Requests  int     `json:"requests"` // over Window
 	Errors    int     `json:"errors"`
 	ErrorRate float64 `json:"errorRate"`
+	// Debug is true when a version of the function runs under a debugger.
+	Debug bool `json:"debug,omitempty"`
 }
 
 func (h *Handler) serveOverview(w http.ResponseWriter, r *http.Request) {
@@ -41,8 +43,13 @@ func (h *Handler) serveOverview(w http.ResponseWriter, r *http.Request) {
 	for _, f := range fns {
 		s := fnSummary{Name: f.Name, Runtime: f.Runtime, Type: f.Type}
 		// A function deleted since Functions() is just listed without counts.
-		if vs, err := h.src.Versions(f.Name); err == nil {
+		vs, err := h.src.Versions(f.Name)
+		if err == nil {
 			s.Versions = len(vs)
+		}
+		s.Debug = h.debugPort(f.Name, "$LATEST") > 0
+		for _, v := range vs {
+			s.Debug = s.Debug || h.debugPort(f.Name, v.Version) > 0
 		}
 		if as, err := h.src.Aliases(f.Name); err == nil {
 			s.Aliases = len(as)
@@ -73,8 +80,9 @@ type detail struct {
 
 type versionRow struct {
 	Version
-	Last1m *stats `json:"last1m,omitempty"` // nil: no traffic within the metrics' retention
-	Last5m *stats `json:"last5m,omitempty"`
+	DebugPort int    `json:"debugPort,omitempty"` // > 0: runs under a debugger on this port
+	Last1m    *stats `json:"last1m,omitempty"`    // nil: no traffic within the metrics' retention
+	Last5m    *stats `json:"last5m,omitempty"`
 }
 
 type stats struct {
@@ -92,6 +100,14 @@ func toStats(s VersionStats) *stats {
 		Requests: s.Invocations, Errors: s.Errors, ErrorRate: s.ErrorRate, Share: s.Share,
 		P50ms: ms(s.P50), P99ms: ms(s.P99), ColdStarts: s.ColdStarts,
 	}
+}
+
+// debugPort is the debug port of a version, 0 when none.
+func (h *Handler) debugPort(function, version string) int {
+	if h.opts.Debug == nil {
+		return 0
+	}
+	return h.opts.Debug.DebugPort(function, version)
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -121,6 +137,7 @@ func (h *Handler) serveFunction(w http.ResponseWriter, r *http.Request) {
 	index := make(map[string]int, len(rows))
 	for i, row := range rows {
 		index[row.Version.Version] = i
+		rows[i].DebugPort = h.debugPort(name, row.Version.Version)
 	}
 	for _, s := range h.src.Stats(name, time.Minute) {
 		if i, ok := index[s.Version]; ok {

@@ -32,6 +32,15 @@ type Options struct {
 	// errors wrap ErrBadParameter (a query value) or ErrNotFound. Without
 	// it the handler writes {"error", "parameter"} itself.
 	WriteError func(w http.ResponseWriter, r *http.Request, err error)
+	// Debug, when set, says which versions run under a debugger
+	// (emulator up --debug); the page marks them.
+	Debug DebugPorts
+}
+
+// DebugPorts tells the debug port of a function version, 0 when it is not
+// debugged.
+type DebugPorts interface {
+	DebugPort(function, version string) int
 }
 
 // ErrBadParameter is wrapped by the error of a query value the dashboard's

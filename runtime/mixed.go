@@ -16,8 +16,9 @@ type Mixed struct {
 	fallback Runtime
 	logger   *slog.Logger
 
-	mu    sync.Mutex        // guards moved
-	moved map[string]string // function -> image it lacks, once logged
+	mu         sync.Mutex        // guards moved and debugMoved
+	moved      map[string]string // function -> image it lacks, once logged
+	debugMoved map[string]bool   // "function version" debugged on the fallback, once logged
 }
 
 var _ Runtime = (*Mixed)(nil)
@@ -29,7 +30,7 @@ func NewMixed(docker ImageRuntime, fallback Runtime, logger *slog.Logger) *Mixed
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Mixed{docker: docker, fallback: fallback, logger: logger, moved: make(map[string]string)}
+	return &Mixed{docker: docker, fallback: fallback, logger: logger, moved: make(map[string]string), debugMoved: make(map[string]bool)}
 }
 
 // Name returns "docker": the runtime of every function whose image exists.
@@ -58,8 +59,35 @@ func (m *Mixed) Runs(ctx context.Context, spec Spec, progress func(PullProgress)
 // left to its Start to report.
 func (m *Mixed) Start(ctx context.Context, spec Spec) (Instance, error) {
 	if spec.DebugPort > 0 {
-		return m.fallback.Start(ctx, spec) // debuggers run on the process runtime
+		return m.RunsDebug(ctx, spec).Start(ctx, spec)
 	}
 	rt, _, _ := m.Runs(ctx, spec, nil)
 	return rt.Start(ctx, spec)
+}
+
+// debugChecker is a runtime that can tell whether it runs a spec under the
+// spec's debugger.
+type debugChecker interface {
+	CanDebug(spec Spec) error
+}
+
+// RunsDebug returns the runtime a debugged spec starts on: Docker as for
+// any spec, unless Docker cannot run it under its debugger (Go1 without a
+// static dlv, a remote engine), which moves it to the process runtime.
+func (m *Mixed) RunsDebug(ctx context.Context, spec Spec) Runtime {
+	if dc, ok := m.docker.(debugChecker); ok {
+		if err := dc.CanDebug(spec); err != nil {
+			key := "debug " + spec.Function + " " + spec.Version
+			m.mu.Lock()
+			seen := m.debugMoved[key]
+			m.debugMoved[key] = true
+			m.mu.Unlock()
+			if !seen {
+				m.logger.Warn("the debugged version runs on the process runtime", "function", spec.Function, "version", spec.Version, "reason", err)
+			}
+			return m.fallback
+		}
+	}
+	rt, _, _ := m.Runs(ctx, spec, nil)
+	return rt
 }

@@ -130,7 +130,7 @@ func (a *App) applyConfig(ctx context.Context, cur *config.File, ch config.Chang
 			continue // untouched: no build, no new snapshot
 		}
 		_, missing := a.reg.Function(f.Name)
-		if err := a.reg.Define(ctx, functionSpec(f)); err != nil {
+		if err := a.reg.Define(ctx, a.debugSpec(functionSpec(f))); err != nil {
 			rollback()
 			return fmt.Errorf("%s:%d: function %s: %w", a.configPath(), f.Line, f.Name, err)
 		}
@@ -289,7 +289,7 @@ func isAdded(ch config.Changes, name string) bool {
 // undoDefine puts a function's previous definition back after a later part
 // of the edit failed.
 func (a *App) undoDefine(ctx context.Context, prev config.Function) {
-	if err := a.reg.Define(ctx, functionSpec(prev)); err != nil {
+	if err := a.reg.Define(ctx, a.debugSpec(functionSpec(prev))); err != nil {
 		a.cfg.Logger.Warn("cannot restore the function's previous definition", "function", prev.Name, "err", err)
 	}
 }

@@ -31,6 +31,8 @@ type console struct {
 	pulls      map[string]pullShown // pulls in progress, by image
 	// hostNote is the banner's host interpreter version warning (hostversion.go).
 	hostNote string
+	// debug marks the lines of versions run under a debugger (--debug).
+	debug dashDebug
 }
 
 var (
@@ -88,8 +90,8 @@ func (c *console) Request(r gateway.Record) {
 	if r.SCFStatus != 0 && r.SCFStatus != 200 && r.SCFStatus != r.Status {
 		status += " " + red(fmt.Sprintf("scf %d", r.SCFStatus))
 	}
-	c.requestf("%s %-6s %-24s %s %s %s\n", dim(r.Time.Format("15:04:05.000")), r.Method, "/"+r.Stage+r.Path,
-		target, status, dim(fmtDuration(r.Duration)))
+	c.requestf("%s %-6s %-24s %s %s %s%s\n", dim(r.Time.Format("15:04:05.000")), r.Method, "/"+r.Stage+r.Path,
+		target, status, dim(fmtDuration(r.Duration)), c.debugMark(r.Function, r.Version))
 }
 
 // Invoke prints one Invoke call through the cloud API.
@@ -98,8 +100,9 @@ func (c *console) Invoke(r invokeRecord) {
 	if r.Cold {
 		cold = " " + yellow("cold")
 	}
-	c.printf("%s %-6s %-24s %s:%s %s %s %s %s%s\n", dim(time.Now().Format("15:04:05.000")), "INVOKE", "api",
-		r.Function, r.Qualifier, cyan(versionLabel(r.Version)), magenta(r.Route), colourStatus(r.Status), dim(fmtDuration(r.Duration)), cold)
+	c.printf("%s %-6s %-24s %s:%s %s %s %s %s%s%s\n", dim(time.Now().Format("15:04:05.000")), "INVOKE", "api",
+		r.Function, r.Qualifier, cyan(versionLabel(r.Version)), magenta(r.Route), colourStatus(r.Status), dim(fmtDuration(r.Duration)), cold,
+		c.debugMark(r.Function, r.Version))
 }
 
 // Reload prints a hot reload of $LATEST.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -62,7 +61,10 @@ func parseDebugFlags(vals []string) ([]runtime.DebugTarget, error) {
 // debugRig is the App's part in --debug.
 type debugRig struct {
 	*runtime.Debugger
-	proc *process.Process // where debugged versions run; nil with --runtime docker
+	proc *process.Process // the process runtime; nil with --runtime docker
+	// roots is where each debugged version's code runs from, decided at
+	// start-up; read-only once the servers run.
+	roots map[runtime.DebugTarget]string
 }
 
 // newDebugger wraps the Manager so that the specs of debugged versions carry
@@ -87,24 +89,24 @@ func (a *App) debugSpec(s registry.FunctionSpec) registry.FunctionSpec {
 }
 
 // startDebugged starts the instance of every debugged version now, so a
-// debugger can attach before the first request.
-// Debuggers run on the process runtime: with --runtime auto, debugged
-// versions run there (runtime.Mixed) and the rest stay on Docker.
+// debugger can attach before the first request. A debugged version runs
+// where the others do, except one Docker cannot debug (Go1 without a static
+// dlv), which --runtime auto moves to the process runtime (runtime.Mixed).
 func (a *App) startDebugged(ctx context.Context) error {
-	a.adminSrv.HandleDebug(a)
-	if len(a.cfg.Debug) > 0 && a.debug.proc == nil {
-		return usageError{errors.New("--debug runs the debugged version on the process runtime: use --runtime auto or --runtime process, not --runtime docker")}
-	}
+	a.debug.roots = make(map[runtime.DebugTarget]string, len(a.cfg.Debug))
 	for _, t := range a.cfg.Debug {
 		name := registry.Key(t.Namespace, t.Function)
 		spec, err := a.eng.Spec(name, t.Version)
 		if err == nil {
+			spec.DebugPort = t.Port
+			a.debug.roots[t] = a.debugCodeRoot(ctx, spec)
 			err = a.debug.Prewarm(ctx, spec)
 		}
 		if err != nil {
 			return fmt.Errorf("start %s version %s for debugging on port %d: %w", name, t.Version, t.Port, err)
 		}
 	}
+	a.adminSrv.HandleDebug(a)
 	return nil
 }
 
@@ -125,7 +127,7 @@ func (a *App) DebugSessions() []admin.DebugSession {
 		out = append(out, admin.DebugSession{
 			Namespace: registry.DefaultNamespace, Function: t.Function, Version: t.Version,
 			Runtime: spec.Runtime, Debugger: debuggerName(spec), Host: "127.0.0.1", Port: t.Port,
-			Source: f.Source, CodeRoot: a.debugCodeRoot(spec),
+			Source: f.Source, CodeRoot: a.debug.roots[t],
 		})
 		if t.Namespace != "" {
 			out[len(out)-1].Namespace = t.Namespace
@@ -134,9 +136,14 @@ func (a *App) DebugSessions() []admin.DebugSession {
 	return out
 }
 
-// debugCodeRoot is the path the debugged code runs from.
-func (a *App) debugCodeRoot(spec runtime.Spec) string {
-	if a.debug.proc == nil {
+// debugCodeRoot is the path the debugged code runs from: /var/user in a
+// container, the fixed debug tree on the process runtime.
+func (a *App) debugCodeRoot(ctx context.Context, spec runtime.Spec) string {
+	onDocker := a.docker != nil
+	if a.mixed != nil {
+		onDocker = a.mixed.RunsDebug(ctx, spec) != runtime.Runtime(a.debug.proc)
+	}
+	if onDocker || a.debug.proc == nil {
 		return "/var/user"
 	}
 	return a.debug.proc.DebugCodeDir(spec)
@@ -164,4 +171,27 @@ func (a *App) debugBanner(b *strings.Builder) {
 		fmt.Fprintf(b, "    %-14s %s\n", "", yellow(fmt.Sprintf("debug mode: %s %s, %s on %s:%d, one instance, timeout suspended (emulator debug config %s)",
 			s.Function, s.Version, s.Debugger, s.Host, s.Port, s.Function)))
 	}
+}
+
+// dashDebug tells the dashboard which versions run under a debugger.
+type dashDebug []runtime.DebugTarget
+
+// DebugPort is the port of function (a registry key) version, 0 if none.
+func (d dashDebug) DebugPort(function, version string) int {
+	ns, fn := registry.SplitKey(function)
+	for _, t := range d {
+		if t.Function == fn && t.Version == version && registry.Key(t.Namespace, t.Function) == registry.Key(ns, fn) {
+			return t.Port
+		}
+	}
+	return 0
+}
+
+// debugMark ends a request line of a debugged version: its time includes
+// any time spent paused at a breakpoint.
+func (c *console) debugMark(function, version string) string {
+	if function == "" || c.debug.DebugPort(function, version) == 0 {
+		return ""
+	}
+	return " " + yellow("debug")
 }

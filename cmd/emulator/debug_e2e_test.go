@@ -44,8 +44,16 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// startDebugApp runs the test config with --debug for target on a free port.
+// startDebugApp runs the test config on the process runtime with --debug for
+// function on a free port.
 func startDebugApp(t *testing.T, function string) (*App, admin.DebugSession) {
+	return startDebugAppOn(t, function, "process")
+}
+
+// startDebugAppOn runs the test config on rt with --debug for function on a
+// free port. Every debugged function gets B's 1 s timeout, so that a test can
+// stay paused past it quickly.
+func startDebugAppOn(t *testing.T, function, rt string) (*App, admin.DebugSession) {
 	t.Helper()
 	port := freePort(t)
 	targets, err := parseDebugFlags([]string{function + "=" + strconv.Itoa(port)})
@@ -53,8 +61,18 @@ func startDebugApp(t *testing.T, function string) (*App, admin.DebugSession) {
 		t.Fatal(err)
 	}
 	cfgPath := workspace(t)
+	if function != "B" {
+		b, err := os.ReadFile(cfgPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		head := "\n  " + function + ":\n"
+		if err := os.WriteFile(cfgPath, []byte(strings.Replace(string(b), head, head+"    timeout: 1\n", 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ctx, cancel := context.WithCancel(t.Context())
-	app, err := NewApp(ctx, AppConfig{ConfigPath: cfgPath, Runtime: "process", GatewayAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0",
+	app, err := NewApp(ctx, AppConfig{ConfigPath: cfgPath, Runtime: rt, GatewayAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0",
 		StateDir: t.TempDir(), Seed: 7, IdleTimeout: time.Minute, MaxInstances: 8, Debug: targets})
 	if err != nil {
 		cancel()

@@ -37,3 +37,24 @@ func TestParseDebugFlags(t *testing.T) {
 		t.Fatalf("a port twice: %v", err)
 	}
 }
+
+// TestDebugMark: request lines of a debugged version end with "debug",
+// other versions' lines do not.
+func TestDebugMark(t *testing.T) {
+	targets, err := parseDebugFlags([]string{"B:2=5679"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &console{debug: dashDebug(targets)}
+	tests := []struct {
+		function, version string
+		marked            bool
+	}{{"B", "2", true}, {"B", "$LATEST", false}, {"C", "2", false}, {"", "", false}}
+	for _, tc := range tests {
+		t.Run(tc.function+" "+tc.version, func(t *testing.T) {
+			if got := strings.Contains(c.debugMark(tc.function, tc.version), "debug"); got != tc.marked {
+				t.Fatalf("marked %v, want %v", got, tc.marked)
+			}
+		})
+	}
+}

@@ -49,7 +49,8 @@ function renderList() {
       type: 'button', dataset: { fn: f.name }, 'aria-current': f.name === state.selected ? 'true' : 'false',
       onclick: () => select(f.name, true),
     },
-    el('span', { class: 'fn-name' }, nsTag(f.name), plainName(f.name), f.split ? el('span', { class: 'split-dot', title: 'traffic is split between versions' }) : null),
+    el('span', { class: 'fn-name' }, nsTag(f.name), plainName(f.name), f.split ? el('span', { class: 'split-dot', title: 'traffic is split between versions' }) : null,
+      f.debug ? el('span', { class: 'tag debug', title: 'a version runs under a debugger', text: 'debug' }) : null),
     el('span', { class: 'fn-rate' }, f.requests ? fmtRate(perSec) + '/s' : '',
       f.errors ? el('span', { class: 'err' }, pct(f.errorRate) + ' err') : null),
     el('span', { class: 'fn-sub' }, `${f.runtime} · ${f.versions} version${f.versions === 1 ? '' : 's'} · ${f.aliases} alias${f.aliases === 1 ? '' : 'es'}`));

@@ -18,7 +18,8 @@ export function renderVersions(d) {
     const s = v.last1m;
     const num = (x, cls) => el('td', { class: 'num ' + (cls || '') }, x);
     return el('tr', { class: s && s.requests ? '' : 'idle', dataset: { version: v.version } },
-      el('th', { scope: 'row' }, el('span', { class: 'vchip' }, swatch(v.version), vlabel(v.version))),
+      el('th', { scope: 'row' }, el('span', { class: 'vchip' }, swatch(v.version), vlabel(v.version)),
+        v.debugPort ? el('span', { class: 'tag debug', title: `runs under a debugger on port ${v.debugPort}: one instance, timeout suspended`, text: `debug :${v.debugPort}` }) : null),
       el('td', {}, (usedBy.get(v.version) || []).map((n) => el('span', { class: 'tag', text: n }))),
       num(s ? String(s.requests) : '—'),
       num(s && s.requests ? pct(s.share) : '—'),

@@ -100,6 +100,7 @@ type containerConfig struct {
 	network              string
 	publish              string // container port published at a random port of publishIP; "" none
 	publishIP            string // "" means 127.0.0.1
+	debugPort            int    // > 0: published at the same port of publishIP, for a debugger
 }
 
 // bindMount is a host directory, or a named volume, seen inside a container.

@@ -201,6 +201,7 @@ func (s *sdkClient) create(ctx context.Context, cfg *containerConfig) (string, e
 		config.ExposedPorts = nat.PortSet{port: {}}
 		host.PortBindings = nat.PortMap{port: {{HostIP: ip, HostPort: ""}}}
 	}
+	publishDebugPort(cfg, config, host)
 	resp, err := s.c.ContainerCreate(ctx, config, host, nil, nil, cfg.name)
 	if err != nil {
 		return "", classify(err)

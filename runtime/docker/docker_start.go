@@ -67,6 +67,10 @@ func (d *Docker) Start(ctx context.Context, spec runtime.Spec) (runtime.Instance
 	if err != nil {
 		return nil, err
 	}
+	debugMounts, err := d.debugPlan(ctx, spec, &plan)
+	if err != nil {
+		return nil, err
+	}
 	choice, err := d.imageFor(spec, plan.binary)
 	if err != nil {
 		return nil, err
@@ -90,6 +94,7 @@ func (d *Docker) Start(ctx context.Context, spec runtime.Spec) (runtime.Instance
 		lang, err = d.langMount(ctx, image)
 		mounts = append(mounts, lang)
 	}
+	mounts = append(mounts, debugMounts...)
 	var (
 		c    *container
 		info containerInfo
@@ -256,6 +261,7 @@ func (d *Docker) containerConfig(spec runtime.Spec, image string, plan launchPla
 		network:        d.network,
 		publish:        publish,
 		publishIP:      d.publishIP(),
+		debugPort:      spec.DebugPort,
 	}
 }
 
