@@ -3,6 +3,7 @@ package process
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -37,6 +38,21 @@ const (
 )
 
 var varLangPath = regexp.MustCompile(`/var/lang/[^\s"'$;&|<>()\x60]+`)
+
+// explainStart returns the error of a bootstrap at path that failed to
+// start (cause): a 445 that says why when the script names a /var/lang
+// interpreter this machine lacks, else cause itself. It reads the script
+// only after a failure, because portable bootstraps name /var/lang and fall
+// back to PATH ("ls /var/lang/node*/bin/node || node").
+func explainStart(path string, cause error) error {
+	if cause == nil {
+		return nil
+	}
+	if err := checkPlatformPaths(path); err != nil {
+		return fmt.Errorf("%w (%v)", err, cause)
+	}
+	return cause
+}
 
 // checkPlatformPaths returns a 445 when the bootstrap at path names a
 // /var/lang interpreter that this machine lacks.

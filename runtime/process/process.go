@@ -204,10 +204,8 @@ func (p *Process) Start(ctx context.Context, spec runtime.Spec) (runtime.Instanc
 		if err != nil {
 			return nil, err
 		}
-		if err := checkPlatformPaths(boot); err != nil {
-			return nil, err
-		}
-		return p.startAPI(ctx, spec, logger, boot, nil, nil)
+		in, err := p.startAPI(ctx, spec, logger, boot, nil, nil)
+		return in, explainStart(boot, err)
 	case rt == "go1":
 		return p.startGo(ctx, spec, logger)
 	default:

@@ -64,9 +64,6 @@ func (p *Process) startWeb(ctx context.Context, spec runtime.Spec, logger *slog.
 	if err != nil {
 		return nil, err
 	}
-	if err := checkPlatformPaths(boot); err != nil {
-		return nil, err
-	}
 	port, err := instance.FreePort()
 	if err != nil {
 		return nil, scferr.New(scferr.ErrContainerInit, "cannot pick a port for the web function", err)
@@ -77,12 +74,13 @@ func (p *Process) startWeb(ctx context.Context, spec runtime.Spec, logger *slog.
 	}
 	addr := net.JoinHostPort("127.0.0.1", port)
 	if port == strconv.Itoa(p.platformPort) {
-		return instance.AwaitWeb(ctx, spec, c, addr, addr, "port "+port+" (from $PORT)", p.initTimeout, logger)
+		in, err := instance.AwaitWeb(ctx, spec, c, addr, addr, "port "+port+" (from $PORT)", p.initTimeout, logger)
+		return in, explainStart(boot, err)
 	}
 	wctx, stopWatch := watchPlatformPort(ctx, c, p.platformPort)
 	in, err := instance.AwaitWeb(wctx, spec, c, addr, addr, "port "+port+" (from $PORT)", p.initTimeout, logger)
 	if fired := stopWatch(); err != nil {
-		return nil, asPlatformPortError(ctx, err, fired, p.platformPort, port)
+		return nil, explainStart(boot, asPlatformPortError(ctx, err, fired, p.platformPort, port))
 	}
 	return in, nil
 }
