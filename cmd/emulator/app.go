@@ -177,7 +177,7 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	a.mgr = runtime.NewManager(rt, runtime.Options{
 		MaxInstances: cfg.MaxInstances, IdleTimeout: cfg.IdleTimeout, Logger: cfg.Logger.With("component", "runtime"),
 	})
-	a.eng = engine.New(a.reg, a.newDebugger(), engine.Options{Logger: cfg.Logger.With("component", "engine"), Logs: a.logs, Metrics: a.met})
+	a.eng = engine.New(a.reg, a.newDebugger(), engine.Options{Logger: cfg.Logger.With("component", "engine"), Logs: a.logs, Metrics: a.met, Comparer: a.diffs})
 	if err := a.resolveImages(ctx); err != nil {
 		return nil, err
 	}
