@@ -91,7 +91,8 @@ type ServerOptions struct {
 	Rollouts  Rollouts
 	Gateway   Gateway
 	Info      InfoSource
-	Diffs     Diffs // nil: no diff results (404)
+	Diffs     Diffs    // nil: no diff results (404)
+	Requests  Requests // nil: no recorded requests (404)
 	// Dashboard is mounted on the same mux: the page at GET / and its data.
 	Dashboard Mounter
 	// API answers whatever no endpoint claims: the cloud API at POST /.
@@ -133,6 +134,7 @@ func NewServer(opts ServerOptions) *Server {
 	s.Handle("POST /emulator/rollouts/abort", s.abortRollout)
 	s.Handle("GET /emulator/diff", s.diffReport)
 	s.Handle("POST /emulator/diff/replay", s.replay)
+	s.Handle("GET /emulator/requests", s.requests)
 	if opts.Dashboard != nil {
 		opts.Dashboard.Register(s.mux)
 	}

@@ -14,6 +14,11 @@ type Request struct {
 	Path   string      `json:"path"`
 	Header http.Header `json:"headers,omitempty"`
 	Body   string      `json:"body,omitempty"`
+	// Host and Stage, when set, say where a recorded request came in:
+	// replay sends it with that Host, and on that stage unless told
+	// otherwise.
+	Host  string `json:"host,omitempty"`
+	Stage string `json:"stage,omitempty"`
 }
 
 // Answer is one version's answer to a request: what the client got, or would

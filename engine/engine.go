@@ -34,6 +34,9 @@ type Options struct {
 	// Logs and Metrics receive every invocation's record; nil skips it.
 	Logs    LogSink
 	Metrics MetricSink
+	// Comparer keeps the comparisons of Invoke's shadow copies of aliases
+	// in diff mode; nil compares nothing.
+	Comparer Comparer
 }
 
 // Engine resolves, runs and records invocations, whichever way they come in
@@ -45,6 +48,7 @@ type Engine struct {
 	logger  *slog.Logger
 	logs    LogSink
 	met     MetricSink
+	cmp     Comparer        // Options.Comparer
 	bg      *background     // async invocations and shadow copies
 	shadows chan struct{}   // one token per shadow copy in flight
 	ctx     context.Context // ends in Close; bounds background pre-warming
@@ -58,7 +62,7 @@ func New(reg Registry, run Runner, opts Options) *Engine {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{reg: reg, run: run, logger: opts.Logger, logs: opts.Logs, met: opts.Metrics,
+	e := &Engine{reg: reg, run: run, logger: opts.Logger, logs: opts.Logs, met: opts.Metrics, cmp: opts.Comparer,
 		bg: newBackground(), shadows: make(chan struct{}, MaxShadowCopies)}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	reg.Subscribe(e.onChange)

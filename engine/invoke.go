@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/scf-emulator/emulator/diff"
 	"github.com/scf-emulator/emulator/logstore"
 	"github.com/scf-emulator/emulator/registry"
 	"github.com/scf-emulator/emulator/runtime"
@@ -120,11 +121,13 @@ func (e *Engine) Invoke(ctx context.Context, req Request) (Outcome, error) {
 	if c.Source == "" {
 		c.Source = logstore.SourceAPI
 	}
+	var dc *diffCopy
 	if t.Shadow != "" {
-		e.shadowCopy(t, req.Event)
+		dc = e.shadowCopy(t, req.Event)
 	}
 	finish := func(ctx context.Context) Outcome {
 		res, ferr := e.Run(ctx, t, c, req.Event)
+		dc.done(res, ferr)
 		o := Outcome{RequestID: c.RequestID, Target: t, Result: res, Err: ferr, Took: time.Since(start)}
 		if req.Done != nil {
 			req.Done(o)
@@ -144,10 +147,13 @@ func (e *Engine) Invoke(ctx context.Context, req Request) (Outcome, error) {
 }
 
 // shadowCopy copies an invocation of an alias to the decision's shadow
-// version, with its own request id; the answer is discarded.
-func (e *Engine) shadowCopy(t Target, event []byte) {
-	ev := bytes.Clone(event)
-	e.Shadow(t.Function, t.Shadow, func(ctx context.Context) {
+// version; in diff mode the copy's answer (and a noise sample's second
+// answer of the primary) is compared with the primary's, which the
+// returned diffCopy is handed once it is known (nil when not comparing, or
+// when the copy was dropped).
+func (e *Engine) shadowCopy(t Target, event []byte) *diffCopy {
+	ev, dc := bytes.Clone(event), e.startDiff(t, event)
+	sent := e.Shadow(t.Function, t.Shadow, func(ctx context.Context) {
 		st, err := e.Direct(t.Function, t.Qualifier, t.Shadow, RouteShadow)
 		c := Call{Source: SourceShadow, RequestID: uuid.NewString(), Start: time.Now()}
 		if err != nil {
@@ -155,6 +161,22 @@ func (e *Engine) shadowCopy(t Target, event []byte) {
 				Decision: registry.Decision{Version: t.Shadow, Route: RouteShadow}}, c, runtime.Result{}, err)
 			return
 		}
-		_, _ = e.Run(ctx, st, c, ev)
+		res, err := e.Run(ctx, st, c, ev)
+		if dc == nil {
+			return
+		}
+		var rerun *diff.Answer
+		if dc.rerun {
+			if rt, rerr := e.Direct(t.Function, t.Qualifier, t.Version, RouteShadow); rerr == nil {
+				rres, rerr := e.Run(ctx, rt, Call{Source: SourceShadow, RequestID: uuid.NewString(), Start: time.Now()}, ev)
+				a := invokeAnswer(rres, rerr)
+				rerun = &a
+			}
+		}
+		dc.finish(ctx, e.cmp, invokeAnswer(res, err), rerun)
 	})
+	if !sent {
+		return nil
+	}
+	return dc
 }

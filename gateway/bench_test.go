@@ -7,6 +7,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/scf-emulator/emulator/diff"
+	"github.com/scf-emulator/emulator/reqlog"
 )
 
 // benchBackend answers instantly with a fixed integration response, so the
@@ -84,7 +87,10 @@ func cannedUpstream(b testing.TB) string {
 }
 
 // webHop is a gateway in front of a canned upstream, and a warm request.
-func webHop(tb testing.TB) (*Gateway, *http.Request) {
+func webHop(tb testing.TB) (*Gateway, *http.Request) { return webHopWith(tb, Options{}) }
+
+// webHopWith is webHop with the gateway's options.
+func webHopWith(tb testing.TB, opts Options) (*Gateway, *http.Request) {
 	addr := cannedUpstream(tb)
 	be := &fakeBackend{
 		ResolveFn: func(_ context.Context, fn, q string, _ http.Header) (Target, error) {
@@ -95,7 +101,7 @@ func webHop(tb testing.TB) (*Gateway, *http.Request) {
 			return fn(ctx, addr)
 		},
 	}
-	g := New(be, Options{})
+	g := New(be, opts)
 	tb.Cleanup(func() { _ = g.Close() })
 	if err := g.SetServices(webServices()); err != nil {
 		tb.Fatal(err)
@@ -126,15 +132,63 @@ func BenchmarkGatewayWeb(b *testing.B) {
 // here.
 const webHopAllocBudget = 30
 
+// recordAllocs is what recording a request (emulator up's default) may add
+// to the web hop: the path with its query, as replay sends it.
+const recordAllocs = 1
+
 func TestWebHopAllocationBudget(t *testing.T) {
-	g, r := webHop(t)
+	for _, tc := range []struct {
+		name   string
+		opts   Options
+		budget int
+	}{
+		{"plain", Options{}, webHopAllocBudget},
+		{"recording requests", Options{Recorder: reqlog.New(reqlog.DefaultPerFunction, diff.NewRedactor())}, webHopAllocBudget + recordAllocs},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g, r := webHopWith(t, tc.opts)
+			w := &discardWriter{h: http.Header{}}
+			g.ServeHTTP(w, r) // dial the upstream once
+			n := testing.AllocsPerRun(200, func() {
+				clear(w.h)
+				g.ServeHTTP(w, r)
+			})
+			if n > float64(tc.budget) {
+				t.Errorf("a warm web request allocates %.0f times, over the budget of %d", n, tc.budget)
+			}
+		})
+	}
+}
+
+// BenchmarkGatewayWebRecorded is BenchmarkGatewayWeb with the request
+// recorder on, as `emulator up` runs it by default: the difference is the
+// recorder's cost per request.
+func BenchmarkGatewayWebRecorded(b *testing.B) {
+	g, r := webHopWith(b, Options{Recorder: reqlog.New(reqlog.DefaultPerFunction, diff.NewRedactor())})
 	w := &discardWriter{h: http.Header{}}
-	g.ServeHTTP(w, r) // dial the upstream once
-	n := testing.AllocsPerRun(200, func() {
+	b.ReportAllocs()
+	for b.Loop() {
 		clear(w.h)
 		g.ServeHTTP(w, r)
-	})
-	if n > webHopAllocBudget {
-		t.Errorf("a warm web request allocates %.0f times, over the budget of %d", n, webHopAllocBudget)
+	}
+}
+
+// BenchmarkGatewayEventRecorded is BenchmarkGatewayEvent with the request
+// recorder on.
+func BenchmarkGatewayEventRecorded(b *testing.B) {
+	g := New(benchBackend{}, Options{Recorder: reqlog.New(reqlog.DefaultPerFunction, diff.NewRedactor())})
+	defer g.Close()
+	if err := g.SetServices(grayscale()); err != nil {
+		b.Fatal(err)
+	}
+	r := httptest.NewRequest("GET", "/release/users/42?a=b&a=c&flag", nil)
+	r.Header.Set("User-Agent", "bench")
+	r.Header.Set("Accept", "application/json")
+	r.Header.Set("User", "Bob")
+	w := &discardWriter{h: http.Header{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		clear(w.h)
+		g.ServeHTTP(w, r)
 	}
 }

@@ -30,6 +30,7 @@ func (ex *exchange) receiveBody() ([]byte, error) {
 	}
 	body := ex.r.Body
 	if body == nil || body == http.NoBody {
+		ex.record(nil)
 		return nil, nil
 	}
 	timeout := ex.g.bodyTimeout
@@ -55,6 +56,7 @@ func (ex *exchange) receiveBody() ([]byte, error) {
 	if int64(len(b)) > limit {
 		return nil, tooLarge(limit)
 	}
+	ex.record(b)
 	return b, nil
 }
 

@@ -105,6 +105,9 @@ type Options struct {
 	// ShadowBodyBytes is the largest web request body buffered to replay to
 	// a shadow version; a larger request gets no copy. 0 means 1 MB.
 	ShadowBodyBytes int64
+	// Recorder, when set, gets every request routed to a function (see
+	// Recorder); nil records nothing and costs nothing.
+	Recorder Recorder
 }
 
 const defaultMaxBody = 6 << 20
@@ -122,6 +125,7 @@ type Gateway struct {
 	shadower   Shadower // the backend, when it runs shadow copies; nil otherwise
 	comparer   Comparer // the backend, when it compares copies' answers; nil otherwise
 	shadowBody int64
+	recorder   Recorder // Options.Recorder
 
 	// table is the routing table every request loads once at its start; it
 	// is replaced as a whole, never modified.
@@ -157,6 +161,7 @@ func New(b Backend, opts Options) *Gateway {
 	g.shadower, _ = b.(Shadower)
 	g.comparer, _ = b.(Comparer)
 	g.shadowBody = opts.ShadowBodyBytes
+	g.recorder = opts.Recorder
 	if g.shadowBody <= 0 {
 		g.shadowBody = defaultShadowBody
 	}

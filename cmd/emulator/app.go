@@ -59,6 +59,11 @@ type AppConfig struct {
 	Logger        *slog.Logger
 	// Events receives what the console shows; nil discards.
 	Events Events
+
+	// RecordRequests is how many gateway requests each function keeps for
+	// `emulator logs --requests` (0: none); AccessLog a file all go to.
+	RecordRequests int
+	AccessLog      string
 }
 
 // Events is how the App reports to the console.
@@ -98,6 +103,7 @@ type App struct {
 	gw          *gateway.Gateway
 	rollouts    *rollout.Manager
 	diffs       *diff.Store // compared shadow copies (diffs.go)
+	requests    requestLog  // recorded gateway requests (requests.go)
 	trig        *triggerRig // timer, cos, ckafka and cmq triggers; async events
 	watcher     *watch.Watcher
 	live        configLive // emulator.yaml edits applied while running (configreload.go)
@@ -174,7 +180,7 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	a.mgr = runtime.NewManager(rt, runtime.Options{
 		MaxInstances: cfg.MaxInstances, IdleTimeout: cfg.IdleTimeout, Logger: cfg.Logger.With("component", "runtime"),
 	})
-	a.eng = engine.New(a.reg, a.newDebugger(), engine.Options{Logger: cfg.Logger.With("component", "engine"), Logs: a.logs, Metrics: a.met})
+	a.eng = engine.New(a.reg, a.newDebugger(), engine.Options{Logger: cfg.Logger.With("component", "engine"), Logs: a.logs, Metrics: a.met, Comparer: a.diffs})
 	if a.capa, err = openCapacity(ctx, a.stateDir, file, a.reg, a.mgr, a.eng, cfg.Logger.With("component", "capacity")); err != nil {
 		return nil, fmt.Errorf("capacity settings: %w", err)
 	}
@@ -198,7 +204,7 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 			showRollout(st) // resumed from the last run
 		}
 	}
-	a.gw = gateway.New(gatewayBackend{eng: eng, diffs: a.diffs}, gateway.Options{Logger: cfg.Logger.With("component", "gateway"), Observe: cfg.Events.Request})
+	a.gw = gateway.New(gatewayBackend{eng: eng, diffs: a.diffs}, gateway.Options{Logger: cfg.Logger.With("component", "gateway"), Observe: cfg.Events.Request, Recorder: a.requests.gatewayRecorder()})
 	if err := a.gw.SetServices(a.services()); err != nil {
 		return nil, fmt.Errorf("%s: services: %w", file.Path, err)
 	}

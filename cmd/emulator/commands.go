@@ -93,8 +93,8 @@ var commands = []command{
 		},
 		run: clientRunner("invoke")},
 	{name: "logs", args: "FUNCTION [-q QUALIFIER] [-f] [-n 20]", group: groupClient, client: true,
-		summary:  "print a function's invocation logs; -f follows",
-		examples: []string{"emulator logs B -n 5", "emulator logs B -q 2 -f"},
+		summary:  "print a function's invocation logs, or with --requests its recorded gateway requests; -f follows",
+		examples: []string{"emulator logs B -n 5", "emulator logs B -q 2 -f", "emulator logs B --requests --since 10m > requests.jsonl"},
 		run: func(ctx context.Context, args []string, stdout, _ io.Writer) error {
 			return cmdLogs(ctx, args, stdout)
 		}},

@@ -15,6 +15,7 @@ import (
 
 	"github.com/scf-emulator/emulator/admin"
 	"github.com/scf-emulator/emulator/diff"
+	"github.com/scf-emulator/emulator/reqlog"
 )
 
 // cmdDiff prints the differences between an alias's primary and its shadow
@@ -111,7 +112,7 @@ const maxReplayLine = 8 << 20
 func cmdReplay(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
 	endpoint := fs.String("endpoint", "", "management API URL")
-	stage := fs.String("stage", "release", "the stage whose routes the requests take")
+	stage := fs.String("stage", "", "the stage whose routes the requests take (default: the one they were recorded on, or release)")
 	service := fs.String("service", "", "the gateway service (default: the only one, or the request's Host)")
 	to := fs.String("to-version", "", "the new version (default: the alias's shadow version)")
 	compare := fs.String("compare-version", "", "the version to compare with (default: the alias's primary version)")
@@ -123,9 +124,17 @@ func cmdReplay(ctx context.Context, args []string, out io.Writer) error {
 	if err := needArgs("replay", pos, 1, 1, "FILE --stage release [--to-version 2 --compare-version 1]"); err != nil {
 		return usageError{err}
 	}
-	reqs, err := readRecorded(pos[0])
+	reqs, cut, err := readRecorded(pos[0])
 	if err != nil {
 		return err
+	}
+	if cut > 0 {
+		fmt.Fprintf(out, "skipped %d requests whose body was cut at %d KB when recorded\n", cut, reqlog.BodyBytes>>10)
+	}
+	if *stage == "" {
+		if *stage, err = recordedStage(reqs); err != nil {
+			return usageError{err}
+		}
 	}
 	c, err := newEmuClient(*endpoint)
 	if err != nil {
@@ -148,14 +157,14 @@ func cmdReplay(ctx context.Context, args []string, out io.Writer) error {
 }
 
 // readRecorded reads a replay file: one JSON request a line, blank lines
-// and lines starting with # skipped.
-func readRecorded(path string) ([]diff.Request, error) {
+// and lines starting with # skipped, and so are requests whose body the
+// recorder cut (counted in cut): sending part of a body is no replay.
+func readRecorded(path string) (reqs []diff.Request, cut int, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer f.Close()
-	var out []diff.Request
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), maxReplayLine)
 	for n := 1; sc.Scan(); n++ {
@@ -163,20 +172,43 @@ func readRecorded(path string) ([]diff.Request, error) {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		var r diff.Request
+		var r reqlog.Line
 		if err := json.Unmarshal([]byte(line), &r); err != nil || r.Method == "" || r.Path == "" {
-			return nil, usageError{fmt.Errorf("%s:%d: want a JSON object with method, path, headers and body: %v", path, n, err)}
+			return nil, 0, usageError{fmt.Errorf("%s:%d: want a JSON object with method, path, headers and body: %v", path, n, err)}
 		}
-		out = append(out, r)
+		if r.Truncated {
+			cut++
+			continue
+		}
+		reqs = append(reqs, r.Request)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, 0, fmt.Errorf("%s: %w", path, err)
 	}
-	if len(out) == 0 {
-		return nil, usageError{fmt.Errorf("%s: no recorded requests", path)}
+	if len(reqs) == 0 {
+		return nil, cut, usageError{fmt.Errorf("%s: no recorded requests", path)}
 	}
-	if len(out) > admin.MaxReplayRequests {
-		return nil, usageError{fmt.Errorf("%s: %d requests, more than %d in one replay", path, len(out), admin.MaxReplayRequests)}
+	if len(reqs) > admin.MaxReplayRequests {
+		return nil, cut, usageError{fmt.Errorf("%s: %d requests, more than %d in one replay", path, len(reqs), admin.MaxReplayRequests)}
 	}
-	return out, nil
+	return reqs, cut, nil
+}
+
+// recordedStage is the stage recorded requests came in on, release for
+// lines that do not say; requests from several stages need --stage.
+func recordedStage(reqs []diff.Request) (string, error) {
+	stage := ""
+	for _, r := range reqs {
+		switch {
+		case r.Stage == "" || r.Stage == stage:
+		case stage == "":
+			stage = r.Stage
+		default:
+			return "", fmt.Errorf("the requests came in on stages %s and %s: give --stage", stage, r.Stage)
+		}
+	}
+	if stage == "" {
+		stage = "release"
+	}
+	return stage, nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -27,16 +28,17 @@ func (a *App) openDiffs() (err error) {
 	if err != nil {
 		return fmt.Errorf("open diff results in %s: %w", a.stateDir, err)
 	}
-	return nil
+	return a.openRequests()
 }
 
 // closeDiffs writes the diff results; after the engine, whose copies add
 // to them, has stopped.
 func (a *App) closeDiffs() error {
+	err := a.requests.close()
 	if a.diffs == nil {
-		return nil
+		return err
 	}
-	return a.diffs.Close()
+	return errors.Join(err, a.diffs.Close())
 }
 
 var _ gateway.Comparer = gatewayBackend{}
@@ -177,10 +179,13 @@ func replayOnce(ctx context.Context, g *gateway.Gateway, req admin.ReplayRequest
 	if r.Header == nil {
 		r.Header = http.Header{}
 	}
-	if h := r.Header.Get("Host"); h != "" {
+	switch h := r.Header.Get("Host"); {
+	case h != "":
 		r.Host = h
-	} else if req.Service != "" {
+	case req.Service != "":
 		r.Host = strings.ToLower(req.Service) + ".localhost"
+	case rr.Host != "": // where it was recorded
+		r.Host = rr.Host
 	}
 	w := httptest.NewRecorder()
 	g.ServeHTTP(w, r)

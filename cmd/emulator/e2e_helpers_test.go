@@ -15,6 +15,8 @@ import (
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
 	scf "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/scf/v20180416"
+
+	"github.com/scf-emulator/emulator/reqlog"
 )
 
 // testConfig wires every sample function; B has a 1 s timeout so the timeout
@@ -113,6 +115,7 @@ func startApp(t testing.TB, cfgPath, stateDir string) (app *App, stop func()) {
 	app, err = NewApp(ctx, AppConfig{
 		ConfigPath: cfgPath, Runtime: testRuntime(), GatewayAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0",
 		StateDir: stateDir, Seed: 7, IdleTimeout: time.Minute, MaxInstances: 8,
+		RecordRequests: reqlog.DefaultPerFunction, // as emulator up records by default
 	})
 	if err != nil {
 		cancel()

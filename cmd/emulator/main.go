@@ -18,6 +18,7 @@ import (
 	"github.com/fatih/color"
 
 	"github.com/scf-emulator/emulator/config"
+	"github.com/scf-emulator/emulator/reqlog"
 )
 
 func main() {
@@ -121,6 +122,8 @@ func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&cfg.Insecure, "insecure", false, "allow a non-loopback admin address without credentials")
 	adminHosts, diffRedact := multiFlag{}, multiFlag{}
 	fs.Var(&diffRedact, "diff-redact", "a header whose values are masked in stored diff examples, besides Authorization and Cookie (repeatable)")
+	fs.IntVar(&cfg.RecordRequests, "record-requests", reqlog.DefaultPerFunction, "gateway requests kept per function for emulator logs --requests (0: none)")
+	fs.StringVar(&cfg.AccessLog, "access-log", "", "append every gateway request routed to a function to this file, as JSON lines emulator replay reads")
 	fs.Var(&adminHosts, "admin-host", "a further Host name the admin address answers to, besides localhost and loopback (repeatable)")
 	fs.BoolVar(&cfg.MetricsPublic, "metrics-public", false, "with credentials, leave GET /metrics open for Prometheus")
 	debugs := multiFlag{}

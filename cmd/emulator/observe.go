@@ -24,13 +24,15 @@ func cmdLogs(ctx context.Context, args []string, out io.Writer) error {
 	endpoint := fs.String("endpoint", "", "management API URL")
 	qualifier := fs.String("q", "", "only this version or alias")
 	follow := fs.Bool("f", false, "keep printing new invocations")
-	n := fs.Int("n", 20, "how many recent invocations to print first")
+	n := fs.Int("n", 20, "how many recent invocations (or requests) to print first")
+	requests := fs.Bool("requests", false, "print the gateway requests recorded for the function, as JSON lines emulator replay reads")
+	since := fs.Duration("since", 0, "with --requests: only those of this last span, e.g. 10m")
 	ns := namespaceFlag(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return usageError{err}
 	}
-	if err := needArgs("logs", pos, 1, 1, "FUNCTION [-q QUALIFIER] [-f] [-n 20]"); err != nil {
+	if err := needArgs("logs", pos, 1, 1, "FUNCTION [-q QUALIFIER] [-f] [-n 20] | FUNCTION --requests [--since 10m] [-n N] [-f]"); err != nil {
 		return usageError{err}
 	}
 	if *n < 0 {
@@ -39,6 +41,12 @@ func cmdLogs(ctx context.Context, args []string, out io.Writer) error {
 	fn, err := functionKey(*ns, pos[0])
 	if err != nil {
 		return err
+	}
+	if *requests {
+		return logRequests(ctx, *endpoint, fn, *qualifier, *since, *n, flagGiven(fs, "n"), *follow, out)
+	}
+	if *since != 0 {
+		return usageError{fmt.Errorf("--since is for --requests")}
 	}
 	q := url.Values{"function": {fn}, "qualifier": {*qualifier}, "limit": {fmt.Sprint(max(*n, 1))}}
 	if *follow {
