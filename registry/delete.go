@@ -1,0 +1,94 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Delete deletes a function with its versions, aliases and triggers, and
+// its source folder when the registry owns it; a source folder from
+// emulator.yaml is left alone, and the next start defines the function
+// again. Instances still running the function's code are the runtime's
+// business: subscribers get ChangeFunctionDeleted. Snapshot trees stay on
+// disk until the next Open.
+//
+// Errors wrap ErrFunctionNotFound.
+func (r *Registry) Delete(ctx context.Context, name string) error {
+	if err := r.checkOpen(); err != nil {
+		return err
+	}
+	defer r.flush()
+	l := r.fnLock(name)
+	l.Lock()
+	defer l.Unlock()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	managed, err := r.deleteLocked(name)
+	if err != nil {
+		return err
+	}
+	if managed {
+		if err := os.RemoveAll(filepath.Dir(r.ManagedSourceDir(name))); err != nil {
+			// The function is gone; Open or a later Create removes the rest.
+			r.log.Warn("cannot remove the deleted function's source", "function", name, "err", err)
+		}
+	}
+	r.log.Info("function deleted", "function", name)
+	return nil
+}
+
+func (r *Registry) deleteLocked(name string) (managed bool, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f, err := r.fnLocked(name)
+	if err != nil {
+		return false, err
+	}
+	next := r.st.Load().without(name)
+	if err := r.save(next); err != nil {
+		return false, err
+	}
+	r.st.Store(next)
+	r.table.Store(r.table.Load().without(name))
+	r.subMu.Lock()
+	r.pending = append(r.pending, Change{Kind: ChangeFunctionDeleted, Function: name, Previous: cloneVersion(f.fn.Latest)})
+	r.subMu.Unlock()
+	return r.isManaged(f.fn), nil
+}
+
+// collectManaged runs in Open: it removes the managed folders of functions
+// that no longer exist and the scratch folders an interrupted update left.
+func (r *Registry) collectManaged(st *state) {
+	root := filepath.Join(r.dir, managedDir)
+	ents, err := os.ReadDir(root)
+	if errors.Is(err, os.ErrNotExist) {
+		return
+	}
+	if err != nil {
+		r.log.Warn("cannot read managed sources", "dir", root, "err", err)
+		return
+	}
+	for _, e := range ents {
+		dir := filepath.Join(root, e.Name())
+		f, ok := st.fns[strings.Replace(e.Name(), "@", "/", 1)]
+		if !ok || !r.isManaged(f.fn) {
+			if err := os.RemoveAll(dir); err != nil {
+				r.log.Warn("remove source of a deleted function", "dir", dir, "err", err)
+			}
+			continue
+		}
+		inner, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, s := range inner {
+			if strings.HasPrefix(s.Name(), tmpSrcPrefix) || strings.HasPrefix(s.Name(), oldSrcPrefix) {
+				_ = os.RemoveAll(filepath.Join(dir, s.Name()))
+			}
+		}
+	}
+}
