@@ -70,6 +70,11 @@ func spareKey(spec runtime.Spec, image string, memMB int) string {
 // spareFits reports whether a Start of spec with plan may use a spare.
 func (d *Docker) spareFits(spec runtime.Spec, plan launchPlan, debugMounts []bindMount) bool {
 	rt := runtimeFamily(strings.ToLower(spec.Runtime))
+	for k := range spec.Env {
+		if !validEnvName(k) {
+			return false // the run script could not export it
+		}
+	}
 	return d.remote == nil && spec.ImageConfig == nil && plan.proto == protoAPI && len(spec.Layers) == 0 &&
 		len(debugMounts) == 0 && spec.DebugPort == 0 && (rt == "python" || rt == "nodejs" || rt == "php")
 }
