@@ -88,7 +88,9 @@ func TestSpareTakesNewCode(t *testing.T) {
 }
 
 // checkAnswer invokes in and compares its JSON answer and log.
-func checkAnswer(t *testing.T, in interface{ Invoke(context.Context, runtime.Invocation) (runtime.Result, error) }, tag string, want map[string]string) {
+func checkAnswer(t *testing.T, in interface {
+	Invoke(context.Context, runtime.Invocation) (runtime.Result, error)
+}, tag string, want map[string]string) {
 	t.Helper()
 	res, err := in.Invoke(t.Context(), runtime.Invocation{RequestID: "req-" + tag, Event: []byte(`{}`)})
 	if err != nil {
