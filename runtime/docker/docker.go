@@ -157,6 +157,8 @@ type Docker struct {
 
 	volMu   sync.Mutex             // guards volumes
 	volumes map[string]*volumeFill // remote engine: code volumes by name
+
+	spares spareSet // idle started containers waiting for code (spare.go)
 }
 
 var _ runtime.Runtime = (*Docker)(nil)
@@ -252,6 +254,7 @@ func newDocker(ctx context.Context, api dockerAPI, opts DockerOptions) (*Docker,
 		resolved:    make(map[string]resolvedImage),
 		removals:    make(chan struct{}, maxParallelRemovals),
 		volumes:     make(map[string]*volumeFill),
+		spares:      spareSet{idle: make(map[string]*spare), making: make(map[string]bool)},
 	}
 	if opts.Remote != nil {
 		r := *opts.Remote
@@ -352,6 +355,9 @@ func (d *Docker) Close(ctx context.Context) error {
 		return nil
 	}
 	d.closed = true
+	d.mu.Unlock()
+	d.closeSpares()
+	d.mu.Lock()
 	live := make([]*container, 0, len(d.live))
 	for _, c := range d.live {
 		live = append(live, c)

@@ -80,7 +80,13 @@ func (d *Docker) Start(ctx context.Context, spec runtime.Spec) (runtime.Instance
 		return nil, err
 	}
 	memMB, _ := instance.SpecLimits(spec)
+	return d.startWithSpare(ctx, spec, image, plan, memMB, debugMounts, logger)
+}
+
+// startNew creates and starts a container for spec, as Start describes.
+func (d *Docker) startNew(ctx context.Context, spec runtime.Spec, image string, plan launchPlan, memMB int, debugMounts []bindMount, logger *slog.Logger) (runtime.Instance, error) {
 	var api *instance.APIServer
+	var err error
 	if plan.proto == protoAPI {
 		if api, err = instance.NewAPIServer(d.gateway, logger); err != nil {
 			return nil, scferr.New(scferr.ErrContainerInit, "cannot start the runtime api", err)
