@@ -304,3 +304,53 @@ func TestForwardNewInstanceOnTheSamePort(t *testing.T) {
 		t.Errorf("got %q, want second", got)
 	}
 }
+
+// TestForwardKeepsAConnectionPerRequestInFlight checks that an instance
+// serving many requests at once (concurrency > 1) gets its connections
+// back for the next round instead of a dial per request: two rounds of 32
+// requests held in flight together use 32 connections, not 64.
+func TestForwardKeepsAConnectionPerRequestInFlight(t *testing.T) {
+	const inFlight, rounds = 32, 2
+	var conns, arrived atomic.Int64
+	// gates[i] opens when round i's last request reaches the function, so
+	// every round holds inFlight requests at the function together.
+	gates := make([]chan struct{}, rounds)
+	for i := range gates {
+		gates[i] = make(chan struct{})
+	}
+	srv, _ := gatewayTo(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := arrived.Add(1)
+		gate := gates[(n-1)/inFlight]
+		if n%inFlight == 0 {
+			close(gate)
+		}
+		<-gate
+		_, _ = io.WriteString(w, "ok")
+	}), &conns)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: inFlight}}
+	defer client.CloseIdleConnections()
+	for round := range rounds {
+		errs := make(chan error, inFlight)
+		for range inFlight {
+			go func() {
+				resp, err := client.Get(srv.URL + "/release/app/x")
+				if err == nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != 200 {
+						err = fmt.Errorf("status %d", resp.StatusCode)
+					}
+				}
+				errs <- err
+			}()
+		}
+		for range inFlight {
+			if err := <-errs; err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+	}
+	if n := conns.Load(); n != inFlight {
+		t.Errorf("the function saw %d connections over %d rounds of %d requests in flight, want %d", n, rounds, inFlight, inFlight)
+	}
+}

@@ -4,8 +4,13 @@
 #
 #   direct   the server itself
 #   nginx    nginx (1 worker, keep-alive upstream) in front of the server
-#   gateway  the emulator's gateway in front of an instance of the same
-#            binary, run by `emulator up --runtime process`
+#   gateway  the emulator's gateway in front of instances of the same
+#            binary, run by `emulator up --runtime process`: one instance
+#            per concurrent request (the platform's default, concurrency 1)
+#   gateway, concurrency 32
+#            a second emulator whose web function has `concurrency: 32`
+#            and `--max-instances 1`: one instance takes every request, as
+#            nginx's one upstream server does
 #
 # and a Python event function (sample-functions/python-event) through the
 # gateway. It prints req/s (wrk -t1 -c$CONNS) and p50 at one connection
@@ -95,6 +100,8 @@ gw_port=$(freeport)
 admin_port=$(freeport)
 direct_port=$(freeport)
 nginx_port=$(freeport)
+gw1_port=$(freeport)
+admin1_port=$(freeport)
 cat >"$tmp/emulator.yaml" <<EOF
 functions:
   web:
@@ -123,11 +130,35 @@ EOF
 	--max-instances "$INSTANCES" --log-level error >"$tmp/emulator.log" 2>&1 &
 pids+=($!)
 emu_pid=$!
+# The same web function with one instance serving 32 requests at once.
+mkdir -p "$tmp/one"
+cat >"$tmp/one/emulator.yaml" <<EOF
+functions:
+  web:
+    source: $tmp/fn
+    runtime: CustomRuntime
+    type: http
+    memorySize: 128
+    timeout: 3
+    concurrency: 32
+services:
+  S:
+    stages:
+      release: \$LATEST
+    apis:
+      - {path: /web, method: ANY, function: web}
+EOF
+"$tmp/emulator" up -f "$tmp/one/emulator.yaml" --runtime process --state-dir "$tmp/one/state" \
+	--gateway-addr "127.0.0.1:$gw1_port" --admin-addr "127.0.0.1:$admin1_port" \
+	--max-instances 1 --log-level error >"$tmp/one/emulator.log" 2>&1 &
+pids+=($!)
+emu1_pid=$!
 PORT=$direct_port BIND_HOST=127.0.0.1 "$tmp/fn/server" >"$tmp/direct.log" 2>&1 &
 pids+=($!)
 await "http://127.0.0.1:$direct_port/" "$!" || die "the server never answered: $(cat "$tmp/direct.log")"
 await "http://127.0.0.1:$gw_port/release/web" "$emu_pid" || die "the gateway never answered: $(tail -20 "$tmp/emulator.log")"
 await "http://127.0.0.1:$gw_port/release/event" "$emu_pid" || die "the event function never answered: $(tail -20 "$tmp/emulator.log")"
+await "http://127.0.0.1:$gw1_port/release/web" "$emu1_pid" || die "the concurrency-32 gateway never answered: $(tail -20 "$tmp/one/emulator.log")"
 
 if [[ -n $nginx_bin ]]; then
 	mkdir -p "$tmp/nginx/logs"
@@ -172,6 +203,7 @@ p50() {
 targets=(direct "http://127.0.0.1:$direct_port/web")
 [[ -n $nginx_bin ]] && targets+=(nginx "http://127.0.0.1:$nginx_port/web")
 targets+=(gateway "http://127.0.0.1:$gw_port/release/web")
+targets+=(gateway-c32 "http://127.0.0.1:$gw1_port/release/web")
 echo "warming up, then ${SECONDS_PER_RUN}s per run: wrk -t1 -c$CONNS (req/s), wrk -t1 -c1 (p50)"
 for ((i = 0; i < ${#targets[@]}; i += 2)); do
 	name=${targets[i]} url=${targets[i + 1]}
@@ -192,20 +224,25 @@ run event-c1 "$event_url" 1
 event_requests=$(awk '/requests in/ { print $1 }' "$tmp/event.wrk")
 
 echo
-printf '%-34s %10s %12s\n' "" "req/s" "p50 c=1 µs"
+printf '%-40s %10s %12s\n' "" "req/s" "p50 c=1 µs"
 for ((i = 0; i < ${#targets[@]}; i += 2)); do
 	name=${targets[i]}
-	printf '%-34s %10s %12s\n' "web function, $name" "$(rps "$name")" "$(p50 "$name-c1")"
+	label=$name
+	[[ $name == gateway-c32 ]] && label='gateway, concurrency 32'
+	printf '%-40s %10s %12s\n' "web function, $label" "$(rps "$name")" "$(p50 "$name-c1")"
 done
-printf '%-34s %10s %12s\n' "python event function, gateway" "$(rps event)" "$(p50 event-c1)"
+printf '%-40s %10s %12s\n' "python event function, gateway" "$(rps event)" "$(p50 event-c1)"
 awk -v t="$((t1 - t0))" -v hz="$hz" -v n="$event_requests" 'BEGIN {
 	if (n > 0) printf "emulator CPU per event invocation  %.0f µs (c=%d)\n", t / hz / n * 1e6, '"$EVENT_CONNS"'
 }'
 echo
 awk -v d="$(rps direct)" -v n="$([[ -n $nginx_bin ]] && rps nginx || echo 0)" -v g="$(rps gateway)" \
-	-v dp="$(p50 direct-c1)" -v gp="$(p50 gateway-c1)" '
+	-v g1="$(rps gateway-c32)" -v dp="$(p50 direct-c1)" -v gp="$(p50 gateway-c1)" -v g1p="$(p50 gateway-c32-c1)" '
 	BEGIN {
-		if (n > 0) printf "gateway / nginx throughput  %.2fx (goal >= 0.8x)\n", g / n
-		printf "gateway / direct throughput %.2fx\n", g / d
-		printf "p50 the gateway adds at c=1 %d µs (goal <= 100 µs)\n", gp - dp
+		if (n > 0) {
+			printf "gateway / nginx throughput                 %.2fx (goal >= 0.8x)\n", g / n
+			printf "gateway, concurrency 32 / nginx throughput %.2fx (goal >= 0.8x)\n", g1 / n
+		}
+		printf "gateway / direct throughput %.2fx; concurrency 32: %.2fx\n", g / d, g1 / d
+		printf "p50 the gateway adds at c=1 %d µs; concurrency 32: %d µs (goal <= 100 µs)\n", gp - dp, g1p - dp
 	}'
