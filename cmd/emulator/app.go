@@ -19,6 +19,7 @@ import (
 	"github.com/scf-emulator/emulator/config"
 	"github.com/scf-emulator/emulator/diff"
 	"github.com/scf-emulator/emulator/engine"
+	"github.com/scf-emulator/emulator/eventsource"
 	"github.com/scf-emulator/emulator/gateway"
 	"github.com/scf-emulator/emulator/logstore"
 	"github.com/scf-emulator/emulator/metrics"
@@ -102,9 +103,9 @@ type App struct {
 	capa        *capacity.Store // provisioned and reserved concurrency
 	gw          *gateway.Gateway
 	rollouts    *rollout.Manager
-	diffs       *diff.Store // compared shadow copies (diffs.go)
-	requests    requestLog  // recorded gateway requests (requests.go)
-	trig        *triggerRig // timer, cos, ckafka and cmq triggers; async events
+	diffs       *diff.Store      // compared shadow copies (diffs.go)
+	requests    requestLog       // recorded gateway requests (requests.go)
+	trig        *eventsource.Rig // timer, cos, ckafka and cmq triggers; async events
 	watcher     *watch.Watcher
 	live        configLive // emulator.yaml edits applied while running (configreload.go)
 	gwLn        net.Listener
@@ -187,13 +188,12 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if err := a.resolveImages(ctx); err != nil {
 		return nil, err
 	}
-	eng := a.eng
-	a.trig = newTriggerRig(a.reg, a.eng, cfg.Logger.With("component", "trigger"), a.stateDir)
+	a.trig = eventsource.New(a.reg, a.eng, cfg.Logger.With("component", "trigger"), a.stateDir)
 	if err := a.applyConfigTriggers(file); err != nil {
 		return nil, err
 	}
 	a.rollouts, err = rollout.New(rollout.Options{Dir: a.stateDir, Aliases: a.reg, Metrics: a.met, Diffs: a.diffs,
-		Invoker: hookInvoker{eng: eng}, Logger: cfg.Logger.With("component", "rollout")})
+		Invoker: hookInvoker{eng: a.eng}, Logger: cfg.Logger.With("component", "rollout")})
 	if err != nil {
 		return nil, fmt.Errorf("rollouts: %w", err)
 	}
@@ -204,7 +204,7 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 			showRollout(st) // resumed from the last run
 		}
 	}
-	a.gw = gateway.New(gatewayBackend{eng: eng, diffs: a.diffs}, gateway.Options{Logger: cfg.Logger.With("component", "gateway"), Observe: cfg.Events.Request, Recorder: a.requests.gatewayRecorder()})
+	a.gw = gateway.New(gatewayBackend{eng: a.eng, diffs: a.diffs}, gateway.Options{Logger: cfg.Logger.With("component", "gateway"), Observe: cfg.Events.Request, Recorder: a.requests.gatewayRecorder()})
 	if err := a.gw.SetServices(a.services()); err != nil {
 		return nil, fmt.Errorf("%s: services: %w", file.Path, err)
 	}
@@ -249,10 +249,10 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if err := apiOpts.Validate(); err != nil {
 		return nil, err
 	}
-	apiSrv := api.New(apiBackend{Registry: a.reg, eng: eng, logs: a.logs, observe: cfg.Events.Invoke, trig: a.trig}, apiOpts)
+	apiSrv := api.New(apiBackend{Registry: a.reg, eng: a.eng, logs: a.logs, observe: cfg.Events.Invoke, trig: a.trig}, apiOpts)
 	a.guard, a.adminSrv = a.newAdmin(apiSrv, replay)
 	a.servers = []*http.Server{
-		{Handler: clbHandler{reg: a.reg, eng: a.eng, next: a.gw}, ReadHeaderTimeout: 10 * time.Second},
+		{Handler: eventsource.NewCLB(a.reg, a.eng, a.gw), ReadHeaderTimeout: 10 * time.Second},
 		{Handler: a.guard.Wrap(a.adminSrv), ReadHeaderTimeout: 10 * time.Second},
 	}
 	return a, a.startDebugged(ctx)
@@ -273,7 +273,7 @@ func (a *App) Run(ctx context.Context) error {
 	defer stopWatch()
 	a.wg.Go(func() { _ = a.watcher.Run(watchCtx) })
 	a.wg.Go(func() { _ = a.live.watch.Run(watchCtx) })
-	a.trig.start()
+	a.trig.Start()
 	var err error
 	select {
 	case <-ctx.Done():
@@ -310,7 +310,7 @@ func (a *App) Close(ctx context.Context) error {
 	if a.rollouts != nil {
 		a.rollouts.Close() // leaves aliases as they are: the next start resumes
 	}
-	a.trig.close() // before the engine: in-flight trigger calls end first
+	a.trig.Close() // before the engine: in-flight trigger calls end first
 	if a.eng != nil {
 		a.eng.Close()
 	}

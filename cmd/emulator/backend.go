@@ -8,6 +8,7 @@ import (
 	"github.com/scf-emulator/emulator/api"
 	"github.com/scf-emulator/emulator/diff"
 	"github.com/scf-emulator/emulator/engine"
+	"github.com/scf-emulator/emulator/eventsource"
 	"github.com/scf-emulator/emulator/gateway"
 	"github.com/scf-emulator/emulator/logstore"
 	"github.com/scf-emulator/emulator/registry"
@@ -113,7 +114,7 @@ type apiBackend struct {
 	eng     *engine.Engine
 	logs    *logstore.Store
 	observe func(invokeRecord)
-	trig    *triggerRig // async Invoke gets the platform's retries; nil runs it once
+	trig    *eventsource.Rig // async Invoke gets the platform's retries; nil runs it once
 }
 
 var _ api.Backend = apiBackend{}
@@ -133,7 +134,7 @@ func (b apiBackend) Invoke(ctx context.Context, req api.InvokeRequest) (api.Invo
 		if err != nil {
 			return api.InvokeResult{}, err
 		}
-		id, err := b.trig.submit(req.Function, req.Qualifier, "Event", "", req.Event, nil)
+		id, err := b.trig.Submit(req.Function, req.Qualifier, "Event", "", req.Event, nil)
 		return api.InvokeResult{RequestID: id, Version: t.Version}, err
 	}
 	o, err := b.eng.Invoke(ctx, engine.Request{Function: req.Function, Qualifier: req.Qualifier,

@@ -1,4 +1,4 @@
-package main
+package eventsource
 
 import (
 	"encoding/base64"
@@ -16,24 +16,30 @@ import (
 	"github.com/scf-emulator/emulator/trigger"
 )
 
-// clbPrefix is where the gateway address serves CLB triggers: a trigger
+// CLBPrefix is where the gateway address serves CLB triggers: a trigger
 // with path /orders answers at http://GATEWAY/clb/orders. One local
 // listener stands for every CLB: trigger paths are unique across
 // functions, so no domain is needed to tell them apart.
-const clbPrefix = "/clb"
+const CLBPrefix = "/clb"
 
-// clbHandler serves CLB triggers in front of the gateway. It claims only a
+// CLB serves CLB triggers in front of the gateway. It claims only a
 // request that a CLB trigger matches; everything else (a stage that happens
 // to be called clb included) goes on to the gateway. Calls are synchronous
 // and never retried, as on the platform.
-type clbHandler struct {
-	reg  *registry.Registry
-	eng  *engine.Engine
-	next http.Handler
+type CLB struct {
+	triggers TriggerLister
+	eng      Invoker
+	next     http.Handler
 }
 
-func (h clbHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rest, ok := strings.CutPrefix(r.URL.Path, clbPrefix)
+// NewCLB returns the handler that answers the CLB triggers triggers lists
+// through eng, and hands every other request to next.
+func NewCLB(triggers TriggerLister, eng Invoker, next http.Handler) *CLB {
+	return &CLB{triggers: triggers, eng: eng, next: next}
+}
+
+func (h *CLB) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rest, ok := strings.CutPrefix(r.URL.Path, CLBPrefix)
 	if !ok || !strings.HasPrefix(rest, "/") {
 		h.next.ServeHTTP(w, r)
 		return
@@ -84,8 +90,8 @@ func (h clbHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // match finds the enabled CLB trigger for method and path: exact path
 // segments, {name} matching one segment; ANY matches every method.
-func (h clbHandler) match(method, path string) (registry.Trigger, bool) {
-	for _, t := range h.reg.AllTriggers() {
+func (h *CLB) match(method, path string) (registry.Trigger, bool) {
+	for _, t := range h.triggers.AllTriggers() {
 		if t.Type == registry.TriggerCLB && t.Enabled && (t.Method == "ANY" || t.Method == method) && clbPathMatch(t.Path, path) {
 			return t, true
 		}
@@ -104,6 +110,18 @@ func clbPathMatch(pattern, path string) bool {
 		}
 	}
 	return true
+}
+
+// headerKeys lets routing rules read HTTP request headers,
+// case-insensitively.
+type headerKeys http.Header
+
+func (h headerKeys) Get(key string) (string, bool) {
+	v := http.Header(h).Values(key)
+	if len(v) == 0 {
+		return "", false
+	}
+	return v[0], true
 }
 
 // clbErrorStatus is the HTTP status for a failed call: a routing problem

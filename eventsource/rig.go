@@ -1,4 +1,4 @@
-package main
+package eventsource
 
 import (
 	"context"
@@ -21,16 +21,50 @@ import (
 )
 
 const (
-	asyncFile = "async.json" // per-function async policies, in the state dir
-	dlqFile   = "dlq.jsonl"  // dead letters: async events whose attempts all failed
+	// AsyncFile holds the per-function async policies, in the state dir.
+	AsyncFile = "async.json"
+	// DeadLetterFile is the log of dead letters, in the state dir: async
+	// events whose attempts all failed, one JSON object a line.
+	DeadLetterFile = "dlq.jsonl"
 )
 
-// triggerRig runs the non-gateway triggers the registry holds: timers on a
+// Registry is what a Rig reads from the registry: the triggers, and word
+// of their changes. *registry.Registry satisfies it.
+type Registry interface {
+	TriggerLister
+	// Triggers returns function's triggers, or an error wrapping
+	// registry.ErrFunctionNotFound.
+	Triggers(function string) ([]registry.Trigger, error)
+	// Subscribe calls fn after each committed change; fn must not call
+	// back into the registry.
+	Subscribe(fn func(registry.Change))
+}
+
+// TriggerLister lists every function's triggers.
+type TriggerLister interface {
+	AllTriggers() []registry.Trigger
+}
+
+// Invoker runs one invocation: resolve, run, record. *engine.Engine
+// satisfies it.
+type Invoker interface {
+	Invoke(ctx context.Context, req engine.Request) (engine.Outcome, error)
+}
+
+// Engine is what a Rig needs from the engine: invocations, and routing
+// checked up front so an async event for an unknown function is refused
+// at once. *engine.Engine satisfies it.
+type Engine interface {
+	Invoker
+	Resolve(function, qualifier string, keys registry.Keys) (engine.Target, error)
+}
+
+// Rig runs the non-gateway triggers the registry holds: timers on a
 // scheduler, COS triggers on bucket folders, CKafka and CMQ triggers on a
 // topic broker; and async events with the platform's retries.
-type triggerRig struct {
-	reg      *registry.Registry
-	eng      *engine.Engine
+type Rig struct {
+	reg      Registry
+	eng      Engine
 	log      *slog.Logger
 	stateDir string
 	sched    *trigger.Scheduler
@@ -47,22 +81,29 @@ type triggerRig struct {
 	policies map[string]trigger.AsyncPolicy
 }
 
-func newTriggerRig(reg *registry.Registry, eng *engine.Engine, log *slog.Logger, stateDir string) *triggerRig {
+// New returns a Rig that invokes through eng the triggers reg holds, and
+// keeps async policies and dead letters in stateDir. It reads the policies
+// now and subscribes to reg; triggers run from Start until Close.
+func New(reg Registry, eng Engine, log *slog.Logger, stateDir string) *Rig {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	// The rig's own lifetime: Close cancels it. No request owns it.
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &triggerRig{reg: reg, eng: eng, log: log, stateDir: stateDir, sched: trigger.NewScheduler(trigger.RealClock{}, log),
+	r := &Rig{reg: reg, eng: eng, log: log, stateDir: stateDir, sched: trigger.NewScheduler(trigger.RealClock{}, log),
 		broker: trigger.NewBroker(0, log), async: trigger.NewAsync(log), poke: make(chan struct{}, 1), ctx: ctx, cancel: cancel,
 		active: map[string]registry.Trigger{}, buckets: map[string]*trigger.Bucket{}, policies: map[string]trigger.AsyncPolicy{}}
 	reg.Subscribe(r.onChange)
-	if b, err := os.ReadFile(filepath.Join(stateDir, asyncFile)); err == nil {
+	if b, err := os.ReadFile(filepath.Join(stateDir, AsyncFile)); err == nil {
 		if err := json.Unmarshal(b, &r.policies); err != nil {
-			log.Warn("async policies unreadable; using defaults", "file", asyncFile, "err", err)
+			log.Warn("async policies unreadable; using defaults", "file", AsyncFile, "err", err)
 		}
 	}
 	return r
 }
 
-// start runs the scheduler and the sync loop until close.
-func (r *triggerRig) start() {
+// Start runs the scheduler and the sync loop until Close.
+func (r *Rig) Start() {
 	r.wg.Go(func() { _ = r.sched.Run(r.ctx) })
 	r.wg.Go(func() {
 		for {
@@ -78,7 +119,7 @@ func (r *triggerRig) start() {
 
 // onChange is a registry subscriber: it must not call back into the
 // registry, so it only wakes the sync loop.
-func (r *triggerRig) onChange(c registry.Change) {
+func (r *Rig) onChange(c registry.Change) {
 	if c.Kind == registry.ChangeTrigger || c.Kind == registry.ChangeFunctionDeleted {
 		select {
 		case r.poke <- struct{}{}:
@@ -87,7 +128,9 @@ func (r *triggerRig) onChange(c registry.Change) {
 	}
 }
 
-func (r *triggerRig) close() {
+// Close stops every trigger and waits for the rig's goroutines; in-flight
+// async events end first. A nil Rig is a no-op.
+func (r *Rig) Close() {
 	if r == nil {
 		return
 	}
@@ -103,7 +146,7 @@ func (r *triggerRig) close() {
 }
 
 // sync makes the running triggers those the registry holds enabled.
-func (r *triggerRig) sync() {
+func (r *Rig) sync() {
 	want := map[string]registry.Trigger{}
 	for _, t := range r.reg.AllTriggers() {
 		if t.Enabled && t.Type != registry.TriggerAPIGateway && t.Type != registry.TriggerCLB {
@@ -129,7 +172,7 @@ func (r *triggerRig) sync() {
 	}
 }
 
-func (r *triggerRig) stopLocked(id string, t registry.Trigger) {
+func (r *Rig) stopLocked(id string, t registry.Trigger) {
 	delete(r.active, id)
 	switch t.Type {
 	case registry.TriggerTimer:
@@ -144,7 +187,7 @@ func (r *triggerRig) stopLocked(id string, t registry.Trigger) {
 	}
 }
 
-func (r *triggerRig) startLocked(id string, t registry.Trigger) error {
+func (r *Rig) startLocked(id string, t registry.Trigger) error {
 	switch t.Type {
 	case registry.TriggerTimer:
 		c, err := trigger.ParseCron(t.Cron)
@@ -178,15 +221,15 @@ func (r *triggerRig) startLocked(id string, t registry.Trigger) error {
 	return nil
 }
 
-func (r *triggerRig) fireTimer(t registry.Trigger, at time.Time) {
-	if _, err := r.submit(t.Function, t.Qualifier, t.Type, t.Name, trigger.NewTimerEvent(t.Name, t.Message, at), nil); err != nil {
+func (r *Rig) fireTimer(t registry.Trigger, at time.Time) {
+	if _, err := r.Submit(t.Function, t.Qualifier, t.Type, t.Name, trigger.NewTimerEvent(t.Name, t.Message, at), nil); err != nil {
 		r.log.Warn("timer not fired", "function", t.Function, "trigger", t.Name, "err", err)
 	}
 }
 
 // invokeNow runs one synchronous invocation for a message batch: the
 // broker applies the trigger's own retry.
-func (r *triggerRig) invokeNow(ctx context.Context, t registry.Trigger, ev any) error {
+func (r *Rig) invokeNow(ctx context.Context, t registry.Trigger, ev any) error {
 	body, err := json.Marshal(ev)
 	if err != nil {
 		return err
@@ -197,9 +240,9 @@ func (r *triggerRig) invokeNow(ctx context.Context, t registry.Trigger, ev any) 
 
 // invokeAsyncWait submits an async event and waits for its end, so that
 // the bucket knows how long the function may still write.
-func (r *triggerRig) invokeAsyncWait(ctx context.Context, t registry.Trigger, ev any) error {
+func (r *Rig) invokeAsyncWait(ctx context.Context, t registry.Trigger, ev any) error {
 	done := make(chan struct{})
-	if _, err := r.submit(t.Function, t.Qualifier, t.Type, t.Name, ev, done); err != nil {
+	if _, err := r.Submit(t.Function, t.Qualifier, t.Type, t.Name, ev, done); err != nil {
 		return err
 	}
 	select {
@@ -209,10 +252,12 @@ func (r *triggerRig) invokeAsyncWait(ctx context.Context, t registry.Trigger, ev
 	return nil
 }
 
-// submit starts an async event: the function's policy decides retries and
-// TTL; a failed event goes to the dead-letter log. invokeType is "Event"
-// for the cloud API, else the trigger type.
-func (r *triggerRig) submit(function, qualifier, invokeType, trig string, ev any, done chan struct{}) (string, error) {
+// Submit starts an async event and returns its request id: the function's
+// policy decides retries and TTL; a failed event goes to the dead-letter
+// log. invokeType is "Event" for the cloud API, else the trigger type. ev
+// is a JSON body as []byte, or a value to marshal. done, if not nil, is
+// closed once the event has ended.
+func (r *Rig) Submit(function, qualifier, invokeType, trig string, ev any, done chan struct{}) (string, error) {
 	body, ok := ev.([]byte)
 	if !ok {
 		var err error
@@ -256,7 +301,7 @@ func (r *triggerRig) submit(function, qualifier, invokeType, trig string, ev any
 }
 
 // Fire fires trigger name of function now, as its source would.
-func (r *triggerRig) Fire(function, name string) (string, error) {
+func (r *Rig) Fire(function, name string) (string, error) {
 	ts, err := r.reg.Triggers(function)
 	if err != nil {
 		return "", err
@@ -267,11 +312,11 @@ func (r *triggerRig) Fire(function, name string) (string, error) {
 		}
 		switch t.Type {
 		case registry.TriggerTimer:
-			return r.submit(t.Function, t.Qualifier, t.Type, t.Name, trigger.NewTimerEvent(t.Name, t.Message, time.Now()), nil)
+			return r.Submit(t.Function, t.Qualifier, t.Type, t.Name, trigger.NewTimerEvent(t.Name, t.Message, time.Now()), nil)
 		case registry.TriggerCOS:
 			rec := trigger.NewCOSRecord(trigger.COSChange{Event: trigger.COSCreatedPut, Bucket: filepath.Base(t.Bucket),
 				Region: trigger.DefaultRegion, AppID: trigger.DefaultAppID, Key: t.Prefix + "test" + t.Suffix, Time: time.Now()})
-			return r.submit(t.Function, t.Qualifier, t.Type, t.Name, trigger.COSEvent{Records: []trigger.COSRecord{rec}}, nil)
+			return r.Submit(t.Function, t.Qualifier, t.Type, t.Name, trigger.COSEvent{Records: []trigger.COSRecord{rec}}, nil)
 		default:
 			return "", fmt.Errorf("%s trigger %s fires from its source: use `emulator send %s %s MESSAGE`", t.Type, name, t.Type, t.Topic)
 		}
@@ -280,16 +325,16 @@ func (r *triggerRig) Fire(function, name string) (string, error) {
 }
 
 // Send publishes messages to a CKafka or CMQ topic.
-func (r *triggerRig) Send(kind, topic string, msgs []trigger.Message) ([]trigger.Published, error) {
+func (r *Rig) Send(kind, topic string, msgs []trigger.Message) ([]trigger.Published, error) {
 	return r.broker.Publish(kind, topic, msgs)
 }
 
 // The api.AsyncEvents methods.
 
-func (r *triggerRig) Events() []trigger.AsyncEvent               { return r.async.List(nil) }
-func (r *triggerRig) Event(id string) (trigger.AsyncEvent, bool) { return r.async.Get(id) }
-func (r *triggerRig) Terminate(function, id string) error        { return r.async.Terminate(function, id) }
-func (r *triggerRig) Policy(function string) trigger.AsyncPolicy {
+func (r *Rig) Events() []trigger.AsyncEvent               { return r.async.List(nil) }
+func (r *Rig) Event(id string) (trigger.AsyncEvent, bool) { return r.async.Get(id) }
+func (r *Rig) Terminate(function, id string) error        { return r.async.Terminate(function, id) }
+func (r *Rig) Policy(function string) trigger.AsyncPolicy {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if p, ok := r.policies[function]; ok {
@@ -299,7 +344,7 @@ func (r *triggerRig) Policy(function string) trigger.AsyncPolicy {
 }
 
 // SetPolicy stores function's policy in the state dir, atomically.
-func (r *triggerRig) SetPolicy(function string, p trigger.AsyncPolicy) error {
+func (r *Rig) SetPolicy(function string, p trigger.AsyncPolicy) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	next := map[string]trigger.AsyncPolicy{function: p}
@@ -312,7 +357,7 @@ func (r *triggerRig) SetPolicy(function string, p trigger.AsyncPolicy) error {
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.WriteFile(r.stateDir, asyncFile, b); err != nil {
+	if err := atomicfile.WriteFile(r.stateDir, AsyncFile, b); err != nil {
 		return err
 	}
 	r.policies = next

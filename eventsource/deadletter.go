@@ -1,4 +1,4 @@
-package main
+package eventsource
 
 import (
 	"encoding/json"
@@ -36,7 +36,7 @@ type deadLetterEvent struct {
 // deadLetter takes an event whose attempts all failed: it is appended to
 // the state dir's dead-letter log and, when the function's policy names a
 // dead-letter function, sent to that function ($DEFAULT) as an async event.
-func (r *triggerRig) deadLetter(pol trigger.AsyncPolicy, ev trigger.AsyncEvent, body []byte) {
+func (r *Rig) deadLetter(pol trigger.AsyncPolicy, ev trigger.AsyncEvent, body []byte) {
 	if !json.Valid(body) {
 		b, _ := json.Marshal(string(body))
 		body = b
@@ -49,18 +49,18 @@ func (r *triggerRig) deadLetter(pol trigger.AsyncPolicy, ev trigger.AsyncEvent, 
 		Target string `json:"deadLetter,omitempty"`
 	}{dl, pol.DeadLetter})
 	r.mu.Lock()
-	f, err := os.OpenFile(filepath.Join(r.stateDir, dlqFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	f, err := os.OpenFile(filepath.Join(r.stateDir, DeadLetterFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err == nil {
 		_, err = f.Write(append(line, '\n'))
 		err = errors.Join(err, f.Close())
 	}
 	r.mu.Unlock()
 	r.log.Warn("async event failed after retries; dead-lettered", "function", ev.Function, "request_id", ev.RequestID,
-		"file", dlqFile, "dead_letter_function", pol.DeadLetter, "err", err)
+		"file", DeadLetterFile, "dead_letter_function", pol.DeadLetter, "err", err)
 	if pol.DeadLetter == "" || ev.InvokeType == invokeDeadLetter || r.ctx.Err() != nil {
 		return
 	}
-	if _, err := r.submit(pol.DeadLetter, registry.Default, invokeDeadLetter, ev.Function, dl, nil); err != nil {
+	if _, err := r.Submit(pol.DeadLetter, registry.Default, invokeDeadLetter, ev.Function, dl, nil); err != nil {
 		r.log.Error("dead-letter function not invoked", "function", ev.Function, "dead_letter_function", pol.DeadLetter, "err", err)
 	}
 }
