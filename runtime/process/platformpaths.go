@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/scf-emulator/emulator/scferr"
@@ -45,8 +46,12 @@ var varLangPath = regexp.MustCompile(`/var/lang/[^\s"'$;&|<>()\x60]+`)
 // only after a failure, because portable bootstraps name /var/lang and fall
 // back to PATH ("ls /var/lang/node*/bin/node || node").
 func explainStart(path string, cause error) error {
-	if cause == nil {
-		return nil
+	// Only a failure that names /var/lang (the shell's "No such file or
+	// directory" in the output tail) is the interpreter path's fault; a
+	// portable bootstrap that fell back and then failed otherwise keeps its
+	// own error.
+	if cause == nil || !strings.Contains(cause.Error(), "/var/lang") {
+		return cause
 	}
 	if err := checkPlatformPaths(path); err != nil {
 		return fmt.Errorf("%w (%v)", err, cause)
