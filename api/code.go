@@ -20,8 +20,9 @@ type zipParams struct {
 	codeSource *string
 }
 
-// archive returns the decoded zip. The emulator takes code only as a base64
-// zip in the request; COS, Git, demo and image sources need the cloud.
+// archive returns the decoded zip. The emulator takes code as a base64 zip in
+// the request; COS, Git and demo sources need the cloud. Image code
+// (Code.ImageConfig) is read by imageConfigIn before this.
 func (p zipParams) archive() ([]byte, error) {
 	switch s := str(p.codeSource); s {
 	case "", "ZipFile":
@@ -37,9 +38,6 @@ func (p zipParams) archive() ([]byte, error) {
 			if str(f.value) != "" {
 				return nil, newError(codeBadCode, "Code.%s is not supported by the emulator: send the code as a base64 zip in Code.ZipFile", f.name)
 			}
-		}
-		if c.ImageConfig != nil {
-			return nil, newError(codeBadCode, "Code.ImageConfig is not supported by the emulator: image functions need a registry; send the code as a base64 zip in Code.ZipFile")
 		}
 		if z := str(c.ZipFile); z != "" {
 			if text != "" && text != z {

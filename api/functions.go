@@ -100,6 +100,7 @@ func (s *Server) getFunction(_ context.Context, c *call) (any, error) {
 			TraceEnable:               ptr("FALSE"),
 			DnsCache:                  ptr("FALSE"),
 			InstanceConcurrencyConfig: concurrencyOut(v.Config),
+			ImageConfig:               imageConfigOut(v.Config.ImageConfig),
 		},
 		Triggers:      triggers,
 		Tags:          []*scf.Tag{},

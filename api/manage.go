@@ -16,8 +16,9 @@ import (
 // Active at once: the code is unpacked and snapshotted before the answer.
 // Parameters for cloud resources the emulator has no notion of (VPC, role,
 // CLS, tags, CFS, dead-letter queue, public network, ...) are accepted and
-// ignored; layers and image or COS code are refused, since the function
-// would run without code it needs.
+// ignored; COS or Git code is refused, since the function would run
+// without code it needs. With Code.ImageConfig the image is the code (an
+// image function, run by the Docker runtime).
 func (s *Server) createFunction(ctx context.Context, c *call) (any, error) {
 	var p scf.CreateFunctionRequestParams
 	if err := decode(c.body, &p); err != nil {
@@ -29,14 +30,27 @@ func (s *Server) createFunction(ctx context.Context, c *call) (any, error) {
 	if err := checkFunctionName(c.name); err != nil {
 		return nil, err
 	}
+	image, err := imageConfigIn(p.Code)
+	if err != nil {
+		return nil, err
+	}
+	if image != nil {
+		switch str(p.Runtime) {
+		case "":
+			p.Runtime = ptr(imageRuntime)
+		case imageRuntime:
+		default:
+			return nil, newError(codeBadRuntime, "Runtime %q with Code.ImageConfig: an image function brings its own interpreter, its runtime is %s", *p.Runtime, imageRuntime)
+		}
+	}
 	if str(p.Runtime) == "" {
 		return nil, newError(codeMissingRuntime, "Runtime is required (supported: %s)", platform.SupportedRuntimes())
 	}
 	cfg := registry.FunctionConfig{
 		Runtime: *p.Runtime, Handler: str(p.Handler), Description: str(p.Description),
 		MemorySize: platform.DefaultMemorySize, Timeout: platform.DefaultTimeout,
+		ImageConfig: image,
 	}
-	var err error
 	if cfg.Type, err = parseType(p.Type); err != nil {
 		return nil, err
 	}
@@ -82,12 +96,16 @@ func (s *Server) createFunction(ctx context.Context, c *call) (any, error) {
 	if _, err := s.backend.Function(c.function); err == nil {
 		return nil, newError(codeFunctionInUse, "function %s already exists", c.function)
 	}
-	data, err := zipParams{field: "Code.ZipFile", code: p.Code, codeSource: p.CodeSource}.archive()
-	if err != nil {
-		return nil, err
+	fill := emptyCode
+	if image == nil {
+		data, err := zipParams{field: "Code.ZipFile", code: p.Code, codeSource: p.CodeSource}.archive()
+		if err != nil {
+			return nil, err
+		}
+		fill = unzipInto(ctx, data)
 	}
 	spec := registry.FunctionSpec{Name: c.name, Namespace: c.namespace, Config: cfg}
-	if err := s.backend.Create(ctx, spec, unzipInto(ctx, data)); err != nil {
+	if err := s.backend.Create(ctx, spec, fill); err != nil {
 		return nil, err
 	}
 	return struct{}{}, nil
@@ -116,6 +134,13 @@ func (s *Server) updateFunctionCode(ctx context.Context, c *call) (any, error) {
 		if err := checkHandler(handler, f.Config.Runtime, f.Config.Type); err != nil {
 			return nil, err
 		}
+	}
+	image, err := imageConfigIn(p.Code)
+	if err != nil {
+		return nil, err
+	}
+	if image != nil || f.Config.ImageConfig != nil {
+		return s.updateImage(ctx, c.function, f, image, str(p.ZipFile), publish)
 	}
 	data, err := zipParams{field: "ZipFile", zip: p.ZipFile, code: p.Code, codeSource: p.CodeSource}.archive()
 	if err != nil {

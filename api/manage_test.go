@@ -145,9 +145,6 @@ func TestCreateFunctionErrors(t *testing.T) {
 		{"code from cos", func(r *scf.CreateFunctionRequest) {
 			r.Code = &scf.Code{CosBucketName: s("b"), CosObjectName: s("o.zip")}
 		}, "InvalidParameterValue.Code", "CosBucketName"},
-		{"image", func(r *scf.CreateFunctionRequest) {
-			r.Code = &scf.Code{ImageConfig: &scf.ImageConfig{ImageType: s("personal"), ImageUri: s("x")}}
-		}, "InvalidParameterValue.Code", "ImageConfig"},
 		{"code source", func(r *scf.CreateFunctionRequest) { r.CodeSource = s("Cos") }, "InvalidParameterValue.CodeSource", "Cos"},
 		{"not base64", func(r *scf.CreateFunctionRequest) { r.Code.ZipFile = s("!!!!") }, "InvalidParameterValue.ZipFileBase64BinasciiError", "base64"},
 		{"not a zip", func(r *scf.CreateFunctionRequest) {

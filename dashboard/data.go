@@ -80,9 +80,18 @@ type detail struct {
 
 type versionRow struct {
 	Version
-	DebugPort int    `json:"debugPort,omitempty"` // > 0: runs under a debugger on this port
-	Last1m    *stats `json:"last1m,omitempty"`    // nil: no traffic within the metrics' retention
-	Last5m    *stats `json:"last5m,omitempty"`
+	DebugPort int        `json:"debugPort,omitempty"` // > 0: runs under a debugger on this port
+	Instances *instances `json:"instances,omitempty"` // nil: no live or provisioned instance
+	Last1m    *stats     `json:"last1m,omitempty"`    // nil: no traffic within the metrics' retention
+	Last5m    *stats     `json:"last5m,omitempty"`
+}
+
+// instances are a version's live instances, split as the platform bills
+// them: provisioned (kept warm, of ProvisionedWant configured) and on demand.
+type instances struct {
+	Provisioned     int `json:"provisioned"`
+	ProvisionedWant int `json:"provisionedWant"`
+	OnDemand        int `json:"onDemand"`
 }
 
 type stats struct {
@@ -99,6 +108,27 @@ func toStats(s VersionStats) *stats {
 	return &stats{
 		Requests: s.Invocations, Errors: s.Errors, ErrorRate: s.ErrorRate, Share: s.Share,
 		P50ms: ms(s.P50), P99ms: ms(s.P99), ColdStarts: s.ColdStarts,
+	}
+}
+
+// addInstances fills the rows' instance counts, adding up a version's pools.
+func (h *Handler) addInstances(name string, rows []versionRow, index map[string]int) {
+	if h.opts.Instances == nil {
+		return
+	}
+	for _, c := range h.opts.Instances.Instances(name) {
+		i, ok := index[c.Version]
+		if !ok {
+			continue
+		}
+		if rows[i].Instances == nil {
+			rows[i].Instances = &instances{}
+		}
+		in := rows[i].Instances
+		p := min(c.Live, c.Provisioned)
+		in.Provisioned += p
+		in.ProvisionedWant += c.Provisioned
+		in.OnDemand += c.Live - p
 	}
 }
 
@@ -139,6 +169,7 @@ func (h *Handler) serveFunction(w http.ResponseWriter, r *http.Request) {
 		index[row.Version.Version] = i
 		rows[i].DebugPort = h.debugPort(name, row.Version.Version)
 	}
+	h.addInstances(name, rows, index)
 	for _, s := range h.src.Stats(name, time.Minute) {
 		if i, ok := index[s.Version]; ok {
 			rows[i].Last1m = toStats(s)

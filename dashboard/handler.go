@@ -35,6 +35,25 @@ type Options struct {
 	// Debug, when set, says which versions run under a debugger
 	// (emulator up --debug); the page marks them.
 	Debug DebugPorts
+	// Instances, when set, counts each version's live instances, so the
+	// versions table tells provisioned (kept warm) from on-demand ones.
+	Instances InstanceCounts
+}
+
+// InstanceCounts tells the live instances of a function's versions.
+type InstanceCounts interface {
+	// Instances lists one entry per version with live or provisioned
+	// instances; a version may appear more than once (a $LATEST reload
+	// leaves the old code's pool until it drains), and the page adds them.
+	Instances(function string) []InstanceCount
+}
+
+// InstanceCount is a version's instances: Live of them started, of which
+// min(Live, Provisioned) are the provisioned ones and the rest on demand.
+type InstanceCount struct {
+	Version     string
+	Live        int
+	Provisioned int // instances kept warm (provisioned concurrency)
 }
 
 // DebugPorts tells the debug port of a function version, 0 when it is not

@@ -29,7 +29,7 @@ func (a *App) newAdmin(apiSrv http.Handler, replay *tc3.Replay) (*admin.Guard, *
 	guard := admin.New(admin.Options{AdminAddr: cfg.AdminAddr, Hosts: cfg.AdminHosts, Verifier: verifier,
 		MetricsPublic: cfg.MetricsPublic, Logger: cfg.Logger.With("component", "admin")})
 	dopts := dashboard.Options{MaxWindow: metrics.DefaultWindow, Logger: cfg.Logger.With("component", "dashboard"),
-		WriteError: dashboardError, Debug: dashDebug(a.cfg.Debug)}
+		WriteError: dashboardError, Debug: dashDebug(a.cfg.Debug), Instances: dashInstances{a.mgr}}
 	if cfg.SecretID != "" || cfg.SecretKey != "" {
 		dopts.ReadOnly = readOnlyReason
 	}

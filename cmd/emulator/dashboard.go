@@ -9,6 +9,7 @@ import (
 	"github.com/scf-emulator/emulator/dashboard"
 	"github.com/scf-emulator/emulator/metrics"
 	"github.com/scf-emulator/emulator/registry"
+	"github.com/scf-emulator/emulator/runtime"
 )
 
 // dashSource adapts the registry and the metrics to dashboard.Source.
@@ -97,6 +98,20 @@ func (s dashSource) Series(name string, window, step time.Duration) []dashboard.
 	out := make([]dashboard.Point, len(ps))
 	for i, p := range ps {
 		out[i] = dashboard.Point{Time: p.Time, Version: p.Version, Requests: p.Requests, Errors: p.Errors}
+	}
+	return out
+}
+
+// dashInstances counts a function's live instances per version for the
+// dashboard from the runtime's pools.
+type dashInstances struct{ mgr *runtime.Manager }
+
+func (d dashInstances) Instances(function string) []dashboard.InstanceCount {
+	var out []dashboard.InstanceCount
+	for _, s := range d.mgr.Stats() {
+		if registry.Key(s.Spec.Namespace, s.Spec.Function) == function {
+			out = append(out, dashboard.InstanceCount{Version: s.Spec.Version, Live: s.Live, Provisioned: s.Provisioned})
+		}
 	}
 	return out
 }

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	scf "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/scf/v20180416"
 
 	"github.com/scf-emulator/emulator/registry"
 )
@@ -245,6 +247,28 @@ func TestDashboardBrowser(t *testing.T) {
 		// The legend's totals are the gateway's counts.
 		for _, v := range []string{"1", "2"} {
 			poll(t, ctx, "legend total of "+v, fmt.Sprintf(`document.querySelector('#legend [data-version="%s"]')?.dataset.total === "%d"`, v, counts[v]))
+		}
+	})
+
+	t.Run("the versions table tells provisioned from on-demand instances", func(t *testing.T) {
+		pc := scf.NewPutProvisionedConcurrencyConfigRequest()
+		pc.FunctionName, pc.Qualifier, pc.VersionProvisionedConcurrencyNum = common.StringPtr("B"), common.StringPtr("2"), common.Uint64Ptr(2)
+		if _, err := sdkClient(t, app).PutProvisionedConcurrencyConfig(pc); err != nil {
+			t.Fatalf("PutProvisionedConcurrencyConfig: %v", err)
+		}
+		cell := `#versions tr[data-version="%s"] td.instances`
+		// Version 2 gets two warm instances; version 1 served the traffic
+		// above on demand, one request at a time, so one instance is warm.
+		poll(t, ctx, "version 2 with 2 provisioned", fmt.Sprintf(`document.querySelector('%s')?.dataset.provisioned === "2"`, fmt.Sprintf(cell, "2")))
+		if got := text(t, ctx, fmt.Sprintf(cell, "2")); !strings.HasPrefix(got, "2/2 prov") {
+			t.Errorf("version 2 instances cell %q, want 2/2 prov first", got)
+		}
+		poll(t, ctx, "version 1 on demand", fmt.Sprintf(`+(document.querySelector('%s')?.dataset.onDemand || 0) >= 1`, fmt.Sprintf(cell, "1")))
+		if got := text(t, ctx, fmt.Sprintf(cell, "1")); strings.Contains(got, "prov") {
+			t.Errorf("version 1 instances cell %q names provisioned instances it has none of", got)
+		}
+		if got := text(t, ctx, `#versions thead th:nth-child(8)`); got != "Instances" {
+			t.Errorf("8th column %q, want Instances before Cold", got)
 		}
 	})
 

@@ -16,7 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docker/docker/client"
+
 	"github.com/scf-emulator/emulator/admin"
+	"github.com/scf-emulator/emulator/runtime/docker"
 )
 
 // pythonWithDebugpy puts a python3 that imports debugpy first in PATH, or
@@ -215,10 +218,42 @@ func isResponse(seq int) func(map[string]any) bool {
 // the emulator reports, stops at a breakpoint in the user's own source file,
 // stays paused past the function's 1 s timeout and still gets a 200.
 func TestDebugPythonDAP(t *testing.T) {
-	pythonWithDebugpy(t)
-	app, s := startDebugApp(t, "B")
-	if s.Debugger != "debugpy" || s.Port == 0 || s.CodeRoot == "" {
-		t.Fatalf("session %+v", s)
+	for _, rt := range []string{"process", "docker"} {
+		t.Run(rt, func(t *testing.T) {
+			if rt == "docker" {
+				needDebugpyImage(t)
+			} else {
+				pythonWithDebugpy(t)
+			}
+			testPythonDAP(t, rt)
+		})
+	}
+}
+
+// needDebugpyImage skips unless the image a Python function runs in on
+// Docker has debugpy: SCF_EMULATOR_IMAGE_PYTHON's (trusted), or the
+// emulator's Debian image built with python3-debugpy (its label says so).
+func needDebugpyImage(t *testing.T) {
+	t.Helper()
+	needDockerImages(t)
+	if os.Getenv("SCF_EMULATOR_IMAGE_PYTHON") != "" {
+		return
+	}
+	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		t.Skipf("no docker client: %v", err)
+	}
+	defer cli.Close()
+	img, err := cli.ImageInspect(t.Context(), docker.DebianRuntimeImage)
+	if err != nil || img.Config == nil || img.Config.Labels["scf-emulator.debugpy"] == "" {
+		t.Skipf("%s has no debugpy: rebuild it with `go run ./cmd/emulator images --build --only debian --force`, or set SCF_EMULATOR_IMAGE_PYTHON to an image with debugpy", docker.DebianRuntimeImage)
+	}
+}
+
+func testPythonDAP(t *testing.T, rt string) {
+	app, s := startDebugAppOn(t, "B", rt)
+	if s.Debugger != "debugpy" || s.Port == 0 || (rt == "docker") != (s.CodeRoot == "/var/user") {
+		t.Fatalf("session %+v on %s", s, rt)
 	}
 	launch := vscodeLaunch(s)["configurations"].([]any)[0].(map[string]any)
 	src := filepath.Join(s.Source, "index.py")

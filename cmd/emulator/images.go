@@ -23,6 +23,7 @@ func cmdImages(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	build := fs.Bool("build", false, "build "+docker.DebianRuntimeImage+" (debootstrap, as root or through sudo) and "+docker.StaticRuntimeImage)
 	force := fs.Bool("force", false, "with --build: rebuild images that exist")
 	only := fs.String("only", "", "with --build: debian or static")
+	tag := fs.String("tag", "", "with --build: import the Debian image under this name instead of "+docker.DebianRuntimeImage+" (to try a build)")
 	images := multiFlag{}
 	fs.Var(&images, "image", "image for a runtime, RUNTIME=IMAGE, as for up (repeatable)")
 	pos, err := parse(fs, args)
@@ -48,7 +49,7 @@ func cmdImages(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer im.Close()
 	if *build {
-		opts := docker.BuildOptions{Force: *force, Only: *only, Mirror: os.Getenv("DEBIAN_MIRROR"),
+		opts := docker.BuildOptions{Force: *force, Only: *only, Mirror: os.Getenv("DEBIAN_MIRROR"), DebianTag: *tag,
 			Progress: func(line string) { fmt.Fprintf(stdout, "%s %s\n", cyan("==>"), line) }}
 		if err := im.Build(ctx, opts); err != nil {
 			return err

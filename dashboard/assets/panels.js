@@ -3,6 +3,17 @@ import { MAX_LOGS, VERSIONS_SHOWN, state, $, el, swatch, vlabel, pct, fmtMs, fmt
 
 /* ---------- versions ---------- */
 
+// instancesCell shows a version's live instances as "provisioned + on demand",
+// the provisioned part only when the version has provisioned concurrency.
+function instancesCell(n) {
+  if (!n) return el('td', { class: 'num instances', text: '—' });
+  const prov = n.provisionedWant > 0;
+  const title = (prov ? `${n.provisioned} provisioned (of ${n.provisionedWant} kept warm), ` : '') + `${n.onDemand} on demand`;
+  return el('td', { class: 'num instances', title, dataset: { provisioned: String(n.provisioned), onDemand: String(n.onDemand) } },
+    prov ? el('span', { class: 'tag prov', text: `${n.provisioned}/${n.provisionedWant} prov` }) : null,
+    prov ? ` + ${n.onDemand}` : String(n.onDemand));
+}
+
 export function renderVersions(d) {
   const usedBy = new Map();
   for (const a of d.aliases) {
@@ -26,6 +37,7 @@ export function renderVersions(d) {
       num(s && s.requests ? `${s.errors} (${pct(s.errorRate)})` : '—', s && s.errors ? 'bad' : ''),
       num(s && s.requests ? fmtMs(s.p50ms) : '—'),
       num(s && s.requests ? fmtMs(s.p99ms) : '—'),
+      instancesCell(v.instances),
       num(s ? String(s.coldStarts) : '—'),
       el('td', {}, el('code', { title: v.codeHash || '', text: (v.codeHash || '').slice(0, 10) })),
       el('td', { text: fmtDate(v.addTime) }),

@@ -28,7 +28,8 @@ const (
 var ErrCannotDebug = errors.New("cannot debug in a container")
 
 // CanDebug reports whether spec can run under its debugger in a container:
-// Python (debugpy in the image), Node.js (--inspect) and custom runtimes
+// Python (debugpy in the image: the user's image, or the emulator's Debian
+// image built with it), Node.js (--inspect) and custom runtimes
 // always can; Go1 needs a statically linked dlv, since the function's image
 // (scratch for a static binary) may lack the C library of a dynamic one;
 // and a remote engine cannot mount the host's dlv nor publish on this
@@ -45,15 +46,44 @@ func (d *Docker) CanDebug(spec runtime.Spec) error {
 		_, err := staticDelve()
 		return err
 	case strings.HasPrefix(rt, "python"):
-		// Debian's python3-debugpy does not install under debootstrap's
-		// minbase (its gdb dependency fails to configure), so the images the
-		// emulator builds lack it; an image of the user's own may have it.
-		if choice, err := d.imageFor(spec, ""); err != nil || !choice.configured {
+		// An image of the user's own is trusted to have debugpy; the
+		// emulator's Debian image has it when it was built with it.
+		choice, err := d.imageFor(spec, "")
+		if err != nil {
+			return err
+		}
+		if choice.configured {
+			return nil
+		}
+		if ref, ok := d.hasDebugpy(choice); !ok {
+			hint := ""
+			if ref == DebianRuntimeImage {
+				hint = "rebuild it with `emulator images --build --only debian --force` (installs python3-debugpy), or "
+			}
 			return scferr.Newf(scferr.ErrContainerInit, ErrCannotDebug,
-				"cannot debug a Python function in the emulator's own image: it has no debugpy; name an image with debugpy in `images:` (or the function's `image:`)")
+				"cannot debug a Python function in %s: it has no debugpy; %sname an image with debugpy in `images:` (or the function's `image:`)", ref, hint)
 		}
 	}
 	return nil
+}
+
+// hasDebugpy reports whether the image choice runs (its image when present,
+// else its fallback), which it returns, carries debugpyLabel: the
+// emulator's image build sets it after installing python3-debugpy.
+func (d *Docker) hasDebugpy(choice imageChoice) (string, bool) {
+	ctx, cancel := context.WithTimeout(d.life, dockerPingTimeout)
+	defer cancel()
+	for _, ref := range []string{choice.ref, choice.fallback} {
+		if ref == "" {
+			continue
+		}
+		labels, err := d.api.imageLabels(ctx, ref)
+		if errors.Is(err, errDockerNotFound) {
+			continue
+		}
+		return ref, err == nil && labels[debugpyLabel] != ""
+	}
+	return cmp.Or(choice.fallback, choice.ref), false
 }
 
 // staticDelve finds dlv and checks that it runs in any image.

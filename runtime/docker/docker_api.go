@@ -16,6 +16,9 @@ import (
 type dockerAPI interface {
 	ping(ctx context.Context) error
 	imageExists(ctx context.Context, ref string) (bool, error)
+	// imageLabels returns a local image's labels; a missing image is
+	// errDockerNotFound.
+	imageLabels(ctx context.Context, ref string) (map[string]string, error)
 	// pullImage pulls ref and returns when it is complete, calling
 	// progress (when not nil) for each layer update the daemon reports.
 	pullImage(ctx context.Context, ref string, progress func(pullEvent)) error

@@ -85,6 +85,17 @@ func (s *sdkClient) imageExists(ctx context.Context, ref string) (bool, error) {
 	return false, err
 }
 
+func (s *sdkClient) imageLabels(ctx context.Context, ref string) (map[string]string, error) {
+	img, err := s.c.ImageInspect(ctx, ref)
+	if err != nil {
+		return nil, classify(err)
+	}
+	if img.Config == nil {
+		return nil, nil
+	}
+	return img.Config.Labels, nil
+}
+
 func (s *sdkClient) pullImage(ctx context.Context, ref string, progress func(pullEvent)) error {
 	rc, err := s.c.ImagePull(ctx, ref, image.PullOptions{})
 	if err != nil {

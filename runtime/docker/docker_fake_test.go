@@ -29,6 +29,7 @@ type fakeDocker struct {
 
 	mu         sync.Mutex                   // guards every field below
 	images     map[string]bool              // present images
+	labels     map[string]map[string]string // image -> labels, of present images
 	imported   []string                     // importImage calls
 	pulled     []string                     // pullImage calls
 	pullErr    error                        // pullImage's answer
@@ -186,6 +187,15 @@ func (f *fakeDocker) imageExists(_ context.Context, ref string) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.images[ref], nil
+}
+
+func (f *fakeDocker) imageLabels(_ context.Context, ref string) (map[string]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.images[ref] {
+		return nil, fmt.Errorf("image %s: %w", ref, errDockerNotFound)
+	}
+	return f.labels[ref], nil
 }
 
 func (f *fakeDocker) pullImage(_ context.Context, ref string, progress func(pullEvent)) error {

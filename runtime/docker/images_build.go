@@ -31,6 +31,10 @@ type BuildOptions struct {
 	Only string
 	// Mirror is the Debian mirror; "" means DefaultDebianMirror.
 	Mirror string
+	// DebianTag is the name the Debian image is imported as; "" means
+	// DebianRuntimeImage. Another name builds it without touching the
+	// image the emulator runs (to try a change of the build).
+	DebianTag string
 	// Progress receives one line per step; nil discards.
 	Progress func(line string)
 }
@@ -38,7 +42,8 @@ type BuildOptions struct {
 // Build builds the emulator's own images without any registry:
 // StaticRuntimeImage (scratch, CA certificates, /tmp) from a tar stream, and
 // DebianRuntimeImage with debootstrap (Debian bookworm minbase with python3,
-// nodejs, php-cli, bash, curl and CA certificates; about a minute), which must run as
+// nodejs, php-cli, bash, curl and CA certificates, then python3-debugpy
+// with apt-get in a chroot; a few minutes), which must run as
 // root: through sudo when the emulator does not. Images that exist are kept
 // unless opts.Force.
 func (im *Images) Build(ctx context.Context, opts BuildOptions) error {
@@ -108,7 +113,8 @@ func rootCmd(ctx context.Context, prefix []string, name string, args ...string) 
 }
 
 func (im *Images) buildDebian(ctx context.Context, opts BuildOptions) (err error) {
-	if keep, err := im.keep(ctx, DebianRuntimeImage, opts); keep || err != nil {
+	tag := cmpOr(opts.DebianTag, DebianRuntimeImage)
+	if keep, err := im.keep(ctx, tag, opts); keep || err != nil {
 		return err
 	}
 	debootstrap, lerr := exec.LookPath("debootstrap")
@@ -161,6 +167,9 @@ func (im *Images) buildDebian(ctx context.Context, opts BuildOptions) (err error
 			return fmt.Errorf("debootstrap left no /%s; nothing was imported", bin)
 		}
 	}
+	if err := installDebugpy(ctx, sudo, root, opts.Progress); err != nil {
+		return err
+	}
 	opts.Progress("trimming apt caches and docs")
 	trim := []string{"-rf"}
 	for _, g := range []string{"var/cache/apt/archives/*.deb", "var/lib/apt/lists/*", "usr/share/doc/*", "usr/share/man/*", "usr/share/info/*"} {
@@ -171,7 +180,7 @@ func (im *Images) buildDebian(ctx context.Context, opts BuildOptions) (err error
 		return fmt.Errorf("trim the root file system: %w", err)
 	}
 
-	opts.Progress("importing into docker as " + DebianRuntimeImage)
+	opts.Progress("importing into docker as " + tag)
 	tar := rootCmd(ctx, sudo, "tar", "--numeric-owner", "-C", root, "-c", ".")
 	stream, err := tar.StdoutPipe()
 	if err != nil {
@@ -182,16 +191,16 @@ func (im *Images) buildDebian(ctx context.Context, opts BuildOptions) (err error
 	if err := tar.Start(); err != nil {
 		return fmt.Errorf("tar: %w", err)
 	}
-	changes := []string{"ENV " + imagePath, "ENV LANG=C.UTF-8", `CMD ["/bin/bash"]`}
-	ierr := im.api.importImage(ctx, DebianRuntimeImage, stream, changes)
+	changes := []string{"ENV " + imagePath, "ENV LANG=C.UTF-8", `CMD ["/bin/bash"]`, "LABEL " + debugpyLabel + "=" + debugpyVersionOf(root)}
+	ierr := im.api.importImage(ctx, tag, stream, changes)
 	_, _ = io.Copy(io.Discard, stream) // let tar end even when the import failed
 	if werr := tar.Wait(); werr != nil {
 		return fmt.Errorf("tar of the root file system: %w: %s", werr, strings.TrimSpace(tarErr.String()))
 	}
 	if ierr != nil {
-		return fmt.Errorf("import %s: %w", DebianRuntimeImage, ierr)
+		return fmt.Errorf("import %s: %w", tag, ierr)
 	}
-	opts.Progress(fmt.Sprintf("built %s in %s", DebianRuntimeImage, time.Since(started).Round(time.Second)))
+	opts.Progress(fmt.Sprintf("built %s in %s", tag, time.Since(started).Round(time.Second)))
 	return nil
 }
 
