@@ -3,9 +3,7 @@ package docker
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -117,34 +115,11 @@ func mergeLayers(dst string, layers []string) error {
 			case lerr == nil || !e.Type().IsRegular():
 				return nil // earlier layer wins; snapshots hold regular files only
 			}
-			return linkOrCopy(p, to)
+			return instance.LinkOrCopy(p, to)
 		})
 		if err != nil {
 			return fmt.Errorf("layer %s: %w", src, err)
 		}
 	}
 	return nil
-}
-
-// linkOrCopy hard-links src at dst, copying it (with its mode) when the two
-// are on different file systems.
-func linkOrCopy(src, dst string) error {
-	if err := os.Link(src, dst); err == nil {
-		return nil
-	}
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	fi, err := in.Stat()
-	if err != nil {
-		return err
-	}
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fi.Mode().Perm())
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(out, in)
-	return errors.Join(err, out.Close())
 }

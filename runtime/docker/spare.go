@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"maps"
@@ -304,29 +303,8 @@ func linkTree(src, dst string) error {
 		case !e.Type().IsRegular():
 			return nil
 		}
-		if os.Link(p, to) == nil {
-			return nil
-		}
-		return copyFile(p, to)
+		return instance.LinkOrCopy(p, to)
 	})
-}
-
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	fi, err := in.Stat()
-	if err != nil {
-		return err
-	}
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fi.Mode().Perm())
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(out, in)
-	return errors.Join(err, out.Close())
 }
 
 // startWithSpare starts spec in the function's idle spare when there is one

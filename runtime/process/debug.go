@@ -2,7 +2,6 @@ package process
 
 import (
 	"context"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -78,10 +77,7 @@ func (p *Process) debugTree(spec runtime.Spec) (string, error) {
 			}
 			return os.Symlink(target, to)
 		case d.Type().IsRegular():
-			if os.Link(src, to) == nil {
-				return nil
-			}
-			return copyFile(src, to)
+			return instance.LinkOrCopy(src, to)
 		}
 		return nil // sockets, devices: not code
 	})
@@ -89,25 +85,4 @@ func (p *Process) debugTree(spec runtime.Spec) (string, error) {
 		return "", scferr.New(scferr.ErrContainerInit, "cannot prepare the debug code directory", err)
 	}
 	return dst, nil
-}
-
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	fi, err := in.Stat()
-	if err != nil {
-		return err
-	}
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_EXCL, fi.Mode().Perm())
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -100,4 +101,27 @@ func SpecLimits(spec runtime.Spec) (memMB, timeoutMs int) {
 // not into the output of the invocation's return value.
 func PHPArgs(path string) []string {
 	return []string{"-d", "display_errors=stderr", "-d", "log_errors=0", path}
+}
+
+// LinkOrCopy hard-links src at dst, copying it (with its mode) when the two
+// are on different file systems. dst must not exist.
+func LinkOrCopy(src, dst string) error {
+	if err := os.Link(src, dst); err == nil {
+		return nil
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	fi, err := in.Stat()
+	if err != nil {
+		return err
+	}
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fi.Mode().Perm())
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, in)
+	return errors.Join(err, out.Close())
 }
