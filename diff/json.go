@@ -3,7 +3,10 @@ package diff
 import (
 	"bytes"
 	"encoding/json"
+	"math/big"
 	"slices"
+	"strconv"
+	"strings"
 )
 
 // parseJSON decodes a JSON document, keeping numbers as written
@@ -114,14 +117,32 @@ func jsonKind(v any) string {
 }
 
 // sameNumber says whether a and b are numbers of equal value written
-// differently (1 and 1.0, 1e2 and 100), as runtimes print them.
+// differently (1 and 1.0, 1e2 and 100), as runtimes print them. The
+// comparison is exact: nanosecond timestamps and 64-bit ids differ in digits
+// that a float64 drops.
 func sameNumber(a, b any) bool {
 	x, ok1 := a.(json.Number)
 	y, ok2 := b.(json.Number)
 	if !ok1 || !ok2 {
 		return false
 	}
-	fx, err1 := x.Float64()
-	fy, err2 := y.Float64()
-	return err1 == nil && err2 == nil && fx == fy
+	rx, ok1 := exactNumber(string(x))
+	ry, ok2 := exactNumber(string(y))
+	return ok1 && ok2 && rx.Cmp(ry) == 0
+}
+
+// maxExponent bounds the exponents compared exactly: 1e999999999 would take
+// a gigabyte as a rational. Numbers beyond it count as different unless
+// written the same.
+const maxExponent = 400
+
+// exactNumber reads a JSON number as an exact rational.
+func exactNumber(s string) (*big.Rat, bool) {
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		e, err := strconv.Atoi(strings.TrimPrefix(s[i+1:], "+"))
+		if err != nil || e > maxExponent || e < -maxExponent {
+			return nil, false
+		}
+	}
+	return new(big.Rat).SetString(s)
 }
