@@ -72,10 +72,12 @@ func (w *Watcher) handle(ev fsnotify.Event) {
 
 	// A removed or renamed-away folder keeps no watches: the kernel drops
 	// them on delete, and after a rename they would report the old path.
+	folderGone := false
 	if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
 		for d := range w.watched {
 			if within(p, d) {
 				w.unwatchLocked(d)
+				folderGone = true
 			}
 		}
 	}
@@ -99,6 +101,14 @@ func (w *Watcher) handle(ev fsnotify.Event) {
 		}
 		r.last = now
 		r.burst++
+		if isDir || folderGone || ev.Has(fsnotify.Remove) {
+			// Editors save by writing, creating or renaming over a file; a
+			// removal or a folder made, removed or renamed is a tree operation
+			// (rm -r, a checkout) whose events can come further apart than
+			// the short quiet period on a busy machine (rm -r's unlink and
+			// rmdir were seen 45 ms apart under load).
+			r.burst = max(r.burst, quickBurst+1)
+		}
 		if w.busy[r.name] {
 			if r.during == nil {
 				r.during = map[string]struct{}{}

@@ -121,6 +121,27 @@ func TestDebounceBurstGivesOneCall(t *testing.T) {
 	})
 }
 
+// TestRemovalWaitsTheLongQuietPeriod: rm -r unlinks a file, then removes
+// its folders, and on a busy machine the two can be tens of milliseconds
+// apart; a removal is not an editor's save, so it waits the long period
+// and the whole removal gives one call.
+func TestRemovalWaitsTheLongQuietPeriod(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := &calls{start: time.Now()}
+		fn := func(ctx context.Context, name string) ([]string, error) { c.record(name); return nil, nil }
+		h := startHarnessDirs(t, fn, nil, "B")
+		h.fake.events <- fsnotify.Event{Name: filepath.Join(h.dir, "B", "z", "f"), Op: fsnotify.Remove}
+		time.Sleep(45 * time.Millisecond)
+		h.fake.events <- fsnotify.Event{Name: filepath.Join(h.dir, "B", "z"), Op: fsnotify.Remove}
+		time.Sleep(time.Second)
+		synctest.Wait()
+		names, at := c.snapshot()
+		if !slices.Equal(names, []string{"B"}) || at[0] != 145*time.Millisecond {
+			t.Errorf("calls = %v at %v, want [B] at [145ms] (the long quiet period after the last removal)", names, at)
+		}
+	})
+}
+
 // startHarnessDirs creates the named folders first, as Add needs them.
 func startHarnessDirs(t *testing.T, fn Func, log *slog.Logger, names ...string) *harness {
 	t.Helper()

@@ -13,11 +13,16 @@ import (
 )
 
 // These tests use real folders and inotify. Waits are bounded: a call is
-// awaited up to 5 s, and "no call" is checked over quietWait.
+// awaited up to callTimeout, and "no call" is checked over quietWait. The
+// quiet periods are longer than the product's defaults: these tests are
+// about which events reach a call, and on a loaded machine (race detector,
+// two cores) the syscalls of one step were seen 45 ms apart; the timing
+// rules themselves are tested on a fake clock (sched_test.go).
 const (
-	realDebounce = 100 * time.Millisecond
-	quietWait    = 6 * realDebounce
-	callTimeout  = 5 * time.Second
+	realDebounce = 300 * time.Millisecond
+	realQuick    = 150 * time.Millisecond
+	quietWait    = 3 * realDebounce
+	callTimeout  = 10 * time.Second
 )
 
 // recorder counts Func calls and lets a test hold a call open.
@@ -73,7 +78,7 @@ func startReal(t *testing.T, r *recorder, setup func(dir string)) (*Watcher, str
 	if setup != nil {
 		setup(dir)
 	}
-	w, err := New(r.fn(t), Options{Debounce: realDebounce})
+	w, err := New(r.fn(t), Options{Debounce: realDebounce, Quick: realQuick})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +222,7 @@ func TestRealCloseStopsEverything(t *testing.T) {
 	before := runtime.NumGoroutine()
 	r := &recorder{}
 	dir := t.TempDir()
-	w, err := New(r.fn(t), Options{Debounce: realDebounce})
+	w, err := New(r.fn(t), Options{Debounce: realDebounce, Quick: realQuick})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,7 +324,7 @@ func TestRealLinkedFolderIsWalked(t *testing.T) {
 	if err := os.Symlink(target, link); err != nil {
 		t.Skipf("symlinks unavailable: %v", err)
 	}
-	w, err := New(r.fn(t), Options{Debounce: realDebounce})
+	w, err := New(r.fn(t), Options{Debounce: realDebounce, Quick: realQuick})
 	if err != nil {
 		t.Fatal(err)
 	}
