@@ -254,7 +254,7 @@ func newDocker(ctx context.Context, api dockerAPI, opts DockerOptions) (*Docker,
 		resolved:    make(map[string]resolvedImage),
 		removals:    make(chan struct{}, maxParallelRemovals),
 		volumes:     make(map[string]*volumeFill),
-		spares:      spareSet{idle: make(map[string]*spare), making: make(map[string]chan struct{})},
+		spares:      spareSet{idle: make(map[string][]*spare), making: make(map[string][]chan struct{})},
 	}
 	if opts.Remote != nil {
 		r := *opts.Remote

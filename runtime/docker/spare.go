@@ -10,6 +10,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -56,10 +57,11 @@ type spare struct {
 
 // spareSet holds the idle spares of a runtime.
 type spareSet struct {
-	mu     sync.Mutex               // guards the fields below
-	idle   map[string]*spare        // by spareKey
-	making map[string]chan struct{} // spareKey -> closed when the spare being made is idle or failed
-	closed bool                     // Close has begun: no more spares
+	mu     sync.Mutex                 // guards the fields below
+	idle   map[string][]*spare        // by spareKey, oldest first
+	making map[string][]chan struct{} // by spareKey: each closed when its spare is idle or failed
+	count  int                        // idle and being made, of every key
+	closed bool                       // Close has begun: no more spares
 
 	waiterOnce sync.Once
 	waiter     waiter // set by waiterOnce
@@ -79,67 +81,90 @@ func (d *Docker) spareFits(spec runtime.Spec, plan launchPlan, debugMounts []bin
 		len(debugMounts) == 0 && spec.DebugPort == 0
 }
 
-// takeSpare removes and returns the idle spare for key. When one is being
-// made it waits for it: what is left of its start is less than a new one.
+// takeSpare removes and returns an idle spare for key. When none is idle
+// but one is being made it waits for it: what is left of its start is less
+// than a new one.
 func (d *Docker) takeSpare(ctx context.Context, key string) *spare {
 	s := &d.spares
-	s.mu.Lock()
-	making := s.making[key]
-	s.mu.Unlock()
-	if making != nil {
+	for {
+		s.mu.Lock()
+		if idle := s.idle[key]; len(idle) > 0 {
+			sp := idle[0]
+			s.idle[key] = idle[1:]
+			s.count--
+			s.mu.Unlock()
+			select {
+			case <-sp.c.Done():
+				d.dropSpare(sp) // its waiter died while idle
+				continue
+			default:
+				return sp
+			}
+		}
+		var making chan struct{}
+		if m := s.making[key]; len(m) > 0 {
+			making = m[0]
+		}
+		s.mu.Unlock()
+		if making == nil {
+			return nil
+		}
 		select {
 		case <-making:
 		case <-ctx.Done():
 			return nil
 		}
 	}
-	s.mu.Lock()
-	sp := s.idle[key]
-	delete(s.idle, key)
-	s.mu.Unlock()
-	if sp != nil {
-		select {
-		case <-sp.c.Done():
-			d.dropSpare(sp) // its waiter died while idle
-			return nil
-		default:
-		}
-	}
-	return sp
 }
 
-// replenish starts a spare for key in the background unless one is idle or
-// starting, or maxSpares are.
-func (d *Docker) replenish(key string, spec runtime.Spec, image string, plan launchPlan, memMB int, logger *slog.Logger) {
+// Spares kept per key: one after a first start, more for a function whose
+// spares are being taken (saves in a row, publishes), so that the next
+// Start finds one ready even when the daemon is slower than the saves.
+const (
+	sparesAfterStart = 1
+	sparesAfterTake  = 2
+)
+
+// replenish starts spares for key in the background until want are idle or
+// being made, within maxSpares in all.
+func (d *Docker) replenish(key string, want int, spec runtime.Spec, image string, plan launchPlan, memMB int, logger *slog.Logger) {
 	s := &d.spares
 	s.mu.Lock()
-	if s.closed || s.idle[key] != nil || s.making[key] != nil || len(s.idle)+len(s.making) >= maxSpares {
-		s.mu.Unlock()
-		return
+	defer s.mu.Unlock()
+	for !s.closed && len(s.idle[key])+len(s.making[key]) < want && s.count < maxSpares {
+		done := make(chan struct{})
+		s.making[key] = append(s.making[key], done)
+		s.count++
+		d.wg.Go(func() { d.makeIdle(key, done, spec, image, plan, memMB, logger) })
 	}
-	done := make(chan struct{})
-	s.making[key] = done
-	s.mu.Unlock()
-	d.wg.Go(func() {
-		t0 := time.Now()
-		sp, err := d.makeSpare(d.life, spec, image, plan, memMB, logger)
-		s.mu.Lock()
+}
+
+// makeIdle makes one spare for key and files it as idle.
+func (d *Docker) makeIdle(key string, done chan struct{}, spec runtime.Spec, image string, plan launchPlan, memMB int, logger *slog.Logger) {
+	s := &d.spares
+	t0 := time.Now()
+	sp, err := d.makeSpare(d.life, spec, image, plan, memMB, logger)
+	s.mu.Lock()
+	s.making[key] = slices.DeleteFunc(s.making[key], func(c chan struct{}) bool { return c == done })
+	if len(s.making[key]) == 0 {
 		delete(s.making, key)
-		keep := err == nil && !s.closed
-		if keep {
-			s.idle[key] = sp
-		}
-		s.mu.Unlock()
-		close(done)
-		switch {
-		case err != nil:
-			logger.Debug("no spare container", "err", err)
-		case !keep:
-			d.dropSpare(sp)
-		default:
-			logger.Debug("spare container ready", "container", sp.c.name, "took", time.Since(t0).Round(time.Millisecond))
-		}
-	})
+	}
+	keep := err == nil && !s.closed
+	if keep {
+		s.idle[key] = append(s.idle[key], sp)
+	} else {
+		s.count--
+	}
+	s.mu.Unlock()
+	close(done)
+	switch {
+	case err != nil:
+		logger.Debug("no spare container", "err", err)
+	case !keep:
+		d.dropSpare(sp)
+	default:
+		logger.Debug("spare container ready", "container", sp.c.name, "took", time.Since(t0).Round(time.Millisecond))
+	}
 }
 
 // spareWaiter returns how spares run the waiter, staging its files in the
@@ -271,7 +296,8 @@ func openWaiting(ctx context.Context, sp *spare) (*os.File, error) {
 
 // launchSpare runs spec's plan in the spare sp and waits until it is ready.
 // On failure sp is gone.
-func (d *Docker) launchSpare(ctx context.Context, sp *spare, spec runtime.Spec, plan launchPlan, logger *slog.Logger) (runtime.Instance, error) {
+// waited is how long the taker waited for the spare, for the log.
+func (d *Docker) launchSpare(ctx context.Context, sp *spare, spec runtime.Spec, plan launchPlan, waited time.Duration, logger *slog.Logger) (runtime.Instance, error) {
 	t0 := time.Now()
 	if err := linkTree(spec.CodeDir, filepath.Join(sp.dir, "code")); err != nil {
 		d.dropSpare(sp)
@@ -296,7 +322,7 @@ func (d *Docker) launchSpare(ctx context.Context, sp *spare, spec runtime.Spec, 
 		_ = os.RemoveAll(sp.dir)
 	})
 	in, err := d.await(ctx, spec, plan, sp.api, sp.c, sp.info, logger)
-	logger.Debug("spare container taken", "container", sp.c.name, "link", t1.Sub(t0).Round(time.Microsecond),
+	logger.Debug("spare container taken", "container", sp.c.name, "waited", waited.Round(time.Microsecond), "link", t1.Sub(t0).Round(time.Microsecond),
 		"order", t2.Sub(t1).Round(time.Microsecond), "ready", time.Since(t2).Round(time.Millisecond), "err", err)
 	return in, err
 }
@@ -354,8 +380,10 @@ func (d *Docker) closeSpares() {
 	d.spares.idle = nil
 	d.spares.mu.Unlock()
 	var wg sync.WaitGroup
-	for _, sp := range idle {
-		wg.Go(func() { d.dropSpare(sp) })
+	for _, sps := range idle {
+		for _, sp := range sps {
+			wg.Go(func() { d.dropSpare(sp) })
+		}
 	}
 	wg.Wait()
 }
@@ -405,17 +433,22 @@ func (d *Docker) startWithSpare(ctx context.Context, spec runtime.Spec, image st
 	// before Start adds the runtime API's address to plan.env.
 	spareSpec, sparePlan := spec, plan
 	sparePlan.env = maps.Clone(plan.env)
-	// After the start, which the next spare's would slow down.
-	defer d.replenish(key, spareSpec, image, sparePlan, memMB, logger)
-	if sp := d.takeSpare(ctx, key); sp != nil {
-		in, err := d.launchSpare(ctx, sp, spec, plan, logger)
-		if !errors.Is(err, errSpareUnusable) || ctx.Err() != nil {
-			// Once ordered, the spare ran the code: its failure is the code's.
-			return in, err
-		}
-		logger.Info("spare container failed: starting a new one", "container", sp.c.name, "err", err)
-	} else {
-		logger.Debug("no spare container: starting a new one")
+	t0 := time.Now()
+	sp := d.takeSpare(ctx, key)
+	if sp == nil {
+		// After the start, which the spare's would slow down.
+		defer d.replenish(key, sparesAfterStart, spareSpec, image, sparePlan, memMB, logger)
+		logger.Debug("no spare container: starting a new one", "waited", time.Since(t0).Round(time.Microsecond))
+		return d.startNew(ctx, spec, image, plan, memMB, nil, logger)
 	}
+	// The launch needs nothing of the daemon: make the next spares
+	// meanwhile, ready for the next save or publish.
+	d.replenish(key, sparesAfterTake, spareSpec, image, sparePlan, memMB, logger)
+	in, err := d.launchSpare(ctx, sp, spec, plan, time.Since(t0), logger)
+	if !errors.Is(err, errSpareUnusable) || ctx.Err() != nil {
+		// Once ordered, the spare ran the code: its failure is the code's.
+		return in, err
+	}
+	logger.Info("spare container failed: starting a new one", "container", sp.c.name, "err", err)
 	return d.startNew(ctx, spec, image, plan, memMB, nil, logger)
 }
