@@ -151,6 +151,7 @@ type Docker struct {
 	resolveMu sync.Mutex               // serialises image resolutions (and so pulls)
 	resolved  map[string]resolvedImage // guarded by mu: resolve outcomes by image and fallback
 	noStatic  bool                     // never create StaticRuntimeImage (tests must not make images)
+	noSpares  bool                     // never make spares (fakes, which run no waiter; tests that count containers)
 
 	// removals holds a token per removal in flight; see maxParallelRemovals.
 	removals chan struct{}

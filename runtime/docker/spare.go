@@ -77,7 +77,7 @@ func spareKey(spec runtime.Spec, image string, plan launchPlan, memMB int) strin
 
 // spareFits reports whether a Start of spec with plan may use a spare.
 func (d *Docker) spareFits(spec runtime.Spec, plan launchPlan, debugMounts []bindMount) bool {
-	return d.remote == nil && spec.ImageConfig == nil && plan.proto != protoImage && len(spec.Layers) == 0 &&
+	return !d.noSpares && d.remote == nil && spec.ImageConfig == nil && plan.proto != protoImage && len(spec.Layers) == 0 &&
 		len(debugMounts) == 0 && spec.DebugPort == 0
 }
 
@@ -165,47 +165,6 @@ func (d *Docker) makeIdle(key string, done chan struct{}, spec runtime.Spec, ima
 	default:
 		logger.Debug("spare container ready", "container", sp.c.name, "took", time.Since(t0).Round(time.Millisecond))
 	}
-}
-
-// spareWaiter returns how spares run the waiter, staging its files in the
-// spare root the first time.
-func (d *Docker) spareWaiter() (waiter, error) {
-	s := &d.spares
-	s.waiterOnce.Do(func() {
-		exe, err := os.Executable()
-		if err == nil {
-			exe, err = filepath.EvalSymlinks(exe)
-		}
-		if err == nil {
-			s.waiter, err = findWaiter(exe)
-		}
-		if err == nil {
-			err = stageWaiter(d.waiterDir(), s.waiter)
-		}
-		if err != nil {
-			s.waiterErr = fmt.Errorf("no spare containers: %w", err)
-			d.logger.Debug("spare containers are off", "err", err)
-		}
-	})
-	return s.waiter, s.waiterErr
-}
-
-// stageWaiter links (or copies) w's files into dir, mounted read-only into
-// every spare at containerWaiterDir.
-func stageWaiter(dir string, w waiter) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	for name, src := range w.files {
-		src, err := filepath.EvalSymlinks(src) // link(2) would link the symlink
-		if err == nil {
-			err = instance.LinkOrCopy(src, filepath.Join(dir, name))
-		}
-		if err != nil && !errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("stage %s: %w", name, err)
-		}
-	}
-	return nil
 }
 
 // makeSpare creates and starts a spare for spec's function and returns it
@@ -391,9 +350,6 @@ func (d *Docker) closeSpares() {
 // spareRoot is the host folder of the spares' code and of the staged
 // waiter, beside (never inside, which every container sees) the work dir.
 func (d *Docker) spareRoot() string { return d.workDir + "-spares" }
-
-// waiterDir is where the waiter's files are staged.
-func (d *Docker) waiterDir() string { return filepath.Join(d.spareRoot(), "bin") }
 
 // linkTree makes dst (an empty folder) a copy of src, hard-linking files
 // (the code folders are immutable snapshots) and copying where links fail.

@@ -7,11 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"syscall"
+
+	"github.com/scf-emulator/emulator/runtime/internal/instance"
 )
 
 // The spare waiter is what a spare container runs until it is taken: the
@@ -191,3 +194,47 @@ func resolveLibs(interp string, needed []string) (map[string]string, error) {
 	}
 	return found, nil
 }
+
+// spareWaiter returns how spares run the waiter, staging its files in the
+// spare root the first time.
+func (d *Docker) spareWaiter() (waiter, error) {
+	s := &d.spares
+	s.waiterOnce.Do(func() {
+		exe, err := os.Executable()
+		if err == nil {
+			exe, err = filepath.EvalSymlinks(exe)
+		}
+		if err == nil {
+			s.waiter, err = findWaiter(exe)
+		}
+		if err == nil {
+			err = stageWaiter(d.waiterDir(), s.waiter)
+		}
+		if err != nil {
+			s.waiterErr = fmt.Errorf("no spare containers: %w", err)
+			d.logger.Debug("spare containers are off", "err", err)
+		}
+	})
+	return s.waiter, s.waiterErr
+}
+
+// stageWaiter links (or copies) w's files into dir, mounted read-only into
+// every spare at containerWaiterDir.
+func stageWaiter(dir string, w waiter) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for name, src := range w.files {
+		src, err := filepath.EvalSymlinks(src) // link(2) would link the symlink
+		if err == nil {
+			err = instance.LinkOrCopy(src, filepath.Join(dir, name))
+		}
+		if err != nil && !errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("stage %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// waiterDir is where the waiter's files are staged.
+func (d *Docker) waiterDir() string { return filepath.Join(d.spareRoot(), "bin") }
