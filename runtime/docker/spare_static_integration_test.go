@@ -176,5 +176,22 @@ func TestNoSpareOutlivesTheEmulator(t *testing.T) {
 			t.Fatal("the spare still runs after its emulator was killed")
 		}
 	}
-	// d's Close removes what the child left: it carries d's scope.
+	// What the child left (its instance, the exited spare) carries d's
+	// scope but the child's session, which d's Close would not remove.
+	left, err := d.api.list(cleanupCtx(t), d.scope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range left {
+		if err := d.removeContainer(cleanupCtx(t), c.id); err != nil {
+			t.Errorf("remove the child's container %s: %v", c.name, err)
+		}
+	}
+}
+
+// cleanupCtx is a context of the test timeout for a cleanup step.
+func cleanupCtx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.WithoutCancel(t.Context()), dockerTestTimeout)
+	t.Cleanup(cancel)
+	return c
 }
