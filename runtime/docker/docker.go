@@ -151,6 +151,7 @@ type Docker struct {
 	resolveMu sync.Mutex               // serialises image resolutions (and so pulls)
 	resolved  map[string]resolvedImage // guarded by mu: resolve outcomes by image and fallback
 	noStatic  bool                     // never create StaticRuntimeImage (tests must not make images)
+	noSpares  bool                     // never make spares (fakes, which run no waiter; tests that count containers)
 
 	// removals holds a token per removal in flight; see maxParallelRemovals.
 	removals chan struct{}
@@ -254,7 +255,7 @@ func newDocker(ctx context.Context, api dockerAPI, opts DockerOptions) (*Docker,
 		resolved:    make(map[string]resolvedImage),
 		removals:    make(chan struct{}, maxParallelRemovals),
 		volumes:     make(map[string]*volumeFill),
-		spares:      spareSet{idle: make(map[string]*spare), making: make(map[string]bool)},
+		spares:      spareSet{idle: make(map[string][]*spare), making: make(map[string][]chan struct{})},
 	}
 	if opts.Remote != nil {
 		r := *opts.Remote
@@ -298,6 +299,8 @@ func newDocker(ctx context.Context, api dockerAPI, opts DockerOptions) (*Docker,
 		d.logger.Warn("could not create the presence volume", "err", err)
 	}
 	d.cleanMergeDir()
+	// What a run that died left: the state dir's lock says none runs now.
+	_ = os.RemoveAll(d.spareRoot())
 	d.life, d.lifeCancel = context.WithCancel(context.WithoutCancel(ctx))
 	return d, nil
 }
@@ -386,6 +389,8 @@ func (d *Docker) Close(ctx context.Context) error {
 	case <-ctx.Done():
 		errs = append(errs, fmt.Errorf("docker runtime: container watchers still running: %w", ctx.Err()))
 	}
+	// The spares' folders and staged waiter, once no container mounts them.
+	errs = append(errs, os.RemoveAll(d.spareRoot()))
 	errs = append(errs, d.api.close())
 	return errors.Join(errs...)
 }

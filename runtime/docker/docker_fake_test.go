@@ -93,6 +93,7 @@ func newFakeRuntime(t *testing.T, f *fakeDocker, opts DockerOptions) *Docker {
 	if err != nil {
 		t.Fatalf("newDocker: %v", err)
 	}
+	d.noSpares = true // a fake container runs no waiter
 	t.Cleanup(func() {
 		if err := d.Close(context.Background()); err != nil {
 			t.Errorf("Close: %v", err)

@@ -214,6 +214,7 @@ func TestDockerKilledEmulatorLeftovers(t *testing.T) {
 	scope := testScope(t)
 	stateX := lockedStateDir(t)
 	killed := newOwnedTestRuntime(t, scope, stateX, DockerOptions{})
+	killed.noSpares = true // the leftovers counted are the instances
 	var ids []string
 	for _, typ := range []string{"event", "http"} {
 		ctx, cancel := context.WithTimeout(t.Context(), dockerTestTimeout)

@@ -163,7 +163,7 @@ func (im *Images) buildDebian(ctx context.Context, opts BuildOptions) (err error
 		return fmt.Errorf("debootstrap failed (see the lines above); nothing was imported: %w", err)
 	}
 	for _, bin := range []string{"usr/bin/python3", "usr/bin/node", "usr/bin/php"} {
-		if _, err := os.Stat(filepath.Join(root, bin)); err != nil {
+		if !existsIn(root, bin) {
 			return fmt.Errorf("debootstrap left no /%s; nothing was imported", bin)
 		}
 	}
@@ -237,4 +237,30 @@ func runReporting(cmd *exec.Cmd, line func(string)) error {
 	w.Close()
 	<-done
 	return err
+}
+
+// existsIn reports whether the file rel exists in the tree at root,
+// following its symlinks inside root: /usr/bin/php links to
+// /etc/alternatives/php, which os.Stat would look for on the host.
+func existsIn(root, rel string) bool {
+	p := filepath.Join(root, rel)
+	for range 16 {
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return false
+		}
+		if fi.Mode()&os.ModeSymlink == 0 {
+			return true
+		}
+		target, err := os.Readlink(p)
+		if err != nil {
+			return false
+		}
+		if filepath.IsAbs(target) {
+			p = filepath.Join(root, target)
+		} else {
+			p = filepath.Join(filepath.Dir(p), target)
+		}
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package docker
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -9,6 +10,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,26 +21,25 @@ import (
 	"github.com/scf-emulator/emulator/runtime/internal/instance"
 )
 
-// A spare is a started container of a function that waits, in a shell
-// blocked on a FIFO, for code it has not got yet. Creating and starting a
-// container is most of a cold start of an interpreted runtime (about 250 ms
-// of the daemon's time here), so the next Start of the same function (a hot
-// reload of $LATEST, a newly published version) takes the spare: its code is
-// hard-linked into the spare's code folder, the environment and command are
-// written beside it, and the FIFO tells the shell to exec the bootstrap.
-// Only the embedded bootstraps of Python, Node.js and PHP on a local engine
-// use spares, without layers or a debugger: their command is known without
-// the code, and the shell comes with their images.
+// A spare is a started container of a function that waits, in the spare
+// waiter (sparewait.go), for code it has not got yet. Creating and starting
+// a container is most of a cold start (about 250 ms of the daemon's time
+// here), so the next Start of the same function (a hot reload of $LATEST, a
+// newly published version) takes the spare: its code is hard-linked into
+// the spare's code folder and the command and environment go through the
+// FIFO to the waiter, which execs them. Every runtime of a local engine has
+// spares (the waiter needs nothing of the image), but not image functions,
+// layers or a debugger, whose mounts or commands a spare cannot know.
 const (
-	// containerSpareDir holds the spare's FIFO and run script, read-only.
+	// containerSpareDir holds the spare's FIFO, read-only.
 	containerSpareDir = "/var/scf-spare"
 	// maxSpares bounds the idle spare containers of a runtime.
 	maxSpares = 8
-	// spareGoTimeout bounds the wait for a spare's shell to open its FIFO.
-	spareGoTimeout = 2 * time.Second
-	// spareWait is the spare's command: wait for the FIFO, then run the
-	// script the taker wrote.
-	spareWait = "read _ < " + containerSpareDir + "/go && . " + containerSpareDir + "/run"
+	// spareReadyTimeout bounds the wait for a new spare's waiter to open
+	// its FIFO.
+	spareReadyTimeout = 10 * time.Second
+	// spareOrderTimeout bounds the write of an order into a waiting spare.
+	spareOrderTimeout = 2 * time.Second
 )
 
 // errSpareUnusable marks a spare that failed before it ran any code.
@@ -47,84 +48,138 @@ var errSpareUnusable = errors.New("spare container unusable")
 // spare is one idle spare container.
 type spare struct {
 	c       *container
-	api     *instance.APIServer
-	dir     string   // host folder: code/ at /var/user, ctl/ at containerSpareDir
-	envKeys []string // the environment the container was created with
+	info    containerInfo
+	api     *instance.APIServer // the runtime API of an event function's spare
+	dir     string              // host folder: code/ at /var/user, ctl/ at containerSpareDir
+	envKeys []string            // the environment the container was created with
+	ctl     *os.File            // write end of the FIFO, held while the spare waits
 }
 
 // spareSet holds the idle spares of a runtime.
 type spareSet struct {
-	mu     sync.Mutex        // guards the fields below
-	idle   map[string]*spare // by spareKey
-	making map[string]bool   // spareKey -> a spare is being started
-	closed bool              // Close has begun: no more spares
+	mu     sync.Mutex                 // guards the fields below
+	idle   map[string][]*spare        // by spareKey, oldest first
+	making map[string][]chan struct{} // by spareKey: each closed when its spare is idle or failed
+	count  int                        // idle and being made, of every key
+	closed bool                       // Close has begun: no more spares
+
+	waiterOnce sync.Once
+	waiter     waiter // set by waiterOnce
+	waiterErr  error  // set by waiterOnce: no spares
 }
 
-// spareKey says which spare can run spec with image: one of the same
-// function, image and memory limit. The version and code may differ.
-func spareKey(spec runtime.Spec, image string, memMB int) string {
-	return strings.Join([]string{instance.SpecNamespace(spec), spec.Function, image, strconv.Itoa(memMB)}, "\x00")
+// spareKey says which spare can run spec with image and plan: one of the
+// same function, image, memory limit and protocol (which says whether a port
+// is published). The version and code may differ.
+func spareKey(spec runtime.Spec, image string, plan launchPlan, memMB int) string {
+	return strings.Join([]string{instance.SpecNamespace(spec), spec.Function, image, strconv.Itoa(memMB), strconv.Itoa(int(plan.proto))}, "\x00")
 }
 
 // spareFits reports whether a Start of spec with plan may use a spare.
 func (d *Docker) spareFits(spec runtime.Spec, plan launchPlan, debugMounts []bindMount) bool {
-	rt := runtimeFamily(strings.ToLower(spec.Runtime))
-	for k := range spec.Env {
-		if !validEnvName(k) {
-			return false // the run script could not export it
+	return !d.noSpares && d.remote == nil && spec.ImageConfig == nil && plan.proto != protoImage && len(spec.Layers) == 0 &&
+		len(debugMounts) == 0 && spec.DebugPort == 0
+}
+
+// takeSpare removes and returns an idle spare for key. When none is idle
+// but one is being made it waits for it: what is left of its start is less
+// than a new one.
+func (d *Docker) takeSpare(ctx context.Context, key string) *spare {
+	s := &d.spares
+	for {
+		s.mu.Lock()
+		if idle := s.idle[key]; len(idle) > 0 {
+			sp := idle[0]
+			s.idle[key] = idle[1:]
+			s.count--
+			s.mu.Unlock()
+			select {
+			case <-sp.c.Done():
+				d.dropSpare(sp) // its waiter died while idle
+				continue
+			default:
+				return sp
+			}
+		}
+		var making chan struct{}
+		if m := s.making[key]; len(m) > 0 {
+			making = m[0]
+		}
+		s.mu.Unlock()
+		if making == nil {
+			return nil
+		}
+		select {
+		case <-making:
+		case <-ctx.Done():
+			return nil
 		}
 	}
-	return d.remote == nil && spec.ImageConfig == nil && plan.proto == protoAPI && len(spec.Layers) == 0 &&
-		len(debugMounts) == 0 && spec.DebugPort == 0 && (rt == "python" || rt == "nodejs" || rt == "php")
 }
 
-// takeSpare removes and returns the idle spare for key, if any.
-func (d *Docker) takeSpare(key string) *spare {
-	d.spares.mu.Lock()
-	defer d.spares.mu.Unlock()
-	sp := d.spares.idle[key]
-	delete(d.spares.idle, key)
-	return sp
-}
+// Spares kept per key: one after a first start, more for a function whose
+// spares are being taken (saves in a row, publishes), so that the next
+// Start finds one ready even when the daemon is slower than the saves.
+const (
+	sparesAfterStart = 1
+	sparesAfterTake  = 2
+)
 
-// replenish starts a spare for key in the background unless one is idle or
-// starting, or maxSpares are.
-func (d *Docker) replenish(key string, spec runtime.Spec, image string, plan launchPlan, memMB int, logger *slog.Logger) {
+// replenish starts spares for key in the background until want are idle or
+// being made, within maxSpares in all.
+func (d *Docker) replenish(key string, want int, spec runtime.Spec, image string, plan launchPlan, memMB int, logger *slog.Logger) {
 	s := &d.spares
 	s.mu.Lock()
-	if s.closed || s.idle[key] != nil || s.making[key] || len(s.idle)+len(s.making) >= maxSpares {
-		s.mu.Unlock()
-		return
+	defer s.mu.Unlock()
+	for !s.closed && len(s.idle[key])+len(s.making[key]) < want && s.count < maxSpares {
+		done := make(chan struct{})
+		s.making[key] = append(s.making[key], done)
+		s.count++
+		d.wg.Go(func() { d.makeIdle(key, done, spec, image, plan, memMB, logger) })
 	}
-	s.making[key] = true
-	s.mu.Unlock()
-	d.wg.Go(func() {
-		sp, err := d.makeSpare(d.life, spec, image, plan, memMB, logger)
-		s.mu.Lock()
-		delete(s.making, key)
-		keep := err == nil && !s.closed
-		if keep {
-			s.idle[key] = sp
-		}
-		s.mu.Unlock()
-		if err != nil {
-			logger.Debug("no spare container", "err", err)
-		} else if !keep {
-			d.dropSpare(sp)
-		}
-	})
 }
 
-// makeSpare creates and starts a spare for spec's function.
+// makeIdle makes one spare for key and files it as idle.
+func (d *Docker) makeIdle(key string, done chan struct{}, spec runtime.Spec, image string, plan launchPlan, memMB int, logger *slog.Logger) {
+	s := &d.spares
+	t0 := time.Now()
+	sp, err := d.makeSpare(d.life, spec, image, plan, memMB, logger)
+	s.mu.Lock()
+	s.making[key] = slices.DeleteFunc(s.making[key], func(c chan struct{}) bool { return c == done })
+	if len(s.making[key]) == 0 {
+		delete(s.making, key)
+	}
+	keep := err == nil && !s.closed
+	if keep {
+		s.idle[key] = append(s.idle[key], sp)
+	} else {
+		s.count--
+	}
+	s.mu.Unlock()
+	close(done)
+	switch {
+	case err != nil:
+		logger.Debug("no spare container", "err", err)
+	case !keep:
+		d.dropSpare(sp)
+	default:
+		logger.Debug("spare container ready", "container", sp.c.name, "took", time.Since(t0).Round(time.Millisecond))
+	}
+}
+
+// makeSpare creates and starts a spare for spec's function and returns it
+// once its waiter waits.
 func (d *Docker) makeSpare(ctx context.Context, spec runtime.Spec, image string, plan launchPlan, memMB int, logger *slog.Logger) (*spare, error) {
+	w, err := d.spareWaiter()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(d.spareRoot(), 0o700); err != nil {
+		return nil, err
+	}
 	dir, err := os.MkdirTemp(d.spareRoot(), "spare-")
 	if err != nil {
-		if err = os.MkdirAll(d.spareRoot(), 0o700); err == nil {
-			dir, err = os.MkdirTemp(d.spareRoot(), "spare-")
-		}
-		if err != nil {
-			return nil, err
-		}
+		return nil, err
 	}
 	sp := &spare{dir: dir}
 	for _, sub := range []string{"code", "ctl"} {
@@ -137,9 +192,11 @@ func (d *Docker) makeSpare(ctx context.Context, spec runtime.Spec, image string,
 		d.dropSpare(sp)
 		return nil, fmt.Errorf("spare fifo: %w", err)
 	}
-	if sp.api, err = instance.NewAPIServer(d.gateway, logger); err != nil {
-		d.dropSpare(sp)
-		return nil, err
+	if plan.proto == protoAPI {
+		if sp.api, err = instance.NewAPIServer(d.gateway, logger); err != nil {
+			d.dropSpare(sp)
+			return nil, err
+		}
 	}
 	lang, err := d.langMount(ctx, image)
 	if err != nil {
@@ -150,41 +207,71 @@ func (d *Docker) makeSpare(ctx context.Context, spec runtime.Spec, image string,
 		{source: filepath.Join(dir, "code"), target: containerCodeDir, readOnly: true},
 		{source: d.workDir, target: containerRuntimeDir, readOnly: true},
 		{source: filepath.Join(dir, "ctl"), target: containerSpareDir, readOnly: true},
+		{source: d.waiterDir(), target: containerWaiterDir, readOnly: true},
 		lang,
 	}
 	cfg := d.containerConfig(spec, image, plan, memMB, mounts)
-	cfg.cmd, cfg.entrypoint = []string{"/bin/sh", "-c", spareWait}, nil
+	cfg.entrypoint, cfg.cmd = w.cmd[:1], w.cmd[1:] // whatever the image's entrypoint
 	// The version and code are the taker's: a spare names neither.
 	cfg.labels[LabelVersion], cfg.labels[LabelCodeHash] = "", ""
 	for _, kv := range cfg.env {
 		k, _, _ := strings.Cut(kv, "=")
 		sp.envKeys = append(sp.envKeys, k)
 	}
-	if sp.c, _, err = d.run(ctx, cfg, memMB, logger); err != nil {
+	if sp.c, sp.info, err = d.run(ctx, cfg, memMB, logger); err != nil {
+		d.dropSpare(sp)
+		return nil, err
+	}
+	if sp.ctl, err = openWaiting(ctx, sp); err != nil {
 		d.dropSpare(sp)
 		return nil, err
 	}
 	return sp, nil
 }
 
-// launchSpare runs spec's bootstrap with plan in the spare sp and waits
-// until it is ready. On failure sp is gone.
-func (d *Docker) launchSpare(ctx context.Context, sp *spare, spec runtime.Spec, plan launchPlan, logger *slog.Logger) (runtime.Instance, error) {
+// openWaiting opens the write end of sp's FIFO, which succeeds once the
+// waiter has opened the read end, that is once it waits.
+func openWaiting(ctx context.Context, sp *spare) (*os.File, error) {
+	deadline := time.Now().Add(spareReadyTimeout)
+	wait := time.Millisecond
+	for {
+		f, err := os.OpenFile(filepath.Join(sp.dir, "ctl", "go"), os.O_WRONLY|syscall.O_NONBLOCK, 0)
+		if err == nil {
+			return f, nil
+		}
+		if !errors.Is(err, syscall.ENXIO) || time.Now().After(deadline) {
+			return nil, fmt.Errorf("spare %s does not wait: %w", sp.c.name, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-sp.c.Done():
+			return nil, fmt.Errorf("spare %s exited: %s", sp.c.name, sp.c.Output().Tail())
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 20*time.Millisecond)
+	}
+}
+
+// launchSpare runs spec's plan in the spare sp and waits until it is ready.
+// On failure sp is gone.
+// waited is how long the taker waited for the spare, for the log.
+func (d *Docker) launchSpare(ctx context.Context, sp *spare, spec runtime.Spec, plan launchPlan, waited time.Duration, logger *slog.Logger) (runtime.Instance, error) {
+	t0 := time.Now()
 	if err := linkTree(spec.CodeDir, filepath.Join(sp.dir, "code")); err != nil {
 		d.dropSpare(sp)
 		return nil, fmt.Errorf("%w: code: %w", errSpareUnusable, err)
 	}
-	plan.env["SCF_RUNTIME_API"] = sp.api.Host()
-	plan.env["SCF_RUNTIME_API_PORT"] = sp.api.Port()
-	cfg := d.containerConfig(spec, "", plan, 0, nil)
-	if err := os.WriteFile(filepath.Join(sp.dir, "ctl", "run"), []byte(runScript(sp.envKeys, cfg.env, plan.cmd)), 0o644); err != nil {
+	if sp.api != nil {
+		plan.env["SCF_RUNTIME_API"] = sp.api.Host()
+		plan.env["SCF_RUNTIME_API_PORT"] = sp.api.Port()
+	}
+	t1 := time.Now()
+	if err := sendOrder(sp, d.containerConfig(spec, "", plan, 0, nil)); err != nil {
 		d.dropSpare(sp)
 		return nil, fmt.Errorf("%w: %w", errSpareUnusable, err)
 	}
-	if err := d.signalSpare(ctx, sp); err != nil {
-		d.dropSpare(sp)
-		return nil, fmt.Errorf("%w: %w", errSpareUnusable, err)
-	}
+	t2 := time.Now()
 	d.wg.Go(func() {
 		// The code folder goes with the container.
 		select {
@@ -193,35 +280,46 @@ func (d *Docker) launchSpare(ctx context.Context, sp *spare, spec runtime.Spec, 
 		}
 		_ = os.RemoveAll(sp.dir)
 	})
-	logger.Debug("spare container taken", "container", sp.c.name)
-	return instance.AwaitAPI(ctx, spec, sp.c, sp.api, d.initTimeout, plan.env[instance.MarkEnv], logger)
+	in, err := d.await(ctx, spec, plan, sp.api, sp.c, sp.info, logger)
+	logger.Debug("spare container taken", "container", sp.c.name, "waited", waited.Round(time.Microsecond), "link", t1.Sub(t0).Round(time.Microsecond),
+		"order", t2.Sub(t1).Round(time.Microsecond), "ready", time.Since(t2).Round(time.Millisecond), "err", err)
+	return in, err
 }
 
-// signalSpare opens the write end of sp's FIFO, which succeeds once the
-// spare's shell waits on the read end, and so releases it.
-func (d *Docker) signalSpare(ctx context.Context, sp *spare) error {
-	deadline := time.Now().Add(spareGoTimeout)
-	for {
-		f, err := os.OpenFile(filepath.Join(sp.dir, "ctl", "go"), os.O_WRONLY|syscall.O_NONBLOCK, 0)
-		if err == nil {
-			_, err = f.WriteString("go\n")
-			return errors.Join(err, f.Close())
-		}
-		if !errors.Is(err, syscall.ENXIO) || time.Now().After(deadline) {
-			return fmt.Errorf("spare %s does not wait: %w", sp.c.name, err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-sp.c.Done():
-			return fmt.Errorf("spare %s exited", sp.c.name)
-		case <-time.After(5 * time.Millisecond):
+// sendOrder hands cfg's command and environment to sp's waiter.
+func sendOrder(sp *spare, cfg *containerConfig) error {
+	o := spareOrder{Env: cfg.env, Dir: cfg.workDir, Cmd: cfg.cmd}
+	set := map[string]bool{}
+	for _, kv := range cfg.env {
+		k, _, _ := strings.Cut(kv, "=")
+		set[k] = true
+	}
+	for _, k := range sp.envKeys {
+		if !set[k] {
+			o.Unset = append(o.Unset, k)
 		}
 	}
+	b, err := json.Marshal(o)
+	if err != nil {
+		return err
+	}
+	f := sp.ctl
+	sp.ctl = nil
+	err = f.SetWriteDeadline(time.Now().Add(spareOrderTimeout))
+	if err == nil {
+		_, err = f.Write(b)
+	}
+	if err = errors.Join(err, f.Close()); err != nil {
+		return fmt.Errorf("spare %s: order: %w", sp.c.name, err)
+	}
+	return nil
 }
 
 // dropSpare removes a spare that will not run code.
 func (d *Docker) dropSpare(sp *spare) {
+	if sp.ctl != nil {
+		sp.ctl.Close() // the waiter exits
+	}
 	if sp.c != nil {
 		if err := sp.c.Stop(context.WithoutCancel(d.life)); err != nil {
 			d.logger.Warn("remove spare container", "container", sp.c.name, "err", err)
@@ -240,45 +338,18 @@ func (d *Docker) closeSpares() {
 	idle := d.spares.idle
 	d.spares.idle = nil
 	d.spares.mu.Unlock()
-	for _, sp := range idle {
-		d.dropSpare(sp)
-	}
-}
-
-// spareRoot is the host folder of the spares' code, beside (never inside,
-// which every container sees) the work dir.
-func (d *Docker) spareRoot() string { return d.workDir + "-spares" }
-
-// runScript is the shell script that turns a spare into an instance: it
-// drops the environment the spare was created with, sets env and execs cmd.
-func runScript(oldKeys, env, cmd []string) string {
-	var b strings.Builder
-	keep := map[string]bool{}
-	for _, kv := range env {
-		k, v, _ := strings.Cut(kv, "=")
-		keep[k] = true
-		fmt.Fprintf(&b, "export %s=%s\n", k, shellQuote(v))
-	}
-	for _, k := range oldKeys {
-		if !keep[k] && validEnvName(k) {
-			fmt.Fprintf(&b, "unset %s\n", k)
+	var wg sync.WaitGroup
+	for _, sps := range idle {
+		for _, sp := range sps {
+			wg.Go(func() { d.dropSpare(sp) })
 		}
 	}
-	b.WriteString("cd " + containerCodeDir + " && exec")
-	for _, a := range cmd {
-		b.WriteString(" " + shellQuote(a))
-	}
-	b.WriteString("\n")
-	return b.String()
+	wg.Wait()
 }
 
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
-
-func validEnvName(k string) bool {
-	return k != "" && !strings.ContainsFunc(k, func(r rune) bool {
-		return !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
-	}) && !(k[0] >= '0' && k[0] <= '9')
-}
+// spareRoot is the host folder of the spares' code and of the staged
+// waiter, beside (never inside, which every container sees) the work dir.
+func (d *Docker) spareRoot() string { return d.workDir + "-spares" }
 
 // linkTree makes dst (an empty folder) a copy of src, hard-linking files
 // (the code folders are immutable snapshots) and copying where links fail.
@@ -307,29 +378,33 @@ func linkTree(src, dst string) error {
 	})
 }
 
-// startWithSpare starts spec in the function's idle spare when there is one
+// startWithSpare starts spec in the function's spare when there is one
 // (else as Start does) and then starts the next spare in the background.
 func (d *Docker) startWithSpare(ctx context.Context, spec runtime.Spec, image string, plan launchPlan, memMB int, debugMounts []bindMount, logger *slog.Logger) (runtime.Instance, error) {
 	if !d.spareFits(spec, plan, debugMounts) {
 		return d.startNew(ctx, spec, image, plan, memMB, debugMounts, logger)
 	}
-	key := spareKey(spec, image, memMB)
+	key := spareKey(spec, image, plan, memMB)
 	// The spare is created from this plan: its environment is copied now,
 	// before Start adds the runtime API's address to plan.env.
 	spareSpec, sparePlan := spec, plan
 	sparePlan.env = maps.Clone(plan.env)
-	if sp := d.takeSpare(key); sp != nil {
-		// The spare's launch needs nothing of the daemon: make the next
-		// one meanwhile, ready for the next save.
-		d.replenish(key, spareSpec, image, sparePlan, memMB, logger)
-		in, err := d.launchSpare(ctx, sp, spec, plan, logger)
-		if !errors.Is(err, errSpareUnusable) || ctx.Err() != nil {
-			// Once released, the spare ran the code: its failure is the code's.
-			return in, err
-		}
-		logger.Info("spare container failed: starting a new one", "container", sp.c.name, "err", err)
+	t0 := time.Now()
+	sp := d.takeSpare(ctx, key)
+	if sp == nil {
+		// After the start, which the spare's would slow down.
+		defer d.replenish(key, sparesAfterStart, spareSpec, image, sparePlan, memMB, logger)
+		logger.Debug("no spare container: starting a new one", "waited", time.Since(t0).Round(time.Microsecond))
+		return d.startNew(ctx, spec, image, plan, memMB, nil, logger)
 	}
-	// After the start, which the spare's would slow down.
-	defer d.replenish(key, spareSpec, image, sparePlan, memMB, logger)
+	// The launch needs nothing of the daemon: make the next spares
+	// meanwhile, ready for the next save or publish.
+	d.replenish(key, sparesAfterTake, spareSpec, image, sparePlan, memMB, logger)
+	in, err := d.launchSpare(ctx, sp, spec, plan, time.Since(t0), logger)
+	if !errors.Is(err, errSpareUnusable) || ctx.Err() != nil {
+		// Once ordered, the spare ran the code: its failure is the code's.
+		return in, err
+	}
+	logger.Info("spare container failed: starting a new one", "container", sp.c.name, "err", err)
 	return d.startNew(ctx, spec, image, plan, memMB, nil, logger)
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -31,9 +32,11 @@ func idleSpare(t *testing.T, d *Docker) *spare {
 	t.Helper()
 	for deadline := time.Now().Add(dockerTestTimeout); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		d.spares.mu.Lock()
-		for _, sp := range d.spares.idle {
-			d.spares.mu.Unlock()
-			return sp
+		for _, sps := range d.spares.idle {
+			if len(sps) > 0 {
+				d.spares.mu.Unlock()
+				return sps[0]
+			}
 		}
 		d.spares.mu.Unlock()
 	}
@@ -73,7 +76,7 @@ func TestSpareTakesNewCode(t *testing.T) {
 	b := dockerStart(t, d, specB)
 	d.spares.mu.Lock()
 	for _, idle := range d.spares.idle {
-		if idle == sp {
+		if slices.Contains(idle, sp) {
 			t.Error("the spare is still idle after a Start of its function")
 		}
 	}
