@@ -30,8 +30,9 @@ type dockerAPI interface {
 	// create creates a container; a taken name is errDockerConflict.
 	create(ctx context.Context, cfg *containerConfig) (id string, err error)
 	// attach connects to the container's stdout and stderr, from now until
-	// it exits or the stream is closed.
-	attach(ctx context.Context, id string) (attachStream, error)
+	// it exits or the stream is closed; with stdin, to its stdin too (the
+	// container must be created with containerConfig.stdin).
+	attach(ctx context.Context, id string, stdin bool) (attachStream, error)
 	// wait registers for the container's next exit before it returns, so
 	// that a start after it cannot be missed. The returned function blocks
 	// until the exit (its code) or until ctx ends.
@@ -57,7 +58,17 @@ type dockerAPI interface {
 	removeNetwork(ctx context.Context, idOrName string) error
 	// copyTo unpacks a tar archive into dir of a container, started or not.
 	copyTo(ctx context.Context, id, dir string, archive io.Reader) error
+	// engine says what the daemon runs containers on.
+	engine(ctx context.Context) (engineInfo, error)
 	close() error
+}
+
+// engineInfo is what the daemon says about itself (docker info).
+type engineInfo struct {
+	osType string // "linux" or "windows": the kind of containers
+	arch   string // as uname -m says it: "x86_64", "aarch64", ...
+	kernel string // the kernel release the containers run on
+	os     string // the engine's host, e.g. "Docker Desktop" or "Debian GNU/Linux 12 (bookworm)"
 }
 
 // attachStream is an attached container's output.
@@ -65,6 +76,9 @@ type attachStream interface {
 	// copyTo writes stdout to stdout and stderr to stderr, demultiplexed,
 	// until the container exits or Close is called.
 	copyTo(stdout, stderr io.Writer) error
+	// sendStdin writes b to the container's stdin, then closes it, within
+	// timeout; only a stream attached with stdin has one.
+	sendStdin(b []byte, timeout time.Duration) error
 	io.Closer
 }
 
@@ -104,6 +118,9 @@ type containerConfig struct {
 	publish              string // container port published at a random port of publishIP; "" none
 	publishIP            string // "" means 127.0.0.1
 	debugPort            int    // > 0: published at the same port of publishIP, for a debugger
+	// stdin keeps the container's stdin open until the first attach that
+	// took it closes it, or goes (a shell spare's order, spareshell.go).
+	stdin bool
 }
 
 // bindMount is a host directory, or a named volume, seen inside a container.

@@ -74,6 +74,14 @@ func (s *sdkClient) ping(ctx context.Context) error {
 
 func (s *sdkClient) close() error { return s.c.Close() }
 
+func (s *sdkClient) engine(ctx context.Context) (engineInfo, error) {
+	info, err := s.c.Info(ctx)
+	if err != nil {
+		return engineInfo{}, classify(err)
+	}
+	return engineInfo{osType: info.OSType, arch: info.Architecture, kernel: info.KernelVersion, os: info.OperatingSystem}, nil
+}
+
 func (s *sdkClient) imageExists(ctx context.Context, ref string) (bool, error) {
 	_, err := s.c.ImageInspect(ctx, ref)
 	switch {
@@ -181,6 +189,11 @@ func (s *sdkClient) create(ctx context.Context, cfg *containerConfig) (string, e
 		WorkingDir: cfg.workDir,
 		User:       cfg.user,
 		Labels:     cfg.labels,
+		// StdinOnce: the daemon closes stdin when the attach that holds it
+		// half-closes or goes, even when the emulator is killed.
+		OpenStdin:   cfg.stdin,
+		StdinOnce:   cfg.stdin,
+		AttachStdin: cfg.stdin,
 	}
 	pids := cfg.pidsLimit
 	host := &ctypes.HostConfig{
@@ -220,17 +233,34 @@ func (s *sdkClient) create(ctx context.Context, cfg *containerConfig) (string, e
 	return resp.ID, nil
 }
 
-func (s *sdkClient) attach(ctx context.Context, id string) (attachStream, error) {
-	hj, err := s.c.ContainerAttach(ctx, id, ctypes.AttachOptions{Stream: true, Stdout: true, Stderr: true})
+func (s *sdkClient) attach(ctx context.Context, id string, stdin bool) (attachStream, error) {
+	hj, err := s.c.ContainerAttach(ctx, id, ctypes.AttachOptions{Stream: true, Stdin: stdin, Stdout: true, Stderr: true})
 	if err != nil {
 		return nil, classify(err)
 	}
-	return &sdkStream{hj: hj}, nil
+	return &sdkStream{hj: hj, stdin: stdin}, nil
 }
 
 // sdkStream is an attach connection; stdout and stderr arrive multiplexed.
 type sdkStream struct {
-	hj types.HijackedResponse
+	hj    types.HijackedResponse
+	stdin bool
+}
+
+// sendStdin writes b raw (stdin is not multiplexed) and half-closes the
+// connection, which closes a StdinOnce container's stdin.
+func (a *sdkStream) sendStdin(b []byte, timeout time.Duration) error {
+	if !a.stdin {
+		return errors.New("attached without stdin")
+	}
+	err := a.hj.Conn.SetWriteDeadline(time.Now().Add(timeout))
+	if err == nil {
+		_, err = a.hj.Conn.Write(b)
+	}
+	if err == nil {
+		err = a.hj.CloseWrite()
+	}
+	return err
 }
 
 // copyTo demultiplexes the streams, in the order they arrive.

@@ -5,6 +5,7 @@ package docker
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -303,7 +304,11 @@ func (f *fakeDocker) get(idOrName string) (*fakeContainer, error) {
 	return fc, nil
 }
 
-func (f *fakeDocker) attach(_ context.Context, id string) (attachStream, error) {
+func (f *fakeDocker) engine(context.Context) (engineInfo, error) {
+	return engineInfo{osType: "linux", arch: "x86_64", kernel: "fake", os: "fake"}, nil
+}
+
+func (f *fakeDocker) attach(_ context.Context, id string, _ bool) (attachStream, error) {
 	fc, err := f.get(id)
 	if err != nil {
 		return nil, err
@@ -313,6 +318,10 @@ func (f *fakeDocker) attach(_ context.Context, id string) (attachStream, error) 
 
 // fakeStream is the output of a fake container, all of it stdout.
 type fakeStream struct{ *io.PipeReader }
+
+func (s fakeStream) sendStdin([]byte, time.Duration) error {
+	return errors.New("fake containers have no stdin")
+}
 
 func (s fakeStream) copyTo(stdout, _ io.Writer) error {
 	_, err := io.Copy(stdout, s.PipeReader)

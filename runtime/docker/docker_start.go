@@ -299,7 +299,7 @@ func (d *Docker) run(ctx context.Context, cfg *containerConfig, memMB int, logge
 	}
 	// Attach and wait before the start: output and an instant exit are
 	// never missed. Both live as long as the container, not as ctx.
-	stream, err := d.api.attach(c.ctx, id)
+	stream, err := d.api.attach(c.ctx, id, cfg.stdin)
 	if err != nil {
 		return fail(startFailed(ctx, "cannot attach to container "+c.name, err))
 	}

@@ -29,7 +29,10 @@ import (
 // the spare's code folder and the command and environment go through the
 // FIFO to the waiter, which execs them. Every runtime of a local engine has
 // spares (the waiter needs nothing of the image), but not image functions,
-// layers or a debugger, whose mounts or commands a spare cannot know.
+// layers or a debugger, whose mounts or commands a spare cannot know. Where
+// this binary cannot wait in the engine's containers (macOS, Windows,
+// another architecture, an engine in a VM) spares wait in the image's shell
+// and take their order on stdin (spareshell.go): images without one get none.
 const (
 	// containerSpareDir holds the spare's FIFO, read-only.
 	containerSpareDir = "/var/scf-spare"
@@ -53,19 +56,23 @@ type spare struct {
 	dir     string              // host folder: code/ at /var/user, ctl/ at containerSpareDir
 	envKeys []string            // the environment the container was created with
 	ctl     *os.File            // write end of the FIFO, held while the spare waits
+	shell   bool                // waits in the image's shell on stdin, not on the FIFO (spareshell.go)
 }
 
 // spareSet holds the idle spares of a runtime.
 type spareSet struct {
-	mu     sync.Mutex                 // guards the fields below
-	idle   map[string][]*spare        // by spareKey, oldest first
-	making map[string][]chan struct{} // by spareKey: each closed when its spare is idle or failed
-	count  int                        // idle and being made, of every key
-	closed bool                       // Close has begun: no more spares
+	mu          sync.Mutex                 // guards the fields below
+	idle        map[string][]*spare        // by spareKey, oldest first
+	making      map[string][]chan struct{} // by spareKey: each closed when its spare is idle or failed
+	count       int                        // idle and being made, of every key
+	closed      bool                       // Close has begun: no more spares
+	noShell     map[string]bool            // images found to have no /bin/sh for the shell waiter
+	waiterKnown bool                       // waiterOnce has set waiter and waiterErr
 
 	waiterOnce sync.Once
 	waiter     waiter // set by waiterOnce
 	waiterErr  error  // set by waiterOnce: no spares
+	noBinary   bool   // tests: as if the binary waiter could not run here; set before the first Start
 }
 
 // spareKey says which spare can run spec with image and plan: one of the
@@ -170,9 +177,14 @@ func (d *Docker) makeIdle(key string, done chan struct{}, spec runtime.Spec, ima
 // makeSpare creates and starts a spare for spec's function and returns it
 // once its waiter waits.
 func (d *Docker) makeSpare(ctx context.Context, spec runtime.Spec, image string, plan launchPlan, memMB int, logger *slog.Logger) (*spare, error) {
-	w, err := d.spareWaiter()
+	w, err := d.spareWaiter(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if w.shell {
+		if err := d.shellRefuses(image, spec); err != nil {
+			return nil, err
+		}
 	}
 	if err := os.MkdirAll(d.spareRoot(), 0o700); err != nil {
 		return nil, err
@@ -181,16 +193,18 @@ func (d *Docker) makeSpare(ctx context.Context, spec runtime.Spec, image string,
 	if err != nil {
 		return nil, err
 	}
-	sp := &spare{dir: dir}
+	sp := &spare{dir: dir, shell: w.shell}
 	for _, sub := range []string{"code", "ctl"} {
 		if err := os.Mkdir(filepath.Join(dir, sub), 0o755); err != nil {
 			d.dropSpare(sp)
 			return nil, err
 		}
 	}
-	if err := syscall.Mkfifo(filepath.Join(dir, "ctl", "go"), 0o600); err != nil {
-		d.dropSpare(sp)
-		return nil, fmt.Errorf("spare fifo: %w", err)
+	if !w.shell {
+		if err := mkfifo(filepath.Join(dir, "ctl", "go")); err != nil {
+			d.dropSpare(sp)
+			return nil, fmt.Errorf("spare fifo: %w", err)
+		}
 	}
 	if plan.proto == protoAPI {
 		if sp.api, err = instance.NewAPIServer(d.gateway, logger); err != nil {
@@ -206,12 +220,16 @@ func (d *Docker) makeSpare(ctx context.Context, spec runtime.Spec, image string,
 	mounts := []bindMount{
 		{source: filepath.Join(dir, "code"), target: containerCodeDir, readOnly: true},
 		{source: d.workDir, target: containerRuntimeDir, readOnly: true},
-		{source: filepath.Join(dir, "ctl"), target: containerSpareDir, readOnly: true},
-		{source: d.waiterDir(), target: containerWaiterDir, readOnly: true},
 		lang,
+	}
+	if !w.shell {
+		mounts = append(mounts,
+			bindMount{source: filepath.Join(dir, "ctl"), target: containerSpareDir, readOnly: true},
+			bindMount{source: d.waiterDir(), target: containerWaiterDir, readOnly: true})
 	}
 	cfg := d.containerConfig(spec, image, plan, memMB, mounts)
 	cfg.entrypoint, cfg.cmd = w.cmd[:1], w.cmd[1:] // whatever the image's entrypoint
+	cfg.stdin = w.shell
 	// The version and code are the taker's: a spare names neither.
 	cfg.labels[LabelVersion], cfg.labels[LabelCodeHash] = "", ""
 	for _, kv := range cfg.env {
@@ -219,8 +237,15 @@ func (d *Docker) makeSpare(ctx context.Context, spec runtime.Spec, image string,
 		sp.envKeys = append(sp.envKeys, k)
 	}
 	if sp.c, sp.info, err = d.run(ctx, cfg, memMB, logger); err != nil {
+		if w.shell {
+			d.shellFailed(image, err)
+		}
 		d.dropSpare(sp)
 		return nil, err
+	}
+	if w.shell {
+		// Its stdin holds what is written until the shell reads it.
+		return sp, nil
 	}
 	if sp.ctl, err = openWaiting(ctx, sp); err != nil {
 		d.dropSpare(sp)
@@ -288,16 +313,16 @@ func (d *Docker) launchSpare(ctx context.Context, sp *spare, spec runtime.Spec, 
 
 // sendOrder hands cfg's command and environment to sp's waiter.
 func sendOrder(sp *spare, cfg *containerConfig) error {
-	o := spareOrder{Env: cfg.env, Dir: cfg.workDir, Cmd: cfg.cmd}
-	set := map[string]bool{}
-	for _, kv := range cfg.env {
-		k, _, _ := strings.Cut(kv, "=")
-		set[k] = true
-	}
-	for _, k := range sp.envKeys {
-		if !set[k] {
-			o.Unset = append(o.Unset, k)
+	o := orderOf(sp, cfg)
+	if sp.shell {
+		script, err := orderScript(o)
+		if err == nil {
+			err = sp.c.sendStdin([]byte(script), spareOrderTimeout)
 		}
+		if err != nil {
+			return fmt.Errorf("spare %s: order: %w", sp.c.name, err)
+		}
+		return nil
 	}
 	b, err := json.Marshal(o)
 	if err != nil {
@@ -313,6 +338,23 @@ func sendOrder(sp *spare, cfg *containerConfig) error {
 		return fmt.Errorf("spare %s: order: %w", sp.c.name, err)
 	}
 	return nil
+}
+
+// orderOf is cfg's command and environment as an order to sp, which unsets
+// what sp was created with and cfg does not set.
+func orderOf(sp *spare, cfg *containerConfig) spareOrder {
+	o := spareOrder{Env: cfg.env, Dir: cfg.workDir, Cmd: cfg.cmd}
+	set := map[string]bool{}
+	for _, kv := range cfg.env {
+		k, _, _ := strings.Cut(kv, "=")
+		set[k] = true
+	}
+	for _, k := range sp.envKeys {
+		if !set[k] {
+			o.Unset = append(o.Unset, k)
+		}
+	}
+	return o
 }
 
 // dropSpare removes a spare that will not run code.
@@ -381,7 +423,7 @@ func linkTree(src, dst string) error {
 // startWithSpare starts spec in the function's spare when there is one
 // (else as Start does) and then starts the next spare in the background.
 func (d *Docker) startWithSpare(ctx context.Context, spec runtime.Spec, image string, plan launchPlan, memMB int, debugMounts []bindMount, logger *slog.Logger) (runtime.Instance, error) {
-	if !d.spareFits(spec, plan, debugMounts) {
+	if !d.spareFits(spec, plan, debugMounts) || !d.shellSpareFits(image, spec) {
 		return d.startNew(ctx, spec, image, plan, memMB, debugMounts, logger)
 	}
 	key := spareKey(spec, image, plan, memMB)

@@ -133,18 +133,35 @@ func TestSpareFailingBeforeCodeFallsBack(t *testing.T) {
 // emulator: it makes a spare, prints its id and waits to be killed.
 const spareChildEnv = "SCF_TEST_SPARE_CHILD"
 
-func TestNoSpareOutlivesTheEmulator(t *testing.T) {
+func TestNoSpareOutlivesTheEmulator(t *testing.T) { testNoSpareOutlivesTheEmulator(t, false) }
+
+// testNoSpareOutlivesTheEmulator kills, with SIGKILL, a child emulator
+// that made a spare (waiting in the image's shell when shell), and checks
+// that the spare exits.
+func testNoSpareOutlivesTheEmulator(t *testing.T, shell bool) {
 	if os.Getenv(spareChildEnv) != "" {
 		d := newDockerTestRuntimeWith(t, DockerOptions{scope: map[string]string{"dev.scf-emulator.test": os.Getenv(spareChildEnv)}})
-		dockerStart(t, d, dockerSpec(os.Getenv(spareChildEnv+"_CODE"), "Go1", "event"))
+		spec := dockerSpec(os.Getenv(spareChildEnv+"_CODE"), "Go1", "event")
+		if shell {
+			d.spares.noBinary = true
+			spec = dockerSpec(os.Getenv(spareChildEnv+"_CODE"), "Python3.9", "event")
+			spec.Handler = "index.main_handler"
+		}
+		dockerStart(t, d, spec)
 		os.Stdout.WriteString("SPARE " + idleSpare(t, d).c.id + "\n")
 		<-t.Context().Done() // until SIGKILL
 		return
 	}
 	d := newDockerTestRuntime(t, nil) // the scope the child's containers carry
-	dir := buildDockerFn(t)
+	dir := ""
+	if shell {
+		needImage(t, d, DebianRuntimeImage)
+		dir = writePy(t, "v1")
+	} else {
+		dir = buildDockerFn(t)
+	}
 	scope := d.scope["dev.scf-emulator.test"]
-	child := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestNoSpareOutlivesTheEmulator$", "-test.timeout=5m")
+	child := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^"+t.Name()+"$", "-test.timeout=5m")
 	child.Env = append(os.Environ(), spareChildEnv+"="+scope, spareChildEnv+"_CODE="+dir)
 	out, err := child.StdoutPipe()
 	if err != nil {
@@ -170,7 +187,7 @@ func TestNoSpareOutlivesTheEmulator(t *testing.T) {
 			t.Fatalf("inspect the spare: %v", err)
 		}
 		if !info.running {
-			break // the kernel closed the FIFO, the waiter exited
+			break // the kernel closed the FIFO (the daemon, stdin): the waiter exited
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("the spare still runs after its emulator was killed")

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	goruntime "runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -120,19 +121,31 @@ func TestSpareWaiter(t *testing.T) {
 	})
 }
 
+// thisEngine is a local engine as the daemon here describes itself.
+func thisEngine(t *testing.T) engineInfo {
+	t.Helper()
+	arch := map[string]string{"amd64": "x86_64", "arm64": "aarch64"}[goruntime.GOARCH]
+	if arch == "" || hostKernel() == "" {
+		t.Skipf("no engine description for %s/%s", goruntime.GOOS, goruntime.GOARCH)
+	}
+	return engineInfo{osType: "linux", arch: arch, kernel: hostKernel(), os: "test"}
+}
+
 func TestFindWaiterOfThisBinary(t *testing.T) {
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := findWaiter(exe)
+	eng := thisEngine(t)
+	w, err := findWaiter(exe, eng, hostKernel())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w.files["emulator"] != exe || !slices.Contains(w.cmd, spareWaitArg) {
+	if w.shell || w.files["emulator"] != exe || !slices.Contains(w.cmd, spareWaitArg) {
 		t.Errorf("waiter = %+v", w)
 	}
-	if interp, _, _ := elfDeps(exe); interp != "" {
+	arch, _ := elfArchOf(eng.arch)
+	if interp, _, _ := elfDeps(exe, arch); interp != "" {
 		// Dynamically linked: the loader runs it with the libraries staged beside.
 		if w.files["ld.so"] != interp || w.cmd[0] != containerWaiterDir+"/ld.so" || len(w.files) < 3 {
 			t.Errorf("dynamic waiter = %+v", w)
@@ -142,6 +155,38 @@ func TestFindWaiterOfThisBinary(t *testing.T) {
 				t.Errorf("file %s: %s is not a file (%v)", name, p, err)
 			}
 		}
+	}
+}
+
+func TestFindWaiterRefusesWhatCannotRunInTheEngine(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := thisEngine(t)
+	other := map[string]string{"x86_64": "aarch64", "aarch64": "x86_64"}[eng.arch]
+	script := filepath.Join(t.TempDir(), "emulator")
+	if err := os.WriteFile(script, []byte("\xcf\xfa\xed\xfe not an ELF file (a Mach-O one, say)"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		exe  string
+		eng  func(e engineInfo) engineInfo
+		want string
+	}{
+		{"windows containers", exe, func(e engineInfo) engineInfo { e.osType = "windows"; return e }, "windows"},
+		{"another architecture", exe, func(e engineInfo) engineInfo { e.arch = other; return e }, "the engine runs"},
+		{"an unknown architecture", exe, func(e engineInfo) engineInfo { e.arch = "vax"; return e }, "vax"},
+		{"another kernel (a VM)", exe, func(e engineInfo) engineInfo { e.kernel = "6.6.0-linuxkit"; e.os = "Docker Desktop"; return e }, "linuxkit"},
+		{"not an ELF binary", script, func(e engineInfo) engineInfo { return e }, "bad magic"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w, err := findWaiter(c.exe, c.eng(eng), hostKernel())
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("findWaiter = %+v, %v; want an error about %q", w, err, c.want)
+			}
+		})
 	}
 }
 

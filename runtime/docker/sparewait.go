@@ -2,6 +2,7 @@ package docker
 
 import (
 	"bytes"
+	"context"
 	"debug/elf"
 	"encoding/json"
 	"errors"
@@ -11,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"syscall"
 
 	"github.com/scf-emulator/emulator/runtime/internal/instance"
@@ -99,21 +99,39 @@ func (o spareOrder) exec() error {
 	return syscall.Exec(path, o.Cmd, os.Environ())
 }
 
-// waiter is how spare containers run the waiter, found once per runtime.
+// waiter is how spare containers wait, found once per runtime.
 type waiter struct {
 	files map[string]string // name in the staging folder -> host file
 	cmd   []string          // the spare container's command
+	// shell: the image's /bin/sh waits on its stdin for a script
+	// (spareshell.go), as where this binary cannot run in the engine's
+	// containers; files is empty.
+	shell bool
 }
 
-// findWaiter says how this binary runs as the waiter inside any image: as
-// it is when it is statically linked; else through the host's dynamic
-// loader with the host's libraries beside it, since a FROM-scratch image
-// has neither (and another image's may not match).
-func findWaiter(exe string) (waiter, error) {
+// findWaiter says how the binary exe runs as the waiter inside any image
+// of eng: as it is when it is statically linked; else through the host's
+// dynamic loader with the host's libraries beside it, since a FROM-scratch
+// image has neither (and another image's may not match). It fails where
+// exe cannot run in eng's containers: not ELF (macOS, Windows), another
+// architecture, or another kernel than hostKernel, the one this process
+// runs on (a VM such as Docker Desktop's: a FIFO of this machine does not
+// reach its containers).
+func findWaiter(exe string, eng engineInfo, hostKernel string) (waiter, error) {
+	if eng.osType != "linux" {
+		return waiter{}, fmt.Errorf("the engine runs %q containers, not linux ones", eng.osType)
+	}
+	if eng.kernel == "" || eng.kernel != hostKernel {
+		return waiter{}, fmt.Errorf("the engine (%s) runs on kernel %q, this machine on %q: its containers cannot share a FIFO with this process", eng.os, eng.kernel, hostKernel)
+	}
+	want, ok := elfArchOf(eng.arch)
+	if !ok {
+		return waiter{}, fmt.Errorf("the engine's architecture %q is not one the waiter knows", eng.arch)
+	}
 	fifo := containerSpareDir + "/go"
 	bin := containerWaiterDir + "/emulator"
 	w := waiter{files: map[string]string{"emulator": exe}}
-	interp, needed, err := elfDeps(exe)
+	interp, needed, err := elfDeps(exe, want)
 	if err != nil {
 		return waiter{}, err
 	}
@@ -121,7 +139,7 @@ func findWaiter(exe string) (waiter, error) {
 		w.cmd = []string{bin, spareWaitArg, fifo}
 		return w, nil
 	}
-	libs, err := resolveLibs(interp, needed)
+	libs, err := resolveLibs(interp, needed, want)
 	if err != nil {
 		return waiter{}, fmt.Errorf("%s is dynamically linked: %w", exe, err)
 	}
@@ -133,14 +151,49 @@ func findWaiter(exe string) (waiter, error) {
 	return w, nil
 }
 
+// elfArch is what an ELF file must be to run on an architecture.
+type elfArch struct {
+	machine elf.Machine
+	class   elf.Class
+	data    elf.Data
+}
+
+// elfArchOf maps the daemon's Architecture (uname -m; Go's names too) to
+// the ELF files that run there.
+func elfArchOf(arch string) (elfArch, bool) {
+	switch arch {
+	case "x86_64", "amd64":
+		return elfArch{elf.EM_X86_64, elf.ELFCLASS64, elf.ELFDATA2LSB}, true
+	case "aarch64", "arm64":
+		return elfArch{elf.EM_AARCH64, elf.ELFCLASS64, elf.ELFDATA2LSB}, true
+	case "armv7l", "armv6l", "arm":
+		return elfArch{elf.EM_ARM, elf.ELFCLASS32, elf.ELFDATA2LSB}, true
+	case "i386", "i686", "386":
+		return elfArch{elf.EM_386, elf.ELFCLASS32, elf.ELFDATA2LSB}, true
+	case "ppc64le":
+		return elfArch{elf.EM_PPC64, elf.ELFCLASS64, elf.ELFDATA2LSB}, true
+	case "s390x":
+		return elfArch{elf.EM_S390, elf.ELFCLASS64, elf.ELFDATA2MSB}, true
+	case "riscv64":
+		return elfArch{elf.EM_RISCV, elf.ELFCLASS64, elf.ELFDATA2LSB}, true
+	}
+	return elfArch{}, false
+}
+
 // elfDeps returns the program interpreter ("" for a static binary) and the
-// libraries the ELF file p needs.
-func elfDeps(p string) (interp string, needed []string, err error) {
+// libraries the ELF file p needs, once p is known to be of arch.
+func elfDeps(p string, arch elfArch) (interp string, needed []string, err error) {
 	f, err := elf.Open(p)
 	if err != nil {
 		return "", nil, err
 	}
 	defer f.Close()
+	if got := (elfArch{f.Machine, f.Class, f.Data}); got != arch {
+		return "", nil, fmt.Errorf("%s is %v %v %v, the engine runs %v %v %v", p, got.machine, got.class, got.data, arch.machine, arch.class, arch.data)
+	}
+	if f.OSABI != elf.ELFOSABI_NONE && f.OSABI != elf.ELFOSABI_LINUX {
+		return "", nil, fmt.Errorf("%s is for %v, not linux", p, f.OSABI)
+	}
 	for _, prog := range f.Progs {
 		if prog.Type != elf.PT_INTERP {
 			continue
@@ -159,8 +212,9 @@ func elfDeps(p string) (interp string, needed []string, err error) {
 }
 
 // resolveLibs finds, by name, the libraries needed and those they need in
-// turn, where the host's loader looks by default.
-func resolveLibs(interp string, needed []string) (map[string]string, error) {
+// turn, where the host's loader looks by default. A multiarch host has a
+// library of the same name for each architecture: only arch's counts.
+func resolveLibs(interp string, needed []string, arch elfArch) (map[string]string, error) {
 	dirs := []string{filepath.Dir(interp)}
 	for _, pat := range []string{"/lib/*-linux-*", "/usr/lib/*-linux-*"} {
 		m, _ := filepath.Glob(pat)
@@ -174,48 +228,91 @@ func resolveLibs(interp string, needed []string) (map[string]string, error) {
 		if _, ok := found[name]; ok || filepath.Base(name) != name {
 			continue
 		}
-		i := slices.IndexFunc(dirs, func(dir string) bool {
-			fi, err := os.Stat(filepath.Join(dir, name))
-			return err == nil && fi.Mode().IsRegular()
-		})
-		if i < 0 {
-			return nil, fmt.Errorf("library %s not found", name)
+		var more []string
+		for _, dir := range dirs {
+			p, err := filepath.EvalSymlinks(filepath.Join(dir, name))
+			if err != nil {
+				continue
+			}
+			if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() {
+				continue
+			}
+			if _, more, err = elfDeps(p, arch); err == nil {
+				found[name] = p
+				break
+			}
 		}
-		p, err := filepath.EvalSymlinks(filepath.Join(dirs[i], name))
-		if err != nil {
-			return nil, err
-		}
-		found[name] = p
-		_, more, err := elfDeps(p)
-		if err != nil {
-			return nil, err
+		if _, ok := found[name]; !ok {
+			return nil, fmt.Errorf("library %s not found for %v", name, arch.machine)
 		}
 		needed = append(needed, more...)
 	}
 	return found, nil
 }
 
-// spareWaiter returns how spares run the waiter, staging its files in the
-// spare root the first time.
-func (d *Docker) spareWaiter() (waiter, error) {
+// shellWaiter is the waiter where the binary cannot be one: the image's
+// shell reads its orders from stdin (spareshell.go).
+var shellWaiter = waiter{shell: true, cmd: []string{"/bin/sh", "-s"}}
+
+// spareWaiter returns how spares wait, asking the daemon about its engine
+// and staging the binary waiter's files in the spare root the first time.
+// Where the binary waiter cannot run, spares wait in the image's shell.
+func (d *Docker) spareWaiter(ctx context.Context) (waiter, error) {
 	s := &d.spares
 	s.waiterOnce.Do(func() {
-		exe, err := os.Executable()
-		if err == nil {
-			exe, err = filepath.EvalSymlinks(exe)
+		ctx, cancel := context.WithTimeout(ctx, dockerCallTimeout)
+		eng, err := d.api.engine(ctx)
+		cancel()
+		if err != nil {
+			s.waiterErr = fmt.Errorf("no spare containers: docker info: %w", err)
+			d.logger.Debug("spare containers are off", "err", err)
+			return
 		}
-		if err == nil {
-			s.waiter, err = findWaiter(exe)
+		if eng.osType != "linux" {
+			s.waiterErr = fmt.Errorf("no spare containers: the engine runs %q containers", eng.osType)
+			d.logger.Debug("spare containers are off", "err", s.waiterErr)
+			return
 		}
-		if err == nil {
-			err = stageWaiter(d.waiterDir(), s.waiter)
+		if s.noBinary {
+			err = errors.New("the binary waiter is off")
+		} else {
+			s.waiter, err = d.binaryWaiter(eng)
 		}
 		if err != nil {
-			s.waiterErr = fmt.Errorf("no spare containers: %w", err)
-			d.logger.Debug("spare containers are off", "err", err)
+			s.waiter = shellWaiter
+			d.logger.Debug("spare containers wait in the image's shell", "why", err)
 		}
 	})
+	s.mu.Lock()
+	s.waiterKnown = true
+	s.mu.Unlock()
 	return s.waiter, s.waiterErr
+}
+
+// binaryWaiter is findWaiter for this binary, staged.
+func (d *Docker) binaryWaiter(eng engineInfo) (waiter, error) {
+	exe, err := os.Executable()
+	if err == nil {
+		exe, err = filepath.EvalSymlinks(exe)
+	}
+	if err != nil {
+		return waiter{}, err
+	}
+	w, err := findWaiter(exe, eng, hostKernel())
+	if err == nil {
+		err = stageWaiter(d.waiterDir(), w)
+	}
+	return w, err
+}
+
+// hostKernel is the release of the kernel this process runs on; "" where
+// it is not Linux.
+func hostKernel() string {
+	b, err := os.ReadFile("/proc/sys/kernel/osrelease")
+	if err != nil {
+		return ""
+	}
+	return string(bytes.TrimSpace(b))
 }
 
 // stageWaiter links (or copies) w's files into dir, mounted read-only into
