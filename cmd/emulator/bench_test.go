@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -16,7 +17,17 @@ import (
 //
 //	go test ./cmd/emulator -run '^$' -bench HotReload -benchtime 20x
 //	EMULATOR_TEST_RUNTIME=docker go test ./cmd/emulator -run '^$' -bench HotReload -benchtime 20x
+//
+// SCF_BENCH_RELOAD_PAUSE (a duration, e.g. 1s) waits that long, untimed,
+// between saves, as a person does; without it the saves come back to back.
 func BenchmarkHotReload(b *testing.B) {
+	var pause time.Duration
+	if v := os.Getenv("SCF_BENCH_RELOAD_PAUSE"); v != "" {
+		var err error
+		if pause, err = time.ParseDuration(v); err != nil {
+			b.Fatalf("SCF_BENCH_RELOAD_PAUSE: %v", err)
+		}
+	}
 	cfg := workspace(b)
 	app, _ := startApp(b, cfg, filepath.Join(b.TempDir(), "state"))
 	url := app.GatewayURL() + "/dev/hello"
@@ -24,6 +35,11 @@ func BenchmarkHotReload(b *testing.B) {
 	var lat []time.Duration
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
+		if pause > 0 {
+			b.StopTimer()
+			time.Sleep(pause)
+			b.StartTimer()
+		}
 		msg := fmt.Sprintf("reload %d", i)
 		start := time.Now()
 		setMessage(b, cfg, msg)
