@@ -38,6 +38,8 @@ type srvConn struct {
 	s      *Server
 	nc     net.Conn
 	state  atomic.Int32
+	cr     connReader // under br: the connection, after a byte the background read took
+	bg     bgRead
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	remote string
@@ -52,6 +54,8 @@ type srvConn struct {
 
 func newSrvConn(s *Server, nc net.Conn) *srvConn {
 	c := &srvConn{s: s, nc: nc, remote: nc.RemoteAddr().String()}
+	c.cr.nc = nc
+	c.bg.c = c
 	c.ctx = context.WithValue(context.WithValue(s.baseCtx, http.ServerContextKey, s.fallback),
 		http.LocalAddrContextKey, nc.LocalAddr())
 	c.state.Store(connIdle)
@@ -62,7 +66,7 @@ func newSrvConn(s *Server, nc net.Conn) *srvConn {
 func (c *srvConn) serve() {
 	defer c.s.forget(c)
 	c.br = srvReaders.Get().(*bufio.Reader)
-	c.br.Reset(c.nc)
+	c.br.Reset(&c.cr)
 	c.bw = srvWriters.Get().(*bufio.Writer)
 	c.bw.Reset(c.nc)
 	defer func() {
@@ -207,18 +211,26 @@ func (c *srvConn) serveRequest() (keep bool) {
 	var body *reqBody
 	switch {
 	case hd.chunked || hd.contentLength > 0:
-		body = &reqBody{c: c, remaining: hd.contentLength, expect: hd.expectContinue}
+		body = &reqBody{c: c, remaining: hd.contentLength, expect: hd.expectContinue, cancel: cancel}
 		if hd.chunked {
 			body.chunked = newChunkedReader(c.br)
 		}
 		r.Body = body
 	default:
 		r.Body = http.NoBody
+		c.bg.arm(cancel)
 	}
+	defer c.bg.stop() // when the handler panics
 	w := &c.w
 	w.reset(c, r)
 	c.s.Handler.ServeHTTP(w, r)
+	gone := c.bg.stop()
 	if err := w.finish(); err != nil {
+		return false
+	}
+	if gone {
+		// The client may have closed its sending side only and still read.
+		_ = c.bw.Flush()
 		return false
 	}
 	keep = !w.closeAfter
@@ -316,6 +328,9 @@ type reqBody struct {
 	done      bool      // EOF reached
 	closed    bool      // Close was called
 	err       error     // a sticky read error
+	// cancel ends the request's context; the background read that watches
+	// for the client leaving gets it once the body is read whole.
+	cancel context.CancelFunc
 }
 
 func (b *reqBody) Read(p []byte) (int, error) {
@@ -344,6 +359,7 @@ func (b *reqBody) Read(p []byte) (int, error) {
 		n, err = b.chunked.Read(p)
 		if err == io.EOF {
 			b.done = true
+			b.c.bg.arm(b.cancel)
 		}
 	} else {
 		if int64(len(p)) > b.remaining {
@@ -353,6 +369,7 @@ func (b *reqBody) Read(p []byte) (int, error) {
 		b.remaining -= int64(n)
 		if b.remaining == 0 {
 			b.done, err = true, io.EOF
+			b.c.bg.arm(b.cancel)
 		} else if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}
