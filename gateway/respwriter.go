@@ -2,10 +2,10 @@ package gateway
 
 import (
 	"bufio"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httputil"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +31,7 @@ type respWriter struct {
 	closeAfter  bool     // the connection ends after this answer
 	pending     []byte   // body bytes held back until the head goes out
 	trailers    []string // keys the head announced in Trailer
+	keys        []string // the header's keys, sorted for writing; reused
 	err         error    // a sticky write error
 }
 
@@ -38,7 +39,7 @@ const pendingMax = 4 << 10
 
 func (w *respWriter) reset(c *srvConn, r *http.Request) {
 	*w = respWriter{c: c, r: r, header: make(http.Header, 8), cl: -1, pending: w.pending[:0],
-		head: r.Method == "HEAD", closeAfter: c.hd.close, trailers: w.trailers[:0]}
+		head: r.Method == "HEAD", closeAfter: c.hd.close, trailers: w.trailers[:0], keys: w.keys[:0]}
 }
 
 func (w *respWriter) Header() http.Header { return w.header }
@@ -55,7 +56,7 @@ func (w *respWriter) WriteHeader(code int) {
 		return
 	}
 	w.status, w.wroteHeader = code, true
-	if v := w.header["Content-Length"]; len(v) == 1 {
+	if v := w.header["Content-Length"]; len(v) == 1 && bodyAllowed(code) {
 		if n, ok := parseLength(v[0]); ok {
 			w.cl = n
 		}
@@ -169,15 +170,17 @@ func (w *respWriter) finish() error {
 		for _, k := range w.trailers {
 			writeValues(bw, k, w.header[k])
 		}
-		for k, vv := range w.header {
+		for _, k := range w.sortedKeys() {
 			if after, ok := strings.CutPrefix(k, http.TrailerPrefix); ok && validFieldName(after) {
-				writeValues(bw, after, vv)
+				writeValues(bw, after, w.header[k])
 			}
 		}
 		bw.WriteString("\r\n")
 	}
 	if w.cl >= 0 && w.written < w.cl && !w.head {
-		return errors.New("handler wrote less than its Content-Length") // the client would wait
+		// The client would wait for the rest: it gets what there is, then
+		// the connection closes, as net/http does.
+		w.closeAfter = true
 	}
 	return w.err
 }
@@ -214,7 +217,7 @@ func (w *respWriter) sendHead(done bool) {
 	default:
 		w.closeAfter = true // HTTP/1.0: the body ends with the connection
 	}
-	if !w.closeAfter && hasToken(h["Connection"], "close") {
+	if !w.closeAfter && h["Connection"] != nil && hasToken(h["Connection"], "close") {
 		w.closeAfter = true
 	}
 	if w.c.s.closing.Load() {
@@ -228,7 +231,8 @@ func (w *respWriter) sendHead(done bool) {
 	if h["Date"] == nil {
 		bw.Write(w.c.s.date.line(time.Now()))
 	}
-	if _, ok := h["Content-Type"]; !ok && allowed && len(w.pending) > 0 {
+	if _, ok := h["Content-Type"]; !ok && allowed && len(w.pending) > 0 && h.Get("Content-Encoding") == "" {
+		// A set Content-Encoding (gzip) makes the bytes no guide to the type.
 		writeField(bw, "Content-Type", http.DetectContentType(w.pending))
 	}
 	if clValue != nil {
@@ -240,7 +244,7 @@ func (w *respWriter) sendHead(done bool) {
 		bw.WriteString("Transfer-Encoding: chunked\r\n")
 	}
 	switch {
-	case w.closeAfter && h["Connection"] == nil:
+	case w.closeAfter:
 		bw.WriteString("Connection: close\r\n")
 	case !w.closeAfter && w.c.hd.minor == 0:
 		bw.WriteString("Connection: keep-alive\r\n")
@@ -254,23 +258,48 @@ func (w *respWriter) sendHead(done bool) {
 	}
 }
 
-// writeFields writes the handler's header fields but the ones the server
-// decides itself, with line breaks in values turned into spaces (no answer
-// splitting) and invalid names left out, as net/http does.
+// writeFields writes the handler's header fields, sorted by name as
+// net/http writes them, but the ones the server decides itself (framing,
+// Connection), the ones an answer without a body must not have (304: no
+// Content-Type either), with line breaks in values turned into spaces (no
+// answer splitting) and invalid names left out, as net/http does.
 func (w *respWriter) writeFields(bw *bufio.Writer) {
-	for k, vv := range w.header {
+	noBody := !bodyAllowed(w.status)
+	for _, k := range w.sortedKeys() {
 		switch k {
-		case "Transfer-Encoding", "Trailer":
-			if k == "Trailer" && len(w.trailers) > 0 {
-				writeValues(bw, k, vv)
+		case "Transfer-Encoding", "Connection":
+			continue
+		case "Trailer":
+			if len(w.trailers) > 0 {
+				writeValues(bw, k, w.header[k])
 			}
 			continue
+		case "Content-Length":
+			if noBody {
+				continue
+			}
+		case "Content-Type":
+			if w.status == http.StatusNotModified {
+				continue
+			}
 		}
 		if strings.HasPrefix(k, http.TrailerPrefix) || !validFieldName(k) {
 			continue
 		}
-		writeValues(bw, k, vv)
+		writeValues(bw, k, w.header[k])
 	}
+}
+
+// sortedKeys returns the header's keys in order, in a slice the writer
+// keeps for the next answer.
+func (w *respWriter) sortedKeys() []string {
+	keys := w.keys[:0]
+	for k := range w.header {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	w.keys = keys
+	return keys
 }
 
 func writeValues(bw *bufio.Writer, k string, vv []string) {

@@ -225,21 +225,23 @@ func (c *srvConn) serveRequest() (keep bool) {
 	w.reset(c, r)
 	c.s.Handler.ServeHTTP(w, r)
 	gone := c.bg.stop()
+	if body != nil && !body.done && !w.headSent {
+		// Read away what the handler left of the body before the head goes
+		// out, as net/http does, so the head can say Connection: close when
+		// the rest is too much to skip.
+		if !body.drain() {
+			w.closeAfter = true
+		}
+	}
 	if err := w.finish(); err != nil {
 		return false
 	}
-	if gone {
-		// The client may have closed its sending side only and still read.
-		_ = c.bw.Flush()
-		return false
-	}
-	keep = !w.closeAfter
-	if body != nil && !body.drain() {
+	keep = !w.closeAfter && !gone
+	if keep && body != nil && !body.drain() {
 		keep = false
 	}
-	if keep && c.br.Buffered() > 0 {
-		return true // a pipelined request: its answer flushes both
-	}
+	// An answer goes out when it is done, pipelined or not: the next
+	// handler may be slow, or panic and take the buffer with it.
 	if err := c.bw.Flush(); err != nil {
 		return false
 	}
@@ -387,12 +389,14 @@ func (b *reqBody) Close() error {
 }
 
 // drain reads away the unread rest of the body, up to maxDiscard, and
-// reports whether the connection is still in step with the client.
+// reports whether the connection is still in step with the client. A body
+// known to be longer, or one whose client waits for a 100 Continue that
+// will not come, is not read at all.
 func (b *reqBody) drain() bool {
 	if b.done {
 		return true
 	}
-	if b.err != nil || b.expect { // the client waits for a 100 Continue that will not come
+	if b.err != nil || b.expect || b.chunked == nil && b.remaining > maxDiscard {
 		return false
 	}
 	b.closed = false
