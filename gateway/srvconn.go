@@ -200,14 +200,14 @@ func (c *srvConn) handOff() {
 // the answer. It reports whether the connection carries another request.
 func (c *srvConn) serveRequest() (keep bool) {
 	hd := &c.hd
-	r, err := c.newRequest()
-	if err != nil {
+	var req http.Request
+	if err := c.newRequest(&req); err != nil {
 		c.reject(errMalformed)
 		return false
 	}
 	ctx, cancel := context.WithCancel(c.ctx)
 	defer cancel()
-	r = r.WithContext(ctx)
+	r := req.WithContext(ctx) // the one copy on the heap: req stays on the stack
 	var body *reqBody
 	switch {
 	case hd.chunked || hd.contentLength > 0:
@@ -248,12 +248,12 @@ func (c *srvConn) serveRequest() (keep bool) {
 	return keep
 }
 
-// newRequest builds the *http.Request of c.hd as net/http would.
-func (c *srvConn) newRequest() (*http.Request, error) {
+// newRequest fills r with the request of c.hd as net/http would.
+func (c *srvConn) newRequest(r *http.Request) error {
 	hd := &c.hd
 	u, err := requestURL(hd.target)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	h := make(http.Header, len(hd.fields))
 	vals := make([]string, len(hd.fields))
@@ -271,7 +271,7 @@ func (c *srvConn) newRequest() (*http.Request, error) {
 		vals[i] = f.value
 		h[f.name] = vals[i : i+1 : i+1]
 	}
-	r := &http.Request{
+	*r = http.Request{
 		Method: hd.method, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: hd.minor,
 		Header: h, ContentLength: max(hd.contentLength, 0), Close: hd.close, Host: hd.host,
 		RemoteAddr: c.remote, RequestURI: hd.target,
@@ -283,7 +283,7 @@ func (c *srvConn) newRequest() (*http.Request, error) {
 		r.ContentLength = -1
 		r.TransferEncoding = []string{"chunked"}
 	}
-	return r, nil
+	return nil
 }
 
 // requestURL parses an origin-form target. A plain path without escapes
