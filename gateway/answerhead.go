@@ -97,6 +97,9 @@ func parseAnswerHead(raw string, a *upAnswer, isHead bool) error {
 	var te string
 	teSeen, keepAlive := false, false
 	for {
+		if rest == "" {
+			return bad("no empty line ends the head")
+		}
 		line, rest = cutLine(rest)
 		if line == "" {
 			break

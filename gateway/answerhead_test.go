@@ -95,3 +95,39 @@ func TestReadAnswer(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseAnswerHead: the answer parser never panics, and an answer it
+// accepts is one net/http's client reads with the same status, framing
+// and keep-alive, so the gateway never reads a kept connection out of step
+// with what a standard client would.
+func FuzzParseAnswerHead(f *testing.F) {
+	f.Add("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", false)
+	f.Add("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-A\r\n\r\n", false)
+	f.Add("HTTP/1.0 204 No Content\nConnection: keep-alive\n\n", true)
+	var a upAnswer
+	f.Fuzz(func(t *testing.T, raw string, isHead bool) {
+		if err := parseAnswerHead(raw, &a, isHead); err != nil {
+			return
+		}
+		if a.chunked && a.contentLength >= 0 {
+			t.Fatal("accepted both chunked and a Content-Length")
+		}
+		method := "GET"
+		if isHead {
+			method = "HEAD"
+		}
+		res, err := http.ReadResponse(bufio.NewReader(strings.NewReader(raw)), &http.Request{Method: method})
+		if err != nil {
+			if a.status < 200 || a.status > 999 {
+				return // 1xx heads are skipped; net/http refuses status codes over 999
+			}
+			t.Fatalf("net/http rejects what parseAnswerHead accepts: %v", err)
+		}
+		chunked := len(res.TransferEncoding) > 0
+		if res.StatusCode != a.status || a.noBody && res.ContentLength > 0 && !isHead || !a.noBody && chunked != a.chunked ||
+			!a.noBody && !chunked && res.ContentLength != a.contentLength || res.Close != a.close {
+			t.Fatalf("net/http reads status %d cl %d chunked %v close %v; parseAnswerHead %d cl %d chunked %v close %v noBody %v",
+				res.StatusCode, res.ContentLength, chunked, res.Close, a.status, a.contentLength, a.chunked, a.close, a.noBody)
+		}
+	})
+}
