@@ -7,4 +7,8 @@
 // version for a request and is a Shadower, the gateway also prepares a copy
 // (the same event, or the web request with its body buffered) for the
 // Backend to run in the background; the copy's answer goes nowhere.
+//
+// Server is the HTTP/1.1 server the emulator runs the gateway listener
+// with: its own accept loop and request-head parser for the common case,
+// net/http for what it hands off (upgrades, request trailers).
 package gateway

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -92,10 +93,10 @@ func (g *Gateway) forward(ctx context.Context, w http.ResponseWriter, r *http.Re
 // the next request or closes it. ctx ending closes the exchange.
 func (g *Gateway) exchangeOn(ctx context.Context, uc *upConn, w http.ResponseWriter, r *http.Request, c *proxyCall, body []byte) error {
 	stop := context.AfterFunc(ctx, func() { _ = uc.conn.SetDeadline(aLongTimeAgo) })
-	res, err := roundTrip(ctx, uc, r, c, body)
+	err := roundTrip(ctx, uc, r, c, body)
 	reuse := false
 	if err == nil {
-		reuse, err = answer(ctx, w, res)
+		reuse, err = answer(ctx, w, uc)
 	}
 	if !stop() {
 		reuse = false // the deadline may be set: the connection is spent
@@ -137,29 +138,32 @@ func retryable(r *http.Request, err error) bool {
 	return r.Header["Idempotency-Key"] != nil || r.Header["X-Idempotency-Key"] != nil
 }
 
-// roundTrip writes the request and reads the answer's head on uc.
-func roundTrip(ctx context.Context, uc *upConn, r *http.Request, c *proxyCall, body []byte) (*http.Response, error) {
+// roundTrip writes the request and reads the answer's head on uc, into
+// uc.ans, with uc.body ready to read its body.
+func roundTrip(ctx context.Context, uc *upConn, r *http.Request, c *proxyCall, body []byte) error {
 	if err := writeRequest(uc.bw, r, c, body); err != nil {
-		return nil, &roundTripError{err: ctxErr(ctx, err)}
+		return &roundTripError{err: ctxErr(ctx, err)}
 	}
 	for {
 		if _, err := uc.br.Peek(1); err != nil {
-			return nil, &roundTripError{err: ctxErr(ctx, err), wrote: true}
+			return &roundTripError{err: ctxErr(ctx, err), wrote: true}
 		}
-		res, err := http.ReadResponse(uc.br, r)
+		var err error
+		uc.head, err = readAnswerHead(uc.br, &uc.ans, uc.head, r.Method == "HEAD")
 		if err != nil {
-			return nil, &roundTripError{err: ctxErr(ctx, err), wrote: true, got: true}
+			return &roundTripError{err: ctxErr(ctx, err), wrote: true, got: true}
 		}
 		// Informational answers (103 Early Hints) are dropped: the final
 		// one follows on the same connection. A 101 is an upgrade nobody
 		// asked for.
-		if res.StatusCode >= 100 && res.StatusCode < 200 && res.StatusCode != http.StatusSwitchingProtocols {
+		if st := uc.ans.status; st >= 100 && st < 200 && st != http.StatusSwitchingProtocols {
 			continue
 		}
-		if res.StatusCode == http.StatusSwitchingProtocols {
-			return nil, &roundTripError{err: errors.New("web function switched protocols unasked"), wrote: true, got: true}
+		if uc.ans.status == http.StatusSwitchingProtocols {
+			return &roundTripError{err: errors.New("web function switched protocols unasked"), wrote: true, got: true}
 		}
-		return res, nil
+		uc.body.reset(uc.br, &uc.ans)
+		return nil
 	}
 }
 
@@ -254,42 +258,66 @@ func skipRequestHeader(k string, connTokens []string) bool {
 	return connTokens != nil && hasToken(connTokens, k)
 }
 
-// answer copies res to w and reports whether the connection can carry the
-// next request.
-func answer(ctx context.Context, w http.ResponseWriter, res *http.Response) (reuse bool, err error) {
+// answer copies the answer on uc to w and reports whether the connection
+// can carry the next request.
+func answer(ctx context.Context, w http.ResponseWriter, uc *upConn) (reuse bool, err error) {
+	a := &uc.ans
 	h := w.Header()
-	connTokens := res.Header["Connection"]
-	for k, vv := range res.Header {
-		if skipAnswerHeader(k, connTokens) {
+	var connBuf [2]string
+	connTokens := connBuf[:0]
+	contentType := ""
+	for _, f := range a.fields {
+		switch f.name {
+		case "Connection":
+			connTokens = append(connTokens, f.value)
+		case "Content-Type":
+			contentType = f.value
+		}
+	}
+	// One backing array for the values, as the request's server does.
+	vals := make([]string, len(a.fields))
+	for i, f := range a.fields {
+		if skipAnswerHeader(f.name, connTokens) {
 			continue
 		}
-		h[k] = vv
-	}
-	announced := len(res.Trailer)
-	if announced > 0 {
-		keys := make([]string, 0, announced)
-		for k := range res.Trailer {
-			keys = append(keys, k)
+		if old, ok := h[f.name]; ok && repeated(a.fields[:i], f.name) {
+			h[f.name] = append(old, f.value)
+			continue
 		}
-		h["Trailer"] = []string{strings.Join(keys, ", ")}
+		vals[i] = f.value
+		h[f.name] = vals[i : i+1 : i+1]
 	}
-	w.WriteHeader(res.StatusCode)
+	if len(a.trailers) > 0 {
+		h["Trailer"] = []string{strings.Join(a.trailers, ", ")}
+	}
+	w.WriteHeader(a.status)
 
-	streaming := res.ContentLength == -1 || strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream")
-	if err := copyBody(w, res.Body, streaming); err != nil {
-		res.Body.Close()
+	streaming := !a.noBody && a.contentLength < 0 || strings.HasPrefix(contentType, "text/event-stream")
+	if err := copyBody(w, &uc.body, streaming); err != nil {
 		return false, errors.Join(errAnswerStarted, ctxErr(ctx, err))
 	}
-	res.Body.Close()
-	if len(res.Trailer) > 0 {
-		for k, vv := range res.Trailer {
-			if len(res.Trailer) != announced {
-				k = http.TrailerPrefix + k
+	if tr := uc.body.trailer; len(tr) > 0 {
+		prefix := ""
+		for k := range tr {
+			if !slices.Contains(a.trailers, k) {
+				prefix = http.TrailerPrefix // not all announced: the server sends them as they come
 			}
-			h[k] = vv
+		}
+		for k, vv := range tr {
+			h[prefix+k] = vv
 		}
 	}
-	return !res.Close, nil
+	return !a.close, nil
+}
+
+// repeated reports whether name is among fields.
+func repeated(fields []headField, name string) bool {
+	for _, f := range fields {
+		if f.name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // skipAnswerHeader reports whether the function's answer header k stays

@@ -29,7 +29,7 @@ func (g *Gateway) Routes(fn string) []Route {
 	}
 	for _, st := range t.byName() {
 		for stage, sr := range st.stages {
-			for _, ar := range sr.apis {
+			for _, ar := range sr.routes {
 				if ar.function != fn {
 					continue
 				}

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/gorilla/mux"
 	"github.com/scf-emulator/emulator/scferr"
 )
 
@@ -32,6 +31,7 @@ type exchange struct {
 	reqID    string // SCF request id, "" until a function is chosen
 	rec      Record
 	diff     *diffCall // the request's diff-mode copy, nil for none
+	match    matchResult
 	// hv backs the values of the answer headers the gateway sets, so they
 	// cost no allocation each: one slot per header (see setHeader).
 	hv [5]string
@@ -73,21 +73,17 @@ func (ex *exchange) serve(ctx context.Context, t *table) {
 		return
 	}
 
-	// mux matches on URL.Path, so it sees the path without the stage.
-	in := *ex.r
-	u := *ex.r.URL
-	u.Path, u.RawPath = rest, restRaw
-	in.URL = &u
-	var m mux.RouteMatch
-	if !router.mux.Match(&in, &m) {
-		if m.MatchErr == mux.ErrMethodMismatch {
+	// Templates match the decoded path without the stage.
+	m := &ex.match
+	if !router.match(ex.r.Method, rest, m) {
+		if m.wrongVerb {
 			ex.writeRouteError(http.StatusMethodNotAllowed, "There is no api match method["+ex.r.Method+"] uri["+rest+"]")
 			return
 		}
 		ex.writeRouteError(http.StatusNotFound, "There is no api match uri["+rest+"]")
 		return
 	}
-	api := router.apis[m.Route]
+	api := m.api
 
 	ex.reqID = ex.g.newID()
 	ex.rec.RequestID = ex.reqID
@@ -110,7 +106,7 @@ func (ex *exchange) serve(ctx context.Context, t *table) {
 
 	switch tgt.Type {
 	case TypeEvent:
-		ex.serveEvent(ctx, svc, stage, api, tgt, rest, m.Vars)
+		ex.serveEvent(ctx, svc, stage, api, tgt, rest, m.vars())
 	case TypeHTTP:
 		ex.serveWeb(ctx, tgt, rest, restRaw)
 	default:

@@ -6,13 +6,10 @@ import (
 	"fmt"
 	"maps"
 	"net"
-	"net/http"
 	"net/url"
 	"slices"
 	"sort"
 	"strings"
-
-	"github.com/gorilla/mux"
 
 	"github.com/scf-emulator/emulator/platform"
 )
@@ -36,14 +33,14 @@ type serviceTable struct {
 
 // stageRouter matches the APIs that have a qualifier in one stage.
 type stageRouter struct {
-	mux  *mux.Router
-	apis map[*mux.Route]*apiRoute
+	routes []*apiRoute // in the order they are tried (see rank)
 }
 
 // apiRoute is an API as bound in one stage.
 type apiRoute struct {
 	path, method, function, qualifier string
 	passThrough                       bool // API.PassThrough
+	tmpl                              *pathTemplate
 }
 
 // lookup returns the service a request's Host selects: the only service
@@ -60,10 +57,6 @@ func (t *table) lookup(host string) *serviceTable {
 	}
 	return t.byHost[strings.ToLower(strings.TrimSuffix(host, "."))]
 }
-
-// noop is every route's handler: mux needs one to settle method
-// mismatches, but the gateway only uses Match.
-var noop = http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
 
 func buildTable(svcs []Service) (*table, error) {
 	t := &table{services: cloneServices(svcs), byHost: make(map[string]*serviceTable, len(svcs))}
@@ -130,7 +123,7 @@ func checkAPI(a API, stages map[string]string) (API, error) {
 	if !strings.HasPrefix(a.Path, "/") || strings.ContainsAny(a.Path, "?# \t") {
 		return a, fmt.Errorf("path %q must start with / and hold no query, fragment or space", a.Path)
 	}
-	if err := mux.NewRouter().Path(a.Path).GetError(); err != nil {
+	if _, err := compileTemplate(a.Path); err != nil {
 		return a, fmt.Errorf("path %q: %w", a.Path, err)
 	}
 	if a.Function == "" {
@@ -166,23 +159,16 @@ func buildStage(stage, qualifier string, apis []API, bound []bool) (*stageRouter
 			return nil, fmt.Errorf("%s %s is bound twice", a.Method, a.Path)
 		}
 		seen[key] = true
-		routes = append(routes, &apiRoute{path: a.Path, method: a.Method, function: a.Function, qualifier: q, passThrough: a.PassThrough})
+		tmpl, err := compileTemplate(a.Path)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", a.Method, a.Path, err)
+		}
+		routes = append(routes, &apiRoute{path: a.Path, method: a.Method, function: a.Function, qualifier: q, passThrough: a.PassThrough, tmpl: tmpl})
 	}
-	// mux takes the first route that matches, so literal paths go before
+	// The first route that matches wins, so literal paths go before
 	// templates and one method before ANY, as API Gateway ranks them.
 	sort.SliceStable(routes, func(i, j int) bool { return rank(routes[i]) < rank(routes[j]) })
-	sr := &stageRouter{mux: mux.NewRouter(), apis: make(map[*mux.Route]*apiRoute, len(routes))}
-	for _, ar := range routes {
-		rt := sr.mux.NewRoute().Path(ar.path).Handler(noop)
-		if ar.method != "ANY" {
-			rt.Methods(ar.method)
-		}
-		if err := rt.GetError(); err != nil {
-			return nil, fmt.Errorf("%s %s: %w", ar.method, ar.path, err)
-		}
-		sr.apis[rt] = ar
-	}
-	return sr, nil
+	return &stageRouter{routes: routes}, nil
 }
 
 func rank(a *apiRoute) int {

@@ -49,6 +49,11 @@ type upConn struct {
 	bw     *bufio.Writer
 	used   time.Time // when it went idle
 	reused bool      // it served a request before this one
+	// The answer being read: its head, parsed and raw (room reused), and
+	// its body.
+	ans  upAnswer
+	head []byte
+	body answerBody
 }
 
 func newUpstreams() *upstreams {

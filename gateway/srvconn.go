@@ -1,0 +1,407 @@
+package gateway
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// States of a srvConn, for Shutdown: an idle connection waits for a
+// request and may be closed at once; an active one finishes its request.
+const (
+	connIdle int32 = iota
+	connActive
+	connClosed
+)
+
+const (
+	srvBufSize = 4 << 10
+	// maxDiscard is the most of an unread request body the server reads
+	// away to keep the connection; past it the connection closes.
+	maxDiscard = 256 << 10
+)
+
+var (
+	srvReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, srvBufSize) }}
+	srvWriters = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, srvBufSize) }}
+)
+
+// srvConn is one client connection of a Server.
+type srvConn struct {
+	s      *Server
+	nc     net.Conn
+	state  atomic.Int32
+	cr     connReader // under br: the connection, after a byte the background read took
+	bg     bgRead
+	br     *bufio.Reader
+	bw     *bufio.Writer
+	remote string
+	ctx    context.Context // the requests' parent: the server's, with the local address
+	head   []byte          // the raw head being read; reused
+	hd     reqHead
+	w      respWriter
+	// handedOff is set when the connection went to the net/http fallback,
+	// which closes it.
+	handedOff bool
+}
+
+func newSrvConn(s *Server, nc net.Conn) *srvConn {
+	c := &srvConn{s: s, nc: nc, remote: nc.RemoteAddr().String()}
+	c.cr.nc = nc
+	c.bg.c = c
+	c.ctx = context.WithValue(context.WithValue(s.baseCtx, http.ServerContextKey, s.fallback),
+		http.LocalAddrContextKey, nc.LocalAddr())
+	c.state.Store(connIdle)
+	return c
+}
+
+// serve reads and answers requests until the connection ends.
+func (c *srvConn) serve() {
+	defer c.s.forget(c)
+	c.br = srvReaders.Get().(*bufio.Reader)
+	c.br.Reset(&c.cr)
+	c.bw = srvWriters.Get().(*bufio.Writer)
+	c.bw.Reset(c.nc)
+	defer func() {
+		if p := recover(); p != nil && p != http.ErrAbortHandler {
+			c.s.log.Error("gateway server: handler panicked", "panic", p, "remote", c.remote)
+		}
+		if !c.handedOff {
+			c.nc.Close()
+		}
+		c.br.Reset(nil)
+		srvReaders.Put(c.br)
+		c.bw.Reset(nil)
+		srvWriters.Put(c.bw)
+	}()
+	for {
+		if c.br.Buffered() == 0 {
+			if !c.state.CompareAndSwap(connActive, connIdle) && c.state.Load() != connIdle || c.s.closing.Load() {
+				return
+			}
+			_ = c.nc.SetReadDeadline(time.Now().Add(c.s.IdleTimeout))
+			if _, err := c.br.Peek(1); err != nil {
+				return
+			}
+		}
+		if !c.state.CompareAndSwap(connIdle, connActive) && c.state.Load() != connActive {
+			return // closed by Shutdown as the request arrived
+		}
+		raw, err := c.readHead()
+		if err == nil {
+			_ = c.nc.SetReadDeadline(time.Time{})
+			err = parseHead(string(raw), &c.hd) // a copy the request's strings point into
+		}
+		if err != nil {
+			c.reject(err)
+			return
+		}
+		if c.hd.handoff {
+			c.handOff()
+			return
+		}
+		if !c.serveRequest() || c.s.closing.Load() {
+			return
+		}
+	}
+}
+
+// readHead reads a request head into c.head, under the header timeout when
+// it is not buffered whole already. Lines must end in CRLF; empty lines
+// before the request line are skipped.
+func (c *srvConn) readHead() ([]byte, error) {
+	c.head = c.head[:0]
+	deadline := false
+	for {
+		if !deadline && c.br.Buffered() < 4 || !deadline && !hasHeadEnd(c.br) {
+			_ = c.nc.SetReadDeadline(time.Now().Add(c.s.ReadHeaderTimeout))
+			deadline = true
+		}
+		line, err := c.br.ReadSlice('\n')
+		if len(c.head)+len(line) > c.s.MaxHeaderBytes {
+			return nil, errHeadTooBig
+		}
+		if err == bufio.ErrBufferFull {
+			c.head = append(c.head, line...)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		c.head = append(c.head, line...)
+		n := len(c.head)
+		if n < 2 || c.head[n-2] != '\r' {
+			return nil, errMalformed // a bare LF
+		}
+		if n == 2 { // an empty line before the request line
+			c.head = c.head[:0]
+			continue
+		}
+		if n >= 4 && string(c.head[n-4:]) == "\r\n\r\n" {
+			return c.head, nil
+		}
+	}
+}
+
+// hasHeadEnd reports whether the buffered bytes hold a whole head.
+func hasHeadEnd(br *bufio.Reader) bool {
+	b, _ := br.Peek(br.Buffered())
+	for i := 3; i < len(b); i++ {
+		if b[i] == '\n' && b[i-1] == '\r' && b[i-2] == '\n' && b[i-3] == '\r' {
+			return true
+		}
+	}
+	return false
+}
+
+// reject answers a head the server cannot take, then the connection ends.
+func (c *srvConn) reject(err error) {
+	var status int
+	switch {
+	case errors.Is(err, errMalformed):
+		status = http.StatusBadRequest
+	case errors.Is(err, errHeadTooBig):
+		status = http.StatusRequestHeaderFieldsTooLarge
+	case errors.Is(err, errUnsupportTE):
+		status = http.StatusNotImplemented
+	case errors.Is(err, errExpectation):
+		status = http.StatusExpectationFailed
+	default:
+		return // the client left or timed out
+	}
+	_ = c.nc.SetWriteDeadline(time.Now().Add(time.Second))
+	c.bw.WriteString("HTTP/1.1 ")
+	c.bw.WriteString(statusLine(status))
+	c.bw.WriteString("\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n")
+	c.bw.WriteString(err.Error())
+	_ = c.bw.Flush()
+}
+
+// handOff passes the connection, with the bytes read so far, to the
+// net/http fallback.
+func (c *srvConn) handOff() {
+	pending := make([]byte, 0, len(c.head)+c.br.Buffered())
+	pending = append(pending, c.head...)
+	rest, _ := c.br.Peek(c.br.Buffered())
+	pending = append(pending, rest...)
+	_ = c.nc.SetReadDeadline(time.Time{})
+	c.handedOff = true
+	c.s.handoff.put(&replayConn{Conn: c.nc, pending: pending})
+}
+
+// serveRequest builds the request of c.hd, runs the handler and finishes
+// the answer. It reports whether the connection carries another request.
+func (c *srvConn) serveRequest() (keep bool) {
+	hd := &c.hd
+	var req http.Request
+	if err := c.newRequest(&req); err != nil {
+		c.reject(errMalformed)
+		return false
+	}
+	ctx, cancel := context.WithCancel(c.ctx)
+	defer cancel()
+	r := req.WithContext(ctx) // the one copy on the heap: req stays on the stack
+	var body *reqBody
+	switch {
+	case hd.chunked || hd.contentLength > 0:
+		body = &reqBody{c: c, remaining: hd.contentLength, expect: hd.expectContinue, cancel: cancel}
+		if hd.chunked {
+			body.chunked = newChunkedReader(c.br)
+		}
+		r.Body = body
+	default:
+		r.Body = http.NoBody
+		c.bg.arm(cancel)
+	}
+	defer c.bg.stop() // when the handler panics
+	w := &c.w
+	w.reset(c, r)
+	c.s.Handler.ServeHTTP(w, r)
+	gone := c.bg.stop()
+	if body != nil && !body.done && !w.headSent {
+		// Read away what the handler left of the body before the head goes
+		// out, as net/http does, so the head can say Connection: close when
+		// the rest is too much to skip.
+		if !body.drain() {
+			w.closeAfter = true
+		}
+	}
+	if err := w.finish(); err != nil {
+		return false
+	}
+	keep = !w.closeAfter && !gone
+	if keep && body != nil && !body.drain() {
+		keep = false
+	}
+	// An answer goes out when it is done, pipelined or not: the next
+	// handler may be slow, or panic and take the buffer with it.
+	if err := c.bw.Flush(); err != nil {
+		return false
+	}
+	return keep
+}
+
+// newRequest fills r with the request of c.hd as net/http would.
+func (c *srvConn) newRequest(r *http.Request) error {
+	hd := &c.hd
+	u, err := requestURL(hd.target)
+	if err != nil {
+		return err
+	}
+	h := make(http.Header, len(hd.fields))
+	vals := make([]string, len(hd.fields))
+	for i, f := range hd.fields {
+		switch f.name {
+		case "Host":
+			continue
+		case "Transfer-Encoding":
+			continue // in r.TransferEncoding
+		}
+		if old, ok := h[f.name]; ok {
+			h[f.name] = append(old, f.value)
+			continue
+		}
+		vals[i] = f.value
+		h[f.name] = vals[i : i+1 : i+1]
+	}
+	*r = http.Request{
+		Method: hd.method, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: hd.minor,
+		Header: h, ContentLength: max(hd.contentLength, 0), Close: hd.close, Host: hd.host,
+		RemoteAddr: c.remote, RequestURI: hd.target,
+	}
+	if hd.minor == 0 {
+		r.Proto = "HTTP/1.0"
+	}
+	if hd.chunked {
+		r.ContentLength = -1
+		r.TransferEncoding = []string{"chunked"}
+	}
+	return nil
+}
+
+// requestURL parses an origin-form target. A plain path without escapes
+// is cut in place; anything else goes through url.ParseRequestURI, so the
+// result is what net/http gives.
+func requestURL(target string) (*url.URL, error) {
+	path, query, hasQuery := target, "", false
+	for i := 0; i < len(target); i++ {
+		c := target[i]
+		if c == '?' {
+			path, query, hasQuery = target[:i], target[i+1:], true
+			break
+		}
+		if !plainPathChar[c] {
+			return url.ParseRequestURI(target)
+		}
+	}
+	if hasQuery && query == "" {
+		return url.ParseRequestURI(target) // ForceQuery
+	}
+	return &url.URL{Path: path, RawQuery: query}, nil
+}
+
+// plainPathChar are the bytes a path keeps as they are when escaped.
+var plainPathChar = func() (t [256]bool) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = true, true
+	}
+	for _, c := range "-_.~/" {
+		t[c] = true
+	}
+	return t
+}()
+
+// reqBody is a request body with a Content-Length or chunked.
+type reqBody struct {
+	c         *srvConn
+	remaining int64     // bytes left of a Content-Length body
+	chunked   io.Reader // the decoder of a chunked one, nil otherwise
+	expect    bool      // 100 Continue is due before the first read
+	done      bool      // EOF reached
+	closed    bool      // Close was called
+	err       error     // a sticky read error
+	// cancel ends the request's context; the background read that watches
+	// for the client leaving gets it once the body is read whole.
+	cancel context.CancelFunc
+}
+
+func (b *reqBody) Read(p []byte) (int, error) {
+	if b.closed {
+		return 0, http.ErrBodyReadAfterClose
+	}
+	if b.done {
+		return 0, io.EOF
+	}
+	if b.err != nil {
+		return 0, b.err
+	}
+	if b.expect {
+		b.expect = false
+		if !b.c.w.wroteHeader {
+			b.c.bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
+			if err := b.c.bw.Flush(); err != nil {
+				b.err = err
+				return 0, err
+			}
+		}
+	}
+	var n int
+	var err error
+	if b.chunked != nil {
+		n, err = b.chunked.Read(p)
+		if err == io.EOF {
+			b.done = true
+			b.c.bg.arm(b.cancel)
+		}
+	} else {
+		if int64(len(p)) > b.remaining {
+			p = p[:b.remaining]
+		}
+		n, err = b.c.br.Read(p)
+		b.remaining -= int64(n)
+		if b.remaining == 0 {
+			b.done, err = true, io.EOF
+			b.c.bg.arm(b.cancel)
+		} else if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+	}
+	if err != nil && err != io.EOF {
+		b.err = err
+	}
+	return n, err
+}
+
+// Close marks the body done; the server reads away what is left.
+func (b *reqBody) Close() error {
+	b.closed = true
+	return nil
+}
+
+// drain reads away the unread rest of the body, up to maxDiscard, and
+// reports whether the connection is still in step with the client. A body
+// known to be longer, or one whose client waits for a 100 Continue that
+// will not come, is not read at all.
+func (b *reqBody) drain() bool {
+	if b.done {
+		return true
+	}
+	if b.err != nil || b.expect || b.chunked == nil && b.remaining > maxDiscard {
+		return false
+	}
+	b.closed = false
+	_ = b.c.nc.SetReadDeadline(time.Now().Add(b.c.s.ReadHeaderTimeout))
+	n, err := io.CopyN(io.Discard, b, maxDiscard+1)
+	_ = b.c.nc.SetReadDeadline(time.Time{})
+	return n <= maxDiscard && (err == io.EOF || err == nil && b.done)
+}
