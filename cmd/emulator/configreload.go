@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -240,6 +241,13 @@ func (a *App) checkConfig(old, cur *config.File, ch config.Changes) error {
 }
 
 func (a *App) qualifierExists(fn, q string) error {
+	if p, ok := a.reg.ParkedFunction(fn); ok {
+		// The edit restores it (it is in the file again): its kept
+		// versions and aliases count.
+		if slices.Contains(p.Versions, q) || slices.Contains(p.Aliases, q) {
+			return nil
+		}
+	}
 	if _, err := strconv.Atoi(q); err == nil {
 		if _, err := a.reg.Version(fn, q); err != nil {
 			return fmt.Errorf("function %s has no published version %s", fn, q)

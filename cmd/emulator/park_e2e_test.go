@@ -146,7 +146,9 @@ func TestRemovedFunctionIsParkedLive(t *testing.T) {
 	})
 
 	t.Run("added back: restored", func(t *testing.T) {
-		r := edit(t, liveConfig)
+		// Its API comes back bound to the kept alias: the check of stage
+		// bindings sees the parked function's aliases.
+		r := edit(t, strings.Replace(liveConfig, eAPI, strings.Replace(eAPI, "release: $LATEST", "release: canary", 1), 1))
 		if _, ok := r.Restored["E"]; !ok {
 			t.Errorf("report restored %+v, want E", r.Restored)
 		}
@@ -158,6 +160,9 @@ func TestRemovedFunctionIsParkedLive(t *testing.T) {
 		}
 		if a := get(t, gw+"/dev/echo", nil); a.Status != 200 || a.Body["greeting"] != "hello" {
 			t.Errorf("/dev/echo = %d %s after restore", a.Status, a.Raw)
+		}
+		if a := get(t, gw+"/release/echo", nil); a.Status != 200 || (a.Version != "2" && a.Version != "3") {
+			t.Errorf("/release/echo = %d, version %q after restore; want 200 from canary's 2 or 3", a.Status, a.Version)
 		}
 		eventually(t, 20*time.Second, "E's provisioned instance back", func() bool { return instancesOfE(app, "2") > 0 })
 	})
