@@ -217,9 +217,7 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	}
 	for _, f := range a.reg.Functions() {
 		if err := a.watcher.Add(f.Name, f.Source); err != nil {
-			// Only an API-created function can get here with its folder
-			// gone (config folders are checked above): it runs from its
-			// snapshot, and start-up does not fail for it.
+			// A vanished folder (config ones are checked above) never stops start-up.
 			cfg.Logger.Warn("cannot watch the function's source; it runs from its last snapshot", "function", f.Name, "source", f.Source, "err", err)
 		}
 		if f.Source == a.reg.ManagedSourceDir(f.Name) {
