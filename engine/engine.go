@@ -107,7 +107,7 @@ func (e *Engine) onChange(c registry.Change) {
 		e.run.Retire(func(s runtime.Spec) bool {
 			return specOf(s, c.Function) && s.Version == c.Version
 		})
-	case registry.ChangeFunctionDeleted:
+	case registry.ChangeFunctionDeleted, registry.ChangeFunctionParked:
 		e.run.Retire(func(s runtime.Spec) bool { return specOf(s, c.Function) })
 	}
 }

@@ -120,7 +120,8 @@ func (r *Rig) Start() {
 // onChange is a registry subscriber: it must not call back into the
 // registry, so it only wakes the sync loop.
 func (r *Rig) onChange(c registry.Change) {
-	if c.Kind == registry.ChangeTrigger || c.Kind == registry.ChangeFunctionDeleted {
+	switch c.Kind {
+	case registry.ChangeTrigger, registry.ChangeFunctionDeleted, registry.ChangeFunctionParked, registry.ChangeFunctionRestored:
 		select {
 		case r.poke <- struct{}{}:
 		default:

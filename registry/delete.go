@@ -11,9 +11,10 @@ import (
 // Delete deletes a function with its versions, aliases and triggers, and
 // its source folder when the registry owns it; a source folder from
 // emulator.yaml is left alone, and the next start defines the function
-// again. Instances still running the function's code are the runtime's
-// business: subscribers get ChangeFunctionDeleted. Snapshot trees stay on
-// disk until the next Open.
+// again. A parked function is deleted for good the same way: this is how
+// its kept state is dropped. Instances still running the function's code
+// are the runtime's business: subscribers get ChangeFunctionDeleted.
+// Snapshot trees stay on disk until the next Open.
 //
 // Errors wrap ErrFunctionNotFound.
 func (r *Registry) Delete(ctx context.Context, name string) error {
@@ -45,6 +46,9 @@ func (r *Registry) deleteLocked(name string) (managed bool, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	f, err := r.fnLocked(name)
+	if p, ok := r.st.Load().parked[name]; ok && errors.Is(err, ErrFunctionNotFound) {
+		f, err = p, nil
+	}
 	if err != nil {
 		return false, err
 	}
@@ -72,9 +76,10 @@ func (r *Registry) collectManaged(st *state) {
 		r.log.Warn("cannot read managed sources", "dir", root, "err", err)
 		return
 	}
+	all := st.stored()
 	for _, e := range ents {
 		dir := filepath.Join(root, e.Name())
-		f, ok := st.fns[strings.Replace(e.Name(), "@", "/", 1)]
+		f, ok := all[strings.Replace(e.Name(), "@", "/", 1)]
 		if !ok || !r.isManaged(f.fn) {
 			if err := os.RemoveAll(dir); err != nil {
 				r.log.Warn("remove source of a deleted function", "dir", dir, "err", err)

@@ -14,8 +14,8 @@ import (
 // Failures are logged, not returned: garbage costs disk space, not
 // correctness.
 func (r *Registry) collect(st *state) {
-	live := make(map[string]bool) // code hashes
-	for _, f := range st.fns {
+	live := make(map[string]bool)   // code hashes
+	for _, f := range st.stored() { // parked functions' code is kept
 		live[f.fn.Latest.CodeHash] = true
 		for _, v := range f.versions {
 			live[v.CodeHash] = true

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strconv"
+	"time"
 
 	"github.com/scf-emulator/emulator/platform"
 )
@@ -61,7 +62,9 @@ func (r *Registry) take(ctx context.Context, name, src, build string) (snap, err
 
 // Define creates function spec.Name, or updates the source, build and
 // $LATEST configuration of an existing one (published versions keep their
-// frozen configuration). It makes sure $DEFAULT exists, creates the aliases of
+// frozen configuration). A parked function of that name is restored with
+// its versions, aliases and triggers, then updated likewise; subscribers
+// get ChangeFunctionRestored after ChangeDefined. It makes sure $DEFAULT exists, creates the aliases of
 // spec that do not exist yet (existing state wins), and takes the first
 // $LATEST snapshot, running the build. It commits all of that at once or
 // nothing, then notifies ChangeDefined and, when an existing function's
@@ -110,8 +113,14 @@ func (r *Registry) defineLocked(spec FunctionSpec, s snap) error {
 	changes := []Change{{Kind: ChangeDefined, Function: spec.Name}}
 	var f *fnState
 	cur, existed := r.st.Load().fns[spec.Name]
+	parked, restored := r.st.Load().parked[spec.Name]
+	if !existed && restored {
+		cur, existed = parked, true
+		changes = append(changes, Change{Kind: ChangeFunctionRestored, Function: spec.Name})
+	}
 	if existed {
 		f = cur.clone()
+		f.parkedAt = time.Time{}
 		newLatest.AddTime = f.fn.AddTime
 		old := f.fn.Latest
 		if old.CodeHash != s.hash || !reflect.DeepEqual(old.Config, spec.Config) {
@@ -165,7 +174,7 @@ func (r *Registry) defineLocked(spec FunctionSpec, s snap) error {
 		a.AddTime, a.ModTime = now, now
 		f.aliases[a.Name] = a
 	}
-	if existed && r.sameLocked(cur, f) {
+	if existed && !restored && r.sameLocked(cur, f) {
 		// `up` defines every function of the config: one that is as the
 		// state has it costs no state write (a full one each, with many
 		// versions, made start-up quadratic).

@@ -105,7 +105,7 @@ func (st *state) withLayer(l *layerState) *state {
 		ls = map[string]*layerState{}
 	}
 	ls[l.name] = l
-	return &state{fns: st.fns, layers: ls, namespaces: st.namespaces}
+	return &state{fns: st.fns, layers: ls, namespaces: st.namespaces, parked: st.parked}
 }
 
 var layerName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,63}$`)

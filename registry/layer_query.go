@@ -85,15 +85,16 @@ func (r *Registry) DeleteLayerVersion(name string, version int) error {
 	delete(next.versions, version)
 	_, hasNewest := next.newest()
 	var users []string
-	for _, key := range st.names() {
-		f := st.fns[key]
+	all := st.stored() // a parked function's versions come back with it
+	for _, key := range slices.Sorted(maps.Keys(all)) {
+		f := all[key]
 		vs := append([]Version{f.fn.Latest}, f.sortedVersions()...)
 		for _, v := range vs {
 			for _, ref := range v.Config.Layers {
 				pinned := ref.Name == name && ref.Version == version
 				orphaned := ref.Name == name && ref.Version == 0 && !hasNewest && next.view.CodeHash == ""
 				if pinned || orphaned {
-					users = append(users, key+":"+v.Version)
+					users = append(users, key+":"+v.Version+parkedNote(f))
 				}
 			}
 		}

@@ -74,6 +74,9 @@ func (r *Registry) Create(ctx context.Context, spec FunctionSpec, fill FillFunc)
 	if _, err := r.Function(key); err == nil {
 		return fmt.Errorf("%w: %s", ErrFunctionExists, key)
 	}
+	if _, ok := r.ParkedFunction(key); ok {
+		return parkedError(key)
+	}
 	if fill != nil {
 		root := filepath.Dir(r.ManagedSourceDir(key))
 		// Leftovers of a deleted function or a crashed create: the function
@@ -107,8 +110,8 @@ func (r *Registry) Create(ctx context.Context, spec FunctionSpec, fill FillFunc)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, ok := r.st.Load().fns[key]; ok {
-		// Unreachable: Define and Create both hold the function's lock.
+	if _, ok := r.st.Load().stored()[key]; ok {
+		// Unreachable: Define, Park and Create all hold the function's lock.
 		return fmt.Errorf("%w: %s", ErrFunctionExists, spec.Name)
 	}
 	if err := r.defineLocked(spec, s); err != nil {

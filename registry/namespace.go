@@ -156,7 +156,7 @@ func (r *Registry) saveNamespacesLocked(cur *state, add Namespace, del string) e
 		nss[add.Name] = add
 	}
 	delete(nss, del)
-	next := &state{fns: cur.fns, layers: cur.layers, namespaces: nss}
+	next := &state{fns: cur.fns, layers: cur.layers, namespaces: nss, parked: cur.parked}
 	if err := r.save(next); err != nil {
 		return err
 	}
@@ -178,7 +178,7 @@ func (st *state) ensureNamespace(ns string, now time.Time) *state {
 		nss = map[string]Namespace{}
 	}
 	nss[ns] = Namespace{Name: ns, AddTime: now, ModTime: now}
-	return &state{fns: st.fns, layers: st.layers, namespaces: nss}
+	return &state{fns: st.fns, layers: st.layers, namespaces: nss, parked: st.parked}
 }
 
 // sortedNamespaces returns the created namespaces by name.

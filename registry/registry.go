@@ -35,13 +35,15 @@ type ChangeKind int
 
 // Kinds of Change.
 const (
-	ChangeDefined         ChangeKind = iota + 1 // Define created or updated a function
-	ChangeLatest                                // $LATEST was replaced; Change.Previous is the old one
-	ChangePublished                             // a version was published; Change.Version is its number
-	ChangeVersionDeleted                        // a version was deleted; Change.Version is its number
-	ChangeAlias                                 // an alias was created, updated or deleted; Change.Alias names it
-	ChangeFunctionDeleted                       // the function, its versions, aliases and triggers were deleted; Change.Previous is its last $LATEST
-	ChangeTrigger                               // a trigger was created or deleted; Change.Trigger names it
+	ChangeDefined          ChangeKind = iota + 1 // Define created or updated a function
+	ChangeLatest                                 // $LATEST was replaced; Change.Previous is the old one
+	ChangePublished                              // a version was published; Change.Version is its number
+	ChangeVersionDeleted                         // a version was deleted; Change.Version is its number
+	ChangeAlias                                  // an alias was created, updated or deleted; Change.Alias names it
+	ChangeFunctionDeleted                        // the function, its versions, aliases and triggers were deleted; Change.Previous is its last $LATEST
+	ChangeTrigger                                // a trigger was created or deleted; Change.Trigger names it
+	ChangeFunctionParked                         // the function left the config and is kept but not served (park.go); Change.Previous is its last $LATEST
+	ChangeFunctionRestored                       // Define brought a parked function back; it follows ChangeDefined
 )
 
 // String returns a short lowercase name for logs.
@@ -61,6 +63,10 @@ func (k ChangeKind) String() string {
 		return "function-deleted"
 	case ChangeTrigger:
 		return "trigger"
+	case ChangeFunctionParked:
+		return "function-parked"
+	case ChangeFunctionRestored:
+		return "function-restored"
 	}
 	return fmt.Sprintf("change(%d)", int(k))
 }
@@ -70,7 +76,7 @@ type Change struct {
 	Kind     ChangeKind
 	Function string
 	Version  string  // ChangeLatest: Latest; ChangePublished, ChangeVersionDeleted: the number
-	Previous Version // ChangeLatest: the replaced $LATEST; ChangeFunctionDeleted: the last $LATEST
+	Previous Version // ChangeLatest: the replaced $LATEST; ChangeFunctionDeleted, ChangeFunctionParked: the last $LATEST
 	Alias    string  // ChangeAlias: the alias name
 	Trigger  string  // ChangeTrigger: the trigger name
 }

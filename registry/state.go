@@ -30,6 +30,9 @@ type fnState struct {
 	versions map[string]Version // published versions by number
 	aliases  map[string]Alias   // including $DEFAULT
 	triggers map[string]Trigger // by trigger name
+	// parkedAt is when the function left emulator.yaml (park.go); zero
+	// for an active function. Only state.parked holds parked functions.
+	parkedAt time.Time
 }
 
 func (f *fnState) clone() *fnState {
@@ -39,6 +42,7 @@ func (f *fnState) clone() *fnState {
 		versions: maps.Clone(f.versions),
 		aliases:  maps.Clone(f.aliases),
 		triggers: maps.Clone(f.triggers),
+		parkedAt: f.parkedAt,
 	}
 }
 
@@ -82,22 +86,63 @@ type state struct {
 	fns        map[string]*fnState    // by function key (Key)
 	layers     map[string]*layerState // by layer name
 	namespaces map[string]Namespace   // created namespaces; DefaultNamespace is implicit
+	// parked are functions that left emulator.yaml, by key: stored, never
+	// routed, listed or watched (park.go). A key is in fns or parked, not both.
+	parked map[string]*fnState
 }
 
+// with returns a copy of s in which f is active; a parked function of the
+// same key is restored by it.
 func (s *state) with(f *fnState) *state {
 	fns := maps.Clone(s.fns)
 	if fns == nil {
 		fns = make(map[string]*fnState)
 	}
 	fns[f.fn.Name] = f
-	return &state{fns: fns, layers: s.layers, namespaces: s.namespaces}
+	parked := s.parked
+	if _, ok := parked[f.fn.Name]; ok {
+		parked = maps.Clone(parked)
+		delete(parked, f.fn.Name)
+	}
+	return &state{fns: fns, layers: s.layers, namespaces: s.namespaces, parked: parked}
 }
 
-// without returns a copy of s without function name.
+// without returns a copy of s without function name, active or parked.
 func (s *state) without(name string) *state {
 	fns := maps.Clone(s.fns)
 	delete(fns, name)
-	return &state{fns: fns, layers: s.layers, namespaces: s.namespaces}
+	parked := s.parked
+	if _, ok := parked[name]; ok {
+		parked = maps.Clone(parked)
+		delete(parked, name)
+	}
+	return &state{fns: fns, layers: s.layers, namespaces: s.namespaces, parked: parked}
+}
+
+// withParked returns a copy of s in which the active function f.fn.Name
+// is parked as f.
+func (s *state) withParked(f *fnState) *state {
+	fns := maps.Clone(s.fns)
+	delete(fns, f.fn.Name)
+	parked := maps.Clone(s.parked)
+	if parked == nil {
+		parked = make(map[string]*fnState)
+	}
+	parked[f.fn.Name] = f
+	return &state{fns: fns, layers: s.layers, namespaces: s.namespaces, parked: parked}
+}
+
+// stored returns every function on disk, active and parked, by key.
+func (s *state) stored() map[string]*fnState {
+	if len(s.parked) == 0 {
+		return s.fns
+	}
+	all := maps.Clone(s.fns)
+	if all == nil {
+		all = make(map[string]*fnState, len(s.parked))
+	}
+	maps.Copy(all, s.parked)
+	return all
 }
 
 func (s *state) names() []string {
@@ -129,6 +174,10 @@ type diskFunction struct {
 	// dir can move.
 	Managed  bool      `json:"managed,omitempty"`
 	Triggers []Trigger `json:"triggers,omitempty"`
+	// ParkedAt, when set, says the function left emulator.yaml then and is
+	// parked: kept whole, not served. One field, so that the state file's
+	// atomic replacement parks or restores a function in one step.
+	ParkedAt time.Time `json:"parkedAt,omitzero"`
 }
 
 // diskVersion leaves out CodeDir: it is derived from the code hash, so the
@@ -161,14 +210,15 @@ func (r *Registry) fromDiskVersion(fn string, d diskVersion) Version {
 // save writes st to state.json atomically.
 func (r *Registry) save(st *state) error {
 	ds := diskState{Format: stateFormat, Functions: []diskFunction{}}
-	for _, name := range st.names() {
-		f := st.fns[name]
+	all := st.stored()
+	for _, name := range slices.Sorted(maps.Keys(all)) {
+		f := all[name]
 		df := diskFunction{
 			Name: NameOf(f.fn.Name), Namespace: f.fn.Namespace, Source: f.fn.Source, Build: f.fn.Build,
 			Config: f.fn.Config, AddTime: f.fn.AddTime, ModTime: f.fn.ModTime,
 			NextVersion: f.next, Latest: toDiskVersion(f.fn.Latest),
 			Versions: []diskVersion{}, Aliases: f.sortedAliases(),
-			Managed: r.isManaged(f.fn), Triggers: f.sortedTriggers(),
+			Managed: r.isManaged(f.fn), Triggers: f.sortedTriggers(), ParkedAt: f.parkedAt,
 		}
 		for _, v := range f.sortedVersions() {
 			df.Versions = append(df.Versions, toDiskVersion(v))
@@ -190,7 +240,7 @@ func (r *Registry) save(st *state) error {
 // missing file is an empty registry.
 func (r *Registry) load() (*state, error) {
 	removeTemps(r.dir, stateFile+tmpPrefix, r.log)
-	st := &state{fns: make(map[string]*fnState), layers: map[string]*layerState{}, namespaces: map[string]Namespace{}}
+	st := &state{fns: make(map[string]*fnState), layers: map[string]*layerState{}, namespaces: map[string]Namespace{}, parked: map[string]*fnState{}}
 	path := filepath.Join(r.dir, stateFile)
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -214,7 +264,8 @@ func (r *Registry) load() (*state, error) {
 		// function's key is its name there, as it always was.
 		df.Namespace = namespaceOrDefault(df.Namespace)
 		df.Name = Key(df.Namespace, df.Name)
-		if _, dup := st.fns[df.Name]; dup || df.Name == "" {
+		_, dup := st.fns[df.Name]
+		if _, dupParked := st.parked[df.Name]; dup || dupParked || df.Name == "" {
 			return nil, fmt.Errorf("load state %s: function %q is empty or listed twice", path, df.Name)
 		}
 		f := &fnState{
@@ -227,6 +278,7 @@ func (r *Registry) load() (*state, error) {
 			versions: make(map[string]Version, len(df.Versions)),
 			aliases:  make(map[string]Alias, len(df.Aliases)),
 			triggers: make(map[string]Trigger, len(df.Triggers)),
+			parkedAt: df.ParkedAt,
 		}
 		if df.Managed {
 			f.fn.Source = r.ManagedSourceDir(df.Name)
@@ -261,6 +313,11 @@ func (r *Registry) load() (*state, error) {
 			f.triggers[t.Name] = t
 		}
 		r.resolveLoaded(st, f)
+		if !f.parkedAt.IsZero() && !df.Managed {
+			st.parked[df.Name] = f
+			continue
+		}
+		f.parkedAt = time.Time{} // a function of the cloud API is never parked
 		st.fns[df.Name] = f
 	}
 	return st, nil

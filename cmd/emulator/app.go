@@ -174,6 +174,9 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 			return nil, fmt.Errorf("%s:%d: function %s: %w", file.Path, f.Line, f.Name, err)
 		}
 	}
+	if err := a.parkRemoved(ctx, file); err != nil {
+		return nil, err
+	}
 	rt, desc, err := a.newRuntime(ctx)
 	if err != nil {
 		return nil, err
@@ -215,7 +218,8 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	}
 	for _, f := range a.reg.Functions() {
 		if err := a.watcher.Add(f.Name, f.Source); err != nil {
-			return nil, fmt.Errorf("watch %s: %w", f.Source, err)
+			// A vanished folder (config ones are checked above) never stops start-up.
+			cfg.Logger.Warn("cannot watch the function's source; it runs from its last snapshot", "function", f.Name, "source", f.Source, "err", err)
 		}
 		if f.Source == a.reg.ManagedSourceDir(f.Name) {
 			// Functions created through the API are not in the config; pick

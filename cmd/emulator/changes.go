@@ -24,11 +24,20 @@ func (a *App) onChange(c registry.Change) {
 			log.Warn("cannot watch the function's source", "function", f.Name, "err", err)
 		}
 		a.resolveCreated(f.Name)
-	case registry.ChangeFunctionDeleted:
+	case registry.ChangeFunctionDeleted, registry.ChangeFunctionParked:
 		if err := a.watcher.Remove(c.Function); err != nil && !errors.Is(err, watch.ErrNotWatched) {
 			log.Warn("cannot stop watching", "function", c.Function, "err", err)
 		}
 		a.met.Forget(c.Function, "")
+		a.rebuildRoutes()
+	case registry.ChangeFunctionRestored:
+		// Its provisioned instances drained when it was parked; the
+		// settings stayed in the capacity store.
+		for v, n := range a.capa.Provisioned(c.Function) {
+			if err := a.capa.SetProvisioned(c.Function, v, n); err != nil {
+				log.Warn("cannot provision the restored function", "function", c.Function, "version", v, "err", err)
+			}
+		}
 		a.rebuildRoutes()
 	case registry.ChangeTrigger:
 		a.rebuildRoutes()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -26,6 +27,9 @@ type ConfigReport struct {
 	// Recovered: the file is valid again after a refused edit and matches
 	// what runs, so nothing changed.
 	Recovered bool
+	// Parked are the removed functions set aside with their state, and
+	// Restored the added ones that came back from being parked, by name.
+	Parked, Restored map[string]registry.Parked
 }
 
 // configLive is the App's state for applying config edits while running.
@@ -86,7 +90,7 @@ func (a *App) reloadConfig(ctx context.Context) error {
 	}
 	if err == nil {
 		rep.Changes = config.Diff(a.runningConfig(), cur)
-		err = a.applyConfig(ctx, cur, rep.Changes)
+		err = a.applyConfig(ctx, cur, &rep)
 	}
 	rep.Took, rep.Err = time.Since(start), err
 	switch {
@@ -103,10 +107,12 @@ func (a *App) reloadConfig(ctx context.Context) error {
 }
 
 // applyConfig checks cur against the running emulator, then defines the
-// added and changed functions, swaps the gateway's routes and deletes the
-// removed functions. A refused check changes nothing; a failed definition
-// (a build that fails) undoes the definitions made before it.
-func (a *App) applyConfig(ctx context.Context, cur *config.File, ch config.Changes) error {
+// added and changed functions (restoring parked ones), swaps the gateway's
+// routes and parks the removed functions, noting both in rep. A refused
+// check changes nothing; a failed definition (a build that fails) undoes
+// the definitions made before it.
+func (a *App) applyConfig(ctx context.Context, cur *config.File, rep *ConfigReport) error {
+	ch := rep.Changes
 	old := a.runningConfig()
 	if err := a.checkConfig(old, cur, ch); err != nil {
 		return err
@@ -129,19 +135,33 @@ func (a *App) applyConfig(ctx context.Context, cur *config.File, ch config.Chang
 		if !changed && !isAdded(ch, f.Name) || triggersOnly(ch, f.Name) {
 			continue // untouched: no build, no new snapshot
 		}
-		_, missing := a.reg.Function(f.Name)
+		key := registry.Key(f.Namespace, f.Name)
+		_, missing := a.reg.Function(key)
+		parked, wasParked := a.reg.ParkedFunction(key)
 		if err := a.reg.Define(ctx, a.debugSpec(functionSpec(f))); err != nil {
 			rollback()
 			return fmt.Errorf("%s:%d: function %s: %w", a.configPath(), f.Line, f.Name, err)
 		}
-		if changed {
+		if wasParked {
+			if rep.Restored == nil {
+				rep.Restored = map[string]registry.Parked{}
+			}
+			rep.Restored[f.Name] = parked
+			// Undone by parking it again: a refused edit loses nothing.
+			undo = append(undo, func() {
+				delete(rep.Restored, f.Name)
+				if _, err := a.reg.Park(cleanup, key); err != nil {
+					a.cfg.Logger.Warn("cannot park the function again", "function", key, "err", err)
+				}
+			})
+		} else if changed {
 			undo = append(undo, func() { a.undoDefine(cleanup, prev) })
 			if prev.Source != f.Source {
 				a.rewatch(f.Name, f.Source)
 				undo = append(undo, func() { a.rewatch(f.Name, prev.Source) })
 			}
 		} else if missing != nil {
-			undo = append(undo, func() { _ = a.reg.Delete(cleanup, f.Name) })
+			undo = append(undo, func() { _ = a.reg.Delete(cleanup, key) })
 		}
 	}
 	a.live.mu.Lock()
@@ -175,12 +195,8 @@ func (a *App) applyConfig(ctx context.Context, cur *config.File, ch config.Chang
 			a.resolveCreated(f.Name)
 		}
 	}
-	// After the routes: no request is routed to a function being deleted.
-	for _, f := range ch.Removed {
-		if err := a.reg.Delete(cleanup, f.Name); err != nil && !errors.Is(err, registry.ErrFunctionNotFound) {
-			a.cfg.Logger.Warn("cannot delete a function removed from the config", "function", f.Name, "err", err)
-		}
-	}
+	// After the routes: no request is routed to a function being parked.
+	rep.Parked = a.parkLive(cleanup, ch.Removed)
 	return nil
 }
 
@@ -225,6 +241,13 @@ func (a *App) checkConfig(old, cur *config.File, ch config.Changes) error {
 }
 
 func (a *App) qualifierExists(fn, q string) error {
+	if p, ok := a.reg.ParkedFunction(fn); ok {
+		// The edit restores it (it is in the file again): its kept
+		// versions and aliases count.
+		if slices.Contains(p.Versions, q) || slices.Contains(p.Aliases, q) {
+			return nil
+		}
+	}
 	if _, err := strconv.Atoi(q); err == nil {
 		if _, err := a.reg.Version(fn, q); err != nil {
 			return fmt.Errorf("function %s has no published version %s", fn, q)

@@ -228,7 +228,10 @@ func TestConfigEditsApplyLive(t *testing.T) {
 			t.Errorf("/dev/echo = %d after removal, want 404", a.Status)
 		}
 		if _, err := app.reg.Function("E"); !errors.Is(err, registry.ErrFunctionNotFound) {
-			t.Errorf("registry still has E: %v", err)
+			t.Errorf("registry still serves E: %v", err)
+		}
+		if _, ok := app.reg.ParkedFunction("E"); !ok {
+			t.Error("E was not parked")
 		}
 		eventually(t, 10*time.Second, "E's instances stopped", func() bool {
 			for _, st := range app.mgr.Stats() {

@@ -149,12 +149,20 @@ func (c *console) ConfigReload(r ConfigReport) {
 	}
 	var parts []string
 	for _, f := range r.Changes.Added {
+		if p, ok := r.Restored[f.Name]; ok {
+			parts = append(parts, green("+"+f.Name)+" "+dim(restoredNote(p)))
+			continue
+		}
 		parts = append(parts, green("+"+f.Name))
 	}
 	for _, fc := range r.Changes.Changed {
 		parts = append(parts, yellow("~"+fc.New.Name)+dim("("+strings.Join(fc.Fields, ",")+")"))
 	}
 	for _, f := range r.Changes.Removed {
+		if p, ok := r.Parked[f.Name]; ok {
+			parts = append(parts, yellow("-"+f.Name)+" "+dim(parkedNote(p)))
+			continue
+		}
 		parts = append(parts, red("-"+f.Name))
 	}
 	for _, l := range r.Changes.LayersAdded {
@@ -273,6 +281,9 @@ func (c *console) banner(a *App, runtimeName string) {
 		if note := a.imageNote(f.Name); note != "" {
 			fmt.Fprintf(&b, "    %-14s %s\n", "", yellow(note))
 		}
+	}
+	if line := parkedBanner(a.reg.ParkedFunctions()); line != "" {
+		fmt.Fprintf(&b, "    %s %s\n", yellow(fmt.Sprintf("%-14s", "parked")), line)
 	}
 	a.debugBanner(&b)
 	fmt.Fprintf(&b, "\n  %s\n", bold("routes"))

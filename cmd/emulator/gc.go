@@ -16,16 +16,26 @@ import (
 
 // cmdGC is `emulator gc [--dry-run] [--all]`: it lists what docker runtimes
 // left on the engine, with owner, age and state, and removes the abandoned
-// ones (everything managed with --all).
+// ones (everything managed with --all). With --parked it deletes the
+// functions parked in the state folder instead (gcParked).
 func cmdGC(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	fs := flag.NewFlagSet("gc", flag.ContinueOnError)
 	dry := fs.Bool("dry-run", false, "only list; remove nothing")
 	all := fs.Bool("all", false, "remove everything the emulator manages, live emulators' and other hosts' included")
+	parked := fs.Bool("parked", false, "delete functions parked in the state folder (removed from the config, versions kept) instead; names limit it to those")
+	cfgPath := fs.String("f", defaultConfigFile, "with --parked: the config file whose state folder (.emulator beside it) is cleaned")
+	stateDir := fs.String("state-dir", "", "with --parked: the state folder (default .emulator beside the config file)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return usageError{err}
 	}
-	if err := needArgs("gc", pos, 0, 0, "[--dry-run] [--all]"); err != nil {
+	if *parked {
+		if *all {
+			return usageError{fmt.Errorf("gc: --parked and --all do not go together: --all is about docker leftovers")}
+		}
+		return gcParked(ctx, stdout, parkedStateDir(*cfgPath, *stateDir), pos, *dry)
+	}
+	if err := needArgs("gc", pos, 0, 0, "[--dry-run] [--all] | --parked [--dry-run] [FUNCTION...]"); err != nil {
 		return usageError{err}
 	}
 	j, err := docker.NewJanitor(ctx, docker.JanitorOptions{})

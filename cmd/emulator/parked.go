@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/scf-emulator/emulator/config"
+	"github.com/scf-emulator/emulator/registry"
+)
+
+// One rule for a function that leaves emulator.yaml, whether the file is
+// saved while `up` runs or edited while it is down: it is parked (see
+// registry/park.go), never deleted. Adding it back restores it; `emulator gc
+// --parked` or the cloud API's DeleteFunction drops it.
+
+// parkRemoved parks, at start-up, every function the config declared
+// before and no longer does: functions in the state that are not in file
+// and were not created through the cloud API. Their source folders may be
+// gone: a parked function is not watched.
+func (a *App) parkRemoved(ctx context.Context, file *config.File) error {
+	declared := make(map[string]bool, len(file.Functions))
+	for _, f := range file.Functions {
+		declared[registry.Key(f.Namespace, f.Name)] = true
+	}
+	for _, f := range a.reg.Functions() {
+		if declared[f.Name] || f.Source == a.reg.ManagedSourceDir(f.Name) {
+			continue
+		}
+		if _, err := a.reg.Park(ctx, f.Name); err != nil {
+			return fmt.Errorf("park %s, which %s no longer declares: %w", f.Name, a.configPath(), err)
+		}
+	}
+	return nil
+}
+
+// parkLive parks the functions an edit of the config removed. The edit is
+// applied already, so a failure is logged, not returned: the function then
+// stays served, and nothing is lost either way.
+func (a *App) parkLive(ctx context.Context, removed []config.Function) map[string]registry.Parked {
+	out := map[string]registry.Parked{}
+	for _, f := range removed {
+		key := registry.Key(f.Namespace, f.Name)
+		p, err := a.reg.Park(ctx, key)
+		switch {
+		case err == nil:
+			out[f.Name] = p
+		case errors.Is(err, registry.ErrFunctionNotFound), errors.Is(err, registry.ErrNotParkable):
+			// Deleted through the API meanwhile, or the API owns the name.
+		default:
+			a.cfg.Logger.Warn("cannot park a function removed from the config; it stays served", "function", key, "err", err)
+		}
+	}
+	return out
+}
+
+// describeKept says what a parked or restored function has: "versions 1-3,
+// aliases release, prepub, triggers tick"; "" when it has nothing but
+// $LATEST and $DEFAULT.
+func describeKept(p registry.Parked) string {
+	var parts []string
+	if len(p.Versions) > 0 {
+		parts = append(parts, "versions "+versionRanges(p.Versions))
+	}
+	if as := slices.DeleteFunc(slices.Clone(p.Aliases), func(a string) bool { return a == registry.Default }); len(as) > 0 {
+		parts = append(parts, "aliases "+strings.Join(as, ", "))
+	}
+	if len(p.Triggers) > 0 {
+		parts = append(parts, "triggers "+strings.Join(p.Triggers, ", "))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// parkedNote is the console's note on a function a live edit parked.
+func parkedNote(p registry.Parked) string {
+	if kept := describeKept(p); kept != "" {
+		return "(parked: " + kept + " kept; add it back to restore)"
+	}
+	return "(parked; add it back to restore)"
+}
+
+// restoredNote is the console's note on a parked function an edit restored.
+func restoredNote(p registry.Parked) string {
+	if kept := describeKept(p); kept != "" {
+		return "(restored: " + kept + ")"
+	}
+	return "(restored)"
+}
+
+// versionRanges writes ascending version numbers compactly: 1-3, 5.
+func versionRanges(vs []string) string {
+	var parts []string
+	for i := 0; i < len(vs); {
+		j := i
+		for j+1 < len(vs) && isNext(vs[j], vs[j+1]) {
+			j++
+		}
+		if j > i {
+			parts = append(parts, vs[i]+"-"+vs[j])
+		} else {
+			parts = append(parts, vs[i])
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ", ")
+}
+
+func isNext(a, b string) bool {
+	na, err1 := strconv.Atoi(a)
+	nb, err2 := strconv.Atoi(b)
+	return err1 == nil && err2 == nil && nb == na+1
+}
+
+// parkedBanner is the banner's one line about parked functions; "" when
+// there are none.
+func parkedBanner(ps []registry.Parked) string {
+	if len(ps) == 0 {
+		return ""
+	}
+	names := make([]string, 0, len(ps))
+	for _, p := range ps {
+		n := p.Name
+		if len(p.Versions) > 0 {
+			n += " (v" + versionRanges(p.Versions) + ")"
+		}
+		names = append(names, n)
+	}
+	return strings.Join(names, ", ") + dim(" not in the config, state kept: add back to restore, `emulator gc --parked` deletes")
+}
+
+// sourceGone marks a parked function's source folder that no longer exists.
+func sourceGone(dir string) string {
+	if _, err := os.Stat(dir); err != nil {
+		return dir + " (gone)"
+	}
+	return dir
+}
