@@ -158,13 +158,15 @@ func TestDockerKilledFromOutside(t *testing.T) {
 	d := newDockerTestRuntime(t, nil)
 	in := dockerStart(t, d, dockerSpec(buildDockerFn(t), "Go1", "event"))
 	c := containerOf(t, in)
+	// The sleep outlasts any removal: a busy shared daemon can take seconds
+	// to remove a container, and a 5 s sleep then answered before the kill.
 	go func() {
-		time.Sleep(300 * time.Millisecond)
+		time.Sleep(time.Second) // the invocation is under way
 		ctx, cancel := context.WithTimeout(context.Background(), dockerTestTimeout)
 		defer cancel()
 		_ = d.api.remove(ctx, c.id) // as `docker rm -f` would
 	}()
-	_, err := dockerInvoke(t, in, `{"mode":"sleep","ms":5000}`)
+	_, err := dockerInvoke(t, in, `{"mode":"sleep","ms":600000}`)
 	testutil.WantStatus(t, err, scferr.ErrProcessExit, "user process exit when running")
 	testutil.WaitClosed(t, in.Exited(), "Exited after the kill")
 	// Stopping what is gone already is not an error.
