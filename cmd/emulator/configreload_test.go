@@ -146,19 +146,25 @@ func TestConfigEditsApplyLive(t *testing.T) {
 
 	t.Run("a changed variable reaches $LATEST", func(t *testing.T) {
 		current = strings.Replace(current, "GREETING: hello", "GREETING: bonjour", 1)
+		n := ev.count()
 		save(t, cfg, current)
 		eventually(t, 10*time.Second, "the new GREETING", func() bool {
 			return get(t, gw+"/dev/echo", nil).Body["greeting"] == "bonjour"
 		})
+		// The report follows the routes: the next edit's report must not be
+		// mistaken for this one's.
+		eventually(t, 10*time.Second, "a report of the edit", func() bool { return ev.count() > n })
 	})
 
 	t.Run("an added function with its API answers", func(t *testing.T) {
 		current = strings.Replace(current, "services:\n", "  F:\n    source: ./echo\n    runtime: Python3.9\n    handler: index.main_handler\n    environment: {variables: {GREETING: salut}}\nservices:\n", 1) +
 			"      - {path: /f, method: GET, function: F, stages: {release: $LATEST}}\n"
+		n := ev.count()
 		save(t, cfg, current)
 		eventually(t, 10*time.Second, "/dev/f answering", func() bool {
 			return get(t, gw+"/dev/f", nil).Body["greeting"] == "salut"
 		})
+		eventually(t, 10*time.Second, "a report of the edit", func() bool { return ev.count() > n })
 	})
 
 	unknownKey := strings.Replace(current, "    handler: index.main_handler\n    environment: {variables: {GREETING: bonjour}}",
