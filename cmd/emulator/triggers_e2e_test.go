@@ -137,7 +137,7 @@ func TestConfigTriggersEndToEnd(t *testing.T) {
 	if err := os.Rename(filepath.Join(bucket, "cat.jpg.part"), filepath.Join(bucket, "cat.jpg")); err != nil {
 		t.Fatal(err)
 	}
-	if got := waitRecords(app, "uploads", start, 1, 10*time.Second); len(got) != 1 || got[0].Source != "cos" {
+	if got := waitRecords(app, "uploads", start, 1, 30*time.Second); len(got) != 1 || got[0].Source != "cos" {
 		t.Errorf("cos records after writing cat.jpg and note.txt = %+v, want 1", got)
 	}
 
@@ -164,7 +164,7 @@ func TestConfigTriggersEndToEnd(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(edited), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		ts, _ := app.reg.Triggers("T")
 		if len(ts) == 2 || time.Now().After(deadline) {
