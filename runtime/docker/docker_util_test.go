@@ -40,7 +40,9 @@ func newDockerTestRuntimeWith(t testing.TB, opts DockerOptions) *Docker {
 	if !DockerAvailable(ctx) {
 		t.Skip("no docker daemon answers: the docker runtime tests need one (sudo systemctl start docker)")
 	}
-	opts.WorkDir, opts.Session, opts.InitTimeout = t.TempDir(), "test-"+uuid.NewString()[:8], 10*time.Second
+	// The init timeout is a hang guard here: the daemon is shared, and a
+	// container start on a busy one can take many seconds.
+	opts.WorkDir, opts.Session, opts.InitTimeout = t.TempDir(), "test-"+uuid.NewString()[:8], time.Minute
 	if opts.Pull == "" {
 		opts.Pull = PullNever // nothing is ever pulled by a test
 	}
