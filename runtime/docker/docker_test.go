@@ -192,7 +192,7 @@ func TestDockerFakeNeverReady(t *testing.T) {
 		fc.write("waiting for a database\n")
 		<-fc.killed
 	})
-	d := newFakeRuntime(t, f, DockerOptions{InitTimeout: 200 * time.Millisecond})
+	d := newFakeRuntime(t, f, DockerOptions{InitTimeout: 2 * time.Second}) // time for the output first, also on a loaded machine
 	_, err := fakeStart(t, d, fakeSpec(t))
 	testutil.WantStatus(t, err, scferr.ErrContainerInit, "did not call /runtime/init/ready", "waiting for a database")
 	if names := f.liveNames(); len(names) != 0 {
