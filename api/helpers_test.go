@@ -49,7 +49,7 @@ func sdkClient(t *testing.T, url, secretID, secretKey string) *scf.Client {
 	cpf := profile.NewClientProfile()
 	cpf.HttpProfile.Endpoint = strings.TrimPrefix(url, "http://")
 	cpf.HttpProfile.Scheme = "http"
-	cpf.HttpProfile.ReqTimeout = 10
+	cpf.HttpProfile.ReqTimeout = 120 // seconds, a hang guard: a 6 MB event signed and parsed under -race on a loaded machine took over 10
 	client, err := scf.NewClient(common.NewCredential(secretID, secretKey), "ap-guangzhou", cpf)
 	if err != nil {
 		t.Fatalf("scf.NewClient: %v", err)

@@ -88,7 +88,7 @@ func TestForwardSemantics(t *testing.T) {
 	t.Run("100-continue", func(t *testing.T) {
 		req, _ := http.NewRequest("PUT", srv.URL+"/release/app/echo", strings.NewReader("after continue"))
 		req.Header.Set("Expect", "100-continue")
-		tr := &http.Transport{ExpectContinueTimeout: 10 * time.Second}
+		tr := &http.Transport{ExpectContinueTimeout: time.Minute} // far beyond a loaded machine's delays
 		defer tr.CloseIdleConnections()
 		start := time.Now()
 		resp, err := (&http.Client{Transport: tr}).Do(req)
@@ -100,7 +100,7 @@ func TestForwardSemantics(t *testing.T) {
 		if string(b) != "after continue" || upstreamSaw.Load().Header.Get("Expect") != "" {
 			t.Errorf("got %q, upstream Expect %q: want the body, and no Expect (the gateway has the body)", b, upstreamSaw.Load().Header.Get("Expect"))
 		}
-		if time.Since(start) > 5*time.Second {
+		if time.Since(start) > 30*time.Second {
 			t.Errorf("the client waited for its ExpectContinueTimeout: the gateway never sent 100 Continue")
 		}
 	})

@@ -73,10 +73,11 @@ func (c *fakeClock) waitForWaiter(t *testing.T) {
 	})
 }
 
-// eventually polls cond for up to 5 s of real time.
+// eventually polls cond for up to 30 s of real time: a hang guard, which a
+// loaded machine must never reach.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

@@ -12,9 +12,16 @@ import (
 	"time"
 )
 
+// settle is the tests' BucketOptions.Settle. os.WriteFile creates the file,
+// then writes it: on a loaded machine the two events can be further apart
+// than the default 50 ms, and the object was sent at size 0 (then again).
+// A generous settle keeps one write one event.
+const settle = 500 * time.Millisecond
+
 // startBucket runs a bucket on a fresh folder until the test ends.
 func startBucket(t *testing.T, opts BucketOptions) *Bucket {
 	t.Helper()
+	opts.Settle = settle
 	b, err := NewBucket(t.TempDir(), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +59,7 @@ func none(t *testing.T, ch chan COSRecord) {
 	select {
 	case r := <-ch:
 		t.Fatalf("unexpected event %s %s", r.Event.Name, r.COS.Object.Key)
-	case <-time.After(300 * time.Millisecond):
+	case <-time.After(settle + 300*time.Millisecond):
 	}
 }
 
@@ -118,7 +125,12 @@ func TestBucketLoopDetection(t *testing.T) {
 		mu      sync.Mutex // guards reports
 		reports []LoopReport
 	)
-	b := startBucket(t, BucketOptions{MaxGenerations: 2, LoopGrace: 200 * time.Millisecond,
+	// The generation of a write is taken when the bucket reads its event,
+	// which a loaded machine can delay well past a short grace after the
+	// function returned: the grace here is generous, and the test waits it
+	// out before the outside write.
+	const grace = 2 * time.Second
+	b := startBucket(t, BucketOptions{MaxGenerations: 2, LoopGrace: grace,
 		OnLoop: func(r LoopReport) { mu.Lock(); reports = append(reports, r); mu.Unlock() }})
 	calls := make(chan string, 32)
 	var n int
@@ -144,7 +156,7 @@ func TestBucketLoopDetection(t *testing.T) {
 	select {
 	case k := <-calls:
 		t.Fatalf("the loop went on: %s", k)
-	case <-time.After(time.Second):
+	case <-time.After(grace + time.Second):
 	}
 	mu.Lock()
 	defer mu.Unlock()

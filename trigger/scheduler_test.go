@@ -199,7 +199,9 @@ func TestSchedulerMissedTicksNotReplayed(t *testing.T) {
 }
 
 // TestSchedulerRealTime is the one test on the wall clock: a 1 s cron fires
-// for consecutive whole seconds, never before its tick.
+// for consecutive whole seconds, never before its tick. A tick is skipped
+// only when the previous one ran a second or more late, as the Scheduler
+// documents (a loaded machine can stall it that long).
 func TestSchedulerRealTime(t *testing.T) {
 	s := NewScheduler(RealClock{}, nil)
 	fired := make(chan [2]time.Time, 10)
@@ -207,7 +209,7 @@ func TestSchedulerRealTime(t *testing.T) {
 		fired <- [2]time.Time{at, time.Now()}
 	})
 	startScheduler(t, s)
-	var prev time.Time
+	var prev, prevRan time.Time
 	for i := range 2 {
 		select {
 		case f := <-fired:
@@ -215,12 +217,14 @@ func TestSchedulerRealTime(t *testing.T) {
 			if now.Before(at) || at.Nanosecond() != 0 {
 				t.Fatalf("tick %d for %s ran at %s", i, at, now)
 			}
-			if !prev.IsZero() && at.Sub(prev) != time.Second {
-				t.Fatalf("ticks %s then %s are not a second apart", prev, at)
+			// The next tick is the first after the previous one ran: the
+			// following second, unless that one had passed already.
+			if !prev.IsZero() && (!at.After(prev) || (at.Sub(prev) != time.Second && prevRan.Before(at.Add(-time.Second)))) {
+				t.Fatalf("ticks %s (ran at %s) then %s are not a second apart", prev, prevRan, at)
 			}
-			prev = at
-		case <-time.After(5 * time.Second):
-			t.Fatalf("tick %d did not fire within 5 s", i)
+			prev, prevRan = at, now
+		case <-time.After(30 * time.Second): // a hang guard
+			t.Fatalf("tick %d did not fire within 30 s", i)
 		}
 	}
 }

@@ -14,7 +14,7 @@ func startFile(t *testing.T, r *recorder, dir string) (*FileWatcher, string) {
 	t.Helper()
 	p := filepath.Join(dir, "emulator.yaml")
 	fn := r.fn(t)
-	w, err := NewFile(p, func(ctx context.Context) error { _, err := fn(ctx, ""); return err }, Options{Debounce: realDebounce, Quick: realQuick})
+	w, err := NewFile(p, func(ctx context.Context) error { _, err := fn(ctx, ""); return err }, realOptions)
 	if err != nil {
 		t.Fatal(err)
 	}

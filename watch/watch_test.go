@@ -13,17 +13,23 @@ import (
 )
 
 // These tests use real folders and inotify. Waits are bounded: a call is
-// awaited up to callTimeout, and "no call" is checked over quietWait. The
-// quiet periods are longer than the product's defaults: these tests are
-// about which events reach a call, and on a loaded machine (race detector,
-// two cores) the syscalls of one step were seen 45 ms apart; the timing
-// rules themselves are tested on a fake clock (sched_test.go).
+// awaited up to callTimeout, and "no call" is checked over quietWait.
+//
+// A test's burst of writes is one burst only if the writer never pauses for
+// a quiet period; on a loaded machine (2 cores, the race detector, other
+// test binaries) a goroutine can stall for tens of milliseconds, which the
+// default 15 ms Quick period took as the end of a save (a 20-write burst
+// gave up to 5 calls). So these tests settle after realDebounce for every
+// burst; the adaptive quiet period is tested on a fake clock in
+// sched_test.go (TestQuietPeriodAdapts).
 const (
-	realDebounce = 300 * time.Millisecond
-	realQuick    = 150 * time.Millisecond
+	realDebounce = 500 * time.Millisecond
 	quietWait    = 3 * realDebounce
 	callTimeout  = 10 * time.Second
 )
+
+// realOptions are the Options of every watcher on real folders.
+var realOptions = Options{Debounce: realDebounce, Quick: realDebounce}
 
 // recorder counts Func calls and lets a test hold a call open.
 type recorder struct {
@@ -78,7 +84,7 @@ func startReal(t *testing.T, r *recorder, setup func(dir string)) (*Watcher, str
 	if setup != nil {
 		setup(dir)
 	}
-	w, err := New(r.fn(t), Options{Debounce: realDebounce, Quick: realQuick})
+	w, err := New(r.fn(t), realOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +228,7 @@ func TestRealCloseStopsEverything(t *testing.T) {
 	before := runtime.NumGoroutine()
 	r := &recorder{}
 	dir := t.TempDir()
-	w, err := New(r.fn(t), Options{Debounce: realDebounce, Quick: realQuick})
+	w, err := New(r.fn(t), realOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,7 +330,7 @@ func TestRealLinkedFolderIsWalked(t *testing.T) {
 	if err := os.Symlink(target, link); err != nil {
 		t.Skipf("symlinks unavailable: %v", err)
 	}
-	w, err := New(r.fn(t), Options{Debounce: realDebounce, Quick: realQuick})
+	w, err := New(r.fn(t), realOptions)
 	if err != nil {
 		t.Fatal(err)
 	}

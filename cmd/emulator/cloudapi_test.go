@@ -65,7 +65,7 @@ func TestCreateFunctionAndTrigger(t *testing.T) {
 		t.Fatalf("async Invoke: %v", err)
 	}
 	id := *ir.Response.Result.FunctionRequestId
-	eventually(t, 10*time.Second, "async invocation finished", func() bool {
+	eventually(t, 30*time.Second, "async invocation finished", func() bool {
 		rs := scf.NewGetRequestStatusRequest()
 		rs.FunctionName, rs.FunctionRequestId = common.StringPtr("made"), &id
 		st, err := c.GetRequestStatus(rs)

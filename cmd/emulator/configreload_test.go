@@ -137,8 +137,8 @@ func TestConfigEditsApplyLive(t *testing.T) {
 		current = strings.Replace(current, "      - {path: /echo,", "      - {path: /hi, method: GET, function: B}\n      - {path: /echo,", 1)
 		n := ev.count()
 		save(t, cfg, current)
-		eventually(t, 10*time.Second, "/release/hi answering", func() bool { return get(t, gw+"/release/hi", nil).Status == 200 })
-		eventually(t, 10*time.Second, "a report of the edit", func() bool { return ev.count() > n })
+		eventually(t, 30*time.Second, "/release/hi answering", func() bool { return get(t, gw+"/release/hi", nil).Status == 200 })
+		eventually(t, 30*time.Second, "a report of the edit", func() bool { return ev.count() > n })
 		if r := ev.last(); r.Err != nil || len(r.Changes.ServicesChanged) != 1 {
 			t.Errorf("report: %+v", r)
 		}
@@ -146,19 +146,25 @@ func TestConfigEditsApplyLive(t *testing.T) {
 
 	t.Run("a changed variable reaches $LATEST", func(t *testing.T) {
 		current = strings.Replace(current, "GREETING: hello", "GREETING: bonjour", 1)
+		n := ev.count()
 		save(t, cfg, current)
-		eventually(t, 10*time.Second, "the new GREETING", func() bool {
+		eventually(t, 30*time.Second, "the new GREETING", func() bool {
 			return get(t, gw+"/dev/echo", nil).Body["greeting"] == "bonjour"
 		})
+		// The report follows the routes: the next edit's report must not be
+		// mistaken for this one's.
+		eventually(t, 30*time.Second, "a report of the edit", func() bool { return ev.count() > n })
 	})
 
 	t.Run("an added function with its API answers", func(t *testing.T) {
 		current = strings.Replace(current, "services:\n", "  F:\n    source: ./echo\n    runtime: Python3.9\n    handler: index.main_handler\n    environment: {variables: {GREETING: salut}}\nservices:\n", 1) +
 			"      - {path: /f, method: GET, function: F, stages: {release: $LATEST}}\n"
+		n := ev.count()
 		save(t, cfg, current)
-		eventually(t, 10*time.Second, "/dev/f answering", func() bool {
+		eventually(t, 30*time.Second, "/dev/f answering", func() bool {
 			return get(t, gw+"/dev/f", nil).Body["greeting"] == "salut"
 		})
+		eventually(t, 30*time.Second, "a report of the edit", func() bool { return ev.count() > n })
 	})
 
 	unknownKey := strings.Replace(current, "    handler: index.main_handler\n    environment: {variables: {GREETING: bonjour}}",
@@ -180,7 +186,7 @@ func TestConfigEditsApplyLive(t *testing.T) {
 		t.Run("refused: "+tc.name, func(t *testing.T) {
 			n := ev.count()
 			save(t, cfg, tc.edit)
-			eventually(t, 10*time.Second, "a report of the edit", func() bool { return ev.count() > n })
+			eventually(t, 30*time.Second, "a report of the edit", func() bool { return ev.count() > n })
 			r := ev.last()
 			if r.Err == nil {
 				t.Fatalf("edit applied, want refused")
@@ -205,7 +211,7 @@ func TestConfigEditsApplyLive(t *testing.T) {
 	t.Run("valid again", func(t *testing.T) {
 		n := ev.count()
 		save(t, cfg, current)
-		eventually(t, 10*time.Second, "a report of the edit", func() bool { return ev.count() > n })
+		eventually(t, 30*time.Second, "a report of the edit", func() bool { return ev.count() > n })
 		if r := ev.last(); r.Err != nil || !r.Recovered {
 			t.Errorf("report: %+v, want recovered", r)
 		}
@@ -220,7 +226,7 @@ func TestConfigEditsApplyLive(t *testing.T) {
 		n := ev.count()
 		save(t, cfg, current)
 		// The routes go first, then the function: the report comes after both.
-		eventually(t, 10*time.Second, "a report of the edit", func() bool { return ev.count() > n })
+		eventually(t, 30*time.Second, "a report of the edit", func() bool { return ev.count() > n })
 		if r := ev.last(); r.Err != nil || len(r.Changes.Removed) != 1 {
 			t.Fatalf("report: %+v", r)
 		}
@@ -233,7 +239,7 @@ func TestConfigEditsApplyLive(t *testing.T) {
 		if _, ok := app.reg.ParkedFunction("E"); !ok {
 			t.Error("E was not parked")
 		}
-		eventually(t, 10*time.Second, "E's instances stopped", func() bool {
+		eventually(t, 30*time.Second, "E's instances stopped", func() bool {
 			for _, st := range app.mgr.Stats() {
 				if st.Spec.Function == "E" && st.Live+st.Starting > 0 {
 					return false
@@ -261,7 +267,7 @@ func TestConfigRefusesAPIFunctionName(t *testing.T) {
 	}
 	n := ev.count()
 	save(t, cfg, strings.Replace(liveConfig, "services:\n", "  G:\n    source: ./echo\n    runtime: Python3.9\n    handler: index.main_handler\nservices:\n", 1))
-	eventually(t, 10*time.Second, "a report of the edit", func() bool { return ev.count() > n })
+	eventually(t, 30*time.Second, "a report of the edit", func() bool { return ev.count() > n })
 	if r := ev.last(); r.Err == nil || !strings.Contains(r.Err.Error(), "created through the cloud API") {
 		t.Errorf("report: %+v, want refused", r)
 	}

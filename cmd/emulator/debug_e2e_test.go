@@ -262,22 +262,22 @@ func testPythonDAP(t *testing.T, rt string) {
 	t0 := time.Now()
 	d := dialDAP(t, net.JoinHostPort(s.Host, strconv.Itoa(s.Port)))
 	init := d.send(t, "initialize", map[string]any{"adapterID": "debugpy", "clientID": "emulator-test", "pathFormat": "path", "linesStartAt1": true, "columnsStartAt1": true})
-	d.await(t, 10*time.Second, "initialize response", isResponse(init))
+	d.await(t, 60*time.Second, "initialize response", isResponse(init))
 	attach := d.send(t, "attach", map[string]any{"connect": launch["connect"], "pathMappings": launch["pathMappings"], "justMyCode": true})
-	d.await(t, 10*time.Second, "initialized event", isEvent("initialized"))
+	d.await(t, 60*time.Second, "initialized event", isEvent("initialized"))
 	bp := d.send(t, "setBreakpoints", map[string]any{"source": map[string]any{"path": src}, "breakpoints": []map[string]any{{"line": line}}})
-	d.await(t, 10*time.Second, "setBreakpoints response", isResponse(bp))
+	d.await(t, 60*time.Second, "setBreakpoints response", isResponse(bp))
 	d.send(t, "configurationDone", map[string]any{})
-	d.await(t, 10*time.Second, "attach response", isResponse(attach))
+	d.await(t, 60*time.Second, "attach response", isResponse(attach))
 	attached := time.Since(t0)
 
 	sent := time.Now()
 	status := asyncGet(t.Context(), app.GatewayURL()+"/dev/hello")
-	stopped := d.await(t, 20*time.Second, "stopped event", isEvent("stopped"))
+	stopped := d.await(t, 60*time.Second, "stopped event", isEvent("stopped"))
 	t.Logf("debugpy: attach %v, request to stop at %s:%d %v", attached, filepath.Base(src), line, time.Since(sent))
 	thread := stopped["body"].(map[string]any)["threadId"]
 	st := d.send(t, "stackTrace", map[string]any{"threadId": thread, "levels": 1})
-	frames := d.await(t, 10*time.Second, "stackTrace response", isResponse(st))["body"].(map[string]any)["stackFrames"].([]any)
+	frames := d.await(t, 60*time.Second, "stackTrace response", isResponse(st))["body"].(map[string]any)["stackFrames"].([]any)
 	top := frames[0].(map[string]any)
 	if p := top["source"].(map[string]any)["path"]; p != src || top["line"] != float64(line) {
 		t.Fatalf("stopped at %v:%v, want the user's own %s:%d", p, top["line"], src, line)
@@ -295,7 +295,7 @@ func testPythonDAP(t *testing.T, rt string) {
 		if code != http.StatusOK {
 			t.Fatalf("after continue: status %d, want 200", code)
 		}
-	case <-time.After(20 * time.Second):
+	case <-time.After(time.Minute):
 		t.Fatal("no response after continue")
 	}
 	if st := app.mgr.Stats(); len(st) != 1 || st[0].Spec.DebugPort != s.Port || st[0].Live != 1 {

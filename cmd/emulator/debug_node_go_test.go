@@ -42,7 +42,7 @@ func expectOK(t *testing.T, status <-chan int) {
 		if code != http.StatusOK {
 			t.Fatalf("after resuming: status %d, want 200", code)
 		}
-	case <-time.After(20 * time.Second):
+	case <-time.After(time.Minute):
 		t.Fatal("no response after resuming")
 	}
 }
@@ -112,7 +112,7 @@ func (c *cdp) call(t *testing.T, method string, params any) (json.RawMessage, []
 	}
 	var events []*cdproto.Message
 	for {
-		m := c.await(t, 10*time.Second, method+" response", func(*cdproto.Message) bool { return true })
+		m := c.await(t, 60*time.Second, method+" response", func(*cdproto.Message) bool { return true })
 		if m.ID != c.id {
 			events = append(events, m)
 			continue
@@ -186,7 +186,7 @@ func testNodeInspector(t *testing.T, rt string) {
 
 	sent := time.Now()
 	status := asyncGet(t.Context(), app.GatewayURL()+"/dev/node")
-	m := c.await(t, 20*time.Second, "Debugger.paused", func(m *cdproto.Message) bool { return m.Method == "Debugger.paused" })
+	m := c.await(t, 60*time.Second, "Debugger.paused", func(m *cdproto.Message) bool { return m.Method == "Debugger.paused" })
 	t.Logf("node inspector on %s: attach %v, request to stop at %s:%d %v", rt, attached, filepath.Base(src), line, time.Since(sent))
 	// Node leaves the frames' url empty: the hit breakpoint names it.
 	var paused struct {
@@ -330,7 +330,7 @@ func testGoDelve(t *testing.T, rt string) {
 	case stop = <-hit:
 	case code := <-status:
 		t.Fatalf("request ended with %d without stopping at the breakpoint", code)
-	case <-time.After(30 * time.Second):
+	case <-time.After(time.Minute):
 		t.Fatal("no stop at the breakpoint within 30s")
 	}
 	t.Logf("delve on %s: attach %v, request to stop at %s:%d %v", rt, attached, filepath.Base(src), line, time.Since(sent))

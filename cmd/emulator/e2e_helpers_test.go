@@ -148,7 +148,7 @@ func sdkClient(t testing.TB, app *App) *scf.Client {
 	cpf := profile.NewClientProfile()
 	cpf.HttpProfile.Endpoint = strings.TrimPrefix(app.AdminURL(), "http://")
 	cpf.HttpProfile.Scheme = "http"
-	cpf.HttpProfile.ReqTimeout = 30
+	cpf.HttpProfile.ReqTimeout = 120 // seconds, a hang guard
 	c, err := scf.NewClient(common.NewCredential("id", "key"), "ap-guangzhou", cpf)
 	if err != nil {
 		t.Fatal(err)

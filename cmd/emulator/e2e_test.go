@@ -87,7 +87,7 @@ func TestEndToEnd(t *testing.T) {
 
 	t.Run("hot reload serves the saved code", func(t *testing.T) {
 		setMessage(t, cfg, "edited once")
-		eventually(t, 10*time.Second, "reloaded message", func() bool {
+		eventually(t, 30*time.Second, "reloaded message", func() bool {
 			return get(t, gw+"/dev/hello", nil).Body["message"] == "edited once"
 		})
 	})

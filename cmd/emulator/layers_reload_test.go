@@ -92,16 +92,16 @@ func TestLayerFolderEditReloadsLatest(t *testing.T) {
 	}
 
 	writeFile(t, filepath.Join(dir, "layers", "common", "shared.py"), "VALUE = 'two'\n")
-	eventually(t, 10*time.Second, "$LATEST running the edited layer", func() bool {
+	eventually(t, 30*time.Second, "$LATEST running the edited layer", func() bool {
 		return invokeJSON(t, c, "", "L", "")["shared"] == "two"
 	})
 	if got := invokeJSON(t, c, "", "L", "1"); got["shared"] != "one" {
 		t.Errorf("version 1 imported %v after the edit, want its pinned one", got)
 	}
+	// The report follows the registry's change, which the request above
+	// may have seen first.
+	eventually(t, 30*time.Second, "a layer reload report", func() bool { return len(ev.layerReports()) > 0 })
 	reps := ev.layerReports()
-	if len(reps) == 0 {
-		t.Fatal("no layer reload reported")
-	}
 	if r := reps[len(reps)-1]; r.Err != nil || r.Layer != "common" || strings.Join(r.Functions, ",") != "L" || r.Previous == r.Latest {
 		t.Errorf("report %+v, want layer common reloaded for L with a new hash", r)
 	}
@@ -110,15 +110,17 @@ func TestLayerFolderEditReloadsLatest(t *testing.T) {
 		writeFile(t, filepath.Join(dir, "layers", "extra", "shared.py"), "VALUE = 'extra'\n")
 		edited := strings.Replace(layerReloadConfig, "layers:\n", "layers:\n  extra: {source: ./layers/extra}\n", 1)
 		edited = strings.Replace(edited, "layers: [common]", "layers: [extra, common]", 1)
+		n := ev.count()
 		save(t, cfg, edited)
-		eventually(t, 10*time.Second, "$LATEST importing from the added layer", func() bool {
+		eventually(t, 30*time.Second, "$LATEST importing from the added layer", func() bool {
 			return invokeJSON(t, c, "", "L", "")["shared"] == "extra"
 		})
+		eventually(t, 30*time.Second, "a report of the edit", func() bool { return ev.count() > n })
 		if r := ev.last(); r.Err != nil || strings.Join(r.Changes.LayersAdded, ",") != "extra" {
 			t.Errorf("config report %+v, want layer extra added", r)
 		}
 		writeFile(t, filepath.Join(dir, "layers", "extra", "shared.py"), "VALUE = 'extra two'\n")
-		eventually(t, 10*time.Second, "$LATEST running the edited added layer", func() bool {
+		eventually(t, 30*time.Second, "$LATEST running the edited added layer", func() bool {
 			return invokeJSON(t, c, "", "L", "")["shared"] == "extra two"
 		})
 	})

@@ -66,7 +66,7 @@ func TestRolloutEndpoints(t *testing.T) {
 	if code, body := post(t, base, slowPlan); code != 409 || !strings.Contains(body, started.ID) {
 		t.Errorf("second start = %d %s, want 409 naming %s", code, body, started.ID)
 	}
-	eventually(t, 5*time.Second, "step 1 on the alias", func() bool {
+	eventually(t, 30*time.Second, "step 1 on the alias", func() bool {
 		al, _ := app.reg.Alias("B", "release")
 		return len(al.Weights) == 1 && al.Weights[0].Weight == 0.1
 	})

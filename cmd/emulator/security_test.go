@@ -243,7 +243,7 @@ func TestSecurityAttacks(t *testing.T) {
 			fmt.Fprintf(c, "POST / HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nX-TC-Action: ListFunctions\r\n"+
 				"X-TC-Version: 2018-04-16\r\nContent-Length: %d\r\n\r\n{", openHost, admin.DefaultMaxBody)
 		}
-		eventually(t, 10*time.Second, "the stalled bodies to hold the budget", func() bool {
+		eventually(t, 30*time.Second, "the stalled bodies to hold the budget", func() bool {
 			return open.guard.BodyBytesInUse() == admin.DefaultBodyBudget
 		})
 		sdk := sdkClient(t, open)
@@ -273,7 +273,7 @@ func TestSecurityAttacks(t *testing.T) {
 	})
 	t.Run("budget is given back", func(t *testing.T) {
 		// The stalled connections of the row above are closed by now.
-		eventually(t, 10*time.Second, "the budget to be free", func() bool { return open.guard.BodyBytesInUse() == 0 })
+		eventually(t, 30*time.Second, "the budget to be free", func() bool { return open.guard.BodyBytesInUse() == 0 })
 		if _, err := sdkClient(t, open).ListFunctions(scf.NewListFunctionsRequest()); err != nil {
 			t.Errorf("ListFunctions after the uploads ended: %v", err)
 		}

@@ -210,7 +210,9 @@ func TestProcessInvokeContextEnds(t *testing.T) {
 	testutil.NeedInterpreter(t, "python3")
 	p := newProcTestRuntime(t, 0)
 	in := procStart(t, p, testutil.Spec(testutil.Testdata(t, "python"), "Python3.9", "index.main_handler"))
-	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	// The deadline must leave the handler time to print first, also on a
+	// loaded machine; it sleeps 30 s, so any deadline below that ends it.
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
 	defer cancel()
 	res, err := in.Invoke(ctx, runtime.Invocation{RequestID: "req-s", Event: []byte(`{"name":"sleepy","mode":"sleep","seconds":30}`)})
 	if !errors.Is(err, context.DeadlineExceeded) {
@@ -302,7 +304,8 @@ func TestProcessStartContextEnds(t *testing.T) {
 }
 
 func TestProcessInitTimeout(t *testing.T) {
-	p := newProcTestRuntime(t, 300*time.Millisecond)
+	// The timeout must leave sh time to print first, also on a loaded machine.
+	p := newProcTestRuntime(t, 3*time.Second)
 	dir := t.TempDir()
 	writeScript(t, dir, "bootstrap", "#!/bin/sh\necho still initialising\nexec sleep 30\n")
 	_, err := p.Start(t.Context(), testutil.Spec(dir, "CustomRuntime", ""))

@@ -39,7 +39,7 @@ func TestProcessWebStartFailures(t *testing.T) {
 		{"never listens", "#!/bin/sh\necho listening on 9000 instead\nexec sleep 30\n", scferr.ErrPortBinding, []string{"did not listen", "listening on 9000 instead"}},
 		{"no scf_bootstrap", "", scferr.ErrContainerInit, []string{"bootstrap file does not exist"}},
 	}
-	p := newProcTestRuntime(t, 300*time.Millisecond)
+	p := newProcTestRuntime(t, 3*time.Second) // time for "never listens" to print, also on a loaded machine
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
