@@ -164,6 +164,12 @@ func parseAnswerHead(raw string, a *upAnswer, isHead bool) error {
 		a.close = true
 	}
 	if teSeen {
+		if minor == 0 {
+			// RFC 9112 6.1: the framing of an HTTP/1.0 message with a
+			// Transfer-Encoding is faulty (net/http's client ignores the
+			// coding and reads to the close; a proxy must not guess).
+			return bad("Transfer-Encoding in an HTTP/1.0 answer")
+		}
 		if a.contentLength >= 0 {
 			return bad("Content-Length with Transfer-Encoding")
 		}

@@ -42,6 +42,7 @@ func TestReadAnswer(t *testing.T) {
 		{"bad status", "HTTP/1.1 2x0 OK\r\n\r\n", false, true},
 		{"not http", "ICY 200 OK\r\n\r\n", false, true},
 		{"control byte", "HTTP/1.1 200 OK\r\nX-A: a\x00b\r\nContent-Length: 0\r\n\r\n", false, true},
+		{"chunked in http/1.0 (faulty framing, RFC 9112 6.1)", "HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", false, true},
 		{"bad trailer key", "HTTP/1.1 200 OK\r\nTrailer: Content-Length\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
