@@ -138,12 +138,16 @@ func retryable(r *http.Request, err error) bool {
 	return r.Header["Idempotency-Key"] != nil || r.Header["X-Idempotency-Key"] != nil
 }
 
+// maxInformational bounds the 1xx answers before the final one.
+const maxInformational = 5
+
 // roundTrip writes the request and reads the answer's head on uc, into
 // uc.ans, with uc.body ready to read its body.
 func roundTrip(ctx context.Context, uc *upConn, r *http.Request, c *proxyCall, body []byte) error {
 	if err := writeRequest(uc.bw, r, c, body); err != nil {
 		return &roundTripError{err: ctxErr(ctx, err)}
 	}
+	informational := 0
 	for {
 		if _, err := uc.br.Peek(1); err != nil {
 			return &roundTripError{err: ctxErr(ctx, err), wrote: true}
@@ -154,9 +158,12 @@ func roundTrip(ctx context.Context, uc *upConn, r *http.Request, c *proxyCall, b
 			return &roundTripError{err: ctxErr(ctx, err), wrote: true, got: true}
 		}
 		// Informational answers (103 Early Hints) are dropped: the final
-		// one follows on the same connection. A 101 is an upgrade nobody
-		// asked for.
+		// one follows on the same connection, after a few of them at most,
+		// as http.Transport allows. A 101 is an upgrade nobody asked for.
 		if st := uc.ans.status; st >= 100 && st < 200 && st != http.StatusSwitchingProtocols {
+			if informational++; informational > maxInformational {
+				return &roundTripError{err: errors.Join(errBadAnswer, errors.New("too many informational answers")), wrote: true, got: true}
+			}
 			continue
 		}
 		if uc.ans.status == http.StatusSwitchingProtocols {

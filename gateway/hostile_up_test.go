@@ -1,0 +1,149 @@
+package gateway
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// rawUpstream is a web function that answers each request with the bytes
+// answer returns for it (n counts requests over all connections, from 0);
+// hangUp closes the connection after them.
+func rawUpstream(t *testing.T, answer func(n int, r *http.Request) (raw string, hangUp bool)) (addr string, dials *atomic.Int64) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dials = new(atomic.Int64)
+	var n atomic.Int64
+	var wg sync.WaitGroup
+	var mu sync.Mutex // guards conns
+	var conns []net.Conn
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	wg.Go(func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			dials.Add(1)
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			wg.Go(func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					r, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					_, _ = io.Copy(io.Discard, r.Body)
+					raw, hangUp := answer(int(n.Add(1)-1), r)
+					if _, err := io.WriteString(c, raw); err != nil || hangUp {
+						return
+					}
+				}
+			})
+		}
+	})
+	return l.Addr().String(), dials
+}
+
+// gatewayServer serves a gateway whose web function W is at upAddr behind
+// the gateway's own Server, and returns the server's address.
+func gatewayServer(t *testing.T, upAddr string, opts ...func(*Server)) (string, *Server) {
+	t.Helper()
+	g := newTestGateway(t, webBackend(upAddr), webServices(), Options{})
+	return startServer(t, g, opts...)
+}
+
+// getRaw sends one request on c and reads its answer whole.
+func getRaw(t *testing.T, br *bufio.Reader, c net.Conn, req string) (*http.Response, string, error) {
+	t.Helper()
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(c, req); err != nil {
+		return nil, "", err
+	}
+	method, _, _ := strings.Cut(req, " ")
+	res, err := http.ReadResponse(br, &http.Request{Method: method})
+	if err != nil {
+		return nil, "", err
+	}
+	b, err := io.ReadAll(res.Body)
+	return res, string(b), err
+}
+
+// TestHostileUpstreamAnswers: a web function's answer the gateway must not
+// pass on as it is.
+func TestHostileUpstreamAnswers(t *testing.T) {
+	for _, tc := range []struct {
+		name, answer string
+		method       string
+		status       int    // 0: the answer must be aborted (no whole answer)
+		not          string // a header or body part the client must not see
+	}{
+		{"status 0", "HTTP/1.1 000 Zero\r\nContent-Length: 2\r\n\r\nok", "GET", 502, ""},
+		{"status 99", "HTTP/1.1 99 Low\r\nContent-Length: 2\r\n\r\nok", "GET", 502, ""},
+		{"status 1000", "HTTP/1.1 1000 High\r\nContent-Length: 2\r\n\r\nok", "GET", 502, ""},
+		{"status 200abc", "HTTP/1.1 200abc\r\nContent-Length: 2\r\n\r\nok", "GET", 502, ""},
+		{"CR in a value", "HTTP/1.1 200 OK\r\nX-A: a\rInjected: 1\r\nContent-Length: 2\r\n\r\nok", "GET", 502, ""},
+		{"NUL in a value", "HTTP/1.1 200 OK\r\nX-A: a\x00b\r\nContent-Length: 2\r\n\r\nok", "GET", 502, ""},
+		{"LF in a name", "HTTP/1.1 200 OK\r\nX-A\nInjected: 1\r\nContent-Length: 2\r\n\r\nok", "GET", 502, "Injected"},
+		{"conflicting lengths", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok", "GET", 502, ""},
+		{"length and chunked", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n", "GET", 502, ""},
+		{"gzip coding", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nok", "GET", 502, ""},
+		{"unasked 101", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n", "GET", 502, "Upgrade"},
+		{"too many 1xx", strings.Repeat("HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n", 50) + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", "GET", 502, ""},
+		{"huge head", "HTTP/1.1 200 OK\r\nX-A: " + strings.Repeat("a", maxAnswerHead) + "\r\nContent-Length: 2\r\n\r\nok", "GET", 502, ""},
+		{"head without end", "HTTP/1.1 200 OK\r\nX-A: 1\r\n", "GET", 502, ""},
+		{"Connection-named headers dropped", "HTTP/1.1 200 OK\r\nConnection: X-Hop, Keep-Alive\r\nX-Hop: 1\r\nKeep-Alive: 5\r\nContent-Length: 2\r\n\r\nok", "GET", 200, "X-Hop"},
+		{"body cut short", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nok", "GET", 0, ""},
+		{"chunked body cut short", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n", "GET", 0, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			up, _ := rawUpstream(t, func(int, *http.Request) (string, bool) { return tc.answer, true })
+			addr, _ := gatewayServer(t, up)
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			res, body, err := getRaw(t, bufio.NewReader(c), c, tc.method+" /release/app/x HTTP/1.1\r\nHost: h\r\n\r\n")
+			if tc.status == 0 {
+				if err == nil {
+					t.Fatalf("got a whole answer %d %q, want it aborted", res.StatusCode, body)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.StatusCode != tc.status {
+				t.Errorf("status %d (%q), want %d", res.StatusCode, body, tc.status)
+			}
+			if tc.not != "" {
+				var sb strings.Builder
+				_ = res.Header.Write(&sb)
+				if strings.Contains(sb.String()+body, tc.not) {
+					t.Errorf("answer holds %q:\n%s\n%s", tc.not, sb.String(), body)
+				}
+			}
+		})
+	}
+}
