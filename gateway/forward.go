@@ -101,6 +101,15 @@ func (g *Gateway) exchangeOn(ctx context.Context, uc *upConn, w http.ResponseWri
 	if !stop() {
 		reuse = false // the deadline may be set: the connection is spent
 	}
+	if uc.br.Buffered() > 0 {
+		// Bytes past the end of the answer (a body longer than its
+		// Content-Length, or sent to HEAD) would be read as the answer to
+		// the next request, perhaps another client's.
+		reuse = false
+	}
+	// After an answer without a body, a body sent all the same may still
+	// be on its way: the next use checks the connection first.
+	uc.verify = uc.ans.noBody
 	if reuse {
 		g.upstreams.put(uc)
 	} else {

@@ -147,3 +147,41 @@ func TestHostileUpstreamAnswers(t *testing.T) {
 		})
 	}
 }
+
+// TestHostileUpstreamLeftovers: bytes a function sends past the end of its
+// answer (a body longer than its Content-Length, a body to HEAD) must not
+// become the answer to the next request on the kept connection, which may
+// be another client's.
+func TestHostileUpstreamLeftovers(t *testing.T) {
+	const smuggled = "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nsmuggled"
+	for _, tc := range []struct{ name, method, first string }{
+		{"body past Content-Length", "GET", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok" + smuggled},
+		{"body to HEAD", "HEAD", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok" + smuggled},
+		{"body to 204", "GET", "HTTP/1.1 204 No Content\r\n\r\nok" + smuggled},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			up, _ := rawUpstream(t, func(n int, r *http.Request) (string, bool) {
+				if n == 0 {
+					return tc.first, false
+				}
+				return "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nreal", false
+			})
+			addr, _ := gatewayServer(t, up)
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			br := bufio.NewReader(c)
+			if _, _, err := getRaw(t, br, c, tc.method+" /release/app/1 HTTP/1.1\r\nHost: h\r\n\r\n"); err != nil {
+				t.Fatal(err)
+			}
+			// Let the leftovers arrive before the next request goes out.
+			time.Sleep(50 * time.Millisecond)
+			_, body, err := getRaw(t, br, c, "GET /release/app/2 HTTP/1.1\r\nHost: h\r\n\r\n")
+			if err != nil || body != "real" {
+				t.Errorf("second answer %q, %v; want the function's own answer to it", body, err)
+			}
+		})
+	}
+}

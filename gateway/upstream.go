@@ -49,6 +49,7 @@ type upConn struct {
 	bw     *bufio.Writer
 	used   time.Time // when it went idle
 	reused bool      // it served a request before this one
+	verify bool      // the last answer had no body: check for stray bytes before reuse
 	// The answer being read: its head, parsed and raw (room reused), and
 	// its body.
 	ans  upAnswer
@@ -74,7 +75,7 @@ func (u *upstreams) get(ctx context.Context, addr string) (*upConn, error) {
 		u.idle[addr] = list[:len(list)-1]
 		if idle := now.Sub(c.used); idle < upstreamIdleFor {
 			u.mu.Unlock()
-			if idle >= u.checkAfter && peerClosed(c.conn) {
+			if (idle >= u.checkAfter || c.verify) && peerClosed(c.conn) {
 				c.conn.Close()
 				u.mu.Lock()
 				continue
