@@ -92,14 +92,34 @@ func (g *Gateway) forward(ctx context.Context, w http.ResponseWriter, r *http.Re
 // exchangeOn carries one request and its answer on uc, then keeps uc for
 // the next request or closes it. ctx ending closes the exchange.
 func (g *Gateway) exchangeOn(ctx context.Context, uc *upConn, w http.ResponseWriter, r *http.Request, c *proxyCall, body []byte) error {
-	stop := context.AfterFunc(ctx, func() { _ = uc.conn.SetDeadline(aLongTimeAgo) })
+	uc.answering.Store(false)
+	stop := context.AfterFunc(ctx, func() {
+		_ = uc.conn.SetDeadline(aLongTimeAgo)
+		if uc.answering.Load() {
+			// A client that stopped reading would hold the instance past
+			// the function's end, blocked in a write; before the answer
+			// starts, the client's connection must stay writable for the
+			// gateway's error answer.
+			_ = http.NewResponseController(w).SetWriteDeadline(aLongTimeAgo)
+		}
+	})
 	err := roundTrip(ctx, uc, r, c, body)
 	reuse := false
 	if err == nil {
-		reuse, err = answer(ctx, w, uc)
+		// answering is set before ctx is looked at, and read after ctx
+		// ended: either the answer does not start, or the client's write
+		// deadline is set.
+		uc.answering.Store(true)
+		if err = ctx.Err(); err == nil {
+			reuse, err = answer(ctx, w, uc)
+		}
 	}
 	if !stop() {
 		reuse = false // the deadline may be set: the connection is spent
+		if err == nil && uc.answering.Load() {
+			// So may the client's: what is left of the answer cannot go out.
+			err = errors.Join(errAnswerStarted, ctx.Err())
+		}
 	}
 	if uc.br.Buffered() > 0 {
 		// Bytes past the end of the answer (a body longer than its

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"net"
 	"net/http"
@@ -183,5 +184,55 @@ func TestHostileUpstreamLeftovers(t *testing.T) {
 				t.Errorf("second answer %q, %v; want the function's own answer to it", body, err)
 			}
 		})
+	}
+}
+
+// TestClientThatNeverReads: a client that stops reading its answer holds
+// the function's instance no longer than the function's timeout.
+func TestClientThatNeverReads(t *testing.T) {
+	chunk := strings.Repeat("x", 1<<20)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+			return
+		}
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 67108864\r\n\r\n")
+		for range 64 {
+			if _, err := io.WriteString(c, chunk); err != nil {
+				return
+			}
+		}
+	}()
+	released := make(chan error, 1)
+	b := webBackend(l.Addr().String())
+	serve := b.ServeFn
+	b.ServeFn = func(ctx context.Context, tg Target, id string, fn func(context.Context, string) error) error {
+		ctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond) // the function's timeout
+		defer cancel()
+		err := serve(ctx, tg, id, fn)
+		released <- err
+		return err
+	}
+	g := newTestGateway(t, b, webServices(), Options{})
+	addr, _ := startServer(t, g)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET /release/app/big HTTP/1.1\r\nHost: h\r\n\r\n")
+	select {
+	case <-released:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the instance is still held 20 s after the function's 300 ms timeout")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -50,6 +51,9 @@ type upConn struct {
 	used   time.Time // when it went idle
 	reused bool      // it served a request before this one
 	verify bool      // the last answer had no body: check for stray bytes before reuse
+	// answering is set once the answer to the client may start; the
+	// request's end then also stops writes to the client (see exchangeOn).
+	answering atomic.Bool
 	// The answer being read: its head, parsed and raw (room reused), and
 	// its body.
 	ans  upAnswer
