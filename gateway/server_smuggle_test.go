@@ -2,9 +2,11 @@ package gateway
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -102,5 +104,75 @@ func TestServerRefusedContinue(t *testing.T) {
 	io.WriteString(c, "GET /smuggled HTTP/1.1\r\nHost: h\r\nX: xx\r\n\r\n")
 	if rest, _ := io.ReadAll(br); len(rest) != 0 {
 		t.Errorf("after the refusal the server sent %q", rest)
+	}
+}
+
+// TestServerShutdownClosesHandedOff: connections handed to net/http and
+// hijacked there (websockets) end with the server, and no goroutine of the
+// server outlives Shutdown.
+func TestServerShutdownClosesHandedOff(t *testing.T) {
+	before := runtime.NumGoroutine()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") == "" {
+			io.WriteString(w, "plain")
+			return
+		}
+		conn, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+		brw.Flush()
+		for {
+			line, err := brw.ReadString('\n')
+			if err != nil {
+				return
+			}
+			brw.WriteString(line)
+			brw.Flush()
+		}
+	})}
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(l) }()
+	ws, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	_ = ws.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(ws, "GET /ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nping\n")
+	br := bufio.NewReader(ws)
+	if res, err := http.ReadResponse(br, nil); err != nil || res.StatusCode != 101 {
+		t.Fatalf("upgrade: %v, %v", res, err)
+	}
+	if line, _ := br.ReadString('\n'); line != "ping\n" {
+		t.Fatalf("echo %q", line)
+	}
+	if got := exchangeRaw(t, l.Addr().String(), "GET / HTTP/1.1\r\nHost: h\r\n\r\n"); !strings.HasSuffix(got, "plain") {
+		t.Fatalf("plain request: %q", got)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.Shutdown(ctx); err != nil {
+		t.Errorf("Shutdown = %v", err)
+	}
+	if err := <-served; err != http.ErrServerClosed {
+		t.Errorf("Serve = %v", err)
+	}
+	if rest, err := io.ReadAll(br); err != nil || len(rest) != 0 {
+		t.Errorf("the upgraded connection: read %q, %v; want it closed by Shutdown", rest, err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		buf := make([]byte, 1<<16)
+		t.Errorf("%d goroutines before, %d after Shutdown:\n%s", before, n, buf[:runtime.Stack(buf, true)])
 	}
 }
