@@ -131,6 +131,7 @@ func (g *Gateway) exchangeOn(ctx context.Context, uc *upConn, w http.ResponseWri
 	// be on its way: the next use checks the connection first.
 	uc.verify = uc.ans.noBody
 	if reuse {
+		uc.release()
 		g.upstreams.put(uc)
 	} else {
 		uc.conn.Close()

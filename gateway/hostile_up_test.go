@@ -236,3 +236,36 @@ func TestClientThatNeverReads(t *testing.T) {
 		t.Fatal("the instance is still held 20 s after the function's 300 ms timeout")
 	}
 }
+
+// TestUpstreamIdleConnectionKeepsNoBigHead: a kept connection to a
+// function does not hold on to a big answer head it once read.
+func TestUpstreamIdleConnectionKeepsNoBigHead(t *testing.T) {
+	var head strings.Builder
+	head.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n")
+	for range 20000 {
+		head.WriteString("X-Field: " + strings.Repeat("v", 30) + "\r\n")
+	}
+	up, _ := rawUpstream(t, func(int, *http.Request) (string, bool) { return head.String() + "\r\nok", false })
+	b := webBackend(up)
+	g := newTestGateway(t, b, webServices(), Options{})
+	addr, _ := startServer(t, g)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, body, err := getRaw(t, bufio.NewReader(c), c, "GET /release/app/x HTTP/1.1\r\nHost: h\r\n\r\n"); err != nil || body != "ok" {
+		t.Fatalf("answer %q, %v", body, err)
+	}
+	u := g.upstreams
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	idle := u.idle[up]
+	if len(idle) != 1 {
+		t.Fatalf("%d idle connections, want 1", len(idle))
+	}
+	uc := idle[0]
+	if cap(uc.head) > maxKeptHead || cap(uc.ans.fields) > maxKeptFields || len(uc.ans.fields) > 0 {
+		t.Errorf("the idle connection keeps a head of %d bytes room and %d fields (%d room)", cap(uc.head), len(uc.ans.fields), cap(uc.ans.fields))
+	}
+}

@@ -42,6 +42,21 @@ func (w *respWriter) reset(c *srvConn, r *http.Request) {
 		head: r.Method == "HEAD", closeAfter: c.hd.close, trailers: w.trailers[:0], keys: w.keys[:0]}
 }
 
+// release drops the answer's request and header, and the room of a big
+// header, once the answer is done.
+func (w *respWriter) release() {
+	keys, trailers := w.keys, w.trailers
+	if cap(keys) > maxKeptFields {
+		keys = nil
+	}
+	if cap(trailers) > maxKeptFields {
+		trailers = nil
+	}
+	clear(keys)
+	clear(trailers)
+	*w = respWriter{pending: w.pending[:0], keys: keys[:0], trailers: trailers[:0]}
+}
+
 func (w *respWriter) Header() http.Header { return w.header }
 
 func (w *respWriter) WriteHeader(code int) {

@@ -106,10 +106,35 @@ func (c *srvConn) serve() {
 			c.handOff()
 			return
 		}
-		if !c.serveRequest() || c.s.closing.Load() {
+		keep := c.serveRequest()
+		c.release()
+		if !keep || c.s.closing.Load() {
 			return
 		}
 	}
+}
+
+// Past these, the room a request needed is not kept for the next one.
+const (
+	maxKeptHead   = 16 << 10
+	maxKeptFields = 128
+)
+
+// release drops what a kept-alive connection, idle now, must not hold on
+// to: the last request and answer (whose strings keep their whole heads
+// alive) and the room of a big head, so many idle clients that each sent
+// one big head once cost no more than net/http's server.
+func (c *srvConn) release() {
+	if cap(c.head) > maxKeptHead {
+		c.head = nil
+	}
+	fields := c.hd.fields
+	if cap(fields) > maxKeptFields {
+		fields = nil
+	}
+	clear(fields) // past len it was cleared by the last release
+	c.hd = reqHead{fields: fields[:0]}
+	c.w.release()
 }
 
 // readHead reads a request head into c.head, under the header timeout when

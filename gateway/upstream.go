@@ -102,6 +102,26 @@ func (u *upstreams) dial(ctx context.Context, addr string) (*upConn, error) {
 		br: bufio.NewReaderSize(conn, upstreamBufSize), bw: bufio.NewWriterSize(conn, upstreamBufSize)}, nil
 }
 
+// release drops what an idle connection must not hold on to: the last
+// answer's head (its fields keep the whole head alive), and the room of a
+// big one.
+func (c *upConn) release() {
+	if cap(c.head) > maxKeptHead {
+		c.head = nil
+	}
+	fields, trailers := c.ans.fields, c.ans.trailers
+	if cap(fields) > maxKeptFields {
+		fields = nil
+	}
+	if cap(trailers) > maxKeptFields {
+		trailers = nil
+	}
+	clear(fields)
+	clear(trailers)
+	c.ans = upAnswer{fields: fields[:0], trailers: trailers[:0]}
+	c.body = answerBody{}
+}
+
 // put keeps c for the next request to its address, or closes it when the
 // pool is full.
 func (u *upstreams) put(c *upConn) {
