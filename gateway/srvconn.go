@@ -142,11 +142,18 @@ func (c *srvConn) release() {
 // before the request line are skipped.
 func (c *srvConn) readHead() ([]byte, error) {
 	c.head = c.head[:0]
-	deadline := false
+	// buffered says the head's end is in the buffer: no read to bound.
+	// Looked up once per head (and after a leading empty line, which may
+	// have been that end), not per line: that was quadratic.
+	deadline, buffered := false, false
 	for {
-		if !deadline && c.br.Buffered() < 4 || !deadline && !hasHeadEnd(c.br) {
-			_ = c.nc.SetReadDeadline(time.Now().Add(c.s.ReadHeaderTimeout))
-			deadline = true
+		if !deadline && !buffered {
+			if c.br.Buffered() >= 4 && hasHeadEnd(c.br) {
+				buffered = true
+			} else {
+				_ = c.nc.SetReadDeadline(time.Now().Add(c.s.ReadHeaderTimeout))
+				deadline = true
+			}
 		}
 		line, err := c.br.ReadSlice('\n')
 		if len(c.head)+len(line) > c.s.MaxHeaderBytes {
@@ -165,7 +172,7 @@ func (c *srvConn) readHead() ([]byte, error) {
 			return nil, errMalformed // a bare LF
 		}
 		if n == 2 { // an empty line before the request line
-			c.head = c.head[:0]
+			c.head, buffered = c.head[:0], false
 			continue
 		}
 		if n >= 4 && string(c.head[n-4:]) == "\r\n\r\n" {
