@@ -74,6 +74,13 @@ func (b *reqBody) Close() error {
 	return nil
 }
 
+// skippable reports whether the unread rest of the body will surely be
+// read away after the answer, to keep the connection: it is done, or its
+// length is known and small and the client sends it.
+func (b *reqBody) skippable() bool {
+	return b.done || b.err == nil && !b.expect && b.chunked == nil && b.remaining <= maxDiscard
+}
+
 // drain reads away the unread rest of the body, up to maxDiscard, and
 // reports whether the connection is still in step with the client. A body
 // known to be longer, or one whose client waits for a 100 Continue that

@@ -232,6 +232,11 @@ func (w *respWriter) sendHead(done bool) {
 	default:
 		w.closeAfter = true // HTTP/1.0: the body ends with the connection
 	}
+	if b := w.c.body; !done && b != nil && !b.skippable() {
+		// The head goes out while the handler runs, its request's body
+		// unread: the rest, if it comes at all, will not be read away.
+		w.closeAfter = true
+	}
 	if !w.closeAfter && h["Connection"] != nil && hasToken(h["Connection"], "close") {
 		w.closeAfter = true
 	}

@@ -46,6 +46,7 @@ type srvConn struct {
 	head   []byte          // the raw head being read; reused
 	hd     reqHead
 	w      respWriter
+	body   *reqBody // the current request's, nil when it has none
 	// handedOff is set when the connection went to the net/http fallback,
 	// which closes it.
 	handedOff bool
@@ -134,6 +135,7 @@ func (c *srvConn) release() {
 	}
 	clear(fields) // past len it was cleared by the last release
 	c.hd = reqHead{fields: fields[:0]}
+	c.body = nil
 	c.w.release()
 }
 
@@ -243,6 +245,7 @@ func (c *srvConn) serveRequest() (keep bool) {
 	switch {
 	case hd.chunked || hd.contentLength > 0:
 		body = &reqBody{c: c, remaining: hd.contentLength, expect: hd.expectContinue, cancel: cancel}
+		c.body = body
 		if hd.chunked {
 			body.chunked = newChunkedReader(c.br)
 		}
