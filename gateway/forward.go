@@ -4,14 +4,12 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -56,9 +54,6 @@ func hasToken(values []string, token string) bool {
 
 // aLongTimeAgo, set as a deadline, makes blocked reads and writes return.
 var aLongTimeAgo = time.Unix(1, 0)
-
-// copyBufs holds the buffers answer bodies are copied through.
-var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // errAnswerStarted wraps a failure after the answer's status line went out:
 // the caller can only abort the response.
@@ -371,36 +366,4 @@ func skipAnswerHeader(k string, connTokens []string) bool {
 		}
 	}
 	return connTokens != nil && hasToken(connTokens, k)
-}
-
-// copyBody copies an answer body to w, flushing after every read when the
-// answer streams. A read error is the function's; a write error the
-// client's.
-func copyBody(w http.ResponseWriter, body io.Reader, streaming bool) error {
-	bp := copyBufs.Get().(*[]byte)
-	defer copyBufs.Put(bp)
-	buf := *bp
-	var rc *http.ResponseController
-	if streaming {
-		rc = http.NewResponseController(w)
-	}
-	for {
-		n, rerr := body.Read(buf)
-		if n > 0 {
-			if _, err := w.Write(buf[:n]); err != nil {
-				return err
-			}
-			if streaming {
-				if err := rc.Flush(); err != nil {
-					return err
-				}
-			}
-		}
-		if rerr == io.EOF {
-			return nil
-		}
-		if rerr != nil {
-			return rerr
-		}
-	}
 }
