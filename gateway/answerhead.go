@@ -8,6 +8,7 @@ import (
 	"net/http/httputil"
 	"net/textproto"
 	"strings"
+	"sync"
 )
 
 // The parser of a web function's answer head, in place of http.ReadResponse
@@ -173,6 +174,11 @@ func parseAnswerHead(raw string, a *upAnswer, isHead bool) error {
 		if a.contentLength >= 0 {
 			return bad("Content-Length with Transfer-Encoding")
 		}
+		if minor == 0 {
+			// net/http ignores it there and reads to the connection's end:
+			// no reading of it is safe.
+			return bad("Transfer-Encoding in an HTTP/1.0 answer")
+		}
 		if !strings.EqualFold(te, "chunked") {
 			return bad("transfer coding not supported")
 		}
@@ -281,5 +287,40 @@ func (b *answerBody) readTrailer() error {
 			b.trailer = make(http.Header)
 		}
 		b.trailer.Add(name, value)
+	}
+}
+
+// copyBufs holds the buffers answer bodies are copied through.
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+// copyBody copies an answer body to w, flushing after every read when the
+// answer streams. A read error is the function's; a write error the
+// client's.
+func copyBody(w http.ResponseWriter, body io.Reader, streaming bool) error {
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	buf := *bp
+	var rc *http.ResponseController
+	if streaming {
+		rc = http.NewResponseController(w)
+	}
+	for {
+		n, rerr := body.Read(buf)
+		if n > 0 {
+			if _, err := w.Write(buf[:n]); err != nil {
+				return err
+			}
+			if streaming {
+				if err := rc.Flush(); err != nil {
+					return err
+				}
+			}
+		}
+		if rerr == io.EOF {
+			return nil
+		}
+		if rerr != nil {
+			return rerr
+		}
 	}
 }

@@ -4,14 +4,12 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -57,9 +55,6 @@ func hasToken(values []string, token string) bool {
 // aLongTimeAgo, set as a deadline, makes blocked reads and writes return.
 var aLongTimeAgo = time.Unix(1, 0)
 
-// copyBufs holds the buffers answer bodies are copied through.
-var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
-
 // errAnswerStarted wraps a failure after the answer's status line went out:
 // the caller can only abort the response.
 var errAnswerStarted = errors.New("answer already started")
@@ -92,16 +87,46 @@ func (g *Gateway) forward(ctx context.Context, w http.ResponseWriter, r *http.Re
 // exchangeOn carries one request and its answer on uc, then keeps uc for
 // the next request or closes it. ctx ending closes the exchange.
 func (g *Gateway) exchangeOn(ctx context.Context, uc *upConn, w http.ResponseWriter, r *http.Request, c *proxyCall, body []byte) error {
-	stop := context.AfterFunc(ctx, func() { _ = uc.conn.SetDeadline(aLongTimeAgo) })
+	uc.answering.Store(false)
+	stop := context.AfterFunc(ctx, func() {
+		_ = uc.conn.SetDeadline(aLongTimeAgo)
+		if uc.answering.Load() {
+			// A client that stopped reading would hold the instance past
+			// the function's end, blocked in a write; before the answer
+			// starts, the client's connection must stay writable for the
+			// gateway's error answer.
+			_ = http.NewResponseController(w).SetWriteDeadline(aLongTimeAgo)
+		}
+	})
 	err := roundTrip(ctx, uc, r, c, body)
 	reuse := false
 	if err == nil {
-		reuse, err = answer(ctx, w, uc)
+		// answering is set before ctx is looked at, and read after ctx
+		// ended: either the answer does not start, or the client's write
+		// deadline is set.
+		uc.answering.Store(true)
+		if err = ctx.Err(); err == nil {
+			reuse, err = answer(ctx, w, uc)
+		}
 	}
 	if !stop() {
 		reuse = false // the deadline may be set: the connection is spent
+		if err == nil && uc.answering.Load() {
+			// So may the client's: what is left of the answer cannot go out.
+			err = errors.Join(errAnswerStarted, ctx.Err())
+		}
 	}
+	if uc.br.Buffered() > 0 {
+		// Bytes past the end of the answer (a body longer than its
+		// Content-Length, or sent to HEAD) would be read as the answer to
+		// the next request, perhaps another client's.
+		reuse = false
+	}
+	// After an answer without a body, a body sent all the same may still
+	// be on its way: the next use checks the connection first.
+	uc.verify = uc.ans.noBody
 	if reuse {
+		uc.release()
 		g.upstreams.put(uc)
 	} else {
 		uc.conn.Close()
@@ -138,12 +163,16 @@ func retryable(r *http.Request, err error) bool {
 	return r.Header["Idempotency-Key"] != nil || r.Header["X-Idempotency-Key"] != nil
 }
 
+// maxInformational bounds the 1xx answers before the final one.
+const maxInformational = 5
+
 // roundTrip writes the request and reads the answer's head on uc, into
 // uc.ans, with uc.body ready to read its body.
 func roundTrip(ctx context.Context, uc *upConn, r *http.Request, c *proxyCall, body []byte) error {
 	if err := writeRequest(uc.bw, r, c, body); err != nil {
 		return &roundTripError{err: ctxErr(ctx, err)}
 	}
+	informational := 0
 	for {
 		if _, err := uc.br.Peek(1); err != nil {
 			return &roundTripError{err: ctxErr(ctx, err), wrote: true}
@@ -154,9 +183,12 @@ func roundTrip(ctx context.Context, uc *upConn, r *http.Request, c *proxyCall, b
 			return &roundTripError{err: ctxErr(ctx, err), wrote: true, got: true}
 		}
 		// Informational answers (103 Early Hints) are dropped: the final
-		// one follows on the same connection. A 101 is an upgrade nobody
-		// asked for.
+		// one follows on the same connection, after a few of them at most,
+		// as http.Transport allows. A 101 is an upgrade nobody asked for.
 		if st := uc.ans.status; st >= 100 && st < 200 && st != http.StatusSwitchingProtocols {
+			if informational++; informational > maxInformational {
+				return &roundTripError{err: errors.Join(errBadAnswer, errors.New("too many informational answers")), wrote: true, got: true}
+			}
 			continue
 		}
 		if uc.ans.status == http.StatusSwitchingProtocols {
@@ -334,36 +366,4 @@ func skipAnswerHeader(k string, connTokens []string) bool {
 		}
 	}
 	return connTokens != nil && hasToken(connTokens, k)
-}
-
-// copyBody copies an answer body to w, flushing after every read when the
-// answer streams. A read error is the function's; a write error the
-// client's.
-func copyBody(w http.ResponseWriter, body io.Reader, streaming bool) error {
-	bp := copyBufs.Get().(*[]byte)
-	defer copyBufs.Put(bp)
-	buf := *bp
-	var rc *http.ResponseController
-	if streaming {
-		rc = http.NewResponseController(w)
-	}
-	for {
-		n, rerr := body.Read(buf)
-		if n > 0 {
-			if _, err := w.Write(buf[:n]); err != nil {
-				return err
-			}
-			if streaming {
-				if err := rc.Flush(); err != nil {
-					return err
-				}
-			}
-		}
-		if rerr == io.EOF {
-			return nil
-		}
-		if rerr != nil {
-			return rerr
-		}
-	}
 }

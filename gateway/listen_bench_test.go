@@ -3,9 +3,11 @@ package gateway
 import (
 	"bufio"
 	"bytes"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -95,4 +97,28 @@ func BenchmarkServer(b *testing.B) {
 		b.Cleanup(func() { srv.Close() })
 		_ = srv.Serve(l)
 	})
+}
+
+// BenchmarkServerManyFields: a head of 800 short fields that arrives in
+// one read (the work per head line must not grow with the bytes buffered).
+func BenchmarkServerManyFields(b *testing.B) {
+	addr, _ := startServer(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	req := []byte("GET / HTTP/1.1\r\nHost: h\r\n" + strings.Repeat("A:b\r\n", 800) + "\r\n")
+	br := bufio.NewReader(c)
+	b.SetBytes(int64(len(req)))
+	for b.Loop() {
+		if _, err := c.Write(req); err != nil {
+			b.Fatal(err)
+		}
+		res, err := http.ReadResponse(br, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+	}
 }

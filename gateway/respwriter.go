@@ -42,6 +42,21 @@ func (w *respWriter) reset(c *srvConn, r *http.Request) {
 		head: r.Method == "HEAD", closeAfter: c.hd.close, trailers: w.trailers[:0], keys: w.keys[:0]}
 }
 
+// release drops the answer's request and header, and the room of a big
+// header, once the answer is done.
+func (w *respWriter) release() {
+	keys, trailers := w.keys, w.trailers
+	if cap(keys) > maxKeptFields {
+		keys = nil
+	}
+	if cap(trailers) > maxKeptFields {
+		trailers = nil
+	}
+	clear(keys)
+	clear(trailers)
+	*w = respWriter{pending: w.pending[:0], keys: keys[:0], trailers: trailers[:0]}
+}
+
 func (w *respWriter) Header() http.Header { return w.header }
 
 func (w *respWriter) WriteHeader(code int) {
@@ -216,6 +231,11 @@ func (w *respWriter) sendHead(done bool) {
 		w.chunked = true
 	default:
 		w.closeAfter = true // HTTP/1.0: the body ends with the connection
+	}
+	if b := w.c.body; !done && b != nil && !b.skippable() {
+		// The head goes out while the handler runs, its request's body
+		// unread: the rest, if it comes at all, will not be read away.
+		w.closeAfter = true
 	}
 	if !w.closeAfter && h["Connection"] != nil && hasToken(h["Connection"], "close") {
 		w.closeAfter = true

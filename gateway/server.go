@@ -37,8 +37,9 @@ type Server struct {
 	handoff  *connQueue
 	date     dateCache
 
-	mu       sync.Mutex // guards conns and listener
+	mu       sync.Mutex // guards conns, handed and listener
 	conns    map[*srvConn]struct{}
+	handed   map[*replayConn]struct{} // handed to the fallback, open still
 	listener net.Listener
 	wg       sync.WaitGroup // connection goroutines and the fallback's Serve
 
@@ -69,6 +70,7 @@ func (s *Server) init() {
 			s.MaxHeaderBytes = defaultMaxHeader
 		}
 		s.conns = make(map[*srvConn]struct{})
+		s.handed = make(map[*replayConn]struct{})
 		s.baseCtx, s.cancelFn = context.WithCancel(context.Background())
 		s.handoff = newConnQueue()
 		s.fallback = &http.Server{Handler: s.Handler, ReadHeaderTimeout: s.ReadHeaderTimeout,
@@ -147,7 +149,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.closeIdle()
 		select {
 		case <-done:
-			return <-fbErr
+			err := <-fbErr
+			// What net/http left open it no longer serves: hijacked
+			// connections (websockets), which would outlive the server.
+			s.closeHandedOff()
+			return err
 		case <-ctx.Done():
 			s.closeAll()
 			<-fbErr
@@ -191,11 +197,39 @@ func (s *Server) closeIdle() {
 func (s *Server) closeAll() {
 	s.cancelFn()
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	for c := range s.conns {
 		c.state.Store(connClosed)
 		c.nc.Close()
 	}
+	s.mu.Unlock()
+	s.closeHandedOff()
+}
+
+func (s *Server) closeHandedOff() {
+	s.mu.Lock()
+	handed := make([]*replayConn, 0, len(s.handed))
+	for c := range s.handed {
+		handed = append(handed, c)
+	}
+	s.mu.Unlock()
+	for _, c := range handed {
+		c.Close()
+	}
+}
+
+// handOff passes nc, whose first bytes were pending already, to the
+// fallback, which closes it; Close and Shutdown close it too.
+func (s *Server) handOff(nc net.Conn, pending []byte) {
+	c := &replayConn{Conn: nc, pending: pending, s: s}
+	s.mu.Lock()
+	if s.closing.Load() {
+		s.mu.Unlock()
+		nc.Close()
+		return
+	}
+	s.handed[c] = struct{}{}
+	s.mu.Unlock()
+	s.handoff.put(c)
 }
 
 // connQueue is the listener the fallback net/http.Server accepts handed-off
@@ -245,6 +279,15 @@ func (queueAddr) String() string  { return "handoff" }
 type replayConn struct {
 	net.Conn
 	pending []byte
+	s       *Server
+}
+
+// Close closes the connection and forgets it.
+func (c *replayConn) Close() error {
+	c.s.mu.Lock()
+	delete(c.s.handed, c)
+	c.s.mu.Unlock()
+	return c.Conn.Close()
 }
 
 func (c *replayConn) Read(p []byte) (int, error) {

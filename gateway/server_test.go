@@ -13,7 +13,7 @@ import (
 )
 
 // startServer runs h behind a Server on loopback and returns its address.
-func startServer(t *testing.T, h http.Handler, opts ...func(*Server)) (string, *Server) {
+func startServer(t testing.TB, h http.Handler, opts ...func(*Server)) (string, *Server) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

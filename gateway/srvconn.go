@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -47,6 +46,7 @@ type srvConn struct {
 	head   []byte          // the raw head being read; reused
 	hd     reqHead
 	w      respWriter
+	body   *reqBody // the current request's, nil when it has none
 	// handedOff is set when the connection went to the net/http fallback,
 	// which closes it.
 	handedOff bool
@@ -107,10 +107,36 @@ func (c *srvConn) serve() {
 			c.handOff()
 			return
 		}
-		if !c.serveRequest() || c.s.closing.Load() {
+		keep := c.serveRequest()
+		c.release()
+		if !keep || c.s.closing.Load() {
 			return
 		}
 	}
+}
+
+// Past these, the room a request needed is not kept for the next one.
+const (
+	maxKeptHead   = 16 << 10
+	maxKeptFields = 128
+)
+
+// release drops what a kept-alive connection, idle now, must not hold on
+// to: the last request and answer (whose strings keep their whole heads
+// alive) and the room of a big head, so many idle clients that each sent
+// one big head once cost no more than net/http's server.
+func (c *srvConn) release() {
+	if cap(c.head) > maxKeptHead {
+		c.head = nil
+	}
+	fields := c.hd.fields
+	if cap(fields) > maxKeptFields {
+		fields = nil
+	}
+	clear(fields) // past len it was cleared by the last release
+	c.hd = reqHead{fields: fields[:0]}
+	c.body = nil
+	c.w.release()
 }
 
 // readHead reads a request head into c.head, under the header timeout when
@@ -118,11 +144,18 @@ func (c *srvConn) serve() {
 // before the request line are skipped.
 func (c *srvConn) readHead() ([]byte, error) {
 	c.head = c.head[:0]
-	deadline := false
+	// buffered says the head's end is in the buffer: no read to bound.
+	// Looked up once per head (and after a leading empty line, which may
+	// have been that end), not per line: that was quadratic.
+	deadline, buffered := false, false
 	for {
-		if !deadline && c.br.Buffered() < 4 || !deadline && !hasHeadEnd(c.br) {
-			_ = c.nc.SetReadDeadline(time.Now().Add(c.s.ReadHeaderTimeout))
-			deadline = true
+		if !deadline && !buffered {
+			if c.br.Buffered() >= 4 && hasHeadEnd(c.br) {
+				buffered = true
+			} else {
+				_ = c.nc.SetReadDeadline(time.Now().Add(c.s.ReadHeaderTimeout))
+				deadline = true
+			}
 		}
 		line, err := c.br.ReadSlice('\n')
 		if len(c.head)+len(line) > c.s.MaxHeaderBytes {
@@ -141,7 +174,7 @@ func (c *srvConn) readHead() ([]byte, error) {
 			return nil, errMalformed // a bare LF
 		}
 		if n == 2 { // an empty line before the request line
-			c.head = c.head[:0]
+			c.head, buffered = c.head[:0], false
 			continue
 		}
 		if n >= 4 && string(c.head[n-4:]) == "\r\n\r\n" {
@@ -193,7 +226,7 @@ func (c *srvConn) handOff() {
 	pending = append(pending, rest...)
 	_ = c.nc.SetReadDeadline(time.Time{})
 	c.handedOff = true
-	c.s.handoff.put(&replayConn{Conn: c.nc, pending: pending})
+	c.s.handOff(c.nc, pending)
 }
 
 // serveRequest builds the request of c.hd, runs the handler and finishes
@@ -212,6 +245,7 @@ func (c *srvConn) serveRequest() (keep bool) {
 	switch {
 	case hd.chunked || hd.contentLength > 0:
 		body = &reqBody{c: c, remaining: hd.contentLength, expect: hd.expectContinue, cancel: cancel}
+		c.body = body
 		if hd.chunked {
 			body.chunked = newChunkedReader(c.br)
 		}
@@ -320,88 +354,3 @@ var plainPathChar = func() (t [256]bool) {
 	}
 	return t
 }()
-
-// reqBody is a request body with a Content-Length or chunked.
-type reqBody struct {
-	c         *srvConn
-	remaining int64     // bytes left of a Content-Length body
-	chunked   io.Reader // the decoder of a chunked one, nil otherwise
-	expect    bool      // 100 Continue is due before the first read
-	done      bool      // EOF reached
-	closed    bool      // Close was called
-	err       error     // a sticky read error
-	// cancel ends the request's context; the background read that watches
-	// for the client leaving gets it once the body is read whole.
-	cancel context.CancelFunc
-}
-
-func (b *reqBody) Read(p []byte) (int, error) {
-	if b.closed {
-		return 0, http.ErrBodyReadAfterClose
-	}
-	if b.done {
-		return 0, io.EOF
-	}
-	if b.err != nil {
-		return 0, b.err
-	}
-	if b.expect {
-		b.expect = false
-		if !b.c.w.wroteHeader {
-			b.c.bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
-			if err := b.c.bw.Flush(); err != nil {
-				b.err = err
-				return 0, err
-			}
-		}
-	}
-	var n int
-	var err error
-	if b.chunked != nil {
-		n, err = b.chunked.Read(p)
-		if err == io.EOF {
-			b.done = true
-			b.c.bg.arm(b.cancel)
-		}
-	} else {
-		if int64(len(p)) > b.remaining {
-			p = p[:b.remaining]
-		}
-		n, err = b.c.br.Read(p)
-		b.remaining -= int64(n)
-		if b.remaining == 0 {
-			b.done, err = true, io.EOF
-			b.c.bg.arm(b.cancel)
-		} else if err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-	}
-	if err != nil && err != io.EOF {
-		b.err = err
-	}
-	return n, err
-}
-
-// Close marks the body done; the server reads away what is left.
-func (b *reqBody) Close() error {
-	b.closed = true
-	return nil
-}
-
-// drain reads away the unread rest of the body, up to maxDiscard, and
-// reports whether the connection is still in step with the client. A body
-// known to be longer, or one whose client waits for a 100 Continue that
-// will not come, is not read at all.
-func (b *reqBody) drain() bool {
-	if b.done {
-		return true
-	}
-	if b.err != nil || b.expect || b.chunked == nil && b.remaining > maxDiscard {
-		return false
-	}
-	b.closed = false
-	_ = b.c.nc.SetReadDeadline(time.Now().Add(b.c.s.ReadHeaderTimeout))
-	n, err := io.CopyN(io.Discard, b, maxDiscard+1)
-	_ = b.c.nc.SetReadDeadline(time.Time{})
-	return n <= maxDiscard && (err == io.EOF || err == nil && b.done)
-}

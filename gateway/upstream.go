@@ -5,6 +5,7 @@ import (
 	"context"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -49,6 +50,10 @@ type upConn struct {
 	bw     *bufio.Writer
 	used   time.Time // when it went idle
 	reused bool      // it served a request before this one
+	verify bool      // the last answer had no body: check for stray bytes before reuse
+	// answering is set once the answer to the client may start; the
+	// request's end then also stops writes to the client (see exchangeOn).
+	answering atomic.Bool
 	// The answer being read: its head, parsed and raw (room reused), and
 	// its body.
 	ans  upAnswer
@@ -74,7 +79,7 @@ func (u *upstreams) get(ctx context.Context, addr string) (*upConn, error) {
 		u.idle[addr] = list[:len(list)-1]
 		if idle := now.Sub(c.used); idle < upstreamIdleFor {
 			u.mu.Unlock()
-			if idle >= u.checkAfter && peerClosed(c.conn) {
+			if (idle >= u.checkAfter || c.verify) && peerClosed(c.conn) {
 				c.conn.Close()
 				u.mu.Lock()
 				continue
@@ -95,6 +100,26 @@ func (u *upstreams) dial(ctx context.Context, addr string) (*upConn, error) {
 	}
 	return &upConn{addr: addr, conn: conn,
 		br: bufio.NewReaderSize(conn, upstreamBufSize), bw: bufio.NewWriterSize(conn, upstreamBufSize)}, nil
+}
+
+// release drops what an idle connection must not hold on to: the last
+// answer's head (its fields keep the whole head alive), and the room of a
+// big one.
+func (c *upConn) release() {
+	if cap(c.head) > maxKeptHead {
+		c.head = nil
+	}
+	fields, trailers := c.ans.fields, c.ans.trailers
+	if cap(fields) > maxKeptFields {
+		fields = nil
+	}
+	if cap(trailers) > maxKeptFields {
+		trailers = nil
+	}
+	clear(fields)
+	clear(trailers)
+	c.ans = upAnswer{fields: fields[:0], trailers: trailers[:0]}
+	c.body = answerBody{}
 }
 
 // put keeps c for the next request to its address, or closes it when the
