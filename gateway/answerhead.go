@@ -174,11 +174,6 @@ func parseAnswerHead(raw string, a *upAnswer, isHead bool) error {
 		if a.contentLength >= 0 {
 			return bad("Content-Length with Transfer-Encoding")
 		}
-		if minor == 0 {
-			// net/http ignores it there and reads to the connection's end:
-			// no reading of it is safe.
-			return bad("Transfer-Encoding in an HTTP/1.0 answer")
-		}
 		if !strings.EqualFold(te, "chunked") {
 			return bad("transfer coding not supported")
 		}
