@@ -274,6 +274,12 @@ func writeHeader(bw *bufio.Writer, k, v string) {
 // hop-by-hop, named by Connection, rewritten by forward, or X-Scf-* (the
 // platform's alone).
 func skipRequestHeader(k string, connTokens []string) bool {
+	if strings.IndexByte(k, '_') >= 0 {
+		// CGI-style servers (PHP, WSGI, Rack) map X_Scf_Request_Id and
+		// X-Scf-Request-Id to one variable: judge the dashed spelling, so
+		// an underscore cannot smuggle in a header the platform owns.
+		k = http.CanonicalHeaderKey(strings.ReplaceAll(k, "_", "-"))
+	}
 	if len(k) >= 6 && strings.EqualFold(k[:6], "X-Scf-") {
 		return true
 	}

@@ -89,7 +89,11 @@ func TestWebPassthrough(t *testing.T) {
 		req, _ := http.NewRequest("POST", srv.URL+"/release/app/x/y?q=1&q=2&flag", strings.NewReader("payload"))
 		req.Header.Set("X-Scf-Version", "spoofed")
 		req.Header.Set("x-scf-custom", "spoofed")
+		// CGI-style servers read X_Scf_Request_Id as X-Scf-Request-Id.
+		req.Header["X_scf_request_id"] = []string{"spoofed"}
+		req.Header["X_forwarded_for"] = []string{"6.6.6.6"}
 		req.Header.Set("X-Client", "kept")
+		req.Header["X_client_note"] = []string{"kept"}
 		resp, err := srv.Client().Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -117,6 +121,14 @@ func TestWebPassthrough(t *testing.T) {
 		}
 		if v := s.Header.Get("X-Scf-Custom"); v != "" {
 			t.Errorf("client-sent X-Scf-Custom reached the function: %q", v)
+		}
+		for _, k := range []string{"X_scf_request_id", "X_forwarded_for"} {
+			if v := s.Header[k]; v != nil {
+				t.Errorf("client-sent %s reached the function: %q", k, v)
+			}
+		}
+		if v := s.Header["X_client_note"]; len(v) != 1 || v[0] != "kept" {
+			t.Errorf("X_client_note = %q, want [kept]: only platform-owned names are dropped", v)
 		}
 		if s.Header.Get("X-Forwarded-For") == "" {
 			t.Errorf("no X-Forwarded-For")
