@@ -70,14 +70,7 @@ func TestServerAnswerHeads(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := exchangeRaw(t, addr, tc.req)
-			at := 0
-			for _, w := range tc.want {
-				i := strings.Index(got[at:], w)
-				if i < 0 {
-					t.Fatalf("answer lacks %q (after byte %d):\n%s", w, at, got)
-				}
-				at += i + len(w)
-			}
+			wantInOrder(t, got, tc.want)
 			for _, n := range tc.not {
 				if strings.Contains(got, n) {
 					t.Errorf("answer holds %q:\n%s", n, got)

@@ -60,14 +60,7 @@ func TestServerFraming(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := exchangeRaw(t, addr, tc.req)
-			at := 0
-			for _, w := range tc.want {
-				i := strings.Index(got[at:], w)
-				if i < 0 {
-					t.Fatalf("answer lacks %q (after byte %d):\n%s", w, at, got)
-				}
-				at += i + len(w)
-			}
+			wantInOrder(t, got, tc.want)
 			if tc.not != "" && strings.Contains(got, tc.not) {
 				t.Errorf("answer holds %q:\n%s", tc.not, got)
 			}

@@ -109,14 +109,7 @@ func TestServerRequests(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := exchangeRaw(t, addr, tc.req)
-			at := 0
-			for _, w := range tc.want {
-				i := strings.Index(got[at:], w)
-				if i < 0 {
-					t.Fatalf("answer lacks %q (after byte %d):\n%s", w, at, got)
-				}
-				at += i + len(w)
-			}
+			wantInOrder(t, got, tc.want)
 			if tc.not != "" && strings.Contains(got, tc.not) {
 				t.Errorf("answer holds %q:\n%s", tc.not, got)
 			}
@@ -319,5 +312,18 @@ func TestServerShutdownWaitsForRequests(t *testing.T) {
 	got := <-answer
 	if !strings.Contains(got, "Connection: close\r\n") || !strings.HasSuffix(got, "done") {
 		t.Errorf("the running request got %q", got)
+	}
+}
+
+// wantInOrder fails t unless got holds every string of want, in order.
+func wantInOrder(t *testing.T, got string, want []string) {
+	t.Helper()
+	at := 0
+	for _, w := range want {
+		i := strings.Index(got[at:], w)
+		if i < 0 {
+			t.Fatalf("answer lacks %q (after byte %d):\n%s", w, at, got)
+		}
+		at += i + len(w)
 	}
 }
