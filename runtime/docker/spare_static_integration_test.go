@@ -204,6 +204,10 @@ func testNoSpareOutlivesTheEmulator(t *testing.T, shell bool) {
 			t.Errorf("remove the child's container %s: %v", c.name, err)
 		}
 	}
+	// And its presence volume, which only the next start would reap.
+	if _, err := d.removeVolumes(cleanupCtx(t), func(map[string]string) bool { return true }); err != nil {
+		t.Errorf("remove the child's volumes: %v", err)
+	}
 }
 
 // cleanupCtx is a context of the test timeout for a cleanup step.
