@@ -258,14 +258,22 @@ func TestUpstreamIdleConnectionKeepsNoBigHead(t *testing.T) {
 	if _, body, err := getRaw(t, bufio.NewReader(c), c, "GET /release/app/x HTTP/1.1\r\nHost: h\r\n\r\n"); err != nil || body != "ok" {
 		t.Fatalf("answer %q, %v", body, err)
 	}
+	// The connection goes back to the idle list as its answer ends, which
+	// the client can see first: wait for it, for up to 10 s.
 	u := g.upstreams
+	var uc *upConn
+	for deadline := time.Now().Add(10 * time.Second); uc == nil; time.Sleep(10 * time.Millisecond) {
+		u.mu.Lock()
+		if idle := u.idle[up]; len(idle) == 1 {
+			uc = idle[0]
+		}
+		u.mu.Unlock()
+		if uc == nil && time.Now().After(deadline) {
+			t.Fatal("no idle connection to the function after 10 s, want 1")
+		}
+	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	idle := u.idle[up]
-	if len(idle) != 1 {
-		t.Fatalf("%d idle connections, want 1", len(idle))
-	}
-	uc := idle[0]
 	if cap(uc.head) > maxKeptHead || cap(uc.ans.fields) > maxKeptFields || len(uc.ans.fields) > 0 {
 		t.Errorf("the idle connection keeps a head of %d bytes room and %d fields (%d room)", cap(uc.head), len(uc.ans.fields), cap(uc.ans.fields))
 	}
