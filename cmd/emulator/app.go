@@ -107,7 +107,7 @@ type App struct {
 	requests    requestLog       // recorded gateway requests (requests.go)
 	trig        *eventsource.Rig // timer, cos, ckafka and cmq triggers; async events
 	watcher     *watch.Watcher
-	live        configLive // emulator.yaml edits applied while running (configreload.go)
+	live        configLive // emulator.yaml edits applied while running (package reconcile)
 	gwLn        net.Listener
 	adminLn     net.Listener
 	guard       *admin.Guard
@@ -229,7 +229,8 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 			}
 		}
 	}
-	a.watchLayers(file.Layers)
+	a.live.rec = a.newReconciler()
+	a.live.rec.WatchLayers(file.Layers)
 	a.reg.Subscribe(a.onChange)
 	if err := a.watchConfig(); err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scf-emulator/emulator/reconcile"
 	"github.com/scf-emulator/emulator/registry"
 	"github.com/scf-emulator/emulator/watch"
 )
@@ -58,7 +59,7 @@ func (a *App) rebuildRoutes() {
 
 // reload is the watcher's callback: rebuild and re-snapshot $LATEST.
 func (a *App) reload(ctx context.Context, name string) ([]string, error) {
-	if layer, ok := strings.CutPrefix(name, layerWatchPrefix); ok {
+	if layer, ok := strings.CutPrefix(name, reconcile.LayerWatchPrefix); ok {
 		return nil, a.reloadLayer(ctx, layer)
 	}
 	start := time.Now()

@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/scf-emulator/emulator/config"
 	"github.com/scf-emulator/emulator/registry"
-	"github.com/scf-emulator/emulator/watch"
 )
 
 // defineLayers snapshots the layers of emulator.yaml before the functions
@@ -33,30 +31,6 @@ func layerRefs(in []config.LayerRef) []registry.LayerRef {
 		out = append(out, registry.LayerRef{Name: r.Name, Version: r.Version})
 	}
 	return out
-}
-
-// layerWatchPrefix sets a layer's folder apart from function folders in the
-// one source watcher: no function name has a colon.
-const layerWatchPrefix = "layer:"
-
-func (a *App) watchLayers(ls []config.Layer) {
-	for _, l := range ls {
-		a.watchLayer(l)
-	}
-}
-
-// watchLayer watches the folder of a config layer; an edit calls
-// reloadLayer through the watcher's callback.
-func (a *App) watchLayer(l config.Layer) {
-	if err := a.watcher.Add(layerWatchPrefix+l.Name, l.Source); err != nil && !errors.Is(err, watch.ErrExists) {
-		a.cfg.Logger.Warn("cannot watch the layer's folder", "layer", l.Name, "err", err)
-	}
-}
-
-func (a *App) unwatchLayer(name string) {
-	if err := a.watcher.Remove(layerWatchPrefix + name); err != nil && !errors.Is(err, watch.ErrNotWatched) {
-		a.cfg.Logger.Warn("cannot stop watching the layer's folder", "layer", name, "err", err)
-	}
 }
 
 // reloadLayer re-snapshots an edited layer folder: the $LATEST of every
@@ -107,30 +81,4 @@ func layerFollowers(fns []registry.Function, name string) map[string]string {
 		}
 	}
 	return out
-}
-
-// applyLayers brings the layers of a config edit into effect before the
-// functions that may list them: added and changed layers are defined (a
-// changed folder becomes a new version) and watched, removed ones are no
-// longer watched. The registry keeps their versions, which published
-// function versions may pin.
-func (a *App) applyLayers(ctx context.Context, cur *config.File, ch config.Changes) error {
-	if !ch.LayersDiffer() {
-		return nil
-	}
-	for _, l := range cur.Layers {
-		if !slices.Contains(ch.LayersAdded, l.Name) && !slices.Contains(ch.LayersChanged, l.Name) {
-			continue
-		}
-		spec := registry.LayerSpec{Name: l.Name, Source: l.Source, Runtimes: l.Runtimes, Description: l.Description}
-		if _, err := a.reg.DefineLayer(ctx, spec); err != nil {
-			return fmt.Errorf("%s:%d: layer %s: %w", cur.Path, l.Line, l.Name, err)
-		}
-		a.unwatchLayer(l.Name) // the folder may have moved
-		a.watchLayer(l)
-	}
-	for _, name := range ch.LayersRemoved {
-		a.unwatchLayer(name)
-	}
-	return nil
 }

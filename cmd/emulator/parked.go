@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -36,26 +35,6 @@ func (a *App) parkRemoved(ctx context.Context, file *config.File) error {
 		}
 	}
 	return nil
-}
-
-// parkLive parks the functions an edit of the config removed. The edit is
-// applied already, so a failure is logged, not returned: the function then
-// stays served, and nothing is lost either way.
-func (a *App) parkLive(ctx context.Context, removed []config.Function) map[string]registry.Parked {
-	out := map[string]registry.Parked{}
-	for _, f := range removed {
-		key := registry.Key(f.Namespace, f.Name)
-		p, err := a.reg.Park(ctx, key)
-		switch {
-		case err == nil:
-			out[f.Name] = p
-		case errors.Is(err, registry.ErrFunctionNotFound), errors.Is(err, registry.ErrNotParkable):
-			// Deleted through the API meanwhile, or the API owns the name.
-		default:
-			a.cfg.Logger.Warn("cannot park a function removed from the config; it stays served", "function", key, "err", err)
-		}
-	}
-	return out
 }
 
 // describeKept says what a parked or restored function has: "versions 1-3,

@@ -42,7 +42,7 @@ func configDir(path string) string {
 	return filepath.Dir(path)
 }
 
-// readConfigFiles reads what reloadConfig compares: the file, or every
+// readConfigFiles reads what the reconciler compares: the file, or every
 // serverless.yml of a project (the running ones and any new one), so an
 // edit of any of them is a change.
 func readConfigFiles(path string, running *config.File) ([]byte, error) {
@@ -86,7 +86,7 @@ func (a *App) watchServerless() error {
 	reload := func(ctx context.Context) error {
 		sw.mu.Lock()
 		defer sw.mu.Unlock()
-		return a.reloadConfig(ctx)
+		return a.live.rec.Reload(ctx)
 	}
 	files := a.file.Sources
 	if len(files) == 0 {

@@ -104,37 +104,3 @@ func (a *App) applyConfigTriggers(f *config.File) error {
 	}
 	return nil
 }
-
-// checkTriggers refuses a config whose triggers fire through a qualifier
-// that is neither declared in it nor present: it would fail half-applied.
-func (a *App) checkTriggers(cur *config.File) error {
-	for _, f := range cur.Functions {
-		declared := map[string]bool{config.Latest: true, config.Default: true}
-		for _, al := range f.Aliases {
-			declared[al.Name] = true
-		}
-		for _, t := range f.Triggers {
-			if declared[t.Qualifier] {
-				continue
-			}
-			if _, err := a.reg.Function(registry.Key(f.Namespace, f.Name)); err != nil {
-				continue // a new function: only declared qualifiers can exist, CreateTrigger says which
-			}
-			if err := a.qualifierExists(registry.Key(f.Namespace, f.Name), t.Qualifier); err != nil {
-				return &config.Problem{File: a.configPath(), Line: t.Line, Key: "functions." + f.Name + ".triggers " + t.Name, Msg: err.Error()}
-			}
-		}
-	}
-	return nil
-}
-
-// triggersOnly reports whether a change touches nothing but triggers and
-// the async policy, which need no new $LATEST snapshot.
-func triggersOnly(ch config.Changes, name string) bool {
-	for _, fc := range ch.Changed {
-		if fc.New.Name == name {
-			return fc.Only("triggers", "async")
-		}
-	}
-	return false
-}

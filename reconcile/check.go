@@ -1,0 +1,154 @@
+package reconcile
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/scf-emulator/emulator/config"
+	"github.com/scf-emulator/emulator/registry"
+)
+
+// check refuses what the config checks cannot see: a new function whose
+// name an API-created function holds, triggers and routes that fire through
+// qualifiers that will not exist, and routes that clash with apigw triggers.
+func (r *Reconciler) check(old, cur *config.File, ch config.Changes) error {
+	reg := r.o.Registry
+	for _, f := range ch.Added {
+		if fn, err := reg.Function(f.Name); err == nil && fn.Source == reg.ManagedSourceDir(f.Name) {
+			return &config.Problem{File: r.o.Path, Line: f.Line, Key: "functions." + f.Name,
+				Msg: "a function of this name was created through the cloud API; delete it first or pick another name"}
+		}
+	}
+	if err := r.checkTriggers(cur); err != nil {
+		return err
+	}
+	if err := r.o.Routes.Check(cur); err != nil {
+		return fmt.Errorf("%s: services: %w", r.o.Path, err)
+	}
+	before := bindings(old)
+	declared := map[string]map[string]bool{}
+	for _, f := range cur.Functions {
+		declared[f.Name] = map[string]bool{}
+		for _, al := range f.Aliases {
+			declared[f.Name][al.Name] = true
+		}
+	}
+	for _, s := range cur.Services {
+		for i, api := range s.APIs {
+			for stage, q := range effectiveStages(s, api) {
+				if q == "" || before[binding{api.Function, q}] || q == config.Latest || q == config.Default || declared[api.Function][q] {
+					continue
+				}
+				if err := r.qualifierExists(api.Function, q); err != nil {
+					return &config.Problem{File: r.o.Path, Line: api.Line,
+						Key: "services." + s.Name + ".apis[" + strconv.Itoa(i) + "] stage " + stage, Msg: err.Error()}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// checkTriggers refuses a config whose triggers fire through a qualifier
+// that is neither declared in it nor present: it would fail half-applied.
+func (r *Reconciler) checkTriggers(cur *config.File) error {
+	for _, f := range cur.Functions {
+		declared := map[string]bool{config.Latest: true, config.Default: true}
+		for _, al := range f.Aliases {
+			declared[al.Name] = true
+		}
+		for _, t := range f.Triggers {
+			if declared[t.Qualifier] {
+				continue
+			}
+			if _, err := r.o.Registry.Function(registry.Key(f.Namespace, f.Name)); err != nil {
+				continue // a new function: only declared qualifiers can exist, CreateTrigger says which
+			}
+			if err := r.qualifierExists(registry.Key(f.Namespace, f.Name), t.Qualifier); err != nil {
+				return &config.Problem{File: r.o.Path, Line: t.Line, Key: "functions." + f.Name + ".triggers " + t.Name, Msg: err.Error()}
+			}
+		}
+	}
+	return nil
+}
+
+func (r *Reconciler) qualifierExists(fn, q string) error {
+	if p, ok := r.o.Registry.ParkedFunction(fn); ok {
+		// The edit restores it (it is in the file again): its kept
+		// versions and aliases count.
+		if slices.Contains(p.Versions, q) || slices.Contains(p.Aliases, q) {
+			return nil
+		}
+	}
+	if _, err := strconv.Atoi(q); err == nil {
+		if _, err := r.o.Registry.Version(fn, q); err != nil {
+			return fmt.Errorf("function %s has no published version %s", fn, q)
+		}
+		return nil
+	}
+	if _, err := r.o.Registry.Alias(fn, q); err != nil {
+		return fmt.Errorf("function %s has no alias %s: declare it under functions.%s.aliases or create it with `emulator alias create`", fn, q, fn)
+	}
+	return nil
+}
+
+// binding is one (function, qualifier) a route points at.
+type binding struct{ function, qualifier string }
+
+func bindings(f *config.File) map[binding]bool {
+	out := map[binding]bool{}
+	if f == nil {
+		return out
+	}
+	for _, s := range f.Services {
+		for _, api := range s.APIs {
+			for _, q := range effectiveStages(s, api) {
+				out[binding{api.Function, q}] = true
+			}
+		}
+	}
+	return out
+}
+
+// effectiveStages is stage -> qualifier for one API: the service's stages
+// with the API's overrides.
+func effectiveStages(s config.Service, api config.API) map[string]string {
+	out := make(map[string]string, len(s.Stages))
+	for st, q := range s.Stages {
+		out[st] = q
+	}
+	for st, q := range api.Stages {
+		out[st] = q
+	}
+	return out
+}
+
+func changedFrom(ch config.Changes, name string) (config.Function, bool) {
+	for _, fc := range ch.Changed {
+		if fc.New.Name == name {
+			return fc.Old, true
+		}
+	}
+	return config.Function{}, false
+}
+
+func isAdded(ch config.Changes, name string) bool {
+	for _, f := range ch.Added {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// triggersOnly reports whether a change touches nothing but triggers and
+// the async policy, which need no new $LATEST snapshot.
+func triggersOnly(ch config.Changes, name string) bool {
+	for _, fc := range ch.Changed {
+		if fc.New.Name == name {
+			return fc.Only("triggers", "async")
+		}
+	}
+	return false
+}
