@@ -20,13 +20,14 @@ import (
 // per request and per reload. fatih/color turns colour off by itself when the
 // output is not a terminal or NO_COLOR is set.
 type console struct {
-	mu  sync.Mutex // guards writes to out, so lines from concurrent requests never interleave, pulls, pending and flushArmed
+	mu  sync.Mutex // guards writes to out, so lines from concurrent requests never interleave, pulls, pending, flushArmed and tints
 	out io.Writer
 	// pending holds request lines not yet written: under load, one write
 	// per requestFlushEvery instead of a write per request. Any other
 	// output writes them first, so lines keep their order.
 	pending    []byte
 	flushArmed bool                 // a flush of pending is scheduled
+	tints      tints                // the request line's colours
 	live       bool                 // out is a terminal: pull progress rewrites one line
 	pulls      map[string]pullShown // pulls in progress, by image
 	// hostNote is the banner's host interpreter version warning (hostversion.go).
@@ -55,11 +56,9 @@ func (c *console) printf(format string, args ...any) {
 // requestFlushEvery bounds how long a request line waits to be shown.
 const requestFlushEvery = 20 * time.Millisecond
 
-// requestf queues one request line, written within requestFlushEvery.
-func (c *console) requestf(format string, args ...any) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.pending = fmt.Appendf(c.pending, format, args...)
+// armFlushLocked schedules the write of pending request lines, within
+// requestFlushEvery.
+func (c *console) armFlushLocked() {
 	if !c.flushArmed {
 		c.flushArmed = true
 		time.AfterFunc(requestFlushEvery, c.flush)
@@ -82,16 +81,10 @@ func (c *console) flushLocked() {
 
 // Request prints one gateway request.
 func (c *console) Request(r gateway.Record) {
-	target := dim("-")
-	if r.Function != "" {
-		target = fmt.Sprintf("%s:%s %s %s", r.Function, r.Qualifier, cyan(versionLabel(r.Version)), magenta(r.Route))
-	}
-	status := colourStatus(r.Status)
-	if r.SCFStatus != 0 && r.SCFStatus != 200 && r.SCFStatus != r.Status {
-		status += " " + red(fmt.Sprintf("scf %d", r.SCFStatus))
-	}
-	c.requestf("%s %-6s %-24s %s %s %s%s\n", dim(r.Time.Format("15:04:05.000")), r.Method, "/"+r.Stage+r.Path,
-		target, status, dim(fmtDuration(r.Duration)), c.debugMark(r.Function, r.Version))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pending = c.appendRequestLine(c.pending, r, c.tints.load())
+	c.armFlushLocked()
 }
 
 // Invoke prints one Invoke call through the cloud API.

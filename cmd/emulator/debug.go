@@ -178,6 +178,9 @@ type dashDebug []runtime.DebugTarget
 
 // DebugPort is the port of function (a registry key) version, 0 if none.
 func (d dashDebug) DebugPort(function, version string) int {
+	if len(d) == 0 {
+		return 0 // the usual case, asked on every request line
+	}
 	ns, fn := registry.SplitKey(function)
 	for _, t := range d {
 		if t.Function == fn && t.Version == version && registry.Key(t.Namespace, t.Function) == registry.Key(ns, fn) {
