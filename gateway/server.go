@@ -112,6 +112,7 @@ func (s *Server) Serve(l net.Listener) error {
 		s.mu.Lock()
 		if s.closing.Load() {
 			s.mu.Unlock()
+			c.ctxCancel()
 			nc.Close()
 			return http.ErrServerClosed
 		}

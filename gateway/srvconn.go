@@ -42,11 +42,16 @@ type srvConn struct {
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	remote string
-	ctx    context.Context // the requests' parent: the server's, with the local address
-	head   []byte          // the raw head being read; reused
-	hd     reqHead
-	w      respWriter
-	body   *reqBody // the current request's, nil when it has none
+	// ctx is the requests' parent: the server's, with the local address,
+	// cancelled when the connection ends. Each request's context registers
+	// with it rather than with the server's: one uncontended parent per
+	// connection, whose room for children is kept from request to request.
+	ctx       context.Context
+	ctxCancel context.CancelFunc
+	head      []byte // the raw head being read; reused
+	hd        reqHead
+	w         respWriter
+	body      *reqBody // the current request's, nil when it has none
 	// handedOff is set when the connection went to the net/http fallback,
 	// which closes it.
 	handedOff bool
@@ -56,8 +61,8 @@ func newSrvConn(s *Server, nc net.Conn) *srvConn {
 	c := &srvConn{s: s, nc: nc, remote: nc.RemoteAddr().String()}
 	c.cr.nc = nc
 	c.bg.c = c
-	c.ctx = context.WithValue(context.WithValue(s.baseCtx, http.ServerContextKey, s.fallback),
-		http.LocalAddrContextKey, nc.LocalAddr())
+	c.ctx, c.ctxCancel = context.WithCancel(context.WithValue(context.WithValue(s.baseCtx,
+		http.ServerContextKey, s.fallback), http.LocalAddrContextKey, nc.LocalAddr()))
 	c.state.Store(connIdle)
 	return c
 }
@@ -65,6 +70,7 @@ func newSrvConn(s *Server, nc net.Conn) *srvConn {
 // serve reads and answers requests until the connection ends.
 func (c *srvConn) serve() {
 	defer c.s.forget(c)
+	defer c.ctxCancel()
 	c.br = srvReaders.Get().(*bufio.Reader)
 	c.br.Reset(&c.cr)
 	c.bw = srvWriters.Get().(*bufio.Writer)
