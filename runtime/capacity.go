@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/scf-emulator/emulator/scferr"
 )
@@ -14,6 +15,11 @@ type reservations struct {
 	mu   sync.Mutex     // guards caps and used
 	caps map[string]int // namespace/function -> MB; absent means no cap
 	used map[string]int // namespace/function -> MB in flight, kept only while capped
+	// ncaps is len(caps), read without mu: with no cap at all (the usual
+	// case) a request takes neither the lock nor a key. A request that
+	// passes as a cap is being set is not counted against it, as if it had
+	// come a moment earlier.
+	ncaps atomic.Int32
 }
 
 func fnKey(namespace, function string) string { return namespace + "/" + function }
@@ -21,6 +27,9 @@ func fnKey(namespace, function string) string { return namespace + "/" + functio
 // take reserves spec's memory for one request, or fails with 432 when the
 // function's cap would be passed. The returned func gives it back.
 func (r *reservations) take(spec Spec) (func(), error) {
+	if r.ncaps.Load() == 0 {
+		return func() {}, nil
+	}
 	k := fnKey(spec.Namespace, spec.Function)
 	mb := max(spec.MemoryMB, 1)
 	r.mu.Lock()
@@ -52,6 +61,7 @@ func (m *Manager) SetReserved(namespace, function string, mb int) {
 	r := &m.reserved
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	defer func() { r.ncaps.Store(int32(len(r.caps))) }()
 	k := fnKey(namespace, function)
 	if mb < 0 {
 		delete(r.caps, k)
