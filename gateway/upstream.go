@@ -46,6 +46,7 @@ type upstreams struct {
 type upConn struct {
 	addr   string
 	conn   net.Conn
+	rd     upReader // under br: sends the request's end, then waits for the answer
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	used   time.Time // when it went idle
@@ -98,8 +99,10 @@ func (u *upstreams) dial(ctx context.Context, addr string) (*upConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &upConn{addr: addr, conn: conn,
-		br: bufio.NewReaderSize(conn, upstreamBufSize), bw: bufio.NewWriterSize(conn, upstreamBufSize)}, nil
+	c := &upConn{addr: addr, conn: conn, bw: bufio.NewWriterSize(conn, upstreamBufSize)}
+	c.rd.init(conn, c.bw)
+	c.br = bufio.NewReaderSize(&c.rd, upstreamBufSize)
+	return c, nil
 }
 
 // release drops what an idle connection must not hold on to: the last
