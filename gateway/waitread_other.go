@@ -4,7 +4,7 @@ package gateway
 
 import "errors"
 
-// Elsewhere upReader sends, then reads as net.Conn does.
+// Elsewhere waitRead is off: a send, then a read as net.Conn does.
 const canReadFD = false
 
 func readFD(uintptr, []byte) (int, bool, error) {
