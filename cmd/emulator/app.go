@@ -168,7 +168,11 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	}
 	for _, f := range file.Functions {
 		start := time.Now()
-		err := a.reg.Define(ctx, a.debugSpec(functionSpec(f)))
+		spec, err := a.restoreSpec(file, f)
+		if err != nil {
+			return nil, err // a *config.Problem, with file:line
+		}
+		err = a.reg.Define(ctx, spec)
 		cfg.Events.Defined(f.Name, f.Build, time.Since(start), err)
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: function %s: %w", file.Path, f.Line, f.Name, err)
