@@ -110,7 +110,7 @@ func Classify(err error) (status int, code string) {
 		return http.StatusNotFound, codeNotFound
 	case errors.Is(err, rollout.ErrActive):
 		return http.StatusConflict, codeInUse
-	case errors.Is(err, rollout.ErrNotActive):
+	case errors.Is(err, rollout.ErrNotActive), errors.Is(err, registry.ErrNotParked):
 		return http.StatusConflict, codeFailedOperation
 	case errors.Is(err, rollout.ErrClosed):
 		return http.StatusServiceUnavailable, codeUnavailable

@@ -82,7 +82,7 @@ type Mounter interface {
 }
 
 // ServerOptions is what a Server serves from. Every source is required but
-// Instances, Dashboard and API.
+// Instances, Diffs, Requests, Parked, Dashboard and API.
 type ServerOptions struct {
 	Logs      Logs
 	Metrics   Metrics
@@ -93,6 +93,7 @@ type ServerOptions struct {
 	Info      InfoSource
 	Diffs     Diffs    // nil: no diff results (404)
 	Requests  Requests // nil: no recorded requests (404)
+	Parked    Parked   // nil: no parked functions (404)
 	// Dashboard is mounted on the same mux: the page at GET / and its data.
 	Dashboard Mounter
 	// API answers whatever no endpoint claims: the cloud API at POST /.
@@ -135,6 +136,8 @@ func NewServer(opts ServerOptions) *Server {
 	s.Handle("GET /emulator/diff", s.diffReport)
 	s.Handle("POST /emulator/diff/replay", s.replay)
 	s.Handle("GET /emulator/requests", s.requests)
+	s.Handle("GET /emulator/parked", s.listParked)
+	s.Handle("POST /emulator/parked/delete", s.deleteParked)
 	if opts.Dashboard != nil {
 		opts.Dashboard.Register(s.mux)
 	}

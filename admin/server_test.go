@@ -237,6 +237,7 @@ func TestClassify(t *testing.T) {
 		{ErrNotFound, 404, "ResourceNotFound"},
 		{rollout.ErrActive, 409, "ResourceInUse"},
 		{rollout.ErrNotActive, 409, "FailedOperation"},
+		{fmt.Errorf("%w: E is served", registry.ErrNotParked), 409, "FailedOperation"},
 		{rollout.ErrClosed, 503, "ResourceUnavailable"},
 		{errors.New("anything else"), 500, "InternalError"},
 	}

@@ -45,7 +45,16 @@ func (r *Reconciler) apply(ctx context.Context, cur *config.File, rep *Report) e
 		key := registry.Key(f.Namespace, f.Name)
 		_, missing := reg.Function(key)
 		parked, wasParked := reg.ParkedFunction(key)
-		if err := reg.Define(ctx, r.o.Spec(f)); err != nil {
+		spec := r.o.Spec(f)
+		// Judged now, not at the check: a function restored earlier in
+		// this loop may hold a route by now.
+		leftOut, err := LeaveOut(reg, r.o.Path, cur, f)
+		if err != nil {
+			rollback()
+			return err
+		}
+		spec.LeaveOut = names(leftOut)
+		if err := reg.Define(ctx, spec); err != nil {
 			rollback()
 			return fmt.Errorf("%s:%d: function %s: %w", r.o.Path, f.Line, f.Name, err)
 		}
@@ -54,9 +63,17 @@ func (r *Reconciler) apply(ctx context.Context, cur *config.File, rep *Report) e
 				rep.Restored = map[string]registry.Parked{}
 			}
 			rep.Restored[f.Name] = parked
-			// Undone by parking it again: a refused edit loses nothing.
+			if len(leftOut) > 0 {
+				if rep.LeftOut == nil {
+					rep.LeftOut = map[string][]Conflict{}
+				}
+				rep.LeftOut[f.Name] = leftOut
+			}
+			// Undone by parking it again, which also enables the triggers
+			// left out: a refused edit loses nothing.
 			undo = append(undo, func() {
 				delete(rep.Restored, f.Name)
+				delete(rep.LeftOut, f.Name)
 				if _, err := reg.Park(cleanup, key); err != nil {
 					r.o.Logger.Warn("cannot park the function again", "function", key, "err", err)
 				}

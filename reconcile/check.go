@@ -10,14 +10,21 @@ import (
 )
 
 // check refuses what the config checks cannot see: a new function whose
-// name an API-created function holds, triggers and routes that fire through
-// qualifiers that will not exist, and routes that clash with apigw triggers.
+// name an API-created function holds, a restored function whose declared
+// clb trigger's route another function took while it was parked, triggers
+// and routes that fire through qualifiers that will not exist, and routes
+// that clash with apigw triggers.
 func (r *Reconciler) check(old, cur *config.File, ch config.Changes) error {
 	reg := r.o.Registry
 	for _, f := range ch.Added {
 		if fn, err := reg.Function(f.Name); err == nil && fn.Source == reg.ManagedSourceDir(f.Name) {
 			return &config.Problem{File: r.o.Path, Line: f.Line, Key: "functions." + f.Name,
 				Msg: "a function of this name was created through the cloud API; delete it first or pick another name"}
+		}
+		// A parked function coming back: a route its file triggers need
+		// may have been taken meanwhile (restore.go).
+		if _, err := LeaveOut(reg, r.o.Path, cur, f); err != nil {
+			return err
 		}
 	}
 	if err := r.checkTriggers(cur); err != nil {

@@ -3,6 +3,8 @@
 // that runs, checks what the config checks cannot see, then defines layers
 // and functions, swaps the gateway's routes, applies triggers and parks the
 // removed functions, all of it or, when any part is refused, none of it.
+// A parked function coming back leaves out the kept triggers whose route
+// another took meanwhile (restore.go).
 // It reaches the registry, gateway, watcher and triggers through the small
 // interfaces it declares; cmd/emulator wires the real ones.
 package reconcile

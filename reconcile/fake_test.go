@@ -20,11 +20,29 @@ func (o *ops) add(format string, args ...any) { *o = append(*o, fmt.Sprintf(form
 // managed source folder of G is "/managed/G".
 type fakeRegistry struct {
 	log      *ops
-	sources  map[string]string          // defined functions -> source
-	parked   map[string]registry.Parked // parked functions
-	aliases  map[string][]string        // function -> its aliases
-	failOn   string                     // Define of this function fails
-	failPark bool                       // Park fails with an unexpected error
+	sources  map[string]string             // defined functions -> source
+	parked   map[string]registry.Parked    // parked functions
+	aliases  map[string][]string           // function -> its aliases
+	triggers map[string][]registry.Trigger // function, served or parked -> its triggers
+	failOn   string                        // Define of this function fails
+	failPark bool                          // Park fails with an unexpected error
+}
+
+func (r *fakeRegistry) ParkedTriggers(name string) ([]registry.Trigger, bool) {
+	if _, ok := r.parked[name]; !ok {
+		return nil, false
+	}
+	return r.triggers[name], true
+}
+
+func (r *fakeRegistry) AllTriggers() []registry.Trigger {
+	var out []registry.Trigger
+	for fn, ts := range r.triggers {
+		if _, served := r.sources[fn]; served {
+			out = append(out, ts...)
+		}
+	}
+	return out
 }
 
 func (r *fakeRegistry) Function(name string) (registry.Function, error) {
@@ -56,7 +74,11 @@ func (r *fakeRegistry) Alias(name, alias string) (registry.Alias, error) {
 }
 
 func (r *fakeRegistry) Define(_ context.Context, spec registry.FunctionSpec) error {
-	r.log.add("define %s %s", spec.Name, spec.Source)
+	if len(spec.LeaveOut) > 0 {
+		r.log.add("define %s %s leaving out %s", spec.Name, spec.Source, strings.Join(spec.LeaveOut, ","))
+	} else {
+		r.log.add("define %s %s", spec.Name, spec.Source)
+	}
 	if spec.Name == r.failOn {
 		return errors.New("build failed: broken")
 	}
@@ -135,7 +157,8 @@ type rig struct {
 
 func newRig(old *config.File) *rig {
 	g := &rig{}
-	g.reg = &fakeRegistry{log: &g.log, sources: map[string]string{}, parked: map[string]registry.Parked{}, aliases: map[string][]string{}}
+	g.reg = &fakeRegistry{log: &g.log, sources: map[string]string{}, parked: map[string]registry.Parked{}, aliases: map[string][]string{},
+		triggers: map[string][]registry.Trigger{}}
 	for _, f := range old.Functions {
 		g.reg.sources[f.Name] = f.Source
 	}

@@ -18,6 +18,8 @@ import (
 type Registry interface {
 	Function(name string) (registry.Function, error)
 	ParkedFunction(name string) (registry.Parked, bool)
+	ParkedTriggers(name string) ([]registry.Trigger, bool)
+	AllTriggers() []registry.Trigger
 	ManagedSourceDir(name string) string
 	Version(name, version string) (registry.Version, error)
 	Alias(name, alias string) (registry.Alias, error)
@@ -91,6 +93,9 @@ type Report struct {
 	// Parked are the removed functions set aside with their state, and
 	// Restored the added ones that came back from being parked, by name.
 	Parked, Restored map[string]registry.Parked
+	// LeftOut are, by restored function, its kept triggers whose route
+	// another took while it was parked: restored disabled (restore.go).
+	LeftOut map[string][]Conflict
 }
 
 // Reconciler applies edits of the config file to the running emulator.

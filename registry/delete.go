@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +19,19 @@ import (
 //
 // Errors wrap ErrFunctionNotFound.
 func (r *Registry) Delete(ctx context.Context, name string) error {
+	return r.delete(ctx, name, false)
+}
+
+// DeleteParked deletes function name as Delete does, but only while it is
+// parked: one added back to the config meanwhile stays, so that `emulator
+// gc --parked` never deletes a served function.
+//
+// Errors wrap ErrFunctionNotFound or ErrNotParked.
+func (r *Registry) DeleteParked(ctx context.Context, name string) error {
+	return r.delete(ctx, name, true)
+}
+
+func (r *Registry) delete(ctx context.Context, name string, parkedOnly bool) error {
 	if err := r.checkOpen(); err != nil {
 		return err
 	}
@@ -28,7 +42,7 @@ func (r *Registry) Delete(ctx context.Context, name string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	managed, err := r.deleteLocked(name)
+	managed, err := r.deleteLocked(name, parkedOnly)
 	if err != nil {
 		return err
 	}
@@ -42,10 +56,13 @@ func (r *Registry) Delete(ctx context.Context, name string) error {
 	return nil
 }
 
-func (r *Registry) deleteLocked(name string) (managed bool, err error) {
+func (r *Registry) deleteLocked(name string, parkedOnly bool) (managed bool, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	f, err := r.fnLocked(name)
+	if parkedOnly && err == nil {
+		return false, fmt.Errorf("%w: %s is in the config again and served", ErrNotParked, name)
+	}
 	if p, ok := r.st.Load().parked[name]; ok && errors.Is(err, ErrFunctionNotFound) {
 		f, err = p, nil
 	}

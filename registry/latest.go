@@ -63,8 +63,9 @@ func (r *Registry) take(ctx context.Context, name, src, build string) (snap, err
 // Define creates function spec.Name, or updates the source, build and
 // $LATEST configuration of an existing one (published versions keep their
 // frozen configuration). A parked function of that name is restored with
-// its versions, aliases and triggers, then updated likewise; subscribers
-// get ChangeFunctionRestored after ChangeDefined. It makes sure $DEFAULT exists, creates the aliases of
+// its versions, aliases and triggers (those in spec.LeaveOut disabled),
+// then updated likewise; subscribers get ChangeFunctionRestored after
+// ChangeDefined. It makes sure $DEFAULT exists, creates the aliases of
 // spec that do not exist yet (existing state wins), and takes the first
 // $LATEST snapshot, running the build. It commits all of that at once or
 // nothing, then notifies ChangeDefined and, when an existing function's
@@ -114,13 +115,17 @@ func (r *Registry) defineLocked(spec FunctionSpec, s snap) error {
 	var f *fnState
 	cur, existed := r.st.Load().fns[spec.Name]
 	parked, restored := r.st.Load().parked[spec.Name]
-	if !existed && restored {
+	restored = restored && !existed
+	if restored {
 		cur, existed = parked, true
 		changes = append(changes, Change{Kind: ChangeFunctionRestored, Function: spec.Name})
 	}
 	if existed {
 		f = cur.clone()
 		f.parkedAt = time.Time{}
+		if restored {
+			r.leaveOutLocked(f, spec.LeaveOut, now)
+		}
 		newLatest.AddTime = f.fn.AddTime
 		old := f.fn.Latest
 		if old.CodeHash != s.hash || !reflect.DeepEqual(old.Config, spec.Config) {

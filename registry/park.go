@@ -26,6 +26,10 @@ var ErrNotParkable = errors.New("function was created through the cloud API and 
 // is not served. Create fails with it (wrapping ErrFunctionExists too).
 var ErrParked = errors.New("function is parked")
 
+// ErrNotParked means DeleteParked found the function served, not parked:
+// it was added back to the config meanwhile.
+var ErrNotParked = errors.New("function is not parked")
+
 // Parked describes a parked function: what is kept for it.
 type Parked struct {
 	Name      string // registry key
@@ -86,6 +90,15 @@ func (r *Registry) Park(ctx context.Context, name string) (Parked, error) {
 	}
 	pf := f.clone()
 	pf.parkedAt = r.stamp()
+	// Triggers a restore left out come back: nothing a parked function
+	// has is served, so they clash with nothing, and the next restore
+	// judges them again.
+	for name, t := range pf.triggers {
+		if t.LeftOut {
+			t.Enabled, t.LeftOut = true, false
+			pf.triggers[name] = t
+		}
+	}
 	next := cur.withParked(pf)
 	if err := r.save(next); err != nil {
 		return Parked{}, err
@@ -120,10 +133,35 @@ func (r *Registry) ParkedFunction(name string) (Parked, bool) {
 	return parkedOf(f), true
 }
 
+// ParkedTriggers returns the triggers kept for parked function name,
+// sorted by name, and false when no function of that key is parked.
+func (r *Registry) ParkedTriggers(name string) ([]Trigger, bool) {
+	f, ok := r.snapshotState().parked[name]
+	if !ok {
+		return nil, false
+	}
+	return f.sortedTriggers(), true
+}
+
+// leaveOutLocked disables the enabled triggers of f, a function being
+// restored, that names lists, and marks them LeftOut. The caller holds mu
+// and owns f.
+func (r *Registry) leaveOutLocked(f *fnState, names []string, now time.Time) {
+	for _, name := range names {
+		t, ok := f.triggers[name]
+		if !ok || !t.Enabled {
+			continue
+		}
+		t.Enabled, t.LeftOut, t.ModTime = false, true, now
+		f.triggers[name] = t
+		r.log.Info("trigger left out of the restore: another function holds its route", "function", f.fn.Name, "trigger", name)
+	}
+}
+
 // parkedError is Create's refusal of a parked name: the name is taken by a
 // function whose history would otherwise be silently replaced.
 func parkedError(name string) error {
-	return fmt.Errorf("%w: %w: %s left emulator.yaml and keeps its versions and aliases; add it back to the config, or delete it (DeleteFunction, or `emulator gc --parked` while the emulator is stopped)",
+	return fmt.Errorf("%w: %w: %s left emulator.yaml and keeps its versions and aliases; add it back to the config, or delete it (DeleteFunction, or `emulator gc --parked`)",
 		ErrFunctionExists, ErrParked, name)
 }
 

@@ -62,6 +62,13 @@ type Trigger struct {
 	// and those triggers were served integrated; they still are.
 	PassThrough bool `json:"passThrough,omitempty"`
 	Enabled     bool `json:"enabled"`
+	// LeftOut marks a trigger that came back disabled when its parked
+	// function was restored, because another function had taken its
+	// route meanwhile (FunctionSpec.LeaveOut). Parking the function again
+	// enables it (a parked function's triggers clash with nothing), so the
+	// next restore judges it afresh; any update through UpdateTrigger is the
+	// user's decision and clears the mark.
+	LeftOut bool `json:"leftOut,omitempty"`
 	// Config marks a trigger declared in emulator.yaml: the config wins
 	// over changes made through the cloud API, and a trigger removed from
 	// the config is deleted.
@@ -132,8 +139,11 @@ func checkTriggerPath(p string) error {
 	return nil
 }
 
-// overlaps reports whether a and b would answer the same request.
-func (t Trigger) overlaps(o Trigger) bool {
+// Overlaps reports whether t and o would answer the same request: two
+// apigw triggers of one service, stage and path, or two clb triggers of one
+// path, with the same method or ANY on either side. No two triggers of
+// served functions overlap (CreateTrigger and UpdateTrigger refuse it).
+func (t Trigger) Overlaps(o Trigger) bool {
 	if t.Type != o.Type || (t.Type != TriggerAPIGateway && t.Type != TriggerCLB) {
 		return false
 	}
@@ -191,7 +201,7 @@ func (r *Registry) CreateTrigger(name string, t Trigger) (Trigger, error) {
 	st := r.st.Load()
 	for _, fname := range st.names() {
 		for _, o := range st.fns[fname].sortedTriggers() {
-			if t.overlaps(o) {
+			if t.Overlaps(o) {
 				if o.Type == TriggerCLB {
 					return Trigger{}, fmt.Errorf("%w: clb trigger %s of function %s already serves %s %s",
 						ErrTriggerConflict, o.Name, fname, o.Method, o.Path)

@@ -66,7 +66,8 @@ func checkEventTrigger(t *Trigger) error {
 }
 
 // UpdateTrigger replaces trigger t.Name of function name, which must exist
-// with the same type; its AddTime is kept. It notifies ChangeTrigger.
+// with the same type; its AddTime is kept and its LeftOut mark cleared. It
+// notifies ChangeTrigger.
 //
 // Errors wrap ErrFunctionNotFound, ErrTriggerNotFound, ErrInvalidTrigger,
 // ErrTriggerConflict or a qualifier error.
@@ -92,12 +93,13 @@ func (r *Registry) UpdateTrigger(name string, t Trigger) (Trigger, error) {
 	st := r.st.Load()
 	for _, fname := range st.names() {
 		for _, o := range st.fns[fname].sortedTriggers() {
-			if (fname != name || o.Name != t.Name) && t.overlaps(o) {
+			if (fname != name || o.Name != t.Name) && t.Overlaps(o) {
 				return Trigger{}, fmt.Errorf("%w: trigger %s of function %s serves the same route", ErrTriggerConflict, o.Name, fname)
 			}
 		}
 	}
 	t.Function, t.AddTime, t.ModTime = name, old.AddTime, r.stamp()
+	t.LeftOut = false // the caller decided about it
 	next := f.clone()
 	next.triggers[t.Name] = t
 	if err := r.commitLocked(next, Change{Kind: ChangeTrigger, Function: name, Trigger: t.Name}); err != nil {

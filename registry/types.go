@@ -81,6 +81,11 @@ type FunctionSpec struct {
 	Build     string // optional shell command run in Source before each $LATEST snapshot
 	Config    FunctionConfig
 	Aliases   []Alias
+	// LeaveOut names triggers of a parked function that Define restores
+	// disabled and marked Trigger.LeftOut, because another function holds
+	// their route now; the caller judges that (package reconcile). It is
+	// ignored when Define does not restore.
+	LeaveOut []string
 }
 
 // Function is a function as the registry knows it now.

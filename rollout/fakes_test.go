@@ -63,6 +63,22 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.waiters = kept
 }
 
+// waitForWaiterAt blocks until some goroutine waits on the clock until at.
+// A wait given up (a held rollout's) stays in the list; this tells a new one.
+func (c *fakeClock) waitForWaiterAt(t *testing.T, at time.Time) {
+	t.Helper()
+	eventually(t, "a goroutine waiting on the clock until "+at.String(), func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		for _, w := range c.waiters {
+			if w.at.Equal(at) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
 // waitForWaiter blocks until some goroutine waits on the clock.
 func (c *fakeClock) waitForWaiter(t *testing.T) {
 	t.Helper()
@@ -88,12 +104,41 @@ func eventually(t *testing.T, what string, cond func() bool) {
 
 // fakeAliases is an in-memory registry of one function's versions and
 // aliases. It validates routing with registry.Compile as the real one does.
+// Function B parked or deleted answers as a missing function, as the
+// registry does; parked, ParkedFunction tells it.
 type fakeAliases struct {
 	mu       sync.Mutex // guards everything below
 	versions map[string]bool
 	aliases  map[string]registry.Alias
 	updates  int
 	failNext error
+	parked   bool
+	deleted  bool
+}
+
+// setParked parks B (true) or restores it (false).
+func (f *fakeAliases) setParked(p bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.parked = p
+}
+
+// drop deletes B for good.
+func (f *fakeAliases) drop() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.parked, f.deleted = false, true
+}
+
+func (f *fakeAliases) ParkedFunction(name string) (registry.Parked, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return registry.Parked{Name: name}, name == "B" && f.parked
+}
+
+// servesLocked reports whether function is one the fake serves now.
+func (f *fakeAliases) servesLocked(function string) bool {
+	return function == "B" && !f.parked && !f.deleted
 }
 
 func newFakeAliases(versions ...string) *fakeAliases {
@@ -131,7 +176,7 @@ func (f *fakeAliases) updateCount() int {
 func (f *fakeAliases) Alias(function, name string) (registry.Alias, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if function != "B" {
+	if !f.servesLocked(function) {
 		return registry.Alias{}, fmt.Errorf("%w: %s", registry.ErrFunctionNotFound, function)
 	}
 	a, ok := f.aliases[name]
@@ -149,7 +194,10 @@ func (f *fakeAliases) UpdateAlias(function string, a registry.Alias) error {
 		f.failNext = nil
 		return err
 	}
-	if _, ok := f.aliases[a.Name]; !ok || function != "B" {
+	if !f.servesLocked(function) {
+		return fmt.Errorf("%w: %s", registry.ErrFunctionNotFound, function)
+	}
+	if _, ok := f.aliases[a.Name]; !ok {
 		return registry.ErrAliasNotFound
 	}
 	if _, err := registry.Compile(a); err != nil {
@@ -163,9 +211,9 @@ func (f *fakeAliases) UpdateAlias(function string, a registry.Alias) error {
 func (f *fakeAliases) Version(function, version string) (registry.Version, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	switch function {
-	case "B":
-	case "pre", "post": // hook functions
+	switch {
+	case f.servesLocked(function):
+	case function == "pre", function == "post": // hook functions
 		return registry.Version{Function: function, Version: version}, nil
 	default:
 		return registry.Version{}, fmt.Errorf("%w: %s", registry.ErrFunctionNotFound, function)

@@ -41,6 +41,9 @@ type Options struct {
 	Invoker Invoker
 	// Diffs reports diff results; nil refuses plans with a max-diff-rate gate.
 	Diffs Diffs
+	// Parking tells parked functions apart from deleted ones: a rollout on
+	// a parked function is held (hold.go). Nil: functions are never parked.
+	Parking Parking
 	// Clock is nil for the wall clock.
 	Clock  Clock
 	Logger *slog.Logger
@@ -58,6 +61,8 @@ type run struct {
 	// it without the lock.
 	rec      record
 	aborting bool            // an Abort has claimed the rollout; guarded by Manager.mu
+	deleted  bool            // the function was deleted (OnChange); guarded by Manager.mu
+	wake     chan struct{}   // OnChange's nudge: the function was parked, restored or deleted
 	ctx      context.Context // the goroutine's; cancelled by Abort and Close
 	cancel   context.CancelFunc
 	done     chan struct{} // closed when the goroutine has exited
@@ -82,7 +87,8 @@ type Manager struct {
 
 // New loads <dir>/rollouts.json and resumes every rollout that was running;
 // one that cannot resume is marked aborted, with its original routing
-// restored where it is still the rollout's to restore.
+// restored where it is still the rollout's to restore. A rollout whose
+// function is parked is held, and waits for it.
 func New(opts Options) (*Manager, error) {
 	if opts.Aliases == nil || opts.Metrics == nil {
 		return nil, fmt.Errorf("rollout: Options.Aliases and Options.Metrics are required")
@@ -111,7 +117,9 @@ func New(opts Options) (*Manager, error) {
 		resume = append(resume, r)
 	}
 	for _, r := range resume {
-		if m.prepareResume(r) {
+		// A held rollout's goroutine waits for its function; one that
+		// was running checks first, and may find its function parked.
+		if r.rec.State == StateHeld || m.resume(r, "could not resume after a restart: ") || r.rec.State == StateHeld {
 			m.launch(r)
 		} else {
 			r.cancel()
@@ -203,7 +211,8 @@ func (m *Manager) Start(ctx context.Context, p Plan) (Status, error) {
 }
 
 // Abort stops the running rollout of the alias and restores the alias'
-// original routing, unless someone changed the alias by hand meanwhile.
+// original routing, unless someone changed the alias by hand meanwhile. A
+// held rollout stays held, its rollback pending until the function is back.
 // Errors wrap ErrNotActive or ErrClosed.
 func (m *Manager) Abort(function, alias, reason string) (Status, error) {
 	m.mu.Lock()
@@ -234,7 +243,12 @@ func (m *Manager) Abort(function, alias, reason string) (Status, error) {
 	if reason == "" {
 		reason = "aborted by request"
 	}
-	return m.rollBack(r, StateAborted, reason), nil
+	st = m.rollBack(r, StateAborted, reason)
+	if st.State == StateHeld {
+		// The function is parked: the rollback waits for it to come back.
+		m.relaunch(r)
+	}
+	return st, nil
 }
 
 // Get returns the alias' running rollout, or else its latest finished one.
@@ -303,7 +317,7 @@ func (m *Manager) Close() {
 // Abort.
 func (m *Manager) newRun(rec record) *run {
 	ctx, cancel := context.WithCancel(m.ctx)
-	return &run{rec: rec, ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	return &run{rec: rec, ctx: ctx, cancel: cancel, done: make(chan struct{}), wake: make(chan struct{}, 1)}
 }
 
 func (m *Manager) launch(r *run) {
@@ -321,7 +335,7 @@ func (m *Manager) update(r *run, fn func(*record)) Status {
 	fn(&r.rec)
 	r.rec.UpdatedAt = m.clock.Now()
 	if k := (key{r.rec.Function, r.rec.Alias}); r.rec.State.Terminal() && m.running[k] == r {
-		r.rec.Phase, r.rec.NextStepAt, r.rec.Target, r.rec.Pending = "", time.Time{}, nil, ""
+		r.rec.Phase, r.rec.NextStepAt, r.rec.Target, r.rec.Pending, r.rec.Hold = "", time.Time{}, nil, "", nil
 		delete(m.running, k)
 		m.finished = append(m.finished, r.rec)
 		m.trimLocked(k)

@@ -44,7 +44,7 @@ func newEnv(t *testing.T) *env {
 // Close, to simulate a restart).
 func (e *env) open() {
 	e.t.Helper()
-	m, err := New(Options{Dir: e.dir, Aliases: e.aliases, Metrics: e.met, Invoker: e.inv, Clock: e.clock})
+	m, err := New(Options{Dir: e.dir, Aliases: e.aliases, Metrics: e.met, Invoker: e.inv, Clock: e.clock, Parking: e.aliases})
 	if err != nil {
 		e.t.Fatalf("New: %v", err)
 	}

@@ -16,9 +16,16 @@ import (
 const reasonDrift = "alias changed outside the rollout"
 
 // drive runs the rollout from its current phase until it ends or ctx is
-// cancelled (Abort or Close). It only stops between alias writes.
+// cancelled (Abort or Close). It only stops between alias writes. While
+// the function is parked it waits for it (hold.go).
 func (m *Manager) drive(ctx context.Context, r *run) {
 	for ctx.Err() == nil && !r.rec.State.Terminal() {
+		if r.rec.State == StateHeld {
+			if !m.waitHeld(ctx, r) {
+				return
+			}
+			continue
+		}
 		var more bool
 		switch r.rec.Phase {
 		case PhasePreTraffic:
@@ -34,7 +41,7 @@ func (m *Manager) drive(ctx context.Context, r *run) {
 				rec.State, rec.Reason = StateAborted, fmt.Sprintf("unknown phase %q in the saved state", rec.Phase)
 			})
 		}
-		if !more {
+		if !more && r.rec.State != StateHeld {
 			return
 		}
 	}
@@ -44,8 +51,8 @@ func (m *Manager) preTraffic(ctx context.Context, r *run) bool {
 	h := r.rec.PreTraffic
 	if h != nil {
 		if err := m.hook(ctx, r, PhasePreTraffic, h); err != nil {
-			if ctx.Err() != nil {
-				return false // stopped, not failed: a restart runs the hook again
+			if ctx.Err() != nil || m.interrupted(r) {
+				return false // stopped, not failed: a restart or the restore runs the hook again
 			}
 			m.update(r, func(rec *record) {
 				rec.State = StateFailed
@@ -81,10 +88,8 @@ func (m *Manager) step(ctx context.Context, r *run) bool {
 		}
 		rec.NextStepAt = now.Add(wait)
 	})
-	select {
-	case <-ctx.Done():
+	if !m.sleep(ctx, r, wait) {
 		return false
-	case <-m.clock.After(wait):
 	}
 	if _, _, ok := m.current(r, ""); !ok {
 		return false
@@ -111,7 +116,7 @@ func (m *Manager) step(ctx context.Context, r *run) bool {
 func (m *Manager) postTraffic(ctx context.Context, r *run) bool {
 	h := r.rec.PostTraffic
 	if err := m.hook(ctx, r, PhasePostTraffic, h); err != nil {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || m.interrupted(r) {
 			return false
 		}
 		m.rollBack(r, StateRolledBack, fmt.Sprintf("post-traffic hook %s failed: %v", h, err))
@@ -152,11 +157,15 @@ func (m *Manager) hook(ctx context.Context, r *run, phase Phase, h *Hook) error 
 
 // current reads the alias and checks that it is as the rollout left it. If
 // it is gone or was changed by hand, the rollout ends aborted (the reason
-// starting with prefix) and the alias is left alone.
+// starting with prefix) and the alias is left alone; if its function is
+// parked, the rollout is held.
 func (m *Manager) current(r *run, prefix string) (registry.Alias, routing, bool) {
 	rec := &r.rec
 	al, err := m.opts.Aliases.Alias(rec.Function, rec.Alias)
 	if err != nil {
+		if m.interrupted(r) {
+			return al, routing{}, false
+		}
 		m.update(r, func(rec *record) {
 			rec.State, rec.Reason = StateAborted, fmt.Sprintf("%salias %s of function %s is gone: %v", prefix, rec.Alias, rec.Function, err)
 		})
@@ -194,6 +203,9 @@ func (m *Manager) apply(r *run, want routing) bool {
 	// registry has no compare-and-swap, and the window is microseconds.
 	if err := m.opts.Aliases.UpdateAlias(rec.Function, want.onto(al)); err != nil {
 		m.update(r, func(rec *record) { rec.Target = nil })
+		if m.interrupted(r) {
+			return false
+		}
 		m.rollBack(r, StateFailed, fmt.Sprintf("could not route alias %s as %s: %v", rec.Alias, describe(want), err))
 		return false
 	}
@@ -215,7 +227,8 @@ func (m *Manager) readBack(rec *record, wrote routing) routing {
 }
 
 // rollBack ends the rollout in state with reason, restoring the alias'
-// original routing if the alias is still as the rollout left it.
+// original routing if the alias is still as the rollout left it. If the
+// function is parked, the rollout is held with the rollback pending.
 func (m *Manager) rollBack(r *run, state State, reason string) Status {
 	if state == "" || state == StateRunning {
 		state = StateAborted
@@ -226,6 +239,9 @@ func (m *Manager) rollBack(r *run, state State, reason string) Status {
 	})
 	al, err := m.opts.Aliases.Alias(rec.Function, rec.Alias)
 	if err != nil {
+		if m.interrupted(r) {
+			return m.status(r)
+		}
 		return m.update(r, func(rec *record) {
 			rec.State, rec.Reason = state, reason+"; the alias is gone, nothing to restore"
 		})
@@ -244,6 +260,10 @@ func (m *Manager) rollBack(r *run, state State, reason string) Status {
 	orig := rec.Original
 	m.update(r, func(rec *record) { rec.Target = &orig })
 	if err := m.opts.Aliases.UpdateAlias(rec.Function, orig.onto(al)); err != nil {
+		m.update(r, func(rec *record) { rec.Target = nil })
+		if m.interrupted(r) {
+			return m.status(r)
+		}
 		return m.update(r, func(rec *record) {
 			rec.State, rec.Reason = state, fmt.Sprintf("%s; restoring the original routing (%s) failed: %v", reason, describe(orig), err)
 		})
@@ -255,13 +275,17 @@ func (m *Manager) rollBack(r *run, state State, reason string) Status {
 	})
 }
 
-// prepareResume checks a rollout loaded as running after a restart and says
-// whether to run it on. The step's interval starts again from now: the
-// metrics of the previous run are gone.
-func (m *Manager) prepareResume(r *run) bool {
+// resume checks a rollout loaded as running after a restart, or held
+// while its function was parked, and says whether to drive it on; a
+// failed check ends it with a reason starting with prefix. The step's
+// interval starts again from now: the metrics of the previous run are gone
+// (or, parked, nothing was served).
+func (m *Manager) resume(r *run, prefix string) bool {
 	rec := &r.rec
-	const prefix = "could not resume after a restart: "
 	if rec.Phase == PhaseRollback {
+		if rec.State == StateHeld {
+			m.update(r, func(rec *record) { rec.State, rec.Hold = StateRunning, nil })
+		}
 		m.rollBack(r, rec.Pending, rec.Reason)
 		return false
 	}
@@ -276,14 +300,23 @@ func (m *Manager) prepareResume(r *run) bool {
 		m.rollBack(r, StateAborted, fmt.Sprintf("%sversion %s is gone: %v", prefix, rec.From, err))
 		return false
 	}
+	held := rec.State == StateHeld
 	m.update(r, func(rec *record) {
+		rec.State, rec.Hold = StateRunning, nil
 		rec.Inconclusive, rec.NextStepAt = 0, time.Time{}
 		if !rec.StepStart.IsZero() {
 			rec.StepStart = m.clock.Now()
 		}
 	})
-	m.log.Info("rollout resumed after a restart", "id", rec.ID, "phase", rec.Phase, "step", rec.Step)
+	m.log.Info("rollout resumed", "id", rec.ID, "phase", rec.Phase, "step", rec.Step, "was_held", held)
 	return true
+}
+
+// status is the rollout's status, for the goroutine that owns it.
+func (m *Manager) status(r *run) Status {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return r.rec.Status
 }
 
 // weightOf is the share of traffic r gives version v outside header rules.

@@ -11,9 +11,10 @@ import (
 // State is where a rollout stands.
 type State string
 
-// States. Running is the only one that is not final.
+// States. Running and held are the ones that are not final.
 const (
 	StateRunning    State = "running"
+	StateHeld       State = "held"        // the function is parked: nothing moves until it is back (Status.Hold says why)
 	StatePromoted   State = "promoted"    // the new version is the primary, weights cleared
 	StateRolledBack State = "rolled-back" // a gate or the post-traffic hook failed; original routing restored
 	StateAborted    State = "aborted"     // stopped by a person, by drift or at a restart that could not resume
@@ -21,7 +22,15 @@ const (
 )
 
 // Terminal reports whether s is final.
-func (s State) Terminal() bool { return s != StateRunning }
+func (s State) Terminal() bool { return s != StateRunning && s != StateHeld }
+
+// Hold says why a held rollout waits and since when. Its phase, step,
+// weights and checks stay as they were; the step's clock starts again when
+// it resumes.
+type Hold struct {
+	Reason string    `json:"reason"`
+	Since  time.Time `json:"since"`
+}
 
 // Phase is what a running rollout is doing.
 type Phase string
@@ -72,7 +81,8 @@ type Status struct {
 	PostTraffic     *Hook     `json:"postTraffic,omitempty"`
 	MaxInconclusive int       `json:"maxInconclusive"`
 	State           State     `json:"state"`
-	Phase           Phase     `json:"phase,omitempty"` // while running
+	Phase           Phase     `json:"phase,omitempty"` // while running or held: where it goes on from
+	Hold            *Hold     `json:"hold,omitempty"`  // while held
 	Step            int       `json:"step"`            // index into Steps
 	Weight          float64   `json:"weight"`          // the share of traffic To has now
 	Reason          string    `json:"reason,omitempty"`

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/scf-emulator/emulator/atomicfile"
 )
@@ -76,7 +78,7 @@ func checkRecord(rec record) error {
 		return fmt.Errorf("speed %g is below 1", rec.Speed)
 	}
 	switch rec.State {
-	case StateRunning, StatePromoted, StateRolledBack, StateAborted, StateFailed:
+	case StateRunning, StateHeld, StatePromoted, StateRolledBack, StateAborted, StateFailed:
 		return nil
 	}
 	return fmt.Errorf("unknown state %q", rec.State)
@@ -88,16 +90,49 @@ func (m *Manager) saveLocked() {
 	if m.opts.Dir == "" {
 		return
 	}
-	f := stateFile{Version: 1, Rollouts: slices.Clone(m.finished)}
+	recs := slices.Clone(m.finished)
 	for _, r := range m.running {
-		f.Rollouts = append(f.Rollouts, r.rec)
+		recs = append(recs, r.rec)
 	}
-	slices.SortStableFunc(f.Rollouts, func(a, b record) int { return a.StartedAt.Compare(b.StartedAt) })
-	b, err := json.MarshalIndent(f, "", "  ")
-	if err == nil {
-		err = atomicfile.WriteFile(m.opts.Dir, fileName, append(b, '\n'))
-	}
-	if err != nil {
+	if err := writeState(m.opts.Dir, recs); err != nil {
 		m.log.Error("could not save the rollout state", "dir", m.opts.Dir, "err", err)
 	}
+}
+
+// writeState replaces dir's state file with recs, oldest first.
+func writeState(dir string, recs []record) error {
+	f := stateFile{Version: 1, Rollouts: recs}
+	slices.SortStableFunc(f.Rollouts, func(a, b record) int { return a.StartedAt.Compare(b.StartedAt) })
+	b, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(dir, fileName, append(b, '\n'))
+}
+
+// EndStopped ends the running and held rollouts of function in dir's state
+// file, for a caller that holds the state dir while no emulator runs on it:
+// `emulator gc --parked`, which deletes parked functions, gives the reason
+// here rather than leaving the next start to find the function gone. It
+// returns the rollouts it ended.
+func EndStopped(dir, function, how string, now time.Time) ([]Status, error) {
+	m := &Manager{opts: Options{Dir: dir}, log: slog.New(slog.DiscardHandler)}
+	recs, err := m.load()
+	if err != nil {
+		return nil, err
+	}
+	var ended []Status
+	for i := range recs {
+		rec := &recs[i]
+		if rec.Function != function || rec.State.Terminal() {
+			continue
+		}
+		endDeletedRecord(rec, how)
+		rec.UpdatedAt = now
+		ended = append(ended, rec.Status)
+	}
+	if len(ended) == 0 {
+		return nil, nil
+	}
+	return ended, writeState(dir, recs)
 }

@@ -168,7 +168,11 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	}
 	for _, f := range file.Functions {
 		start := time.Now()
-		err := a.reg.Define(ctx, a.debugSpec(functionSpec(f)))
+		spec, err := a.restoreSpec(file, f)
+		if err != nil {
+			return nil, err // a *config.Problem, with file:line
+		}
+		err = a.reg.Define(ctx, spec)
 		cfg.Events.Defined(f.Name, f.Build, time.Since(start), err)
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: function %s: %w", file.Path, f.Line, f.Name, err)
@@ -197,15 +201,16 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		return nil, err
 	}
 	a.rollouts, err = rollout.New(rollout.Options{Dir: a.stateDir, Aliases: a.reg, Metrics: a.met, Diffs: a.diffs,
-		Invoker: hookInvoker{eng: a.eng}, Logger: cfg.Logger.With("component", "rollout")})
+		Parking: a.reg, Invoker: hookInvoker{eng: a.eng}, Logger: cfg.Logger.With("component", "rollout")})
 	if err != nil {
 		return nil, fmt.Errorf("rollouts: %w", err)
 	}
+	a.reg.Subscribe(a.rollouts.OnChange) // parked, restored and deleted functions hold, resume and end theirs
 	showRollout := rolloutChanges(cfg.Events.Rollout)
 	a.rollouts.Subscribe(showRollout)
 	for _, st := range a.rollouts.List("") {
-		if st.State == rollout.StateRunning {
-			showRollout(st) // resumed from the last run
+		if !st.State.Terminal() {
+			showRollout(st) // resumed from the last run, or held for a parked function
 		}
 	}
 	a.gw = gateway.New(gatewayBackend{eng: a.eng, diffs: a.diffs}, gateway.Options{Logger: cfg.Logger.With("component", "gateway"), Observe: cfg.Events.Request, Recorder: a.requests.gatewayRecorder()})

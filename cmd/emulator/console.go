@@ -172,6 +172,9 @@ func (c *console) ConfigReload(r ConfigReport) {
 		parts = append(parts, "routes "+magenta(strings.Join(svcs, ",")))
 	}
 	c.printf("%s %s %s %s %s\n", now, green("CONFIG"), r.Path, strings.Join(parts, " "), dim(fmtDuration(r.Took)))
+	for _, l := range leftOutLines(r) {
+		c.printf("    %s\n", yellow(l))
+	}
 }
 
 // Rollout prints one line per rollout change (rolloutChanges drops the

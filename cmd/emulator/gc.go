@@ -25,6 +25,7 @@ func cmdGC(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	parked := fs.Bool("parked", false, "delete functions parked in the state folder (removed from the config, versions kept) instead; names limit it to those")
 	cfgPath := fs.String("f", defaultConfigFile, "with --parked: the config file whose state folder (.emulator beside it) is cleaned")
 	stateDir := fs.String("state-dir", "", "with --parked: the state folder (default .emulator beside the config file)")
+	endpoint := fs.String("endpoint", "", "with --parked, while an emulator runs on the state folder: its admin address (default $EMULATOR_ENDPOINT or http://127.0.0.1:9001)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return usageError{err}
@@ -33,9 +34,12 @@ func cmdGC(ctx context.Context, args []string, stdout, _ io.Writer) error {
 		if *all {
 			return usageError{fmt.Errorf("gc: --parked and --all do not go together: --all is about docker leftovers")}
 		}
-		return gcParked(ctx, stdout, parkedStateDir(*cfgPath, *stateDir), pos, *dry)
+		return gcParked(ctx, stdout, parkedStateDir(*cfgPath, *stateDir), pos, *dry, *endpoint)
 	}
-	if err := needArgs("gc", pos, 0, 0, "[--dry-run] [--all] | --parked [--dry-run] [FUNCTION...]"); err != nil {
+	if *endpoint != "" {
+		return usageError{fmt.Errorf("gc: --endpoint goes with --parked: docker leftovers are found on the engine, not through an emulator")}
+	}
+	if err := needArgs("gc", pos, 0, 0, "[--dry-run] [--all] | --parked [--dry-run] [--endpoint URL] [FUNCTION...]"); err != nil {
 		return usageError{err}
 	}
 	j, err := docker.NewJanitor(ctx, docker.JanitorOptions{})

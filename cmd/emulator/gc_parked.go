@@ -15,6 +15,7 @@ import (
 
 	"github.com/scf-emulator/emulator/capacity"
 	"github.com/scf-emulator/emulator/registry"
+	"github.com/scf-emulator/emulator/rollout"
 	"github.com/scf-emulator/emulator/runtime"
 )
 
@@ -32,44 +33,72 @@ func parkedStateDir(cfgPath, stateDir string) string {
 
 // gcParked is `emulator gc --parked [--dry-run] [FUNCTION...]`: it lists
 // the functions parked in the state folder and deletes them (or the named
-// ones) with their versions, aliases, triggers and capacity settings. It
-// works on the folder itself, so the emulator using it must be stopped;
-// while it runs, the cloud API's DeleteFunction drops one parked function.
-func gcParked(ctx context.Context, out io.Writer, dir string, names []string, dry bool) error {
+// ones) with their versions, aliases, triggers, capacity settings and held
+// rollouts. With the emulator stopped it works on the folder itself; while
+// an emulator runs on it (it holds the folder's lock), it asks that one,
+// found at endpoint, to do it (gcParkedLive): the output is the same.
+func gcParked(ctx context.Context, out io.Writer, dir string, names []string, dry bool, endpoint string) error {
 	if _, err := os.Stat(filepath.Join(dir, "state.json")); errors.Is(err, fs.ErrNotExist) {
 		fmt.Fprintf(out, "no emulator state in %s: nothing is parked\n", dir)
 		return nil
 	}
 	reg, err := registry.Open(registry.Options{Dir: dir})
 	if errors.Is(err, registry.ErrStateLocked) {
-		return fmt.Errorf("gc --parked: %s is in use by a running emulator: stop it first, or delete a parked function through its cloud API (DeleteFunction)", dir)
+		return gcParkedLive(ctx, out, dir, names, dry, endpoint)
 	}
 	if err != nil {
 		return fmt.Errorf("gc --parked: %w", err)
 	}
 	defer reg.Close()
-	parked := reg.ParkedFunctions()
-	chosen, err := chooseParked(parked, names, dir)
-	if err != nil {
-		return usageError{err}
-	}
-	if len(chosen) == 0 {
-		fmt.Fprintf(out, "nothing is parked in %s\n", dir)
-		return nil
-	}
-	renderParked(out, chosen, time.Now())
-	if dry {
-		fmt.Fprintf(out, "dry run: would delete %d parked function(s) with their versions, aliases, triggers and capacity settings\n", len(chosen))
-		return nil
+	chosen, err := planGCParked(out, reg.ParkedFunctions(), names, dir, dry)
+	if err != nil || len(chosen) == 0 {
+		return err
 	}
 	capa, err := capacity.Open(ctx, dir, nopCapacity{}, nil, nil)
 	if err != nil {
 		return fmt.Errorf("gc --parked: capacity settings: %w", err)
 	}
 	reg.Subscribe(capa.OnChange) // drops the deleted functions' settings
+	return deleteParked(out, chosen, func(name string) error {
+		if err := reg.DeleteParked(ctx, name); err != nil {
+			return err
+		}
+		// No emulator runs to hear of the deletion: its held rollouts
+		// end here, with the reason, rather than at the next start.
+		_, err := rollout.EndStopped(dir, name, " while parked, by `emulator gc --parked` with the emulator stopped", time.Now())
+		if err != nil {
+			return fmt.Errorf("deleted, but its rollouts were not ended: %w", err)
+		}
+		return nil
+	})
+}
+
+// planGCParked prints what gc --parked would delete and returns it; nil
+// when there is nothing, or on a dry run. A name that is not parked is a
+// usage error.
+func planGCParked(out io.Writer, parked []registry.Parked, names []string, dir string, dry bool) ([]registry.Parked, error) {
+	chosen, err := chooseParked(parked, names, dir)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	if len(chosen) == 0 {
+		fmt.Fprintf(out, "nothing is parked in %s\n", dir)
+		return nil, nil
+	}
+	renderParked(out, chosen, time.Now())
+	if dry {
+		fmt.Fprintf(out, "dry run: would delete %d parked function(s) with their versions, aliases, triggers and capacity settings\n", len(chosen))
+		return nil, nil
+	}
+	return chosen, nil
+}
+
+// deleteParked deletes the chosen functions one by one with del, and says
+// how many went, also when one fails.
+func deleteParked(out io.Writer, chosen []registry.Parked, del func(name string) error) error {
 	var done []string
 	for _, p := range chosen {
-		if err := reg.Delete(ctx, p.Name); err != nil {
+		if err := del(p.Name); err != nil {
 			fmt.Fprintf(out, "deleted %d parked function(s)\n", len(done))
 			return fmt.Errorf("gc --parked: %s: %w", p.Name, err)
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/scf-emulator/emulator/config"
+	"github.com/scf-emulator/emulator/reconcile"
 	"github.com/scf-emulator/emulator/registry"
 )
 
@@ -35,6 +36,36 @@ func (a *App) parkRemoved(ctx context.Context, file *config.File) error {
 		}
 	}
 	return nil
+}
+
+// restoreSpec is the registry's definition of config function f at
+// start-up. When f comes back from being parked, the kept triggers whose
+// route another took meanwhile are left out, as a live edit leaves them
+// out (reconcile/restore.go), and the banner warns of each; a trigger the
+// file declares on a taken route is the file's error.
+func (a *App) restoreSpec(file *config.File, f config.Function) (registry.FunctionSpec, error) {
+	spec := a.debugSpec(functionSpec(f))
+	left, err := reconcile.LeaveOut(a.reg, a.configPath(), file, f)
+	if err != nil {
+		return spec, err
+	}
+	for _, c := range left {
+		spec.LeaveOut = append(spec.LeaveOut, c.Trigger.Name)
+		file.Warnings = append(file.Warnings, &config.Problem{File: a.configPath(), Line: f.Line, Key: "functions." + f.Name, Msg: c.String()})
+	}
+	return spec, nil
+}
+
+// leftOutLines are the console's lines under a config edit that restored a
+// function without some of its triggers: what, why, and how to serve them.
+func leftOutLines(r ConfigReport) []string {
+	var out []string
+	for _, f := range r.Changes.Added {
+		for _, c := range r.LeftOut[f.Name] {
+			out = append(out, c.String())
+		}
+	}
+	return out
 }
 
 // describeKept says what a parked or restored function has: "versions 1-3,

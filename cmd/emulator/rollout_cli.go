@@ -275,6 +275,9 @@ func rolloutLine(st rollout.Status, now time.Time) string {
 		}
 		return fmt.Sprintf("%s %s: %s", head, word, st.Reason)
 	}
+	if st.State == rollout.StateHeld {
+		return heldLine(head, st)
+	}
 	switch st.Phase {
 	case rollout.PhasePreTraffic:
 		return fmt.Sprintf("%s %s running pre-traffic hook %s", head, cyan("running"), st.PreTraffic)
@@ -298,6 +301,27 @@ func rolloutLine(st rollout.Status, now time.Time) string {
 		s += dim(fmt.Sprintf(" · next check in %s", max(st.NextStepAt.Sub(now), 0).Round(time.Second)))
 	}
 	return s
+}
+
+// heldLine is a held rollout: where it stands and why it waits.
+func heldLine(head string, st rollout.Status) string {
+	at := fmt.Sprintf("%s %3.0f%%", stepOf(st), st.Weight*100)
+	switch st.Phase {
+	case rollout.PhasePreTraffic:
+		at = "before the pre-traffic hook"
+	case rollout.PhasePostTraffic:
+		at = "100% on the new version, before the post-traffic hook"
+	case rollout.PhaseRollback:
+		at = "rollback pending"
+	}
+	why := "held"
+	if st.Hold != nil {
+		why = st.Hold.Reason
+		if !st.Hold.Since.IsZero() {
+			why += dim(" · since " + st.Hold.Since.Local().Format(time.DateTime))
+		}
+	}
+	return fmt.Sprintf("%s %s %s · %s", head, yellow("held"), at, why)
 }
 
 // stepOf names the step that has the traffic now: by weight, since the step

@@ -20,6 +20,11 @@ func TestRolloutRendering(t *testing.T) {
 	step := base
 	step.Step, step.Weight, step.NextStepAt = 1, 0.5, now.Add(4*time.Second)
 	step.LastCheck = rollout.Check{Verdict: "pass", Requests: 120, ErrorRate: 0.008, P99: rollout.Duration(12 * time.Millisecond)}
+	held := step
+	held.State, held.NextStepAt = rollout.StateHeld, time.Time{}
+	held.Hold = &rollout.Hold{Reason: "function B is parked (it left emulator.yaml): the rollout goes on where it stood when the function is added back"}
+	heldBack := held
+	heldBack.Phase = rollout.PhaseRollback
 	failed := base
 	failed.State, failed.Reason = rollout.StateRolledBack, "gate max-error-rate: 12.5% > 1.0% (15 errors in 120 requests)"
 	cases := []struct {
@@ -31,6 +36,9 @@ func TestRolloutRendering(t *testing.T) {
 		{"step with a check and the countdown", rolloutLine(step, now),
 			"B/release v1 -> v2 running step 2/3  50% · check pass: 120 req, 0.8% err, p99 12ms · next check in 4s"},
 		{"bar", rolloutBar(step, time.Time{}), "[██████████░░░░░░░░░░] B/release v1 -> v2 running step 2/3  50%"},
+		{"held", rolloutLine(held, now),
+			"B/release v1 -> v2 held step 2/3  50% · function B is parked (it left emulator.yaml): the rollout goes on where it stood"},
+		{"held, rollback pending", rolloutLine(heldBack, now), "B/release v1 -> v2 held rollback pending · function B is parked"},
 		{"rolled back", rolloutLine(failed, now), "B/release v1 -> v2 rolled-back: gate max-error-rate: 12.5% > 1.0% (15 errors in 120 requests)"},
 	}
 	for _, tc := range cases {

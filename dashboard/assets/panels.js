@@ -53,6 +53,9 @@ export function renderVersions(d) {
 
 /* ---------- rollouts ---------- */
 
+// A held rollout (its function parked) is not over: it resumes.
+const live = (r) => r.state === 'running' || r.state === 'held';
+
 export async function pollRollouts(name) {
   if (Date.now() < state.rolloutsQuietUntil) return;
   let list;
@@ -67,8 +70,8 @@ export async function pollRollouts(name) {
   }
   if (name !== state.selected) return;
   if (!Array.isArray(list) || !list.length) { $('rollouts-panel').hidden = true; return; }
-  const active = list.filter((r) => r.state === 'running');
-  const recent = list.filter((r) => r.state !== 'running')
+  const active = list.filter(live);
+  const recent = list.filter((r) => !live(r))
     .sort((a, b) => String(b.updatedAt).localeCompare(String(a.updatedAt))).slice(0, Math.max(0, 3 - active.length));
   $('rollouts').replaceChildren(...[...active, ...recent].map(rolloutCard));
   $('rollouts-panel').hidden = false;
@@ -80,7 +83,8 @@ function rolloutCard(r) {
   const done = r.state === 'promoted' ? 1 : weight;
   const bar = el('span');
   bar.style.width = Math.round(done * 100) + '%';
-  if (r.state !== 'running') bar.style.background = r.state === 'promoted' ? 'var(--ok)' : 'var(--danger)';
+  if (r.state === 'held') bar.style.background = 'var(--warn)';
+  else if (r.state !== 'running') bar.style.background = r.state === 'promoted' ? 'var(--ok)' : 'var(--danger)';
   const lc = r.lastCheck;
   const lines = [];
   lines.push(`${vlabel(r.from)} → ${vlabel(r.to)} · ${pct(weight)} on ${vlabel(r.to)}` +
@@ -96,10 +100,11 @@ function rolloutCard(r) {
       (lc.p99 ? ', p99 ' + fmtGoDuration(lc.p99) : '') + (lc.detail && lc.verdict !== 'pass' ? ' — ' + lc.detail : ''));
   }
   if (r.state === 'running' && r.nextStepAt) lines.push('next step at ' + fmtDate(r.nextStepAt));
+  if (r.hold) lines.push(`held since ${fmtDate(r.hold.since)}: ${r.hold.reason}`);
   if (r.reason) lines.push(r.reason);
   return el('article', { class: 'rollout', dataset: { rollout: r.id || '' } },
     el('div', { class: 'rollout-head' }, el('strong', { text: `${r.alias} ` }),
-      el('span', { class: 'state ' + r.state, text: r.state === 'running' && r.phase ? `${r.state} · ${r.phase}` : r.state })),
+      el('span', { class: 'state ' + r.state, text: live(r) && r.phase ? `${r.state} · ${r.phase}` : r.state })),
     el('div', { class: 'progress', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.round(done * 100), 'aria-label': `Rollout of ${r.alias}` }, bar),
     ...lines.map((t) => el('div', { class: 'detail', text: t })));
 }

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scf-emulator/emulator/rollout"
+)
+
+// waitRollout waits until E's canary rollout is in state and returns it.
+func waitRollout(t *testing.T, app *App, state rollout.State) rollout.Status {
+	t.Helper()
+	var st rollout.Status
+	eventually(t, 30*time.Second, "E's rollout "+string(state), func() bool {
+		st, _ = app.rollouts.Get("E", "canary")
+		return st.State == state
+	})
+	return st
+}
+
+// TestParkedRolloutIsHeldAndGCWhileUp: a rollout on an alias of E is held,
+// not failed, while E is parked (its step kept, shown as held with the
+// reason), stays held across a restart, goes on from the same step when E
+// comes back, and ends with the reason when `emulator gc --parked` deletes
+// E while the emulator runs (through the running emulator, which it finds
+// at --endpoint and checks is the one on this state folder).
+func TestParkedRolloutIsHeldAndGCWhileUp(t *testing.T) {
+	cfg := echoWorkspace(t)
+	state := filepath.Join(t.TempDir(), "state")
+	write := func(content string) {
+		t.Helper()
+		save(t, cfg, content)
+	}
+	app, stop := startApp(t, cfg, state)
+	grayscaleE(t, app.reg) // canary: 2, with 3 at 30%
+	// An hour per step: the rollout sits at its first step for the test.
+	code, out, errOut := runCLI(t, "rollout", "E", "--alias", "canary", "--to", "3", "--steps", "50,100", "--interval", "1h",
+		"--detach", "--endpoint", app.AdminURL())
+	if code != 0 {
+		t.Fatalf("rollout: exit %d\n%s%s", code, out, errOut)
+	}
+	first := waitRollout(t, app, rollout.StateRunning)
+	eventually(t, 30*time.Second, "step 1 applied", func() bool {
+		st, _ := app.rollouts.Get("E", "canary")
+		return st.Weight == 0.5 && !st.NextStepAt.IsZero()
+	})
+
+	t.Run("parked: held with its progress", func(t *testing.T) {
+		write(withoutE(t))
+		st := waitRollout(t, app, rollout.StateHeld)
+		if st.ID != first.ID || st.Step != 0 || st.Weight != 0.5 || st.Hold == nil || !strings.Contains(st.Hold.Reason, "function E is parked") {
+			t.Fatalf("held status = %+v", st)
+		}
+		code, out, _ := runCLI(t, "rollout", "E", "--alias", "canary", "--status", "--endpoint", app.AdminURL())
+		if code != 0 || !strings.Contains(out, "E/canary v2 -> v3 held step 1/2  50% · function E is parked (it left emulator.yaml)") {
+			t.Errorf("--status: exit %d\n%s", code, out)
+		}
+	})
+
+	// Held across a restart (outside a subtest: the app lives on).
+	stop()
+	app, _ = startApp(t, cfg, state)
+	if st, _ := app.rollouts.Get("E", "canary"); st.ID != first.ID || st.State != rollout.StateHeld || st.Weight != 0.5 {
+		t.Fatalf("after the restart: %+v, want %s held at 50%%", st, first.ID)
+	}
+
+	t.Run("restored: goes on from the same step, its clock restarted", func(t *testing.T) {
+		before := time.Now()
+		write(liveConfig)
+		st := waitRollout(t, app, rollout.StateRunning)
+		eventually(t, 30*time.Second, "the step's next check scheduled", func() bool {
+			st, _ = app.rollouts.Get("E", "canary")
+			return !st.NextStepAt.IsZero()
+		})
+		if st.ID != first.ID || st.Step != 0 || st.Hold != nil || st.NextStepAt.Before(before.Add(time.Hour)) {
+			t.Errorf("after the restore: %+v; want step 1, next check an hour after the restore (%v)", st, before)
+		}
+		al, err := app.reg.Alias("E", "canary")
+		if err != nil || al.FunctionVersion != "2" || len(al.Weights) != 1 || al.Weights[0].Weight != 0.5 {
+			t.Errorf("canary after the restore = %+v, %v; want 2 with 3 at 50%%", al, err)
+		}
+	})
+
+	t.Run("gc --parked while up", func(t *testing.T) {
+		write(withoutE(t))
+		waitRollout(t, app, rollout.StateHeld)
+		gc := func(endpoint string, args ...string) (int, string, string) {
+			return runCLI(t, append([]string{"gc", "--parked", "--state-dir", state, "--endpoint", endpoint}, args...)...)
+		}
+
+		// Another emulator answering at the endpoint is refused.
+		other, stopOther := startApp(t, "", filepath.Join(t.TempDir(), "other"))
+		defer stopOther()
+		code, out, errOut := gc(other.AdminURL(), "--dry-run")
+		if code != 1 || !strings.Contains(errOut, "is in use by a running emulator, but the one at "+other.AdminURL()+" runs on") {
+			t.Errorf("gc against another emulator: exit %d\n%s%s", code, out, errOut)
+		}
+
+		code, out, errOut = gc(app.AdminURL(), "--dry-run")
+		if code != 0 || !strings.Contains(out, "versions 1-3, aliases canary") || !strings.Contains(out, "dry run: would delete 1 parked function(s)") {
+			t.Fatalf("dry run: exit %d\n%s%s", code, out, errOut)
+		}
+		if _, ok := app.reg.ParkedFunction("E"); !ok {
+			t.Fatal("the dry run deleted E")
+		}
+		code, out, errOut = gc(app.AdminURL(), "nope")
+		if code != 2 || !strings.Contains(errOut, "nope is not parked in "+state+" (parked: E)") {
+			t.Errorf("gc of a name not parked: exit %d\n%s%s", code, out, errOut)
+		}
+
+		code, out, errOut = gc(app.AdminURL(), "E")
+		if code != 0 || !strings.Contains(out, "deleted 1 parked function(s): E") {
+			t.Fatalf("gc: exit %d\n%s%s", code, out, errOut)
+		}
+		if _, ok := app.reg.ParkedFunction("E"); ok {
+			t.Error("E is still parked")
+		}
+		st := waitRollout(t, app, rollout.StateAborted)
+		if !strings.Contains(st.Reason, "function E was deleted while parked (`emulator gc --parked` or DeleteFunction); the rollout ends with it") {
+			t.Errorf("reason = %q", st.Reason)
+		}
+		code, out, _ = gc(app.AdminURL())
+		if code != 0 || !strings.Contains(out, "nothing is parked in "+state) {
+			t.Errorf("gc with nothing parked: exit %d\n%s", code, out)
+		}
+	})
+
+	t.Run("unreachable", func(t *testing.T) {
+		code, _, errOut := runCLI(t, "gc", "--parked", "--state-dir", state, "--endpoint", "http://127.0.0.1:1")
+		if code != 1 || !strings.Contains(errOut, state+" is in use by a running emulator, and asking it failed") || !strings.Contains(errOut, "127.0.0.1:1") {
+			t.Errorf("gc with no emulator at the endpoint: exit %d\n%s", code, errOut)
+		}
+	})
+}
+
+// TestParkedRolloutEndsByGCWhileDown: with the emulator stopped, `emulator
+// gc --parked` deletes the parked function itself and ends its held rollout
+// in the state folder, with the reason the next start shows.
+func TestParkedRolloutEndsByGCWhileDown(t *testing.T) {
+	cfg := echoWorkspace(t)
+	state := filepath.Join(t.TempDir(), "state")
+	app, stop := startApp(t, cfg, state)
+	grayscaleE(t, app.reg)
+	if code, out, errOut := runCLI(t, "rollout", "E", "--alias", "canary", "--to", "3", "--steps", "50,100", "--interval", "1h",
+		"--detach", "--endpoint", app.AdminURL()); code != 0 {
+		t.Fatalf("rollout: exit %d\n%s%s", code, out, errOut)
+	}
+	save(t, cfg, withoutE(t))
+	first := waitRollout(t, app, rollout.StateHeld)
+	stop()
+
+	code, out, errOut := runCLI(t, "gc", "--parked", "--state-dir", state)
+	if code != 0 || !strings.Contains(out, "deleted 1 parked function(s): E") {
+		t.Fatalf("gc: exit %d\n%s%s", code, out, errOut)
+	}
+	app, _ = startApp(t, cfg, state)
+	st, _ := app.rollouts.Get("E", "canary")
+	want := "function E was deleted while parked, by `emulator gc --parked` with the emulator stopped; the rollout ends with it, nothing to restore"
+	if st.ID != first.ID || st.State != rollout.StateAborted || st.Reason != want {
+		t.Errorf("after the start: %s %s %q, want %s aborted %q", st.ID, st.State, st.Reason, first.ID, want)
+	}
+}
