@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"io"
 	"net"
@@ -54,7 +55,8 @@ func rawUpstream(t *testing.T, answer func(n int, r *http.Request) (raw string, 
 					if err != nil {
 						return
 					}
-					_, _ = io.Copy(io.Discard, r.Body)
+					body, _ := io.ReadAll(r.Body)
+					r.Body = io.NopCloser(bytes.NewReader(body)) // for answer to read
 					raw, hangUp := answer(int(n.Add(1)-1), r)
 					if _, err := io.WriteString(c, raw); err != nil || hangUp {
 						return

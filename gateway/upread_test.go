@@ -20,35 +20,11 @@ import (
 // gateway's goroutine gets to wait for it, the case a lost wake-up would
 // turn into a hang.
 func fastUpstream(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					body, _ := io.ReadAll(req.Body)
-					if _, err := fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(body), body); err != nil {
-						return
-					}
-				}
-			}()
-		}
-	}()
-	return ln.Addr().String()
+	addr, _ := rawUpstream(t, func(_ int, r *http.Request) (string, bool) {
+		body, _ := io.ReadAll(r.Body)
+		return fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(body), body), false
+	})
+	return addr
 }
 
 func TestWebAnswersThatComeAtOnceAreNeverMissed(t *testing.T) {
@@ -121,13 +97,20 @@ func tcpPair(t *testing.T) (client, server net.Conn) {
 	return client, server
 }
 
+// newUpReader is an upReader on the client end of a loopback pair, with
+// "ping" waiting in its writer.
+func newUpReader(t *testing.T) (r *upReader, client, server net.Conn) {
+	client, server = tcpPair(t)
+	bw := bufio.NewWriter(client)
+	r = &upReader{}
+	r.init(client, bw)
+	bw.WriteString("ping")
+	return r, client, server
+}
+
 func TestUpReader(t *testing.T) {
 	t.Run("the buffered request goes out on the first read, then the answer comes in", func(t *testing.T) {
-		c, s := tcpPair(t)
-		bw := bufio.NewWriter(c)
-		var r upReader
-		r.init(c, bw)
-		bw.WriteString("ping")
+		r, c, s := newUpReader(t)
 		if err := r.send(); err != nil || !r.sendFirst {
 			t.Fatalf("send: %v, sendFirst %v; want it kept for the read", err, r.sendFirst)
 		}
@@ -150,11 +133,7 @@ func TestUpReader(t *testing.T) {
 		}
 	})
 	t.Run("the peer's close reads as EOF", func(t *testing.T) {
-		c, s := tcpPair(t)
-		bw := bufio.NewWriter(c)
-		var r upReader
-		r.init(c, bw)
-		bw.WriteString("ping")
+		r, c, s := newUpReader(t)
 		_ = r.send()
 		go func() {
 			b := make([]byte, 4)
@@ -171,11 +150,7 @@ func TestUpReader(t *testing.T) {
 		}
 	})
 	t.Run("a connection closed before sending says nothing went out", func(t *testing.T) {
-		c, _ := tcpPair(t)
-		bw := bufio.NewWriter(c)
-		var r upReader
-		r.init(c, bw)
-		bw.WriteString("ping")
+		r, c, _ := newUpReader(t)
 		_ = r.send()
 		c.Close()
 		if _, err := r.Read(make([]byte, 16)); err == nil || r.sendErr == nil {
@@ -183,10 +158,9 @@ func TestUpReader(t *testing.T) {
 		}
 	})
 	t.Run("nothing buffered: the writer's error comes from send", func(t *testing.T) {
-		c, _ := tcpPair(t)
-		bw := bufio.NewWriter(c)
-		var r upReader
-		r.init(c, bw)
+		r, c, _ := newUpReader(t)
+		bw := r.bw
+		bw.Reset(c) // nothing waiting
 		if err := r.send(); err != nil || r.sendFirst {
 			t.Fatalf("send on an empty writer: %v, sendFirst %v; want nil, false", err, r.sendFirst)
 		}
