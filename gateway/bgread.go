@@ -19,14 +19,11 @@ import (
 const bgReadDelay = 50 * time.Millisecond
 
 // connReader is what a srvConn's bufio.Reader reads from: the connection,
-// after a byte the background read took from it, if any. When the last
-// answer still waits in the connection's writer (sendFirst), the read
-// sends it and waits for the next request (see waitRead).
+// after a byte the background read took from it, if any.
 type connReader struct {
 	nc      net.Conn
 	pending bool // b holds a byte of the next request
 	b       [1]byte
-	wait    waitRead // set up by newSrvConn, sending with srvConn.sentIdle
 }
 
 func (r *connReader) Read(p []byte) (int, error) {
@@ -36,9 +33,6 @@ func (r *connReader) Read(p []byte) (int, error) {
 		}
 		p[0], r.pending = r.b[0], false
 		return 1, nil
-	}
-	if r.wait.sendFirst {
-		return r.wait.read(p)
 	}
 	return r.nc.Read(p)
 }

@@ -172,15 +172,9 @@ func roundTrip(ctx context.Context, uc *upConn, r *http.Request, c *proxyCall, b
 	if err := writeRequest(uc.bw, r, c, body); err != nil {
 		return &roundTripError{err: ctxErr(ctx, err)}
 	}
-	if err := uc.rd.send(); err != nil {
-		return &roundTripError{err: ctxErr(ctx, err)}
-	}
 	informational := 0
 	for {
 		if _, err := uc.br.Peek(1); err != nil {
-			if uc.rd.sendErr != nil {
-				return &roundTripError{err: ctxErr(ctx, uc.rd.sendErr)}
-			}
 			return &roundTripError{err: ctxErr(ctx, err), wrote: true}
 		}
 		var err error
@@ -213,7 +207,7 @@ func ctxErr(ctx context.Context, err error) error {
 }
 
 // writeRequest writes the request line, the headers a function sees and
-// the body into bw; what bw still holds goes out with upReader.send.
+// the body.
 func writeRequest(bw *bufio.Writer, r *http.Request, c *proxyCall, body []byte) error {
 	u := url.URL{Path: c.path, RawPath: c.rawPath}
 	bw.WriteString(r.Method)
@@ -265,8 +259,8 @@ func writeRequest(bw *bufio.Writer, r *http.Request, c *proxyCall, body []byte) 
 		bw.WriteString("Content-Length: 0\r\n")
 	}
 	bw.WriteString("\r\n")
-	_, err := bw.Write(body) // the writer's error so far, when it has one
-	return err
+	bw.Write(body)
+	return bw.Flush()
 }
 
 func writeHeader(bw *bufio.Writer, k, v string) {

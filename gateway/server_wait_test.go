@@ -12,8 +12,8 @@ import (
 	"time"
 )
 
-// The answer to a kept-alive request goes out inside the read of the next
-// one (waitRead): a client that waits for each answer before sending the
+// The answer to a kept-alive request goes out before the next one is read:
+// a client that waits for each answer before sending the
 // next request must get it, and a server shutting down must still send it
 // and then close the idle connection.
 func TestServerSendsEachAnswerBeforeWaitingForTheNext(t *testing.T) {

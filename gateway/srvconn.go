@@ -60,7 +60,6 @@ type srvConn struct {
 func newSrvConn(s *Server, nc net.Conn) *srvConn {
 	c := &srvConn{s: s, nc: nc, remote: nc.RemoteAddr().String()}
 	c.cr.nc = nc
-	c.cr.wait.init(nc, c.sentIdle)
 	c.bg.c = c
 	c.ctx, c.ctxCancel = context.WithCancel(context.WithValue(context.WithValue(s.baseCtx,
 		http.ServerContextKey, s.fallback), http.LocalAddrContextKey, nc.LocalAddr()))
@@ -90,9 +89,7 @@ func (c *srvConn) serve() {
 	}()
 	for {
 		if c.br.Buffered() == 0 {
-			// With the last answer still to send, the read below sends it
-			// and turns the connection idle (sentIdle).
-			if !c.cr.wait.sendFirst && !c.becomeIdle() {
+			if !c.state.CompareAndSwap(connActive, connIdle) && c.state.Load() != connIdle || c.s.closing.Load() {
 				return
 			}
 			_ = c.nc.SetReadDeadline(time.Now().Add(c.s.IdleTimeout))
@@ -118,35 +115,10 @@ func (c *srvConn) serve() {
 		}
 		keep := c.serveRequest()
 		c.release()
-		if keep && !c.s.closing.Load() && c.br.Buffered() == 0 && !c.cr.pending && c.cr.wait.canWait() {
-			// The answer goes out with the read of the next request: see
-			// waitRead. A pipelined request (buffered already) has it sent
-			// now, as the next handler may be slow.
-			c.cr.wait.sendFirst = true
-			continue
-		}
-		if err := c.bw.Flush(); err != nil || !keep || c.s.closing.Load() {
+		if !keep || c.s.closing.Load() {
 			return
 		}
 	}
-}
-
-// becomeIdle marks an active connection idle between requests; false when
-// the server is closing it.
-func (c *srvConn) becomeIdle() bool {
-	return (c.state.CompareAndSwap(connActive, connIdle) || c.state.Load() == connIdle) && !c.s.closing.Load()
-}
-
-// sentIdle sends the last answer and turns the connection idle: waitRead's
-// first step. False when the connection is to end.
-func (c *srvConn) sentIdle() error {
-	if err := c.bw.Flush(); err != nil {
-		return err
-	}
-	if !c.becomeIdle() {
-		return errConnClosing
-	}
-	return nil
 }
 
 // Past these, the room a request needed is not kept for the next one.
@@ -302,16 +274,17 @@ func (c *srvConn) serveRequest() (keep bool) {
 		}
 	}
 	if err := w.finish(); err != nil {
-		c.bw.Reset(c.nc) // what is buffered of the answer stays unsent
 		return false
 	}
 	keep = !w.closeAfter && !gone
 	if keep && body != nil && !body.drain() {
 		keep = false
 	}
-	// The answer is sent by the caller, before the next request is read or
-	// handled: the next handler may be slow, or panic and take the buffer
-	// with it.
+	// An answer goes out when it is done, pipelined or not: the next
+	// handler may be slow, or panic and take the buffer with it.
+	if err := c.bw.Flush(); err != nil {
+		return false
+	}
 	return keep
 }
 

@@ -46,7 +46,6 @@ type upstreams struct {
 type upConn struct {
 	addr   string
 	conn   net.Conn
-	rd     upReader // under br: sends the request's end, then waits for the answer
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	used   time.Time // when it went idle
@@ -99,10 +98,8 @@ func (u *upstreams) dial(ctx context.Context, addr string) (*upConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &upConn{addr: addr, conn: conn, bw: bufio.NewWriterSize(conn, upstreamBufSize)}
-	c.rd.init(conn, c.bw)
-	c.br = bufio.NewReaderSize(&c.rd, upstreamBufSize)
-	return c, nil
+	return &upConn{addr: addr, conn: conn,
+		br: bufio.NewReaderSize(conn, upstreamBufSize), bw: bufio.NewWriterSize(conn, upstreamBufSize)}, nil
 }
 
 // release drops what an idle connection must not hold on to: the last
