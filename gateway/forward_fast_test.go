@@ -67,7 +67,3 @@ func TestWebAnswersThatComeAtOnceAreNeverMissed(t *testing.T) {
 		})
 	}
 }
-
-func isReset(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "connection reset")
-}

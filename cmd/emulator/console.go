@@ -224,12 +224,7 @@ func colourStatus(s int) string {
 	}
 }
 
-func fmtDuration(d time.Duration) string {
-	if d < 10*time.Millisecond {
-		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
-	}
-	return d.Round(time.Millisecond).String()
-}
+func fmtDuration(d time.Duration) string { return string(appendDuration(nil, d)) }
 
 func short(hash string) string {
 	if len(hash) > 8 {

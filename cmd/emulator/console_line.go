@@ -119,7 +119,8 @@ func (c *console) appendRequestLine(b []byte, r gateway.Record, t *tints) []byte
 	return append(b, '\n')
 }
 
-// appendDuration appends fmtDuration(d).
+// appendDuration appends d as the console shows durations: tenths of a
+// millisecond under 10 ms, else rounded to the millisecond.
 func appendDuration(b []byte, d time.Duration) []byte {
 	if d < 10*time.Millisecond {
 		b = strconv.AppendFloat(b, float64(d)/float64(time.Millisecond), 'f', 1, 64)

@@ -22,7 +22,15 @@ func fmtRequestLine(c *console, r gateway.Record) string {
 		status += " " + red(fmt.Sprintf("scf %d", r.SCFStatus))
 	}
 	return fmt.Sprintf("%s %-6s %-24s %s %s %s%s\n", dim(r.Time.Format("15:04:05.000")), r.Method, "/"+r.Stage+r.Path,
-		target, status, dim(fmtDuration(r.Duration)), c.debugMark(r.Function, r.Version))
+		target, status, dim(fmtDurationRef(r.Duration)), c.debugMark(r.Function, r.Version))
+}
+
+// fmtDurationRef is the console's duration as it was written with fmt.
+func fmtDurationRef(d time.Duration) string {
+	if d < 10*time.Millisecond {
+		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
+	}
+	return d.Round(time.Millisecond).String()
 }
 
 func TestRequestLineMatchesFmt(t *testing.T) {
