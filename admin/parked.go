@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/scf-emulator/emulator/registry"
 )
@@ -21,15 +20,7 @@ type Parked interface {
 
 // ParkedFunction is one entry of GET /emulator/parked: what is kept of a
 // parked function and since when.
-type ParkedFunction struct {
-	Name      string    `json:"name"` // the registry key: namespace/name outside the default namespace
-	Namespace string    `json:"namespace"`
-	Source    string    `json:"source"` // the source folder it had; it may be gone
-	Versions  []string  `json:"versions"`
-	Aliases   []string  `json:"aliases"`
-	Triggers  []string  `json:"triggers"`
-	ParkedAt  time.Time `json:"parkedAt"`
-}
+type ParkedFunction = registry.Parked
 
 // DeleteParkedRequest is the body of POST /emulator/parked/delete. It names
 // one function, so a client deleting several knows exactly which went when
@@ -56,10 +47,9 @@ func (s *Server) listParked(w http.ResponseWriter, _ *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := []ParkedFunction{}
-	for _, p := range src.ParkedFunctions() {
-		out = append(out, ParkedFunction{Name: p.Name, Namespace: p.Namespace, Source: p.Source,
-			Versions: p.Versions, Aliases: p.Aliases, Triggers: p.Triggers, ParkedAt: p.ParkedAt})
+	out := src.ParkedFunctions()
+	if out == nil {
+		out = []ParkedFunction{} // [] rather than null
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

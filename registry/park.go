@@ -32,13 +32,13 @@ var ErrNotParked = errors.New("function is not parked")
 
 // Parked describes a parked function: what is kept for it.
 type Parked struct {
-	Name      string // registry key
-	Namespace string
-	Source    string    // the source folder it had; it may be gone
-	Versions  []string  // published versions, ascending
-	Aliases   []string  // alias names, $DEFAULT first
-	Triggers  []string  // trigger names, sorted
-	ParkedAt  time.Time // when it left the config
+	Name      string    `json:"name"` // registry key: namespace/name outside the default namespace
+	Namespace string    `json:"namespace"`
+	Source    string    `json:"source"`   // the source folder it had; it may be gone
+	Versions  []string  `json:"versions"` // published versions, ascending
+	Aliases   []string  `json:"aliases"`  // alias names, $DEFAULT first
+	Triggers  []string  `json:"triggers"` // trigger names, sorted
+	ParkedAt  time.Time `json:"parkedAt"` // when it left the config
 }
 
 func parkedOf(f *fnState) Parked {

@@ -31,14 +31,9 @@ func gcParkedLive(ctx context.Context, out io.Writer, dir string, names []string
 		return fmt.Errorf("gc --parked: %s is in use by a running emulator, but the one at %s runs on %s: "+
 			"give the admin address of the emulator on %s with --endpoint", dir, c.base, info.StateDir, dir)
 	}
-	var list []admin.ParkedFunction
-	if err := c.doJSON(ctx, http.MethodGet, "/emulator/parked", nil, nil, &list); err != nil {
+	var parked []registry.Parked
+	if err := c.doJSON(ctx, http.MethodGet, "/emulator/parked", nil, nil, &parked); err != nil {
 		return fmt.Errorf("gc --parked: the emulator at %s: %w", c.base, err)
-	}
-	parked := make([]registry.Parked, len(list))
-	for i, p := range list {
-		parked[i] = registry.Parked{Name: p.Name, Namespace: p.Namespace, Source: p.Source,
-			Versions: p.Versions, Aliases: p.Aliases, Triggers: p.Triggers, ParkedAt: p.ParkedAt}
 	}
 	chosen, err := planGCParked(out, parked, names, dir, dry)
 	if err != nil || len(chosen) == 0 {
