@@ -9,11 +9,12 @@ import (
 	"time"
 
 	"github.com/scf-emulator/emulator/diff"
+	"github.com/scf-emulator/emulator/replay"
 )
 
 // Diffs reports the compared answers of shadow copies in diff mode and
-// replays recorded requests; *diff.Store answers Report, the emulator
-// wires Replay.
+// replays recorded requests; *diff.Store answers Report, *replay.Replayer
+// Replay.
 type Diffs interface {
 	Report(q diff.Query) diff.Report
 	// Replay sends recorded requests to a stage with two versions and
@@ -22,16 +23,7 @@ type Diffs interface {
 }
 
 // ReplayRequest is the body of POST /emulator/diff/replay.
-type ReplayRequest struct {
-	Stage string `json:"stage"`
-	// Service names the gateway service; "" takes the only one.
-	Service string `json:"service,omitempty"`
-	// ToVersion and CompareVersion are the candidate and the primary; ""
-	// takes the alias's shadow version and primary version.
-	ToVersion      string         `json:"toVersion,omitempty"`
-	CompareVersion string         `json:"compareVersion,omitempty"`
-	Requests       []diff.Request `json:"requests"`
-}
+type ReplayRequest = replay.Request
 
 // Bounds of one replay.
 const (
@@ -82,6 +74,9 @@ func (s *Server) replay(w http.ResponseWriter, r *http.Request) error {
 		return badRequest("requests: want 1 to 10000 recorded requests")
 	}
 	rep, err := s.opts.Diffs.Replay(r.Context(), req)
+	if errors.Is(err, replay.ErrInvalidRequest) {
+		return kinded{err, ErrBadRequest}
+	}
 	if err != nil {
 		return err
 	}

@@ -35,7 +35,7 @@ func (a *App) newAdmin(apiSrv http.Handler, replay *tc3.Replay) (*admin.Guard, *
 	}
 	srv := admin.NewServer(admin.ServerOptions{
 		Logs: a.logs, Metrics: a.met, Instances: liveInstances{a.mgr}, Registry: a.reg, Rollouts: a.rollouts,
-		Gateway: a.gw, Info: a, Diffs: diffService{store: a.diffs, gw: a.gw, eng: a.eng, reg: a.reg}, Dashboard: dashboard.New(dashSource{reg: a.reg, met: a.met}, dopts), API: apiSrv,
+		Gateway: a.gw, Info: a, Diffs: a.newDiffService(), Dashboard: dashboard.New(dashSource{reg: a.reg, met: a.met}, dopts), API: apiSrv,
 		Signed: verifier != nil, Requests: a.requests.admin(), Parked: a.reg,
 	})
 	a.registerTriggerEndpoints(srv)

@@ -38,11 +38,11 @@ func (m mapKeys) Get(key string) (string, bool) {
 }
 
 // gatewayBackend adapts the engine to the gateway's Backend, Shadower and
-// Comparer (diffs.go); diffs and reg are nil where nothing is compared.
+// Comparer, and to the replay's Backend (diffs.go); diffs is nil where
+// nothing is compared.
 type gatewayBackend struct {
 	eng   *engine.Engine
 	diffs *diff.Store
-	reg   *registry.Registry
 }
 
 var (
