@@ -148,7 +148,7 @@ func TestWantRerun(t *testing.T) {
 			n++
 		}
 	}
-	if want := noiseFirst + (100-noiseFirst)/noiseEvery; n != want {
+	if want := 10 + (100-10)/10; n != want { // NoiseSample: the first 10, then one in 10
 		t.Errorf("%d reruns of 100, want %d", n, want)
 	}
 }

@@ -22,11 +22,13 @@ const FileName = "diff.json"
 const (
 	MaxRecords  = 20000
 	MaxExamples = 500
-	// noiseFirst requests per endpoint are all noise samples; after them,
-	// one in noiseEvery.
-	noiseFirst = 10
-	noiseEvery = 10
 )
+
+// NoiseSample says whether the n-th copy (from 0) of a request to one
+// endpoint also goes to the primary a second time, as a noise sample: the
+// first 10 of every endpoint, then one in 10. Shadow copies and replays
+// share the rule.
+func NoiseSample(n int) bool { return n < 10 || n%10 == 0 }
 
 // flushEvery is how often a changed Store is written.
 const flushEvery = time.Second
@@ -134,14 +136,14 @@ func (s *Store) Flush() error {
 
 // WantRerun says whether a copy of a request to endpoint should also go to
 // the primary a second time, as a noise sample: the first few requests of
-// every endpoint, then one in noiseEvery. It counts the copy.
+// every endpoint, then one in ten (NoiseSample). It counts the copy.
 func (s *Store) WantRerun(function, primary, endpoint string) bool {
 	k := function + "\x00" + primary + "\x00" + endpoint
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := s.seen[k]
 	s.seen[k] = n + 1
-	return n < noiseFirst || n%noiseEvery == 0
+	return NoiseSample(n)
 }
 
 // Add compares a sample's answers and keeps the outcome.

@@ -67,13 +67,6 @@ func New(b Backend, a Aliases, r Routes, s Store) *Replayer {
 	return &Replayer{backend: b, aliases: a, routes: r, store: s}
 }
 
-// Noise samples: as for shadow copies, the first 10 requests of an
-// endpoint, then one in 10, also run on the primary a second time.
-const (
-	noiseFirst = 10
-	noiseEvery = 10
-)
-
 // Replay sends every recorded request to the compare version (twice for a
 // noise sample) and to the new version, and reports the differences per
 // function, in the order the functions first appear. A function that fails
@@ -134,7 +127,7 @@ func (rp *Replayer) compare(ctx context.Context, g http.Handler, req *Request, r
 	}
 	s := diff.Sample{Time: time.Now(), Function: prim.function, Alias: prim.qualifier, Primary: prim.version, Candidate: cand.version,
 		Endpoint: rp.endpoint(prim.function, req.Stage, rr), Request: rr, PrimaryAnswer: primary, CandidateAnswer: candidate}
-	if n := seen[s.Endpoint]; n < noiseFirst || n%noiseEvery == 0 {
+	if diff.NoiseSample(seen[s.Endpoint]) { // as for shadow copies
 		again := send(ctx, g, req, rr, target, &pin{role: rolePrimary, req: req})
 		s.Rerun = &again
 	}

@@ -73,6 +73,6 @@ func (b gatewayBackend) Direct(fn, q, v string) (gateway.Target, error) {
 	if err != nil {
 		return gateway.Target{}, err
 	}
-	return gateway.Target{Function: fn, Namespace: registry.DefaultNamespace, Qualifier: q, Version: t.Version,
+	return gateway.Target{Function: fn, Namespace: registry.NamespaceOf(fn), Qualifier: q, Version: t.Version,
 		Route: string(t.Route), Type: t.Config.Type, MemoryMB: t.Config.MemorySize, TimeoutSec: t.Config.Timeout, Handle: t}, nil
 }
