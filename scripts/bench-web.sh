@@ -32,13 +32,16 @@
 # without nginx.
 #
 # Environment:
-#   BENCH_SECONDS     seconds per wrk run (default 8)
+#   BENCH_SECONDS     seconds per wrk run (default 5)
+#   BENCH_ROUNDS      rounds over all paths (default 3); figures are the
+#                     rounds' medians, ratios are per round and their median
 #   BENCH_CONNS       connections for the throughput runs (default 32)
 #   BENCH_EVENT_CONNS connections for the event function run (default 8)
 #   BENCH_INSTANCES   --max-instances for the emulator (default 32)
 set -euo pipefail
 
-SECONDS_PER_RUN=${BENCH_SECONDS:-8}
+SECONDS_PER_RUN=${BENCH_SECONDS:-5}
+ROUNDS=${BENCH_ROUNDS:-3}
 CONNS=${BENCH_CONNS:-32}
 EVENT_CONNS=${BENCH_EVENT_CONNS:-8}
 INSTANCES=${BENCH_INSTANCES:-32}
@@ -49,8 +52,8 @@ die() {
 	echo "bench-web: $*" >&2
 	exit 1
 }
-for v in "$SECONDS_PER_RUN" "$CONNS" "$EVENT_CONNS" "$INSTANCES"; do
-	[[ $v =~ ^[1-9][0-9]*$ ]] || die "BENCH_SECONDS, BENCH_CONNS, BENCH_EVENT_CONNS and BENCH_INSTANCES must be positive integers"
+for v in "$SECONDS_PER_RUN" "$ROUNDS" "$CONNS" "$EVENT_CONNS" "$INSTANCES"; do
+	[[ $v =~ ^[1-9][0-9]*$ ]] || die "BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNS, BENCH_EVENT_CONNS and BENCH_INSTANCES must be positive integers"
 done
 for tool in go curl python3 awk; do
 	command -v "$tool" >/dev/null || die "$tool is required"
@@ -234,7 +237,7 @@ declare -A proxy_pid proxy_cpu
 # run NAME URL CONNS: one bounded wrk run; keeps its output in $tmp/NAME.wrk,
 # and the proxy's CPU ticks over it in proxy_cpu[NAME] when it has a pid.
 run() {
-	local pid=${proxy_pid[$1]:-} t0=0
+	local pid=${proxy_pid[${1%.r*}]:-} t0=0
 	[[ -n $pid ]] && t0=$(ticks "$pid")
 	wrk -t1 -c"$3" -d"${SECONDS_PER_RUN}s" --timeout 5s --latency "$2" >"$tmp/$1.wrk" 2>&1 || die "wrk $2: $(cat "$tmp/$1.wrk")"
 	[[ -n $pid ]] && proxy_cpu[$1]=$(($(ticks "$pid") - t0))
@@ -259,6 +262,34 @@ cpu_per_request() {
 		echo -
 	fi
 }
+# median prints the median of its numeric arguments ("-" are skipped).
+median() {
+	printf '%s\n' "$@" | grep -v '^-$' | sort -g | awk '{ v[NR] = $1 } END {
+		if (NR == 0) { print "-"; exit }
+		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		if (m == int(m)) printf "%d\n", m; else printf "%.2f\n", m }'
+}
+# over FN NAME: FN of NAME's run in every round.
+over() {
+	local r
+	for ((r = 1; r <= ROUNDS; r++)); do "$1" "$2.r$r"; done
+}
+# ratio A B: A/B per round, two decimals, with the rounds' median last.
+ratio() {
+	local r list=()
+	for ((r = 1; r <= ROUNDS; r++)); do
+		list+=("$(awk -v a="$("$1" "$2.r$r")" -v b="$("$1" "$3.r$r")" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')")
+	done
+	echo "${list[*]} (median $(median "${list[@]}"))"
+}
+# added A B: A-B per round in µs (p50 at c=1), with the median last.
+added() {
+	local r list=()
+	for ((r = 1; r <= ROUNDS; r++)); do
+		list+=("$(($(p50 "$1.r$r") - $(p50 "$2.r$r")))")
+	done
+	echo "${list[*]} (median $(median "${list[@]}"))"
+}
 
 targets=(direct "http://127.0.0.1:$direct_port/web")
 if [[ -n $nginx_bin ]]; then
@@ -269,12 +300,19 @@ fi
 proxy_pid[gateway]=$emu_pid proxy_pid[gateway-c32]=$emu1_pid
 targets+=(gateway "http://127.0.0.1:$gw_port/release/web")
 targets+=(gateway-c32 "http://127.0.0.1:$gw1_port/release/web")
-echo "warming up, then ${SECONDS_PER_RUN}s per run: wrk -t1 -c$CONNS (req/s), wrk -t1 -c1 (p50)"
+echo "warming up, then $ROUNDS rounds of ${SECONDS_PER_RUN}s per run: wrk -t1 -c$CONNS (req/s), wrk -t1 -c1 (p50)"
 for ((i = 0; i < ${#targets[@]}; i += 2)); do
-	name=${targets[i]} url=${targets[i + 1]}
-	wrk -t1 -c"$CONNS" -d1s "$url" >/dev/null 2>&1 || true
-	run "$name" "$url" "$CONNS"
-	run "$name-c1" "$url" 1
+	wrk -t1 -c"$CONNS" -d1s "${targets[i + 1]}" >/dev/null 2>&1 || true
+done
+# Every path runs once per round, one after the other, so a ratio compares
+# runs seconds apart: this machine's speed drifts over minutes (other
+# processes, the host), which moved single-run ratios by ±0.1.
+for ((r = 1; r <= ROUNDS; r++)); do
+	for ((i = 0; i < ${#targets[@]}; i += 2)); do
+		name=${targets[i]} url=${targets[i + 1]}
+		run "$name.r$r" "$url" "$CONNS"
+		run "$name-c1.r$r" "$url" 1
+	done
 done
 event_url="http://127.0.0.1:$gw_port/release/event"
 wrk -t1 -c"$EVENT_CONNS" -d1s "$event_url" >/dev/null 2>&1 || true
@@ -287,28 +325,26 @@ run event-c1 "$event_url" 1
 event_requests=$(awk '/requests in/ { print $1 }' "$tmp/event.wrk")
 
 echo
+echo "medians over $ROUNDS rounds"
 printf '%-44s %10s %12s %14s\n' "" "req/s" "p50 c=1 µs" "proxy CPU µs"
 for ((i = 0; i < ${#targets[@]}; i += 2)); do
 	name=${targets[i]}
 	label=$name
 	[[ $name == gateway-c32 ]] && label='gateway, concurrency 32'
 	[[ $name == nginx-hdr ]] && label='nginx, platform headers'
-	printf '%-44s %10s %12s %14s\n' "web function, $label" "$(rps "$name")" "$(p50 "$name-c1")" "$(cpu_per_request "$name")"
+	printf '%-44s %10s %12s %14s\n' "web function, $label" "$(median $(over rps "$name"))" \
+		"$(median $(over p50 "$name-c1"))" "$(median $(over cpu_per_request "$name"))"
 done
 printf '%-44s %10s %12s\n' "python event function, gateway" "$(rps event)" "$(p50 event-c1)"
 awk -v t="$((t1 - t0))" -v hz="$hz" -v n="$event_requests" 'BEGIN {
 	if (n > 0) printf "emulator CPU per event invocation  %.0f µs (c=%d)\n", t / hz / n * 1e6, '"$EVENT_CONNS"'
 }'
 echo
-awk -v d="$(rps direct)" -v n="$([[ -n $nginx_bin ]] && rps nginx || echo 0)" -v g="$(rps gateway)" \
-	-v nh="$([[ -n $nginx_bin ]] && rps nginx-hdr || echo 0)" \
-	-v g1="$(rps gateway-c32)" -v dp="$(p50 direct-c1)" -v gp="$(p50 gateway-c1)" -v g1p="$(p50 gateway-c32-c1)" '
-	BEGIN {
-		if (n > 0) {
-			printf "gateway / nginx throughput                 %.2fx (goal >= 0.8x)\n", g / n
-			printf "gateway, concurrency 32 / nginx throughput %.2fx (goal >= 0.8x)\n", g1 / n
-			printf "the same, like for like (nginx with the platform headers): %.2fx and %.2fx\n", g / nh, g1 / nh
-		}
-		printf "gateway / direct throughput %.2fx; concurrency 32: %.2fx\n", g / d, g1 / d
-		printf "p50 the gateway adds at c=1 %d µs; concurrency 32: %d µs (goal <= 100 µs)\n", gp - dp, g1p - dp
-	}'
+echo "per round, then the median:"
+if [[ -n $nginx_bin ]]; then
+	echo "gateway / nginx throughput                 $(ratio rps gateway nginx) (goal >= 0.8x)"
+	echo "gateway, concurrency 32 / nginx throughput $(ratio rps gateway-c32 nginx) (goal >= 0.8x)"
+	echo "the same, like for like (nginx with the platform headers): $(ratio rps gateway-c32 nginx-hdr)"
+fi
+echo "gateway, concurrency 32 / direct throughput $(ratio rps gateway-c32 direct)"
+echo "p50 the gateway adds at c=1, µs: $(added gateway-c1 direct-c1); concurrency 32: $(added gateway-c32-c1 direct-c1) (goal <= 100 µs)"
