@@ -140,8 +140,20 @@ func (w fakeWatcher) Remove(name string) error   { w.log.add("unwatch %s", name)
 
 type fakeTriggers struct{ log *ops }
 
+// Apply logs the function and the clb triggers it is given: "triggers C
+// mine".
 func (t fakeTriggers) Apply(f config.Function, prev *config.Function) error {
-	t.log.add("triggers %s", f.Name)
+	var clb []string
+	for _, ct := range f.Triggers {
+		if ct.Type == config.TriggerCLB {
+			clb = append(clb, ct.Name)
+		}
+	}
+	if len(clb) == 0 {
+		t.log.add("triggers %s", f.Name)
+	} else {
+		t.log.add("triggers %s %s", f.Name, strings.Join(clb, ","))
+	}
 	return nil
 }
 
@@ -198,5 +210,8 @@ func fn(name, src string, line int) config.Function {
 func file(fns ...config.Function) *config.File {
 	return &config.File{Path: "/abs/emulator.yaml", Functions: fns}
 }
+
+// running is the config the rig runs.
+func (g *rig) running() *config.File { return g.routes.running }
 
 func (o ops) String() string { return strings.Join(o, "; ") }

@@ -40,7 +40,7 @@ func TestRestoreLeavesOutTakenRoutes(t *testing.T) {
 	takesOverWeb := fn("E", "/src/e", 6)
 	takesOverWeb.Triggers = []config.Trigger{{Type: config.TriggerTimer, Name: "web", Cron: "0 * * * * * *", Line: 9}}
 	declaredLB := fn("E", "/src/e", 6)
-	declaredLB.Triggers = []config.Trigger{{Type: config.TriggerCLB, Name: "mine", Path: "/x", Line: 9}}
+	declaredLB.Triggers = []config.Trigger{{Type: config.TriggerCLB, Name: "mine", Path: "/x", Enabled: true, Line: 9}}
 	tests := []struct {
 		name     string
 		taken    map[string][]registry.Trigger
@@ -64,7 +64,7 @@ func TestRestoreLeavesOutTakenRoutes(t *testing.T) {
 		{name: "nothing taken", e: fn("E", "/src/e", 6),
 			wantOps: []string{"define E /src/e", "serve", "triggers E", "resolve E"}},
 		{name: "a declared clb trigger on a taken route is refused", taken: takenWhileParked(), e: declaredLB,
-			wantErr: "emulator.yaml:9: functions.E.triggers mine: clb route ANY /x is taken: trigger orders of function D serves it"},
+			wantErr: "emulator.yaml:9: functions.E.triggers mine: clb route ANY /x is taken: clb trigger orders of function D serves it (it took the route while E was parked)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -73,7 +73,9 @@ func TestRestoreLeavesOutTakenRoutes(t *testing.T) {
 			g.reg.parked["E"] = registry.Parked{Name: "E"}
 			g.reg.triggers["E"] = keptOfE()
 			for f, ts := range tc.taken {
-				g.reg.sources[f] = "/src/" + strings.ToLower(f)
+				if _, ok := g.reg.sources[f]; !ok {
+					g.reg.sources[f] = g.reg.ManagedSourceDir(f) // created through the cloud API
+				}
 				g.reg.triggers[f] = ts
 			}
 			cur := file(fn("C", "/src/c", 2), tc.e)
@@ -129,7 +131,9 @@ func TestRefusedRestoreParksAgain(t *testing.T) {
 	g.reg.parked["E"] = registry.Parked{Name: "E"}
 	g.reg.triggers["E"] = keptOfE()
 	for f, ts := range takenWhileParked() {
-		g.reg.sources[f] = "/src/" + strings.ToLower(f)
+		if _, ok := g.reg.sources[f]; !ok {
+			g.reg.sources[f] = g.reg.ManagedSourceDir(f) // created through the cloud API
+		}
 		g.reg.triggers[f] = ts
 	}
 	g.reg.failOn = "H"
