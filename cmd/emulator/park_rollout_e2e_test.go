@@ -104,6 +104,10 @@ func TestParkedRolloutIsHeldAndGCWhileUp(t *testing.T) {
 		if code != 0 || !strings.Contains(out, "versions 1-3, aliases canary") || !strings.Contains(out, "dry run: would delete 1 parked function(s)") {
 			t.Fatalf("dry run: exit %d\n%s%s", code, out, errOut)
 		}
+		// --endpoint before the command, as a global flag, works the same.
+		if code2, out2, errOut2 := runCLI(t, "--endpoint", app.AdminURL(), "gc", "--parked", "--state-dir", state, "--dry-run"); code2 != code || out2 != out {
+			t.Errorf("dry run with --endpoint before gc: exit %d\n%s%s\nwant exit %d\n%s", code2, out2, errOut2, code, out)
+		}
 		if _, ok := app.reg.ParkedFunction("E"); !ok {
 			t.Fatal("the dry run deleted E")
 		}
