@@ -107,7 +107,7 @@ func checkCLB(path string, f config.Function, holders []holder, parked bool) err
 		}
 		want := declaredCLB(key, ct)
 		i := slices.IndexFunc(holders, func(h holder) bool {
-			return (h.t.Function != key || h.t.Name != ct.Name || h.line != ct.Line) && want.Overlaps(h.t)
+			return (h.t.Function != key || h.t.Name != ct.Name) && want.Overlaps(h.t)
 		})
 		if i < 0 {
 			continue

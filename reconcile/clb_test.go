@@ -69,30 +69,14 @@ func TestCLBRoutesOfAnEdit(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			old := file(c, x)
-			g := newRig(old)
+			g := newRig(file(c, x))
 			g.reg.triggers["X"] = []registry.Trigger{clbTrigger("X", "lbx", "/x", true)}
 			g.reg.sources["D"] = "/managed/D"
 			g.reg.triggers["D"] = []registry.Trigger{{Function: "D", Name: "orders", Type: registry.TriggerCLB, Path: "/o", Method: "POST", Enabled: true}}
 			if tc.setup != nil {
 				tc.setup(g)
 			}
-			rep := g.save(tc.cur)
-			if tc.wantErr != "" {
-				if rep.Err == nil || !strings.Contains(rep.Err.Error(), tc.wantErr) {
-					t.Fatalf("report error %v, want %q", rep.Err, tc.wantErr)
-				}
-				if len(g.log) != 0 || g.routes.running != old {
-					t.Errorf("a refused edit did %s", g.log)
-				}
-				return
-			}
-			if rep.Err != nil {
-				t.Fatalf("edit refused: %v", rep.Err)
-			}
-			if !slices.Equal(g.log, tc.wantOps) {
-				t.Errorf("ops:\n got %s\nwant %s", g.log, ops(tc.wantOps))
-			}
+			g.check(t, tc.cur, tc.wantErr, tc.wantOps)
 		})
 	}
 }
@@ -104,19 +88,13 @@ func TestRestoredTriggerYieldsToADeclaredCLBTrigger(t *testing.T) {
 	g := newRig(file(fn("C", "/src/c", 2)))
 	g.reg.parked["E"] = registry.Parked{Name: "E"}
 	g.reg.triggers["E"] = []registry.Trigger{clbTrigger("E", "lb", "/x", false)}
-	rep := g.save(file(withCLB(fn("C", "/src/c", 2), "mine", "/x", 9), fn("E", "/src/e", 6)))
-	if rep.Err != nil {
-		t.Fatalf("edit refused: %v", rep.Err)
-	}
+	want := []string{"define E /src/e leaving out lb", "serve", "triggers C", "triggers E", "triggers C mine", "resolve C", "resolve E"}
+	rep, _ := g.check(t, file(withCLB(fn("C", "/src/c", 2), "mine", "/x", 9), fn("E", "/src/e", 6)), "", want)
 	left := rep.LeftOut["E"]
 	if len(left) != 1 || left[0].Trigger.Name != "lb" || left[0].Holder != "clb trigger mine of function C at emulator.yaml:9" {
 		t.Fatalf("left out %+v, want E's lb held by C's declaration", left)
 	}
 	if s := left[0].String(); !strings.Contains(s, "move or remove that trigger in the config") {
 		t.Errorf("conflict message %q lacks the fix", s)
-	}
-	want := []string{"define E /src/e leaving out lb", "serve", "triggers C", "triggers E", "triggers C mine", "resolve C", "resolve E"}
-	if !slices.Equal(g.log, want) {
-		t.Errorf("ops:\n got %s\nwant %s", g.log, ops(want))
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"testing"
 
 	"github.com/scf-emulator/emulator/config"
 	"github.com/scf-emulator/emulator/registry"
@@ -201,6 +203,31 @@ func (g *rig) save(cur *config.File) Report {
 		return Report{}
 	}
 	return g.reports[len(g.reports)-1]
+}
+
+// check saves cur and checks the outcome: refused with wantErr, having
+// done nothing, or, with wantErr "", applied by wantOps. It reports
+// whether the edit was applied, for the caller's further checks.
+func (g *rig) check(t *testing.T, cur *config.File, wantErr string, wantOps []string) (Report, bool) {
+	t.Helper()
+	before := g.routes.running
+	rep := g.save(cur)
+	if wantErr != "" {
+		if rep.Err == nil || !strings.Contains(rep.Err.Error(), wantErr) {
+			t.Fatalf("report error %v, want %q", rep.Err, wantErr)
+		}
+		if len(g.log) != 0 || g.routes.running != before {
+			t.Errorf("a refused edit did %s", g.log)
+		}
+		return rep, false
+	}
+	if rep.Err != nil {
+		t.Fatalf("edit refused: %v", rep.Err)
+	}
+	if !slices.Equal(g.log, wantOps) {
+		t.Errorf("ops:\n got %s\nwant %s", g.log, ops(wantOps))
+	}
+	return rep, true
 }
 
 func fn(name, src string, line int) config.Function {

@@ -28,6 +28,16 @@ func routeTaken(t *testing.T, r *Registry, src string) {
 	}
 }
 
+// defineLeavingOut defines fn from src, leaving out the triggers names.
+func defineLeavingOut(t *testing.T, r *Registry, src, fn string, names ...string) {
+	t.Helper()
+	spec := testSpec(fn, src)
+	spec.LeaveOut = names
+	if err := r.Define(context.Background(), spec); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func triggerOf(t *testing.T, r *Registry, fn, name string) Trigger {
 	t.Helper()
 	ts, err := r.Triggers(fn)
@@ -103,15 +113,10 @@ func TestRestoreLeavesOutTakenTriggers(t *testing.T) {
 }
 
 func TestRestoreWithoutLeaveOutKeepsTriggers(t *testing.T) {
-	ctx := context.Background()
 	r, src := setup(t, nil)
 	routeTaken(t, r, src)
 	// LeaveOut on a function that is not being restored is ignored.
-	spec := testSpec("C", src)
-	spec.LeaveOut = []string{"web"}
-	if err := r.Define(ctx, spec); err != nil {
-		t.Fatal(err)
-	}
+	defineLeavingOut(t, r, src, "C", "web")
 	if got := triggerOf(t, r, "C", "web"); !got.Enabled || got.LeftOut {
 		t.Errorf("C's web after a redefinition with LeaveOut = %+v, want untouched", got)
 	}
@@ -161,14 +166,9 @@ func TestDeleteParkedOnlyDeletesParked(t *testing.T) {
 // parking B again still enables it); enabling it is refused, naming C's.
 // Once C's is disabled, B's can be enabled, and then C's cannot.
 func TestLeftOutTriggerHoldsNoRoute(t *testing.T) {
-	ctx := context.Background()
 	r, src := setup(t, nil)
 	routeTaken(t, r, src)
-	spec := testSpec("B", src)
-	spec.LeaveOut = []string{"web"}
-	if err := r.Define(ctx, spec); err != nil {
-		t.Fatal(err)
-	}
+	defineLeavingOut(t, r, src, "B", "web")
 	live := triggerOf(t, r, "C", "web")
 	live.Description, live.Qualifier = "C keeps the route", Latest
 	if _, err := r.UpdateTrigger("C", live); err != nil {
@@ -225,7 +225,7 @@ func TestLeftOutTriggerHoldsNoRoute(t *testing.T) {
 	}
 	// A new trigger may take the route of a disabled one, and a disabled
 	// one may be created on a taken route; neither holds it.
-	if err := r.Define(ctx, testSpec("D", src)); err != nil {
+	if err := r.Define(context.Background(), testSpec("D", src)); err != nil {
 		t.Fatal(err)
 	}
 	off := apigw("web", "release", "/t", "ANY", "")
