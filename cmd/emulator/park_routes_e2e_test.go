@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -251,5 +252,29 @@ func TestNewCLBTriggerOnATakenRouteLive(t *testing.T) {
 	}
 	if ts, _ := app.reg.Triggers("B"); len(ts) != 1 || ts[0].Path != "/y" || !ts[0].Enabled {
 		t.Errorf("B's triggers = %+v, want mine on /y", ts)
+	}
+
+	// One save gives B's route to E and B another, E first in the file:
+	// the route B gives up is let go before E takes it.
+	content := strings.Replace(liveConfig, eDecl, "", 1)
+	content = strings.Replace(content, "functions:\n", "functions:\n"+eDecl+"    triggers:\n      - {type: clb, name: e1, path: /y}\n", 1)
+	content = strings.Replace(content, bDecl, bDecl+"    triggers:\n      - {type: clb, name: mine, path: /v}\n", 1)
+	n := ev.count()
+	save(t, cfg, content)
+	eventually(t, 10*time.Second, "a report of the edit", func() bool { return ev.count() > n })
+	if r := ev.last(); r.Err != nil {
+		t.Fatalf("moving /y from B to E refused: %v", r.Err)
+	}
+	routes := map[string]string{}
+	for _, tr := range app.reg.AllTriggers() {
+		if tr.Enabled {
+			routes[tr.Path] = tr.Function + "/" + tr.Name
+		}
+	}
+	if want := map[string]string{"/x": "E/lb", "/y": "E/e1", "/v": "B/mine"}; !maps.Equal(routes, want) {
+		t.Errorf("clb routes after the move = %v, want %v", routes, want)
+	}
+	if got := servedBy(t, gw+"/clb/y"); got != "E" {
+		t.Errorf("/clb/y after the move: %s, want E", got)
 	}
 }
