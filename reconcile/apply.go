@@ -13,8 +13,8 @@ import (
 )
 
 // apply checks cur against the running emulator, then defines the added
-// and changed functions (restoring parked ones), swaps the gateway's routes
-// and parks the removed functions, noting both in rep. A refused check
+// and changed functions (restoring parked ones), swaps the gateway's routes,
+// parks the removed functions, noting both in rep, and applies triggers. A refused check
 // changes nothing; a failed definition (a build that fails) undoes the
 // definitions made before it.
 func (r *Reconciler) apply(ctx context.Context, cur *config.File, rep *Report) error {
@@ -92,18 +92,14 @@ func (r *Reconciler) apply(ctx context.Context, cur *config.File, rep *Report) e
 		rollback()
 		return fmt.Errorf("%s: services: %w", r.o.Path, err)
 	}
+	// After the routes: no request is routed to a function being parked;
+	// before the triggers: the routes of its triggers are free for the
+	// file's (clb.go).
+	rep.Parked = r.park(cleanup, ch.Removed)
 	// Triggers after the functions and their aliases they fire through.
-	for _, f := range cur.Functions {
-		if prev, changed := changedFrom(ch, f.Name); changed || isAdded(ch, f.Name) {
-			var old *config.Function
-			if changed {
-				old = &prev
-			}
-			if err := r.o.Triggers.Apply(f, old); err != nil {
-				r.o.Logger.Warn("triggers not applied", "function", f.Name, "err", err)
-				return err
-			}
-		}
+	if err := r.applyTriggers(cur, ch); err != nil {
+		r.o.Logger.Warn("triggers not applied", "err", err)
+		return err
 	}
 	// The docker runtime gets the images of new and changed functions now,
 	// with the start-up rules, rather than at their first request.
@@ -112,8 +108,6 @@ func (r *Reconciler) apply(ctx context.Context, cur *config.File, rep *Report) e
 			r.o.Resolve(f.Name)
 		}
 	}
-	// After the routes: no request is routed to a function being parked.
-	rep.Parked = r.park(cleanup, ch.Removed)
 	return nil
 }
 

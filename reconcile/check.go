@@ -10,10 +10,10 @@ import (
 )
 
 // check refuses what the config checks cannot see: a new function whose
-// name an API-created function holds, a restored function whose declared
-// clb trigger's route another function took while it was parked, triggers
-// and routes that fire through qualifiers that will not exist, and routes
-// that clash with apigw triggers.
+// name an API-created function holds, a clb trigger declared on a route
+// another will hold (clb.go; for a restored function, one another took
+// while it was parked), triggers and routes that fire through qualifiers
+// that will not exist, and routes that clash with apigw triggers.
 func (r *Reconciler) check(old, cur *config.File, ch config.Changes) error {
 	reg := r.o.Registry
 	for _, f := range ch.Added {
@@ -25,6 +25,14 @@ func (r *Reconciler) check(old, cur *config.File, ch config.Changes) error {
 		// may have been taken meanwhile (restore.go).
 		if _, err := LeaveOut(reg, r.o.Path, cur, f); err != nil {
 			return err
+		}
+	}
+	holders := clbHolders(reg, cur)
+	for _, f := range cur.Functions {
+		if _, changed := changedFrom(ch, f.Name); changed || isAdded(ch, f.Name) {
+			if err := checkCLB(r.o.Path, f, holders, false); err != nil {
+				return err
+			}
 		}
 	}
 	if err := r.checkTriggers(cur); err != nil {

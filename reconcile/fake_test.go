@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"testing"
 
 	"github.com/scf-emulator/emulator/config"
 	"github.com/scf-emulator/emulator/registry"
@@ -140,8 +142,20 @@ func (w fakeWatcher) Remove(name string) error   { w.log.add("unwatch %s", name)
 
 type fakeTriggers struct{ log *ops }
 
+// Apply logs the function and the clb triggers it is given: "triggers C
+// mine".
 func (t fakeTriggers) Apply(f config.Function, prev *config.Function) error {
-	t.log.add("triggers %s", f.Name)
+	var clb []string
+	for _, ct := range f.Triggers {
+		if ct.Type == config.TriggerCLB {
+			clb = append(clb, ct.Name)
+		}
+	}
+	if len(clb) == 0 {
+		t.log.add("triggers %s", f.Name)
+	} else {
+		t.log.add("triggers %s %s", f.Name, strings.Join(clb, ","))
+	}
 	return nil
 }
 
@@ -191,6 +205,31 @@ func (g *rig) save(cur *config.File) Report {
 	return g.reports[len(g.reports)-1]
 }
 
+// check saves cur and checks the outcome: refused with wantErr, having
+// done nothing, or, with wantErr "", applied by wantOps. It reports
+// whether the edit was applied, for the caller's further checks.
+func (g *rig) check(t *testing.T, cur *config.File, wantErr string, wantOps []string) (Report, bool) {
+	t.Helper()
+	before := g.routes.running
+	rep := g.save(cur)
+	if wantErr != "" {
+		if rep.Err == nil || !strings.Contains(rep.Err.Error(), wantErr) {
+			t.Fatalf("report error %v, want %q", rep.Err, wantErr)
+		}
+		if len(g.log) != 0 || g.routes.running != before {
+			t.Errorf("a refused edit did %s", g.log)
+		}
+		return rep, false
+	}
+	if rep.Err != nil {
+		t.Fatalf("edit refused: %v", rep.Err)
+	}
+	if !slices.Equal(g.log, wantOps) {
+		t.Errorf("ops:\n got %s\nwant %s", g.log, ops(wantOps))
+	}
+	return rep, true
+}
+
 func fn(name, src string, line int) config.Function {
 	return config.Function{Name: name, Source: src, Line: line}
 }
@@ -198,5 +237,8 @@ func fn(name, src string, line int) config.Function {
 func file(fns ...config.Function) *config.File {
 	return &config.File{Path: "/abs/emulator.yaml", Functions: fns}
 }
+
+// running is the config the rig runs.
+func (g *rig) running() *config.File { return g.routes.running }
 
 func (o ops) String() string { return strings.Join(o, "; ") }

@@ -115,10 +115,12 @@ func TestRemovedFunctionParkedAfterRoutes(t *testing.T) {
 		wantOps    []string
 		wantParked []string
 	}{
-		{"parked", false, []string{"define A /src/a2", "serve", "triggers A", "resolve A", "park R"}, []string{"R"}},
-		// The edit is applied already: a failed park leaves R served and
+		// Parked before the triggers are applied: the routes of its
+		// triggers are free for the file's.
+		{"parked", false, []string{"define A /src/a2", "serve", "park R", "triggers A", "resolve A"}, []string{"R"}},
+		// The routes are swapped already: a failed park leaves R served and
 		// the edit stands.
-		{"park fails", true, []string{"define A /src/a2", "serve", "triggers A", "resolve A", "park R"}, nil},
+		{"park fails", true, []string{"define A /src/a2", "serve", "park R", "triggers A", "resolve A"}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -28,7 +28,7 @@ type Conflict struct {
 	Function string           // as the config names it
 	Trigger  registry.Trigger // the kept trigger, left out
 	Holder   string           // "trigger web of function C", "the API at emulator.yaml:14 (function C)"
-	byAPI    bool             // the holder is an API of the config file
+	inFile   string           // "API" or "trigger" when the holder is the config file's, else ""
 }
 
 // Route renders the trigger's route: "apigw ANY /release/t in service A",
@@ -44,8 +44,8 @@ func (c Conflict) Route() string {
 // String says what was left out, why, and how to serve it again.
 func (c Conflict) String() string {
 	fix := fmt.Sprintf("delete one of the two triggers (DeleteTrigger), and if %s's is the one kept, enable it (UpdateTriggerStatus)", c.Function)
-	if c.byAPI {
-		fix = fmt.Sprintf("move or remove that API in the config, then enable %s's trigger (UpdateTriggerStatus), or delete the trigger", c.Function)
+	if c.inFile != "" {
+		fix = fmt.Sprintf("move or remove that %s in the config, then enable %s's trigger (UpdateTriggerStatus), or delete the trigger", c.inFile, c.Function)
 	}
 	return fmt.Sprintf("trigger %s of %s (%s) left out of the restore: %s took that route while %s was parked. It is kept, disabled; to serve it, %s",
 		c.Trigger.Name, c.Function, c.Route(), c.Holder, c.Function, fix)
@@ -53,35 +53,26 @@ func (c Conflict) String() string {
 
 // LeaveOut judges the kept triggers of f, a function of config cur, when it
 // is parked and about to be restored: it returns the triggers whose route
-// another function's trigger or an API of cur holds now, which the restore
-// leaves out (registry.FunctionSpec.LeaveOut), and refuses with a
-// *config.Problem a clb trigger f declares on such a route. For a function
-// that is not parked it returns nothing. path is the config file as the
-// user named it. At start-up, NewApp asks it for each function it defines.
+// another function's enabled trigger, a clb trigger of another function of
+// cur or an API of cur holds now, which the restore leaves out
+// (registry.FunctionSpec.LeaveOut), and refuses with a *config.Problem a
+// clb trigger f declares on a taken route (clb.go). For a function that is
+// not parked it returns nothing. path is the config file as the user named
+// it. At start-up, NewApp asks it for each function it defines.
 func LeaveOut(reg Registry, path string, cur *config.File, f config.Function) ([]Conflict, error) {
 	key := registry.Key(f.Namespace, f.Name)
 	kept, ok := reg.ParkedTriggers(key)
 	if !ok {
 		return nil, nil
 	}
+	holders := clbHolders(reg, cur)
+	if err := checkCLB(path, f, holders, true); err != nil {
+		return nil, err
+	}
 	var others []registry.Trigger
 	for _, t := range reg.AllTriggers() {
-		if t.Function != key {
+		if t.Function != key && t.Enabled { // a disabled trigger holds no route
 			others = append(others, t)
-		}
-	}
-	for _, ct := range f.Triggers {
-		if ct.Type != config.TriggerCLB {
-			continue
-		}
-		want := registry.Trigger{Type: registry.TriggerCLB, Path: ct.Path, Method: strings.ToUpper(ct.Method)}
-		if want.Method == "" {
-			want.Method = "ANY"
-		}
-		if o, ok := overlapping(want, others); ok {
-			return nil, &config.Problem{File: path, Line: ct.Line, Key: "functions." + f.Name + ".triggers " + ct.Name,
-				Msg: fmt.Sprintf("clb route %s %s is taken: trigger %s of function %s serves it (it took the route while %s was parked); "+
-					"give this trigger another path, or delete that trigger first", want.Method, want.Path, o.Name, o.Function, f.Name)}
 		}
 	}
 	declared := map[string]bool{}
@@ -96,8 +87,10 @@ func LeaveOut(reg Registry, path string, cur *config.File, f config.Function) ([
 		c := Conflict{Function: f.Name, Trigger: t}
 		if o, ok := overlapping(t, others); ok {
 			c.Holder = fmt.Sprintf("trigger %s of function %s", o.Name, o.Function)
+		} else if h, ok := declaredOn(holders, key, t); ok {
+			c.Holder, c.inFile = h.describe(path), "trigger"
 		} else if line, fn, ok := apiOn(cur, t); ok {
-			c.Holder, c.byAPI = fmt.Sprintf("the API at %s:%d (function %s)", path, line, fn), true
+			c.Holder, c.inFile = fmt.Sprintf("the API at %s:%d (function %s)", path, line, fn), "API"
 		} else {
 			continue
 		}
@@ -116,6 +109,17 @@ func overlapping(t registry.Trigger, others []registry.Trigger) (registry.Trigge
 		}
 	}
 	return registry.Trigger{}, false
+}
+
+// declaredOn finds a clb trigger another function than key declares in
+// the config on the route of t.
+func declaredOn(holders []holder, key string, t registry.Trigger) (holder, bool) {
+	for _, h := range holders {
+		if h.line > 0 && h.t.Function != key && t.Overlaps(h.t) {
+			return h, true
+		}
+	}
+	return holder{}, false
 }
 
 // apiOn finds an API of cur bound at apigw trigger t's route: the same

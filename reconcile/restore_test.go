@@ -40,7 +40,7 @@ func TestRestoreLeavesOutTakenRoutes(t *testing.T) {
 	takesOverWeb := fn("E", "/src/e", 6)
 	takesOverWeb.Triggers = []config.Trigger{{Type: config.TriggerTimer, Name: "web", Cron: "0 * * * * * *", Line: 9}}
 	declaredLB := fn("E", "/src/e", 6)
-	declaredLB.Triggers = []config.Trigger{{Type: config.TriggerCLB, Name: "mine", Path: "/x", Line: 9}}
+	declaredLB.Triggers = []config.Trigger{{Type: config.TriggerCLB, Name: "mine", Path: "/x", Enabled: true, Line: 9}}
 	tests := []struct {
 		name     string
 		taken    map[string][]registry.Trigger
@@ -64,7 +64,7 @@ func TestRestoreLeavesOutTakenRoutes(t *testing.T) {
 		{name: "nothing taken", e: fn("E", "/src/e", 6),
 			wantOps: []string{"define E /src/e", "serve", "triggers E", "resolve E"}},
 		{name: "a declared clb trigger on a taken route is refused", taken: takenWhileParked(), e: declaredLB,
-			wantErr: "emulator.yaml:9: functions.E.triggers mine: clb route ANY /x is taken: trigger orders of function D serves it"},
+			wantErr: "emulator.yaml:9: functions.E.triggers mine: clb route ANY /x is taken: clb trigger orders of function D serves it (it took the route while E was parked)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -73,26 +73,16 @@ func TestRestoreLeavesOutTakenRoutes(t *testing.T) {
 			g.reg.parked["E"] = registry.Parked{Name: "E"}
 			g.reg.triggers["E"] = keptOfE()
 			for f, ts := range tc.taken {
-				g.reg.sources[f] = "/src/" + strings.ToLower(f)
+				if _, ok := g.reg.sources[f]; !ok {
+					g.reg.sources[f] = g.reg.ManagedSourceDir(f) // created through the cloud API
+				}
 				g.reg.triggers[f] = ts
 			}
 			cur := file(fn("C", "/src/c", 2), tc.e)
 			cur.Services = tc.services
-			rep := g.save(cur)
-			if tc.wantErr != "" {
-				if rep.Err == nil || !strings.Contains(rep.Err.Error(), tc.wantErr) {
-					t.Fatalf("report error %v, want %q", rep.Err, tc.wantErr)
-				}
-				if len(g.log) != 0 {
-					t.Errorf("a refused edit did %s", g.log)
-				}
+			rep, applied := g.check(t, cur, tc.wantErr, tc.wantOps)
+			if !applied {
 				return
-			}
-			if rep.Err != nil {
-				t.Fatalf("edit refused: %v", rep.Err)
-			}
-			if !slices.Equal(g.log, tc.wantOps) {
-				t.Errorf("ops:\n got %s\nwant %s", g.log, ops(tc.wantOps))
 			}
 			var left []string
 			for _, c := range rep.LeftOut["E"] {
@@ -129,7 +119,9 @@ func TestRefusedRestoreParksAgain(t *testing.T) {
 	g.reg.parked["E"] = registry.Parked{Name: "E"}
 	g.reg.triggers["E"] = keptOfE()
 	for f, ts := range takenWhileParked() {
-		g.reg.sources[f] = "/src/" + strings.ToLower(f)
+		if _, ok := g.reg.sources[f]; !ok {
+			g.reg.sources[f] = g.reg.ManagedSourceDir(f) // created through the cloud API
+		}
 		g.reg.triggers[f] = ts
 	}
 	g.reg.failOn = "H"

@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -24,6 +25,16 @@ func routeTaken(t *testing.T, r *Registry, src string) {
 	}
 	if _, err := r.CreateTrigger("C", web); err != nil {
 		t.Fatalf("CreateTrigger on the route of parked B: %v", err)
+	}
+}
+
+// defineLeavingOut defines fn from src, leaving out the triggers names.
+func defineLeavingOut(t *testing.T, r *Registry, src, fn string, names ...string) {
+	t.Helper()
+	spec := testSpec(fn, src)
+	spec.LeaveOut = names
+	if err := r.Define(context.Background(), spec); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -102,15 +113,10 @@ func TestRestoreLeavesOutTakenTriggers(t *testing.T) {
 }
 
 func TestRestoreWithoutLeaveOutKeepsTriggers(t *testing.T) {
-	ctx := context.Background()
 	r, src := setup(t, nil)
 	routeTaken(t, r, src)
 	// LeaveOut on a function that is not being restored is ignored.
-	spec := testSpec("C", src)
-	spec.LeaveOut = []string{"web"}
-	if err := r.Define(ctx, spec); err != nil {
-		t.Fatal(err)
-	}
+	defineLeavingOut(t, r, src, "C", "web")
 	if got := triggerOf(t, r, "C", "web"); !got.Enabled || got.LeftOut {
 		t.Errorf("C's web after a redefinition with LeaveOut = %+v, want untouched", got)
 	}
@@ -151,5 +157,83 @@ func TestDeleteParkedOnlyDeletesParked(t *testing.T) {
 	}
 	if _, ok := r.ParkedFunction("B"); ok {
 		t.Error("B is still parked")
+	}
+}
+
+// TestLeftOutTriggerHoldsNoRoute: B's web, left out of the restore, and
+// C's web share a route. A disabled trigger holds no route: C's updates go
+// through, and B's too while they leave it disabled (its mark kept, so
+// parking B again still enables it); enabling it is refused, naming C's.
+// Once C's is disabled, B's can be enabled, and then C's cannot.
+func TestLeftOutTriggerHoldsNoRoute(t *testing.T) {
+	r, src := setup(t, nil)
+	routeTaken(t, r, src)
+	defineLeavingOut(t, r, src, "B", "web")
+	live := triggerOf(t, r, "C", "web")
+	live.Description, live.Qualifier = "C keeps the route", Latest
+	if _, err := r.UpdateTrigger("C", live); err != nil {
+		t.Fatalf("updating C's web beside B's disabled one: %v", err)
+	}
+
+	tests := []struct {
+		name    string
+		change  func(*Trigger)
+		wantErr string // "" for none
+	}{
+		{"described", func(tr *Trigger) { tr.Description = "was E's" }, ""},
+		{"other qualifier", func(tr *Trigger) { tr.Qualifier = Latest }, ""},
+		{"enabled", func(tr *Trigger) { tr.Enabled = true },
+			"trigger web of function C already serves ANY /release/t in service A"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			want := triggerOf(t, r, "B", "web")
+			tc.change(&want)
+			_, err := r.UpdateTrigger("B", want)
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("UpdateTrigger: %v", err)
+			case tc.wantErr != "" && (!errors.Is(err, ErrTriggerConflict) || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("UpdateTrigger = %v, want ErrTriggerConflict naming %q", err, tc.wantErr)
+			}
+			got := triggerOf(t, r, "B", "web")
+			if got.Enabled || !got.LeftOut {
+				t.Errorf("B's web = %+v, want still disabled and left out", got)
+			}
+			if tc.wantErr == "" && (got.Description != want.Description || got.Qualifier != want.Qualifier) {
+				t.Errorf("B's web = %+v, want the update %+v", got, want)
+			}
+		})
+	}
+
+	live = triggerOf(t, r, "C", "web")
+	live.Enabled = false
+	if _, err := r.UpdateTrigger("C", live); err != nil {
+		t.Fatal(err)
+	}
+	on := triggerOf(t, r, "B", "web")
+	on.Enabled = true
+	if _, err := r.UpdateTrigger("B", on); err != nil {
+		t.Fatalf("enabling B's web once C's is disabled: %v", err)
+	}
+	if got := triggerOf(t, r, "B", "web"); !got.Enabled || got.LeftOut {
+		t.Errorf("B's web = %+v, want enabled, no mark", got)
+	}
+	live.Enabled = true
+	if _, err := r.UpdateTrigger("C", live); !errors.Is(err, ErrTriggerConflict) || !strings.Contains(err.Error(), "trigger web of function B") {
+		t.Errorf("enabling C's web on B's route = %v, want ErrTriggerConflict naming B's", err)
+	}
+	// A new trigger may take the route of a disabled one, and a disabled
+	// one may be created on a taken route; neither holds it.
+	if err := r.Define(context.Background(), testSpec("D", src)); err != nil {
+		t.Fatal(err)
+	}
+	off := apigw("web", "release", "/t", "ANY", "")
+	off.Enabled = false
+	if _, err := r.CreateTrigger("D", off); err != nil {
+		t.Errorf("creating a disabled trigger on B's route: %v", err)
+	}
+	if _, err := r.CreateTrigger("D", apigw("web2", "release", "/t", "GET", "")); !errors.Is(err, ErrTriggerConflict) {
+		t.Errorf("creating an enabled trigger on B's route = %v, want ErrTriggerConflict", err)
 	}
 }

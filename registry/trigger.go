@@ -66,8 +66,9 @@ type Trigger struct {
 	// function was restored, because another function had taken its
 	// route meanwhile (FunctionSpec.LeaveOut). Parking the function again
 	// enables it (a parked function's triggers clash with nothing), so the
-	// next restore judges it afresh; any update through UpdateTrigger is the
-	// user's decision and clears the mark.
+	// next restore judges it afresh. Disabled, it holds no route (see
+	// routeHolder): an update that leaves it disabled keeps the mark; one
+	// that enables it is the user's decision and clears it.
 	LeftOut bool `json:"leftOut,omitempty"`
 	// Config marks a trigger declared in emulator.yaml: the config wins
 	// over changes made through the cloud API, and a trigger removed from
@@ -141,8 +142,9 @@ func checkTriggerPath(p string) error {
 
 // Overlaps reports whether t and o would answer the same request: two
 // apigw triggers of one service, stage and path, or two clb triggers of one
-// path, with the same method or ANY on either side. No two triggers of
-// served functions overlap (CreateTrigger and UpdateTrigger refuse it).
+// path, with the same method or ANY on either side. No two enabled
+// triggers of served functions overlap (CreateTrigger and UpdateTrigger
+// refuse it, see routeHolder).
 func (t Trigger) Overlaps(o Trigger) bool {
 	if t.Type != o.Type || (t.Type != TriggerAPIGateway && t.Type != TriggerCLB) {
 		return false
@@ -198,18 +200,8 @@ func (r *Registry) CreateTrigger(name string, t Trigger) (Trigger, error) {
 	if err := checkQualifier(f, t.Qualifier); err != nil {
 		return Trigger{}, err
 	}
-	st := r.st.Load()
-	for _, fname := range st.names() {
-		for _, o := range st.fns[fname].sortedTriggers() {
-			if t.Overlaps(o) {
-				if o.Type == TriggerCLB {
-					return Trigger{}, fmt.Errorf("%w: clb trigger %s of function %s already serves %s %s",
-						ErrTriggerConflict, o.Name, fname, o.Method, o.Path)
-				}
-				return Trigger{}, fmt.Errorf("%w: trigger %s of function %s already serves %s /%s%s in service %s",
-					ErrTriggerConflict, o.Name, fname, o.Method, o.Stage, o.Path, o.Service)
-			}
-		}
+	if o, ok := r.st.Load().routeHolder(t, name); ok {
+		return Trigger{}, routeConflict(o)
 	}
 	t.Function = name
 	t.AddTime = r.stamp()
@@ -224,6 +216,37 @@ func (r *Registry) CreateTrigger(name string, t Trigger) (Trigger, error) {
 	}
 	r.log.Info("trigger created", "function", name, "trigger", t.Name, "type", t.Type, "qualifier", t.Qualifier)
 	return t, nil
+}
+
+// routeHolder returns the trigger of a served function that answers the
+// requests t, a trigger of function fn, would answer; t itself (fn's
+// trigger of its name, being updated) does not count. Only enabled
+// triggers hold a route: the gateway serves no other, so a disabled
+// trigger, such as one left out of a parked function's restore because
+// another took its route, neither blocks the route nor is blocked on it,
+// until it is enabled.
+func (s *state) routeHolder(t Trigger, fn string) (Trigger, bool) {
+	if !t.Enabled {
+		return Trigger{}, false
+	}
+	for _, fname := range s.names() {
+		for _, o := range s.fns[fname].sortedTriggers() {
+			if o.Enabled && (fname != fn || o.Name != t.Name) && t.Overlaps(o) {
+				return o, true
+			}
+		}
+	}
+	return Trigger{}, false
+}
+
+// routeConflict is the refusal of a trigger on the route o holds.
+func routeConflict(o Trigger) error {
+	if o.Type == TriggerCLB {
+		return fmt.Errorf("%w: clb trigger %s of function %s already serves %s %s",
+			ErrTriggerConflict, o.Name, o.Function, o.Method, o.Path)
+	}
+	return fmt.Errorf("%w: trigger %s of function %s already serves %s /%s%s in service %s",
+		ErrTriggerConflict, o.Name, o.Function, o.Method, o.Stage, o.Path, o.Service)
 }
 
 // DeleteTrigger deletes a trigger of function name and notifies

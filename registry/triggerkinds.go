@@ -66,8 +66,9 @@ func checkEventTrigger(t *Trigger) error {
 }
 
 // UpdateTrigger replaces trigger t.Name of function name, which must exist
-// with the same type; its AddTime is kept and its LeftOut mark cleared. It
-// notifies ChangeTrigger.
+// with the same type; its AddTime is kept, and its LeftOut mark too unless
+// the update enables it. Enabled, it must not overlap another enabled
+// trigger (routeHolder). It notifies ChangeTrigger.
 //
 // Errors wrap ErrFunctionNotFound, ErrTriggerNotFound, ErrInvalidTrigger,
 // ErrTriggerConflict or a qualifier error.
@@ -90,16 +91,18 @@ func (r *Registry) UpdateTrigger(name string, t Trigger) (Trigger, error) {
 	if err := checkQualifier(f, t.Qualifier); err != nil {
 		return Trigger{}, err
 	}
-	st := r.st.Load()
-	for _, fname := range st.names() {
-		for _, o := range st.fns[fname].sortedTriggers() {
-			if (fname != name || o.Name != t.Name) && t.Overlaps(o) {
-				return Trigger{}, fmt.Errorf("%w: trigger %s of function %s serves the same route", ErrTriggerConflict, o.Name, fname)
-			}
+	if o, ok := r.st.Load().routeHolder(t, name); ok {
+		err := routeConflict(o)
+		if !old.Enabled {
+			err = fmt.Errorf("%w; trigger %s of function %s stays disabled: delete one of the two triggers, then enable the one kept", err, t.Name, name)
 		}
+		return Trigger{}, err
 	}
 	t.Function, t.AddTime, t.ModTime = name, old.AddTime, r.stamp()
-	t.LeftOut = false // the caller decided about it
+	// Enabling or disabling it is the caller's decision about a trigger
+	// left out of a restore; an update that leaves it disabled keeps the
+	// mark, so that parking the function again still enables it.
+	t.LeftOut = old.LeftOut && !t.Enabled
 	next := f.clone()
 	next.triggers[t.Name] = t
 	if err := r.commitLocked(next, Change{Kind: ChangeTrigger, Function: name, Trigger: t.Name}); err != nil {

@@ -44,7 +44,7 @@ func TestEventTriggers(t *testing.T) {
 			t.Errorf("%s: err = %v, want ErrInvalidTrigger", tr.Name, err)
 		}
 	}
-	if _, err := r.CreateTrigger("B", Trigger{Name: "shop2", Type: TriggerCLB, Path: "/shop", Method: "GET"}); !errors.Is(err, ErrTriggerConflict) {
+	if _, err := r.CreateTrigger("B", Trigger{Name: "shop2", Type: TriggerCLB, Path: "/shop", Method: "GET", Enabled: true}); !errors.Is(err, ErrTriggerConflict) {
 		t.Errorf("clb overlap: %v", err)
 	}
 

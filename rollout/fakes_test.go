@@ -262,24 +262,37 @@ func (f *fakeMetrics) askedWindows() []time.Duration {
 }
 
 // fakeInvoker records hook calls; fail makes a function's hook fail, block
-// makes every call wait for its context.
+// makes every call wait for its context, blockFirst the first n calls.
 type fakeInvoker struct {
-	mu    sync.Mutex // guards calls
-	calls []string
-	fail  map[string]error
-	block bool
+	mu         sync.Mutex // guards calls, stopped and blockFirst
+	calls      []string
+	stopped    []error // the cause of each blocked call's end, in order
+	fail       map[string]error
+	block      bool
+	blockFirst int
 }
 
 func (f *fakeInvoker) InvokeHook(ctx context.Context, function, qualifier string, event []byte) error {
 	f.mu.Lock()
 	f.calls = append(f.calls, function+":"+qualifier+" "+string(event))
-	err, block := f.fail[function], f.block
+	err, block := f.fail[function], f.block || f.blockFirst > 0
+	f.blockFirst--
 	f.mu.Unlock()
 	if block {
 		<-ctx.Done()
+		f.mu.Lock()
+		f.stopped = append(f.stopped, context.Cause(ctx))
+		f.mu.Unlock()
 		return ctx.Err()
 	}
 	return err
+}
+
+// stoppedWith returns the causes of the blocked calls' ends so far.
+func (f *fakeInvoker) stoppedWith() []error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.stopped)
 }
 
 func (f *fakeInvoker) called() []string {

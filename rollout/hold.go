@@ -17,8 +17,14 @@ import (
 // soak time: nothing was served). Deleting the parked function ends it.
 //
 // The goroutine driving a rollout finds out by itself at its next alias
-// read or write; OnChange wakes it at once from a wait. Either way it asks
-// the registry (Parking), so the order of the two does not matter.
+// read or write; OnChange wakes it at once from a wait, and stops a hook it
+// is running (the hook is not the rollout's to finish while nothing of the
+// function is served: the restore runs it again). Either way it asks the
+// registry (Parking), so the order of the two does not matter.
+
+// errHookStopped is why OnChange stopped a hook: the causes of the hook's
+// context wrap it.
+var errHookStopped = errors.New("hook stopped")
 
 // Parking tells whether a function is parked; *registry.Registry satisfies
 // it.
@@ -27,8 +33,9 @@ type Parking interface {
 }
 
 // OnChange follows the registry's changes (Registry.Subscribe): a rollout
-// whose function is parked is held, one whose function comes back resumes,
-// and one whose function is deleted ends. It never blocks.
+// whose function is parked is held, its hook stopped if one runs; one whose
+// function comes back resumes, and one whose function is deleted ends. It
+// never blocks.
 func (m *Manager) OnChange(c registry.Change) {
 	switch c.Kind {
 	case registry.ChangeFunctionParked, registry.ChangeFunctionRestored, registry.ChangeFunctionDeleted:
@@ -41,13 +48,43 @@ func (m *Manager) OnChange(c registry.Change) {
 		if r.rec.Function != c.Function {
 			continue
 		}
-		if c.Kind == registry.ChangeFunctionDeleted {
+		switch {
+		case c.Kind == registry.ChangeFunctionDeleted:
 			r.deleted = true
+			if r.stopHook != nil {
+				r.stopHook(fmt.Errorf("%w: function %s was deleted", errHookStopped, c.Function))
+			}
+		case c.Kind == registry.ChangeFunctionParked && r.stopHook != nil:
+			r.stopHook(fmt.Errorf("%w: function %s was parked", errHookStopped, c.Function))
 		}
 		select {
 		case r.wake <- struct{}{}:
 		default: // a nudge is pending; the goroutine reads the registry then
 		}
+	}
+}
+
+// hookContext is ctx for a hook of r, which OnChange cancels when r's
+// function is parked or deleted; release ends it once the hook is done.
+// Parked or deleted already, the context ends at once: OnChange may have
+// come before r had a hook to stop.
+func (m *Manager) hookContext(ctx context.Context, r *run) (hctx context.Context, release func()) {
+	hctx, stop := context.WithCancelCause(ctx)
+	m.mu.Lock()
+	r.stopHook = stop
+	deleted := r.deleted
+	m.mu.Unlock()
+	switch {
+	case deleted:
+		stop(fmt.Errorf("%w: function %s was deleted", errHookStopped, r.rec.Function))
+	case m.parked(r.rec.Function):
+		stop(fmt.Errorf("%w: function %s was parked", errHookStopped, r.rec.Function))
+	}
+	return hctx, func() {
+		m.mu.Lock()
+		r.stopHook = nil
+		m.mu.Unlock()
+		stop(nil)
 	}
 }
 

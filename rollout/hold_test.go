@@ -242,3 +242,75 @@ func TestEndStopped(t *testing.T) {
 		t.Errorf("after the start: %s %q, want aborted %q", st.State, st.Reason, want)
 	}
 }
+
+// TestParkingStopsARunningHook: a hook running when the rollout's function
+// is parked is stopped (its context ends, the cause naming the parking),
+// the rollout is held in the hook's phase, and the restore runs the hook
+// once more, to its end. Deleted instead, the hook stops and the rollout
+// ends.
+func TestParkingStopsARunningHook(t *testing.T) {
+	tests := []struct {
+		name      string
+		phase     Phase
+		hook      func(*Plan)
+		delete    bool
+		wantCause string
+	}{
+		{"pre-traffic", PhasePreTraffic, func(p *Plan) { p.PreTraffic = &Hook{Function: "pre"} }, false, "function B was parked"},
+		{"post-traffic", PhasePostTraffic, func(p *Plan) { p.PostTraffic = &Hook{Function: "post"} }, false, "function B was parked"},
+		{"deleted", PhasePreTraffic, func(p *Plan) { p.PreTraffic = &Hook{Function: "pre"} }, true, "function B was deleted"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.inv.blockFirst = 1
+			p := Plan{Function: "B", Alias: "release", To: "2", Steps: []float64{1}}
+			tc.hook(&p)
+			e.start(p)
+			eventually(t, "the hook to run", func() bool { return len(e.inv.called()) == 1 })
+			if tc.delete {
+				e.deleteFunction()
+				st := e.waitState("release", StateAborted)
+				if !strings.Contains(st.Reason, "function B was deleted") {
+					t.Errorf("reason = %q", st.Reason)
+				}
+			} else {
+				e.park()
+				if st := e.waitState("release", StateHeld); st.Phase != tc.phase || st.Hold == nil {
+					t.Fatalf("held status = %+v, want held in %s", st, tc.phase)
+				}
+			}
+			stopped := e.inv.stoppedWith()
+			if len(stopped) != 1 || stopped[0] == nil || !strings.Contains(stopped[0].Error(), tc.wantCause) {
+				t.Fatalf("the hook's context ended with %v, want one end, %q", stopped, tc.wantCause)
+			}
+			if tc.delete {
+				return
+			}
+			if n := len(e.inv.called()); n != 1 {
+				t.Fatalf("%d hook calls while parked, want the one stopped", n)
+			}
+			e.restore()
+			e.waitState("release", StatePromoted)
+			if n := len(e.inv.called()); n != 2 {
+				t.Errorf("%d hook calls in all, want the stopped one and one at the restore", n)
+			}
+		})
+	}
+}
+
+// TestHookStoppedByAParkingUndoneAtOnce: the function is parked and back
+// before the goroutine sees it (the registry no longer says parked): the
+// stopped hook is not a failed one, and runs again.
+func TestHookStoppedByAParkingUndoneAtOnce(t *testing.T) {
+	e := newEnv(t)
+	e.inv.blockFirst = 1
+	p := Plan{Function: "B", Alias: "release", To: "2", Steps: []float64{1}, PreTraffic: &Hook{Function: "pre"}}
+	e.start(p)
+	eventually(t, "the hook to run", func() bool { return len(e.inv.called()) == 1 })
+	e.m.OnChange(registry.Change{Kind: registry.ChangeFunctionParked, Function: "B"})
+	e.waitState("release", StatePromoted)
+	if n := len(e.inv.called()); n != 2 {
+		t.Errorf("%d hook calls, want the stopped one and one more", n)
+	}
+}

@@ -60,8 +60,12 @@ type run struct {
 	// has exited, by Abort), always under Manager.mu; that goroutine may read
 	// it without the lock.
 	rec      record
-	aborting bool            // an Abort has claimed the rollout; guarded by Manager.mu
-	deleted  bool            // the function was deleted (OnChange); guarded by Manager.mu
+	aborting bool // an Abort has claimed the rollout; guarded by Manager.mu
+	deleted  bool // the function was deleted (OnChange); guarded by Manager.mu
+	// stopHook stops the hook invocation under way (OnChange, when the
+	// function is parked or deleted); nil between hooks. Guarded by
+	// Manager.mu.
+	stopHook context.CancelCauseFunc
 	wake     chan struct{}   // OnChange's nudge: the function was parked, restored or deleted
 	ctx      context.Context // the goroutine's; cancelled by Abort and Close
 	cancel   context.CancelFunc

@@ -54,6 +54,9 @@ func (m *Manager) preTraffic(ctx context.Context, r *run) bool {
 			if ctx.Err() != nil || m.interrupted(r) {
 				return false // stopped, not failed: a restart or the restore runs the hook again
 			}
+			if errors.Is(err, errHookStopped) {
+				return true // parked and back already: run it again
+			}
 			m.update(r, func(rec *record) {
 				rec.State = StateFailed
 				rec.Reason = fmt.Sprintf("pre-traffic hook %s failed: %v; traffic was not moved", h, err)
@@ -119,6 +122,9 @@ func (m *Manager) postTraffic(ctx context.Context, r *run) bool {
 		if ctx.Err() != nil || m.interrupted(r) {
 			return false
 		}
+		if errors.Is(err, errHookStopped) {
+			return true // parked and back already: run it again
+		}
 		m.rollBack(r, StateRolledBack, fmt.Sprintf("post-traffic hook %s failed: %v", h, err))
 		return false
 	}
@@ -152,7 +158,16 @@ func (m *Manager) hook(ctx context.Context, r *run, phase Phase, h *Hook) error 
 	if err != nil {
 		return err
 	}
-	return m.opts.Invoker.InvokeHook(ctx, h.Function, h.Qualifier, ev)
+	hctx, release := m.hookContext(ctx, r)
+	defer release()
+	if hctx.Err() != nil {
+		return context.Cause(hctx) // parked, deleted or stopped before it started: not run
+	}
+	err = m.opts.Invoker.InvokeHook(hctx, h.Function, h.Qualifier, ev)
+	if cause := context.Cause(hctx); err != nil && errors.Is(cause, errHookStopped) {
+		return cause // whatever the invocation made of it, it was stopped
+	}
+	return err
 }
 
 // current reads the alias and checks that it is as the rollout left it. If

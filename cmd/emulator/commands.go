@@ -14,7 +14,6 @@ type command struct {
 	args     string // what follows the name in the synopsis, e.g. "FUNCTION [-d DESCRIPTION]"
 	summary  string // one line for the overview
 	group    string // groupServer, groupClient
-	client   bool   // talks to the management API: takes the global --endpoint
 	examples []string
 	// run executes the command. It must call parse(fs, args) before doing
 	// anything else, so that --help prints usage instead of running it.
@@ -72,13 +71,13 @@ var commands = []command{
 			"emulator gc --parked --state-dir /tmp/emu --endpoint http://127.0.0.1:9002",
 		},
 		run: cmdGC},
-	{name: "publish", args: "FUNCTION [-d DESCRIPTION]", group: groupClient, client: true,
+	{name: "publish", args: "FUNCTION [-d DESCRIPTION]", group: groupClient,
 		summary:  "publish $LATEST as the next numbered version; prints the number",
 		examples: []string{`emulator publish B -d "fix greeting"`}, run: clientRunner("publish")},
-	{name: "versions", args: "FUNCTION", group: groupClient, client: true,
+	{name: "versions", args: "FUNCTION", group: groupClient,
 		summary:  "list a function's published versions",
 		examples: []string{"emulator versions B", "emulator --endpoint http://127.0.0.1:9002 versions B"}, run: clientRunner("versions")},
-	{name: "alias", args: "create|update|get|delete|list FUNCTION [NAME] [flags]", group: groupClient, client: true,
+	{name: "alias", args: "create|update|get|delete|list FUNCTION [NAME] [flags]", group: groupClient,
 		summary: "manage aliases: weighted and header-rule routing, sticky users, shadow copies",
 		examples: []string{
 			"emulator alias create B canary --version 1 --weight 2=0.1",
@@ -87,7 +86,7 @@ var commands = []command{
 			"emulator alias list B",
 		},
 		run: clientRunner("alias")},
-	{name: "invoke", args: "FUNCTION [-q QUALIFIER] [--event JSON|@file] [--routing-key JSON] [--log]", group: groupClient, client: true,
+	{name: "invoke", args: "FUNCTION [-q QUALIFIER] [--event JSON|@file] [--routing-key JSON] [--log]", group: groupClient,
 		summary: "invoke a function through the cloud API and print its result",
 		examples: []string{
 			`emulator invoke B --event '{"path":"/hello"}'`,
@@ -95,26 +94,26 @@ var commands = []command{
 			"emulator invoke B --event @event.json",
 		},
 		run: clientRunner("invoke")},
-	{name: "logs", args: "FUNCTION [-q QUALIFIER] [-f] [-n 20]", group: groupClient, client: true,
+	{name: "logs", args: "FUNCTION [-q QUALIFIER] [-f] [-n 20]", group: groupClient,
 		summary:  "print a function's invocation logs, or with --requests its recorded gateway requests; -f follows",
 		examples: []string{"emulator logs B -n 5", "emulator logs B -q 2 -f", "emulator logs B --requests --since 10m > requests.jsonl"},
 		run: func(ctx context.Context, args []string, stdout, _ io.Writer) error {
 			return cmdLogs(ctx, args, stdout)
 		}},
-	{name: "stats", args: "FUNCTION [--window 1m] [--all]", group: groupClient, client: true,
+	{name: "stats", args: "FUNCTION [--window 1m] [--all]", group: groupClient,
 		summary:  "each version's share of traffic, errors and latency",
 		examples: []string{"emulator stats B", "emulator stats B --window 5m --all"},
 		run: func(ctx context.Context, args []string, stdout, _ io.Writer) error {
 			return cmdStats(ctx, args, stdout)
 		}},
-	{name: "deploy", args: "FUNCTION --traffic 0.1", group: groupClient, client: true,
+	{name: "deploy", args: "FUNCTION --traffic 0.1", group: groupClient,
 		summary:  "$DEFAULT -> $LATEST at the given share, the last published version gets the rest",
 		examples: []string{"emulator deploy B --traffic 0.1"}, run: clientRunner("deploy")},
-	{name: "rollback", args: "FUNCTION ALIAS [--to V]", group: groupClient, client: true,
+	{name: "rollback", args: "FUNCTION ALIAS [--to V]", group: groupClient,
 		summary:  "send all of an alias's traffic to its primary version, or to --to",
 		examples: []string{"emulator rollback B release", "emulator rollback B release --to 1"}, run: clientRunner("rollback")},
 	{name: "rollout", args: "FUNCTION --alias NAME --to V [--steps ... --interval D | --schedule NAME] [gates] | --status | --abort",
-		group: groupClient, client: true,
+		group:   groupClient,
 		summary: "move an alias to a new version step by step, with health gates and rollback",
 		examples: []string{
 			"emulator rollout B --alias release --to 2 --steps 10,50,100 --interval 30s --max-error-rate 0.01",
@@ -122,7 +121,7 @@ var commands = []command{
 			"emulator rollout B --alias release --status",
 		},
 		run: cmdRollout},
-	{name: "diff", args: "FUNCTION [--alias NAME] [--since 10m] [--max-diff-rate 0.01]", group: groupClient, client: true,
+	{name: "diff", args: "FUNCTION [--alias NAME] [--since 10m] [--max-diff-rate 0.01]", group: groupClient,
 		summary: "differences between an alias's primary and its shadow version on the same requests (diff mode)",
 		examples: []string{
 			"emulator alias update B release --version 1 --shadow 2=1.0 --diff",
@@ -131,24 +130,24 @@ var commands = []command{
 		run: func(ctx context.Context, args []string, stdout, _ io.Writer) error {
 			return cmdDiff(ctx, args, stdout)
 		}},
-	{name: "replay", args: "FILE --stage release [--to-version 2 --compare-version 1] [--max-diff-rate R]", group: groupClient, client: true,
+	{name: "replay", args: "FILE --stage release [--to-version 2 --compare-version 1] [--max-diff-rate R]", group: groupClient,
 		summary:  "send recorded requests (JSON lines of method, path, headers, body) to two versions and print the diff",
 		examples: []string{"emulator replay requests.jsonl --stage release --to-version 2 --compare-version 1"},
 		run: func(ctx context.Context, args []string, stdout, _ io.Writer) error {
 			return cmdReplay(ctx, args, stdout)
 		}},
-	{name: "split-test", args: "FUNCTION [--stage release] [--path /hello] [-n 1000] [--header K=V]...", group: groupClient, client: true,
+	{name: "split-test", args: "FUNCTION [--stage release] [--path /hello] [-n 1000] [--header K=V]...", group: groupClient,
 		summary: "send requests through the gateway and check the observed split against the alias",
 		examples: []string{
 			"emulator split-test B --stage release -n 2000",
 			"emulator split-test B --header User=Bob -n 50",
 		},
 		run: cmdSplitTest},
-	{name: "debug", args: "config FUNCTION [--editor vscode|goland] [--version V]", group: groupClient, client: true,
+	{name: "debug", args: "config FUNCTION [--editor vscode|goland] [--version V]", group: groupClient,
 		summary:  "print the launch configuration that attaches an editor to a function run with up --debug",
 		examples: []string{"emulator debug config B", "emulator debug config B --editor goland"},
 		run:      cmdDebug},
-	{name: "namespace", args: "create NAME [-d DESCRIPTION] | list | delete NAME", group: groupClient, client: true,
+	{name: "namespace", args: "create NAME [-d DESCRIPTION] | list | delete NAME", group: groupClient,
 		summary: "manage namespaces; the commands that name a function take --namespace NS (default: default)",
 		examples: []string{
 			"emulator namespace create staging -d 'pre-release copies'",
@@ -172,11 +171,11 @@ var commands = []command{
 			"emulator event apigw --method POST --path /hello --body '{\"n\":1}'",
 		},
 		run: cmdEvent},
-	{name: "trigger", args: "fire FUNCTION TRIGGER", group: groupClient, client: true,
+	{name: "trigger", args: "fire FUNCTION TRIGGER", group: groupClient,
 		summary:  "fire a timer or COS trigger now, through its qualifier",
 		examples: []string{"emulator trigger fire B tick"},
 		run:      cmdTrigger},
-	{name: "send", args: "ckafka|cmq TOPIC MESSAGE... [--key K]", group: groupClient, client: true,
+	{name: "send", args: "ckafka|cmq TOPIC MESSAGE... [--key K]", group: groupClient,
 		summary:  "publish messages to the functions whose ckafka or cmq triggers subscribe to TOPIC",
 		examples: []string{"emulator send ckafka orders '{\"id\":1}' '{\"id\":2}'"},
 		run:      cmdSend},

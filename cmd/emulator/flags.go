@@ -62,6 +62,11 @@ var (
 // `--window "5": want a duration such as 500ms, 30s or 5m` instead of
 // `invalid value "5" for flag -window: parse error`.
 func flagError(fs *flag.FlagSet, err error) error {
+	if strings.HasSuffix(err.Error(), "flag provided but not defined: -endpoint") {
+		// The global flag, before or after the name of a command that
+		// talks to no emulator.
+		return fmt.Errorf("--endpoint is for the commands that talk to an emulator; %s takes none", fs.Name())
+	}
 	m := flagInvalidRE.FindStringSubmatch(err.Error())
 	if m == nil {
 		return fmt.Errorf("%s: %s", fs.Name(), flagNameRE.ReplaceAllString(err.Error(), "$1--$2"))

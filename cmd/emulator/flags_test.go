@@ -3,9 +3,14 @@ package main
 import (
 	"bytes"
 	"net"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/scf-emulator/emulator/api"
+	"github.com/scf-emulator/emulator/registry"
 )
 
 // closedEndpoint is a loopback URL nothing listens on: a command that got
@@ -137,5 +142,61 @@ func TestNothingListening(t *testing.T) {
 		if code != 1 || !strings.Contains(msg, ep) || !strings.Contains(msg, "EMULATOR_ENDPOINT") || !strings.Contains(msg, "emulator up") {
 			t.Errorf("emulator %s with nothing at %s: exit %d, %q", strings.Join(args, " "), ep, code, msg)
 		}
+	}
+}
+
+// TestEndpointBeforeOrAfterTheCommand: the global --endpoint works before
+// the command as after it, for every command whose flags take it, gc
+// --parked among them: the same exit code and output either way. A command
+// that takes none refuses it in both places, naming itself.
+func TestEndpointBeforeOrAfterTheCommand(t *testing.T) {
+	_, ep := aliasServer(t, api.Options{})
+	closed := closedEndpoint(t)
+	// A state folder an emulator holds, and nothing at the endpoint:
+	// gc --parked gets as far as asking it.
+	state := t.TempDir()
+	reg, err := registry.Open(registry.Options{Dir: state})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = reg.Close() })
+	if err := os.WriteFile(filepath.Join(state, "state.json"), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		endpoint string
+		args     []string
+		wantCode int
+		want     string
+	}{
+		{"versions", ep, []string{"versions", "B"}, 0, "VERSION"},
+		{"alias list", ep, []string{"alias", "list", "B"}, 0, "$DEFAULT"},
+		{"namespace list", ep, []string{"namespace", "list"}, 0, "default"},
+		{"rollout status", closed, []string{"rollout", "B", "--alias", "release", "--status"}, 1, closed},
+		{"gc --parked", closed, []string{"gc", "--parked", "--state-dir", state}, 1,
+			state + " is in use by a running emulator, and asking it failed"},
+		{"gc without --parked", closed, []string{"gc"}, 2, "gc: --endpoint goes with --parked"},
+		{"up", closed, []string{"up"}, 2, "--endpoint is for the commands that talk to an emulator; up takes none"},
+		{"event", closed, []string{"event", "timer"}, 2, "--endpoint is for the commands that talk to an emulator; event takes none"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Chdir(t.TempDir()) // up must not start anything here
+			var outs [2]string
+			for i, args := range [][]string{
+				append([]string{"--endpoint", tc.endpoint}, tc.args...),
+				append(slices.Clone(tc.args), "--endpoint", tc.endpoint),
+			} {
+				code, out := cli2(t, args...)
+				if code != tc.wantCode || !strings.Contains(out, tc.want) {
+					t.Errorf("emulator %s: exit %d\n%s\nwant exit %d and %q", strings.Join(args, " "), code, out, tc.wantCode, tc.want)
+				}
+				outs[i] = out
+			}
+			if outs[0] != outs[1] {
+				t.Errorf("--endpoint before and after the command differ:\n%s\n---\n%s", outs[0], outs[1])
+			}
+		})
 	}
 }

@@ -20,9 +20,9 @@ type helpRequest struct{ fs *flag.FlagSet }
 func (h helpRequest) Error() string { return h.fs.Name() + ": help requested" }
 
 // globalFlags are accepted before the command name; --endpoint also after
-// it, by every client command.
+// it, by every command whose flags have it.
 var globalFlags = []struct{ flag, usage string }{
-	{"--endpoint URL", "management API of the client commands (default $EMULATOR_ENDPOINT or http://127.0.0.1:9001)"},
+	{"--endpoint URL", "management API of the emulator the client commands (and gc --parked) talk to (default $EMULATOR_ENDPOINT or http://127.0.0.1:9001)"},
 	{"-h, --help", "this overview; emulator COMMAND --help shows a command's flags and examples"},
 	{"--version", "version, commit and Go version"},
 }
@@ -59,7 +59,7 @@ func printCommandHelp(w io.Writer, c command, fs *flag.FlagSet) {
 		var own strings.Builder
 		tw := tabwriter.NewWriter(&own, 0, 4, 2, ' ', 0)
 		fs.VisitAll(func(f *flag.Flag) {
-			if c.client && f.Name == "endpoint" {
+			if f.Name == "endpoint" {
 				return // listed with the global flags
 			}
 			fmt.Fprintf(tw, "  %s\t%s\n", flagSynopsis(f), flagUsage(f))
@@ -69,8 +69,12 @@ func printCommandHelp(w io.Writer, c command, fs *flag.FlagSet) {
 			fmt.Fprintf(w, "\nFlags:\n%s", own.String())
 		}
 	}
-	if c.client {
-		fmt.Fprintf(w, "\nGlobal flags (before or after the command):\n  --endpoint URL  %s\n", globalFlags[0].usage)
+	if f := endpointFlag(fs); f != nil {
+		usage := globalFlags[0].usage
+		if strings.Contains(f.Usage, "(default") {
+			usage = f.Usage // the command's own words are complete
+		}
+		fmt.Fprintf(w, "\nGlobal flags (before or after the command):\n  --endpoint URL  %s\n", usage)
 	}
 	if len(c.examples) > 0 {
 		fmt.Fprintf(w, "\nExamples:\n")
@@ -78,6 +82,15 @@ func printCommandHelp(w io.Writer, c command, fs *flag.FlagSet) {
 			fmt.Fprintf(w, "  %s\n", e)
 		}
 	}
+}
+
+// endpointFlag is the --endpoint flag of fs, nil when the command takes
+// none (or fs is nil).
+func endpointFlag(fs *flag.FlagSet) *flag.Flag {
+	if fs == nil {
+		return nil
+	}
+	return fs.Lookup("endpoint")
 }
 
 // flagSynopsis renders a flag as the docs write it: -n N, --window DURATION.

@@ -43,7 +43,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // dispatch reads the global flags before the command name, then runs the
 // command from the commands table. Global flags given before the name are
 // handed to the command ahead of its own arguments, so one given after the
-// name wins.
+// name wins, and the command's own flags decide, in one place (parse),
+// whether it takes them at all: --endpoint works before or after the name
+// of every command whose flags have it.
 func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var globals []string
 	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
@@ -76,9 +78,6 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	c, ok := lookupCommand(args[0])
 	if !ok {
 		return usageError{fmt.Errorf("unknown command %q; run emulator help", args[0])}
-	}
-	if len(globals) > 0 && !c.client {
-		return usageError{fmt.Errorf("--endpoint is for the client commands, not %s", c.name)}
 	}
 	runCmd := c.run
 	if runCmd == nil {

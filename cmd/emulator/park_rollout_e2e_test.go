@@ -1,11 +1,13 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/scf-emulator/emulator/logstore"
 	"github.com/scf-emulator/emulator/rollout"
 )
 
@@ -102,6 +104,10 @@ func TestParkedRolloutIsHeldAndGCWhileUp(t *testing.T) {
 		if code != 0 || !strings.Contains(out, "versions 1-3, aliases canary") || !strings.Contains(out, "dry run: would delete 1 parked function(s)") {
 			t.Fatalf("dry run: exit %d\n%s%s", code, out, errOut)
 		}
+		// --endpoint before the command, as a global flag, works the same.
+		if code2, out2, errOut2 := runCLI(t, "--endpoint", app.AdminURL(), "gc", "--parked", "--state-dir", state, "--dry-run"); code2 != code || out2 != out {
+			t.Errorf("dry run with --endpoint before gc: exit %d\n%s%s\nwant exit %d\n%s", code2, out2, errOut2, code, out)
+		}
 		if _, ok := app.reg.ParkedFunction("E"); !ok {
 			t.Fatal("the dry run deleted E")
 		}
@@ -160,5 +166,89 @@ func TestParkedRolloutEndsByGCWhileDown(t *testing.T) {
 	want := "function E was deleted while parked, by `emulator gc --parked` with the emulator stopped; the rollout ends with it, nothing to restore"
 	if st.ID != first.ID || st.State != rollout.StateAborted || st.Reason != want {
 		t.Errorf("after the start: %s %s %q, want %s aborted %q", st.ID, st.State, st.Reason, first.ID, want)
+	}
+}
+
+// hookHandler runs until the file $FLAG is removed, noting in $FLAG.calls
+// when each call starts and ends.
+const hookHandler = `import os, time
+
+def main_handler(event, context):
+    flag = os.environ["FLAG"]
+    with open(flag + ".calls", "a") as f:
+        f.write("start\n")
+    while os.path.exists(flag):
+        time.sleep(0.05)
+    with open(flag + ".calls", "a") as f:
+        f.write("end\n")
+    return {"ok": True}
+`
+
+// TestParkingStopsARunningHook: E is parked while its rollout's
+// pre-traffic hook (function H) runs: the hook's invocation is stopped and
+// its instance released at once (not at H's 60 s timeout), the rollout is
+// held before any traffic moved, and the restore runs the hook once, to its
+// end, and the rollout goes on.
+func TestParkingStopsARunningHook(t *testing.T) {
+	cfg := echoWorkspace(t)
+	dir := filepath.Dir(cfg)
+	flag := filepath.Join(t.TempDir(), "hold")
+	if err := os.MkdirAll(filepath.Join(dir, "hook"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for path, content := range map[string]string{filepath.Join(dir, "hook", "index.py"): hookHandler, flag: ""} {
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hDecl := "  H:\n    source: ./hook\n    runtime: Python3.9\n    handler: index.main_handler\n    timeout: 60\n" +
+		"    environment: {variables: {FLAG: " + flag + "}}\nservices:"
+	withH := func(c string) string { return strings.Replace(c, "services:", hDecl, 1) }
+	save(t, cfg, withH(liveConfig))
+	app, _ := startApp(t, cfg, filepath.Join(t.TempDir(), "state"))
+	grayscaleE(t, app.reg)
+	if code, out, errOut := runCLI(t, "rollout", "E", "--alias", "canary", "--to", "3", "--steps", "50,100", "--interval", "1h",
+		"--pre-traffic", "H", "--detach", "--endpoint", app.AdminURL()); code != 0 {
+		t.Fatalf("rollout: exit %d\n%s%s", code, out, errOut)
+	}
+	calls := func() string {
+		b, _ := os.ReadFile(flag + ".calls")
+		return string(b)
+	}
+	busyH := func() int {
+		n := 0
+		for _, st := range app.mgr.Stats() {
+			if st.Spec.Function == "H" {
+				n += st.Busy
+			}
+		}
+		return n
+	}
+	eventually(t, 30*time.Second, "the hook running", func() bool { return calls() == "start\n" && busyH() == 1 })
+
+	save(t, cfg, withH(withoutE(t)))
+	st := waitRollout(t, app, rollout.StateHeld)
+	if st.Phase != rollout.PhasePreTraffic || st.Weight != 0 {
+		t.Errorf("held status = %+v, want held in pre-traffic, no traffic moved", st)
+	}
+	eventually(t, 20*time.Second, "the hook's instance released", func() bool { return busyH() == 0 })
+	if got := calls(); got != "start\n" {
+		t.Errorf("hook calls while parked: %q, want the one stopped", got)
+	}
+	eventually(t, 10*time.Second, "the stopped hook's record", func() bool {
+		recs, _ := app.logs.Query(logstore.Query{Function: "H"})
+		return len(recs) == 1 && !recs[0].Running && recs[0].Status == 499 && strings.Contains(recs[0].RetMsg, "Request canceled")
+	})
+
+	if err := os.Remove(flag); err != nil {
+		t.Fatal(err)
+	}
+	save(t, cfg, withH(liveConfig))
+	eventually(t, 30*time.Second, "the first step applied", func() bool {
+		st, _ := app.rollouts.Get("E", "canary")
+		return st.State == rollout.StateRunning && st.Weight == 0.5
+	})
+	if got := calls(); got != "start\nstart\nend\n" {
+		t.Errorf("hook calls: %q, want the stopped one and one run to its end", got)
 	}
 }

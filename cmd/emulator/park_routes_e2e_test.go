@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,8 +135,22 @@ func TestRestoreWithATakenRouteLive(t *testing.T) {
 	if webEnabled(t, c, "E") || !webEnabled(t, c, "B") {
 		t.Error("want E's web disabled and B's enabled")
 	}
-	if err := triggerStatus(c, "E", "OPEN"); err == nil {
-		t.Error("enabling E's web while B holds the route succeeded")
+	// A disabled trigger holds no route: either may be updated, as long
+	// as E's stays disabled.
+	for _, f := range []string{"B", "E"} {
+		ut := scf.NewUpdateTriggerRequest()
+		ut.FunctionName, ut.TriggerName, ut.Type = common.StringPtr(f), common.StringPtr("web"), common.StringPtr("apigw")
+		ut.Description = common.StringPtr("updated while the two share a route")
+		if _, err := c.UpdateTrigger(ut); err != nil {
+			t.Errorf("UpdateTrigger web of %s: %v", f, err)
+		}
+	}
+	err := triggerStatus(c, "E", "OPEN")
+	if err == nil || !strings.Contains(err.Error(), "ResourceInUse.Trigger") || !strings.Contains(err.Error(), "trigger web of function B already serves GET /release/t") {
+		t.Errorf("enabling E's web while B holds the route: %v, want ResourceInUse.Trigger naming B's", err)
+	}
+	if webEnabled(t, c, "E") || !webEnabled(t, c, "B") {
+		t.Error("want E's web still disabled and B's enabled")
 	}
 
 	dt := scf.NewDeleteTriggerRequest()
@@ -185,5 +200,81 @@ func TestRestoreWithATakenRouteAtStart(t *testing.T) {
 	(&console{out: &banner}).banner(app, "process")
 	if !strings.Contains(banner.String(), "functions.E: trigger web of E (apigw GET /release/t in service A) left out of the restore: trigger web of function B") {
 		t.Errorf("banner lacks the warning:\n%s", banner.String())
+	}
+}
+
+// TestNewCLBTriggerOnATakenRouteLive: an edit that gives B a clb trigger
+// on the route of E's clb trigger (created through the cloud API) is
+// refused before anything changes, with file:line naming the holder, as
+// for the clb triggers of a restored function: the API the same edit adds
+// is not served. With a free route, the same edit applies.
+func TestNewCLBTriggerOnATakenRouteLive(t *testing.T) {
+	app, cfg, ev := liveApp(t)
+	gw, c := app.GatewayURL(), sdkClient(t, app)
+	ct := scf.NewCreateTriggerRequest()
+	ct.FunctionName, ct.TriggerName, ct.Type = common.StringPtr("E"), common.StringPtr("lb"), common.StringPtr("clb")
+	ct.TriggerDesc = common.StringPtr(`{"path":"/x","method":"ANY"}`)
+	if _, err := c.CreateTrigger(ct); err != nil {
+		t.Fatalf("CreateTrigger lb of E: %v", err)
+	}
+	const bDecl = "    aliases:\n      release: {version: $LATEST}\n"
+	edit := func(path string) ConfigReport {
+		t.Helper()
+		content := strings.Replace(liveConfig, bDecl, bDecl+"    triggers:\n      - {type: clb, name: mine, path: "+path+"}\n", 1)
+		content = strings.Replace(content, "      - {path: /hello,", "      - {path: /hi, method: GET, function: B}\n      - {path: /hello,", 1)
+		if content == liveConfig {
+			t.Fatal("liveConfig no longer declares B as the test expects")
+		}
+		n := ev.count()
+		save(t, cfg, content)
+		eventually(t, 10*time.Second, "a report of the edit", func() bool { return ev.count() > n })
+		return ev.last()
+	}
+
+	r := edit("/x")
+	want := "emulator.yaml:9: functions.B.triggers mine: clb route ANY /x is taken: clb trigger lb of function E serves it"
+	if r.Err == nil || !strings.Contains(r.Err.Error(), want) {
+		t.Errorf("edit: %v, want refused with %q", r.Err, want)
+	}
+	if a := get(t, gw+"/release/hi", nil); a.Status != 404 {
+		t.Errorf("/release/hi after the refused edit = %d, want 404 (the routes stay)", a.Status)
+	}
+	if ts, _ := app.reg.Triggers("B"); len(ts) != 0 {
+		t.Errorf("B's triggers after the refused edit = %+v", ts)
+	}
+
+	r = edit("/y")
+	if r.Err != nil {
+		t.Fatalf("edit on a free route refused: %v", r.Err)
+	}
+	if a := get(t, gw+"/release/hi", nil); a.Status != 200 {
+		t.Errorf("/release/hi = %d, want 200", a.Status)
+	}
+	if ts, _ := app.reg.Triggers("B"); len(ts) != 1 || ts[0].Path != "/y" || !ts[0].Enabled {
+		t.Errorf("B's triggers = %+v, want mine on /y", ts)
+	}
+
+	// One save gives B's route to E and B another, E first in the file:
+	// the route B gives up is let go before E takes it.
+	content := strings.Replace(liveConfig, eDecl, "", 1)
+	content = strings.Replace(content, "functions:\n", "functions:\n"+eDecl+"    triggers:\n      - {type: clb, name: e1, path: /y}\n", 1)
+	content = strings.Replace(content, bDecl, bDecl+"    triggers:\n      - {type: clb, name: mine, path: /v}\n", 1)
+	n := ev.count()
+	save(t, cfg, content)
+	eventually(t, 10*time.Second, "a report of the edit", func() bool { return ev.count() > n })
+	if r := ev.last(); r.Err != nil {
+		t.Fatalf("moving /y from B to E refused: %v", r.Err)
+	}
+	routes := map[string]string{}
+	for _, tr := range app.reg.AllTriggers() {
+		if tr.Enabled {
+			routes[tr.Path] = tr.Function + "/" + tr.Name
+		}
+	}
+	if want := map[string]string{"/x": "E/lb", "/y": "E/e1", "/v": "B/mine"}; !maps.Equal(routes, want) {
+		t.Errorf("clb routes after the move = %v, want %v", routes, want)
+	}
+	if got := servedBy(t, gw+"/clb/y"); got != "E" {
+		t.Errorf("/clb/y after the move: %s, want E", got)
 	}
 }
