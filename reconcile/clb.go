@@ -131,7 +131,7 @@ func checkCLB(path string, f config.Function, holders []holder, parked bool) err
 // withoutTakes returns f without the clb triggers that take a route f's
 // stored triggers do not hold already (new, moved or enabled), and
 // whether it left any out.
-func withoutTakes(reg Registry, f config.Function) (config.Function, bool) {
+func withoutTakes(reg interface{ AllTriggers() []registry.Trigger }, f config.Function) (config.Function, bool) {
 	key := registry.Key(f.Namespace, f.Name)
 	held := map[string]registry.Trigger{}
 	for _, t := range reg.AllTriggers() {
@@ -158,13 +158,10 @@ func withoutTakes(reg Registry, f config.Function) (config.Function, bool) {
 
 // applyTriggers makes the triggers of the functions an edit added or
 // changed what cur declares: first without the clb routes they take, then
-// whole (see above).
+// whole (see ApplyTriggers).
 func (r *Reconciler) applyTriggers(cur *config.File, ch config.Changes) error {
-	type pending struct {
-		f   config.Function
-		old *config.Function
-	}
-	var second []pending
+	var fns []config.Function
+	var olds []*config.Function
 	for _, f := range cur.Functions {
 		prev, changed := changedFrom(ch, f.Name)
 		if !changed && !isAdded(ch, f.Name) {
@@ -174,16 +171,31 @@ func (r *Reconciler) applyTriggers(cur *config.File, ch config.Changes) error {
 		if changed {
 			old = &prev
 		}
-		first, takes := withoutTakes(r.o.Registry, f)
-		if err := r.o.Triggers.Apply(first, old); err != nil {
+		fns, olds = append(fns, f), append(olds, old)
+	}
+	return ApplyTriggers(r.o.Registry, fns, func(i int, f config.Function) error { return r.o.Triggers.Apply(f, olds[i]) })
+}
+
+// ApplyTriggers applies the triggers of fns with apply in two passes: each
+// function first without the clb triggers that take a route it does not
+// hold yet, then, for those that left some out, whole. The routes the
+// first pass gives up (moved away, disabled) are free by the second, so
+// moves and swaps between functions work whatever their order in the
+// file. Start-up applies the whole file this way, a live edit the
+// functions it added or changed.
+func ApplyTriggers(reg interface{ AllTriggers() []registry.Trigger }, fns []config.Function, apply func(i int, f config.Function) error) error {
+	var second []int
+	for i, f := range fns {
+		first, takes := withoutTakes(reg, f)
+		if err := apply(i, first); err != nil {
 			return err
 		}
 		if takes {
-			second = append(second, pending{f, old})
+			second = append(second, i)
 		}
 	}
-	for _, p := range second {
-		if err := r.o.Triggers.Apply(p.f, p.old); err != nil {
+	for _, i := range second {
+		if err := apply(i, fns[i]); err != nil {
 			return err
 		}
 	}

@@ -278,3 +278,50 @@ func TestNewCLBTriggerOnATakenRouteLive(t *testing.T) {
 		t.Errorf("/clb/y after the move: %s, want E", got)
 	}
 }
+
+// A clb route moved from B to E while the emulator was down, E listed
+// first, is applied at start-up as a live edit applies it: the route B
+// gives up is let go before E takes it.
+func TestCLBRouteMovedWhileDownStartsUp(t *testing.T) {
+	cfg := workspace(t)
+	dir := filepath.Dir(cfg)
+	if err := os.MkdirAll(filepath.Join(dir, "echo"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "echo", "index.py"), []byte(echoHandler), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const bDecl = "    aliases:\n      release: {version: $LATEST}\n"
+	before := strings.Replace(liveConfig, bDecl, bDecl+"    triggers:\n      - {type: clb, name: mine, path: /y}\n", 1)
+	after := strings.Replace(liveConfig, eDecl, "", 1)
+	after = strings.Replace(after, "functions:\n", "functions:\n"+eDecl+"    triggers:\n      - {type: clb, name: e1, path: /y}\n", 1)
+	after = strings.Replace(after, bDecl, bDecl+"    triggers:\n      - {type: clb, name: mine, path: /v}\n", 1)
+	if before == liveConfig || after == liveConfig {
+		t.Fatal("liveConfig no longer declares B and E as the test expects")
+	}
+	state := filepath.Join(t.TempDir(), "state")
+	save(t, cfg, before)
+	app, stop := startApp(t, cfg, state)
+	if got := servedBy(t, app.GatewayURL()+"/clb/y"); got != "B" {
+		t.Fatalf("/clb/y before the move: %s, want B", got)
+	}
+	stop()
+
+	save(t, cfg, after)
+	app, stop = startApp(t, cfg, state) // fails the test when up refuses
+	defer stop()
+	routes := map[string]string{}
+	for _, tr := range app.reg.AllTriggers() {
+		if tr.Enabled {
+			routes[tr.Path] = tr.Function + "/" + tr.Name
+		}
+	}
+	if want := map[string]string{"/y": "E/e1", "/v": "B/mine"}; !maps.Equal(routes, want) {
+		t.Errorf("clb routes after the move = %v, want %v", routes, want)
+	}
+	for path, want := range map[string]string{"/clb/y": "E", "/clb/v": "B"} {
+		if got := servedBy(t, app.GatewayURL()+path); got != want {
+			t.Errorf("%s after the move: %s, want %s", path, got, want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/scf-emulator/emulator/config"
+	"github.com/scf-emulator/emulator/reconcile"
 	"github.com/scf-emulator/emulator/registry"
 	"github.com/scf-emulator/emulator/trigger"
 )
@@ -97,10 +98,5 @@ func (a *App) applyTriggers(f config.Function, prev *config.Function) error {
 // applyConfigTriggers applies the triggers of every function of f, at
 // start-up.
 func (a *App) applyConfigTriggers(f *config.File) error {
-	for _, fn := range f.Functions {
-		if err := a.applyTriggers(fn, nil); err != nil {
-			return err
-		}
-	}
-	return nil
+	return reconcile.ApplyTriggers(a.reg, f.Functions, func(_ int, fn config.Function) error { return a.applyTriggers(fn, nil) })
 }
