@@ -16,7 +16,11 @@ func TestRestartLoadsRecords(t *testing.T) {
 	s := open(t, Options{Dir: dir})
 	run := rec("B", 2, "2", 0)
 	run.Running = true
-	mustAppend(t, s, rec("B", 0, "1", 200), rec("B", 1, "2", 433), run, rec("C", 0, "$LATEST", 200))
+	timer := rec("B", 1, "2", 433)
+	timer.Source, timer.Trigger, timer.RetryNum = "timer", "tick", 2
+	web := rec("C", 0, "$LATEST", 200)
+	web.Source, web.Stage = SourceGateway, "release"
+	mustAppend(t, s, rec("B", 0, "1", 200), timer, run, web)
 	run.Running, run.Status = false, 200
 	if err := s.Update(run); err != nil {
 		t.Fatal(err)
@@ -36,8 +40,12 @@ func TestRestartLoadsRecords(t *testing.T) {
 	if got[1].Status != 433 || got[1].Duration != rec("B", 1, "2", 433).Duration || !got[1].StartTime.Equal(t0.Add(1e9)) {
 		t.Errorf("record fields lost on reload: %+v", got[1])
 	}
-	if _, total := s2.Query(Query{Function: "C"}); total != 1 {
-		t.Errorf("function C total = %d, want 1", total)
+	if got[1].Trigger != "tick" || got[1].RetryNum != 2 || got[1].Source != "timer" {
+		t.Errorf("trigger and retry lost on reload: %+v", got[1])
+	}
+	c, total := s2.Query(Query{Function: "C"})
+	if total != 1 || c[0].Stage != "release" {
+		t.Errorf("function C = %+v (total %d), want one record of stage release", c, total)
 	}
 }
 
