@@ -76,46 +76,6 @@ func TestCorruptLastLineSkipped(t *testing.T) {
 	}
 }
 
-func TestRotationKeepsBound(t *testing.T) {
-	const bound = 64 << 10
-	dir := t.TempDir()
-	s := open(t, Options{Dir: dir, MaxBytesPerFunction: bound})
-	path := filepath.Join(dir, "default.B.jsonl")
-	line := int64(len(mustJSON(t, rec("B", 0, "1", 200)))) + 40 // the padded log below
-	n := int(10 * bound / line)
-	for i := range n {
-		r := rec("B", i, "1", 200)
-		r.Log = strings.Repeat("x", 40)
-		mustAppend(t, s, r)
-		if i%97 == 0 { // check the bound at many points, not only at the end
-			flush(t, s)
-			if st, err := os.Stat(path); err != nil || st.Size() > bound {
-				t.Fatalf("after %d records: size %v (err %v), bound %d", i+1, st.Size(), err, bound)
-			}
-		}
-	}
-	s.Close()
-	st, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Size() > bound || st.Size() < bound/4 {
-		t.Fatalf("file size %d, want within (%d/4, %d]", st.Size(), bound, bound)
-	}
-	recs := readLines(t, path)
-	if last := recs[len(recs)-1].RequestID; last != rec("B", n-1, "1", 200).RequestID {
-		t.Errorf("newest on disk = %s, want the last appended", last)
-	}
-	for i := 1; i < len(recs); i++ { // a contiguous run of the newest records
-		if !recs[i].StartTime.After(recs[i-1].StartTime) {
-			t.Fatalf("records out of order at %d", i)
-		}
-	}
-	if leftovers, _ := filepath.Glob(filepath.Join(dir, ".*")); len(leftovers) > 0 {
-		t.Errorf("temp files left: %v", leftovers)
-	}
-}
-
 func TestFloodIsTruncated(t *testing.T) {
 	dir := t.TempDir()
 	s := open(t, Options{Dir: dir})

@@ -108,8 +108,9 @@ func TestAppendJSONBytes(t *testing.T) {
 		{"runes across words", Record{Log: strings.Repeat("abcdefg漢", 5) + strings.Repeat("x", 7) + "\xff" + strings.Repeat("y", 6) + "\u2028"}},
 		{"nanosecond time in a zone", Record{StartTime: time.Date(2026, 5, 1, 10, 0, 0, 123456789, time.FixedZone("CST", 8*3600))}},
 		{"trailing zero nanos", Record{StartTime: time.Date(2026, 5, 1, 10, 0, 0, 120000000, time.UTC)}},
-		{"negative offset with seconds", Record{StartTime: time.Date(1999, 12, 31, 23, 59, 59, 1, time.FixedZone("", -(3*3600 + 30*60 + 15)))}},
-		{"year 0 and 9999", Record{StartTime: time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC), Log: "x"}},
+		{"negative offset with seconds", Record{StartTime: time.Date(1999, 12, 31, 23, 59, 59, 1, time.FixedZone("", -(3*3600+30*60+15)))}},
+		{"year 0", Record{StartTime: time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC), Log: "x"}},
+		{"year 9999", Record{StartTime: time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.FixedZone("", -23*3600-59*60))}},
 		{"monotonic clock", Record{StartTime: time.Now()}},
 		{"local zone", Record{StartTime: time.Date(2026, 1, 2, 3, 4, 5, 6, time.Local)}},
 	}
