@@ -2,57 +2,67 @@ package logstore
 
 import (
 	"bytes"
-	"encoding/json"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 )
 
-const fileExt = ".jsonl"
+const (
+	fileExt = ".jsonl"
+	// prevSuffix names a function's previous segment, <name>.1.jsonl beside
+	// the current <name>.jsonl. Escaped names hold no ".", so it cannot be
+	// another function's file.
+	prevSuffix = ".1"
+)
 
-// disk is the on-disk side: one append-only JSON-lines file per function,
-// rewritten to its newest half when it would outgrow max. Only the writer
-// goroutine uses it after load.
+// disk is the on-disk side: two append-only JSON-lines segments per
+// function, each at most half of max. When the current one would pass
+// half, it is renamed over the previous one and a new current one starts:
+// a rotation copies nothing. Only the writer goroutine uses it after load.
 type disk struct {
 	dir   string
 	max   int64
 	log   *slog.Logger
 	files map[fnKey]*fnFile
-	buf   map[fnKey]*bytes.Buffer // per-batch encoding buffers, reused
-	line  []byte                  // one encoded record, reused
+	buf   map[fnKey]*[]byte // per-function chunks of encoded lines, reused
 }
 
-// fnFile is one open function file and its current size.
+// fnFile is one function's open current segment and its size.
 type fnFile struct {
-	path string
-	f    *os.File
-	size int64
+	path, prev string // the current and previous segments
+	f          *os.File
+	size       int64
 }
 
 func openDisk(dir string, max int64, log *slog.Logger) (*disk, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create log directory: %w", err)
 	}
-	// Temp files of a rotation interrupted by a crash are garbage: the
+	// Temp files of a shrink interrupted by a crash are garbage: the
 	// rename never happened, so the original file is intact.
 	if tmps, _ := filepath.Glob(filepath.Join(dir, ".*.tmp*")); len(tmps) > 0 {
 		for _, t := range tmps {
 			_ = os.Remove(t)
 		}
 	}
-	return &disk{dir: dir, max: max, log: log, files: make(map[fnKey]*fnFile), buf: make(map[fnKey]*bytes.Buffer)}, nil
+	return &disk{dir: dir, max: max, log: log, files: make(map[fnKey]*fnFile), buf: make(map[fnKey]*[]byte)}, nil
 }
 
-// fileName maps a function to a file name that is safe on every platform and
-// cannot collide: bytes outside [A-Za-z0-9_-] are %-escaped, and "." only
-// separates namespace from function.
-func fileName(k fnKey) string {
-	return escape(k.namespace) + "." + escape(k.function) + fileExt
-}
+// fileName maps a function to the name of its current segment, safe on
+// every platform and collision-free: bytes outside [A-Za-z0-9_-] are
+// %-escaped, and "." only separates namespace from function.
+func fileName(k fnKey) string { return baseName(k) + fileExt }
+
+// prevFileName is the name of k's previous segment.
+func prevFileName(k fnKey) string { return baseName(k) + prevSuffix + fileExt }
+
+func baseName(k fnKey) string { return escape(k.namespace) + "." + escape(k.function) }
 
 func escape(s string) string {
 	var b strings.Builder
@@ -67,128 +77,74 @@ func escape(s string) string {
 	return b.String()
 }
 
-// load reads the newest records of every function file (its last d.max
-// bytes), oldest first per file. A record written twice (Running, then finished) keeps its last form.
-// Lines that do not parse, such as a last line cut by a crash, are skipped.
-func (d *disk) load() ([]Record, error) {
-	paths, err := filepath.Glob(filepath.Join(d.dir, "*"+fileExt))
-	if err != nil {
-		return nil, fmt.Errorf("list log files: %w", err)
-	}
-	var out []Record
-	for _, p := range paths {
-		recs, skipped, err := readTail(p, d.max)
-		if err != nil {
-			return nil, err
-		}
-		if skipped > 0 {
-			d.log.Warn("skipped unreadable log lines", "file", p, "lines", skipped)
-		}
-		out = append(out, recs...)
-	}
-	return out, nil
-}
-
-func readTail(path string, limit int64) (recs []Record, skipped int, err error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, 0, fmt.Errorf("open log file: %w", err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, 0, fmt.Errorf("stat log file: %w", err)
-	}
-	off := max(st.Size()-limit, 0)
-	data := make([]byte, st.Size()-off)
-	if _, err := f.ReadAt(data, off); err != nil && !errors.Is(err, io.EOF) {
-		return nil, 0, fmt.Errorf("read log file %s: %w", path, err)
-	}
-	if off > 0 { // started mid-line: drop the fragment
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			data = data[i+1:]
-		} else {
-			data = nil
-		}
-	}
-	index := make(map[string]int)
-	for len(data) > 0 {
-		line := data
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			line, data = data[:i], data[i+1:]
-		} else {
-			data = nil
-		}
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		var r Record
-		if json.Unmarshal(line, &r) != nil || r.RequestID == "" || r.Function == "" {
-			skipped++
-			continue
-		}
-		if r.Namespace == "" {
-			r.Namespace = "default"
-		}
-		if i, ok := index[r.RequestID]; ok {
-			recs[i] = r
-			continue
-		}
-		index[r.RequestID] = len(recs)
-		recs = append(recs, r)
-	}
-	return recs, skipped, nil
-}
-
 // chunkBytes is how much of one function's encoded batch is buffered before
 // it is written, so a large batch never needs a large buffer.
 const chunkBytes = 64 << 10
 
-// write appends a batch, in a few large writes per function file. Errors are
-// logged, not returned: the records remain queryable in memory.
+// write appends a batch, in a few large writes per function file, each
+// record encoded straight into its function's chunk. Errors are logged, not
+// returned: the records remain queryable in memory.
 func (d *disk) write(batch []Record) {
 	for i := range batch {
 		k := fnKey{batch[i].Namespace, batch[i].Function}
-		b := d.buf[k]
-		if b == nil {
-			b = bytes.NewBuffer(make([]byte, 0, chunkBytes))
-			d.buf[k] = b
+		c := d.buf[k]
+		if c == nil {
+			b := make([]byte, 0, chunkBytes)
+			c = &b
+			d.buf[k] = c
 		}
-		d.line = appendJSON(d.line[:0], &batch[i])
-		d.line = append(d.line, '\n')
-		b.Write(d.line)
-		if b.Len() >= chunkBytes {
-			d.flushChunk(k, b)
-		}
-	}
-	for k, b := range d.buf {
-		if b.Len() > 0 {
-			d.flushChunk(k, b)
+		*c = append(appendJSON(*c, &batch[i]), '\n')
+		if len(*c) >= chunkBytes {
+			d.flushChunk(k, c)
 		}
 	}
-	if cap(d.line) > chunkBytes { // do not keep one flooded record's buffer around
-		d.line = nil
+	for k, c := range d.buf {
+		if len(*c) > 0 {
+			d.flushChunk(k, c)
+		}
 	}
 }
 
-func (d *disk) flushChunk(k fnKey, b *bytes.Buffer) {
-	if err := d.append(k, b.Bytes()); err != nil {
+func (d *disk) flushChunk(k fnKey, c *[]byte) {
+	if err := d.append(k, *c); err != nil {
 		d.log.Error("write log file", "function", k.function, "namespace", k.namespace, "err", err)
 	}
-	b.Reset()
+	*c = (*c)[:0]
+	if cap(*c) > 2*chunkBytes { // do not keep one flooded record's room around
+		*c = make([]byte, 0, chunkBytes)
+	}
 }
 
+// append writes data, whole lines, to k's current segment, rotating
+// before a line that would take it past half the bound, so the two
+// segments together never exceed it.
 func (d *disk) append(k fnKey, data []byte) error {
 	ff, err := d.file(k)
 	if err != nil {
 		return err
 	}
-	if ff.size+int64(len(data)) > d.max {
-		err = d.rotate(ff, data)
-	} else {
-		var n int
-		n, err = ff.f.Write(data)
-		ff.size += int64(n)
+	half := d.max / 2
+	for err == nil && len(data) > 0 {
+		n := int64(len(data))
+		if room := half - ff.size; n > room {
+			n = int64(bytes.LastIndexByte(data[:max(room, 0)], '\n') + 1) // the whole lines that fit
+		}
+		switch {
+		case n > 0:
+			var w int
+			w, err = ff.f.Write(data[:n])
+			ff.size += int64(w)
+			data = data[n:]
+		case ff.size > 0:
+			err = d.rotate(ff)
+		default: // a line longer than half the bound never fits
+			n = int64(bytes.IndexByte(data, '\n') + 1)
+			if n == 0 {
+				n = int64(len(data))
+			}
+			d.log.Warn("log record larger than half the file bound not written", "file", ff.path, "bytes", n)
+			data = data[n:]
+		}
 	}
 	if err != nil { // reopen next time rather than trust the handle or size
 		ff.f.Close()
@@ -197,14 +153,14 @@ func (d *disk) append(k fnKey, data []byte) error {
 	return err
 }
 
-// file opens k's file for appending. A file whose last line was cut by a
-// crash gets a newline first, so the fragment stays one skippable line
-// instead of corrupting the next record.
+// file opens k's current segment for appending. A segment whose last line
+// was cut by a crash gets a newline first, so the fragment stays one
+// skippable line instead of corrupting the next record.
 func (d *disk) file(k fnKey) (*fnFile, error) {
 	if ff := d.files[k]; ff != nil {
 		return ff, nil
 	}
-	ff := &fnFile{path: filepath.Join(d.dir, fileName(k))}
+	ff := &fnFile{path: filepath.Join(d.dir, fileName(k)), prev: filepath.Join(d.dir, prevFileName(k))}
 	if err := ff.open(); err != nil {
 		return nil, err
 	}
@@ -233,31 +189,37 @@ func (ff *fnFile) open() error {
 	return nil
 }
 
-// rotate rewrites ff as the newest whole lines of (file + data) that fit in
-// half the bound, through a temp file and a rename so a crash leaves either
-// the old file or the new one.
-func (d *disk) rotate(ff *fnFile, data []byte) error {
+// rotate makes the current segment the previous one, replacing it, and
+// starts an empty current one. The rename is the commit point: a kill
+// before it leaves the old pair, after it the new previous segment alone
+// until the next write creates the current one. load reads every one of
+// these states as the newest records within the bound.
+func (d *disk) rotate(ff *fnFile) error {
+	if ff.size > d.max/2 { // a file from before segments, or from a larger bound
+		if err := d.shrink(ff); err != nil {
+			return err
+		}
+	}
+	ff.f.Close()
+	if err := os.Rename(ff.path, ff.prev); err != nil {
+		return fmt.Errorf("rotate: %w", err) // append drops ff; the next write reopens
+	}
+	return ff.open()
+}
+
+// shrink rewrites ff as its newest whole lines within half the bound,
+// through a temp file and a rename so a crash leaves either the old file or
+// the new one. Only a segment larger than half the bound needs it: the
+// single file of an earlier version, or one written under a larger bound.
+func (d *disk) shrink(ff *fnFile) error {
 	half := d.max / 2
-	var combined []byte
-	if need := half - int64(len(data)); need > 0 {
-		off := max(ff.size-need, 0)
-		combined = make([]byte, ff.size-off, ff.size-off+int64(len(data)))
-		if _, err := ff.f.ReadAt(combined, off); err != nil && !errors.Is(err, io.EOF) {
-			return fmt.Errorf("read for rotation: %w", err)
-		}
-		if off > 0 {
-			// The byte before off decides whether combined starts on a line.
-			prev := make([]byte, 1)
-			if _, err := ff.f.ReadAt(prev, off-1); err != nil || prev[0] != '\n' {
-				combined = dropFragment(combined)
-			}
-		}
+	// One byte more than half: the byte before the cut says whether the
+	// kept part starts on a line.
+	tail := make([]byte, half+1)
+	if _, err := ff.f.ReadAt(tail, ff.size-half-1); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read for rotation: %w", err)
 	}
-	combined = append(combined, data...)
-	keep := newestLines(combined, half)
-	if len(keep) == 0 && len(data) > 0 {
-		d.log.Warn("log record larger than half the file bound not written", "file", ff.path, "bytes", len(data))
-	}
+	keep := newestLines(tail, half)
 	tmp, err := os.CreateTemp(d.dir, "."+filepath.Base(ff.path)+".tmp*")
 	if err != nil {
 		return fmt.Errorf("rotate: %w", err)
@@ -272,9 +234,38 @@ func (d *disk) rotate(ff *fnFile, data []byte) error {
 	ff.f.Close()
 	if err := os.Rename(tmp.Name(), ff.path); err != nil {
 		os.Remove(tmp.Name())
-		return fmt.Errorf("rotate: %w", err) // append drops ff; the next write reopens
+		return fmt.Errorf("rotate: %w", err)
 	}
 	return ff.open()
+}
+
+// remove closes and deletes k's segments.
+func (d *disk) remove(k fnKey) error {
+	if ff := d.files[k]; ff != nil {
+		ff.f.Close()
+		delete(d.files, k)
+	}
+	delete(d.buf, k)
+	return RemoveFiles(d.dir, k.namespace, k.function)
+}
+
+// RemoveFiles deletes the log files of function (as in Record.Function) in
+// namespace ("" is default) from dir, the Dir of a Store that is not open:
+// `emulator gc --parked` with the emulator stopped. Missing files are fine.
+// The previous segment goes first: a kill in between leaves the newest
+// records, which load reads like any other state.
+func RemoveFiles(dir, namespace, function string) error {
+	k := fnKey{cmp.Or(namespace, "default"), function}
+	var errs []error
+	for _, name := range []string{prevFileName(k), fileName(k)} {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("remove log files: %w", err)
+	}
+	return nil
 }
 
 // newestLines returns the longest suffix of b made of whole lines and at most

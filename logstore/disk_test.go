@@ -16,7 +16,11 @@ func TestRestartLoadsRecords(t *testing.T) {
 	s := open(t, Options{Dir: dir})
 	run := rec("B", 2, "2", 0)
 	run.Running = true
-	mustAppend(t, s, rec("B", 0, "1", 200), rec("B", 1, "2", 433), run, rec("C", 0, "$LATEST", 200))
+	timer := rec("B", 1, "2", 433)
+	timer.Source, timer.Trigger, timer.RetryNum = "timer", "tick", 2
+	web := rec("C", 0, "$LATEST", 200)
+	web.Source, web.Stage = SourceGateway, "release"
+	mustAppend(t, s, rec("B", 0, "1", 200), timer, run, web)
 	run.Running, run.Status = false, 200
 	if err := s.Update(run); err != nil {
 		t.Fatal(err)
@@ -36,8 +40,12 @@ func TestRestartLoadsRecords(t *testing.T) {
 	if got[1].Status != 433 || got[1].Duration != rec("B", 1, "2", 433).Duration || !got[1].StartTime.Equal(t0.Add(1e9)) {
 		t.Errorf("record fields lost on reload: %+v", got[1])
 	}
-	if _, total := s2.Query(Query{Function: "C"}); total != 1 {
-		t.Errorf("function C total = %d, want 1", total)
+	if got[1].Trigger != "tick" || got[1].RetryNum != 2 || got[1].Source != "timer" {
+		t.Errorf("trigger and retry lost on reload: %+v", got[1])
+	}
+	c, total := s2.Query(Query{Function: "C"})
+	if total != 1 || c[0].Stage != "release" {
+		t.Errorf("function C = %+v (total %d), want one record of stage release", c, total)
 	}
 }
 
@@ -65,46 +73,6 @@ func TestCorruptLastLineSkipped(t *testing.T) {
 	s3 := open(t, Options{Dir: dir})
 	if got, _ := s3.Query(Query{Order: OrderAsc}); !slices.Equal(ids(got), []string{"B-000", "B-001", "B-003"}) {
 		t.Fatalf("after append past fragment: %v", ids(got))
-	}
-}
-
-func TestRotationKeepsBound(t *testing.T) {
-	const bound = 64 << 10
-	dir := t.TempDir()
-	s := open(t, Options{Dir: dir, MaxBytesPerFunction: bound})
-	path := filepath.Join(dir, "default.B.jsonl")
-	line := int64(len(mustJSON(t, rec("B", 0, "1", 200)))) + 40 // the padded log below
-	n := int(10 * bound / line)
-	for i := range n {
-		r := rec("B", i, "1", 200)
-		r.Log = strings.Repeat("x", 40)
-		mustAppend(t, s, r)
-		if i%97 == 0 { // check the bound at many points, not only at the end
-			flush(t, s)
-			if st, err := os.Stat(path); err != nil || st.Size() > bound {
-				t.Fatalf("after %d records: size %v (err %v), bound %d", i+1, st.Size(), err, bound)
-			}
-		}
-	}
-	s.Close()
-	st, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Size() > bound || st.Size() < bound/4 {
-		t.Fatalf("file size %d, want within (%d/4, %d]", st.Size(), bound, bound)
-	}
-	recs := readLines(t, path)
-	if last := recs[len(recs)-1].RequestID; last != rec("B", n-1, "1", 200).RequestID {
-		t.Errorf("newest on disk = %s, want the last appended", last)
-	}
-	for i := 1; i < len(recs); i++ { // a contiguous run of the newest records
-		if !recs[i].StartTime.After(recs[i-1].StartTime) {
-			t.Fatalf("records out of order at %d", i)
-		}
-	}
-	if leftovers, _ := filepath.Glob(filepath.Join(dir, ".*")); len(leftovers) > 0 {
-		t.Errorf("temp files left: %v", leftovers)
 	}
 }
 

@@ -6,9 +6,11 @@ import (
 	"unicode/utf8"
 )
 
-// appendJSON appends r as one JSON object, the same document encoding/json
-// makes from Record's tags (without HTML escaping). Hand-written because the
-// writer encodes every record and reflection costs several times more.
+// appendJSON appends r as one JSON object, byte for byte what encoding/json
+// makes from Record's tags with HTML escaping off (TestAppendJSONBytes and
+// FuzzAppendJSON hold it to that; a field added to Record must be added
+// here). Hand-written because the writer encodes every record and
+// reflection costs several times more (BenchmarkEncode).
 func appendJSON(b []byte, r *Record) []byte {
 	b = append(b, `{"requestId":`...)
 	b = appendString(b, r.RequestID)
@@ -44,6 +46,12 @@ func appendJSON(b []byte, r *Record) []byte {
 	if r.Running {
 		b = append(b, `,"running":true`...)
 	}
+	b = appendOptString(b, `,"trigger":`, r.Trigger)
+	if r.RetryNum != 0 {
+		b = append(b, `,"retryNum":`...)
+		b = strconv.AppendInt(b, int64(r.RetryNum), 10)
+	}
+	b = appendOptString(b, `,"stage":`, r.Stage)
 	return append(b, '}')
 }
 
@@ -136,6 +144,10 @@ func appendEscaped(b []byte, c byte) []byte {
 		return append(b, '\\', 'r')
 	case '\t':
 		return append(b, '\\', 't')
+	case '\b':
+		return append(b, '\\', 'b')
+	case '\f':
+		return append(b, '\\', 'f')
 	}
 	return append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 }

@@ -1,6 +1,7 @@
 package logstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -33,11 +34,15 @@ const (
 // Options configures a Store. The zero value is a memory-only store with the
 // default bounds.
 type Options struct {
-	// Dir holds one JSON-lines file per function; "" keeps records in memory only.
+	// Dir holds two JSON-lines files per function, <name>.1.jsonl and
+	// <name>.jsonl, the previous and the current segment (a directory of
+	// earlier versions, with only the latter, loads as it is); "" keeps
+	// records in memory only.
 	Dir string
-	// MaxBytesPerFunction bounds each function's file and its in-memory ring;
-	// 0 means 8 MB. A file that would grow past it is rewritten keeping the
-	// newest half.
+	// MaxBytesPerFunction bounds each function's files together and its
+	// in-memory ring; 0 means 8 MB. When the current segment would pass
+	// half of it, it replaces the previous one and a new one starts, so the
+	// newest half at least is always kept.
 	MaxBytesPerFunction int64
 	// MaxRecordsPerFunction bounds each function's in-memory ring; 0 means 2000.
 	MaxRecordsPerFunction int
@@ -88,14 +93,16 @@ type Store struct {
 	opts Options
 	log  *slog.Logger
 
-	mu sync.Mutex // guards rings, pending, pendingBytes, followers, closed
+	mu sync.Mutex // guards rings, pending, pendingBytes, forgotten, followers, closed
 	// rings holds each function's newest records in append order.
 	rings map[fnKey]*ring
 	// pending holds records not yet handed to the disk writer.
 	pending      []Record
 	pendingBytes int64
-	followers    map[*follower]struct{}
-	closed       bool
+	// forgotten holds the functions whose files the writer is to remove.
+	forgotten []fnKey
+	followers map[*follower]struct{}
+	closed    bool
 
 	wake    chan struct{}      // nudges the writer; capacity 1
 	flushes chan chan struct{} // Flush requests, answered once written
@@ -212,10 +219,46 @@ func (s *Store) enqueue(r Record) {
 		s.pending = s.pending[:m]
 		s.log.Warn("log writer is behind; records dropped from disk (kept in memory)", "dropped", n)
 	}
+	s.nudge()
+}
+
+// nudge wakes the writer. s.mu must be held.
+func (s *Store) nudge() {
 	select {
 	case s.wake <- struct{}{}:
 	default:
 	}
+}
+
+// Forget drops the records of function (as in Record.Function: the
+// registry key) in namespace ("" is default): from memory at once, from
+// disk with the writer's next write, which Flush waits for. It is for a
+// deleted function, whose logs go with it; a record appended afterwards
+// starts a new log.
+func (s *Store) Forget(namespace, function string) error {
+	k := fnKey{cmp.Or(namespace, "default"), function}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	delete(s.rings, k)
+	if s.disk == nil {
+		return nil
+	}
+	kept := s.pending[:0]
+	for _, r := range s.pending {
+		if r.Namespace == k.namespace && r.Function == k.function {
+			s.pendingBytes -= r.size()
+			continue
+		}
+		kept = append(kept, r)
+	}
+	clear(s.pending[len(kept):])
+	s.pending = kept
+	s.forgotten = append(s.forgotten, k)
+	s.nudge()
+	return nil
 }
 
 // Flush returns once every record appended before the call is written to
@@ -263,9 +306,15 @@ func (s *Store) writeLoop() {
 	var spare []Record
 	write := func() {
 		s.mu.Lock()
-		batch := s.pending
-		s.pending, s.pendingBytes = spare[:0], 0
+		batch, forgotten := s.pending, s.forgotten
+		s.pending, s.pendingBytes, s.forgotten = spare[:0], 0, nil
 		s.mu.Unlock()
+		// Files first: the batch holds only records appended after Forget.
+		for _, k := range forgotten {
+			if err := s.disk.remove(k); err != nil {
+				s.log.Error("remove log files", "function", k.function, "namespace", k.namespace, "err", err)
+			}
+		}
 		if s.disk != nil && len(batch) > 0 {
 			s.disk.write(batch)
 		}

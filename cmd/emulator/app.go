@@ -84,6 +84,9 @@ type Events interface {
 	Image(function string, res runtime.ImageResolution, onProcess bool)
 }
 
+// logsDir is the state folder's folder of invocation logs (package logstore).
+const logsDir = "logs"
+
 // App is one running emulator: registry, runtime, gateway, cloud API, watcher.
 type App struct {
 	cfg         AppConfig
@@ -152,7 +155,7 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("open state in %s: %w", a.stateDir, err)
 	}
-	a.logs, err = logstore.Open(logstore.Options{Dir: filepath.Join(a.stateDir, "logs"), Logger: cfg.Logger.With("component", "logstore")})
+	a.logs, err = logstore.Open(logstore.Options{Dir: filepath.Join(a.stateDir, logsDir), Logger: cfg.Logger.With("component", "logstore")})
 	if err != nil {
 		return nil, fmt.Errorf("open logs in %s: %w", a.stateDir, err)
 	}

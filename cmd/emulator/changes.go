@@ -30,6 +30,11 @@ func (a *App) onChange(c registry.Change) {
 			log.Warn("cannot stop watching", "function", c.Function, "err", err)
 		}
 		a.met.Forget(c.Function, "")
+		if c.Kind == registry.ChangeFunctionDeleted { // a parked function keeps its logs
+			if err := a.logs.Forget(registry.NamespaceOf(c.Function), c.Function); err != nil {
+				log.Warn("cannot drop the deleted function's logs", "function", c.Function, "err", err)
+			}
+		}
 		a.rebuildRoutes()
 	case registry.ChangeFunctionRestored:
 		// Its provisioned instances drained when it was parked; the

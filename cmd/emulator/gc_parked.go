@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/scf-emulator/emulator/capacity"
+	"github.com/scf-emulator/emulator/logstore"
 	"github.com/scf-emulator/emulator/registry"
 	"github.com/scf-emulator/emulator/rollout"
 	"github.com/scf-emulator/emulator/runtime"
@@ -68,6 +69,10 @@ func gcParked(ctx context.Context, out io.Writer, dir string, names []string, dr
 		_, err := rollout.EndStopped(dir, name, " while parked, by `emulator gc --parked` with the emulator stopped", time.Now())
 		if err != nil {
 			return fmt.Errorf("deleted, but its rollouts were not ended: %w", err)
+		}
+		// Nor does anyone drop its invocation logs, as a live one would.
+		if err := logstore.RemoveFiles(filepath.Join(dir, logsDir), registry.NamespaceOf(name), name); err != nil {
+			return fmt.Errorf("deleted, but its logs were not: %w", err)
 		}
 		return nil
 	})

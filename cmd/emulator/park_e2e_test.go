@@ -15,6 +15,7 @@ import (
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 	scf "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/scf/v20180416"
 
+	"github.com/scf-emulator/emulator/logstore"
 	"github.com/scf-emulator/emulator/registry"
 )
 
@@ -75,6 +76,16 @@ func versionNumbers(t testing.TB, reg *registry.Registry, fn string) []string {
 		out = append(out, v.Version)
 	}
 	return out
+}
+
+// logFilesOfE lists function E's invocation log files in state.
+func logFilesOfE(t testing.TB, state string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(state, logsDir, "default.E.*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }
 
 // TestRemovedFunctionIsParkedLive: removing a function from the file while
@@ -169,6 +180,9 @@ func TestRemovedFunctionIsParkedLive(t *testing.T) {
 
 	t.Run("DeleteFunction drops a parked function", func(t *testing.T) {
 		edit(t, withoutE(t))
+		if _, n := app.logs.Query(logstore.Query{Function: "E"}); n == 0 {
+			t.Fatal("parked E's invocation logs are gone; a parked function keeps them")
+		}
 		df := scf.NewDeleteFunctionRequest()
 		df.FunctionName = common.StringPtr("E")
 		if _, err := c.DeleteFunction(df); err != nil {
@@ -182,6 +196,15 @@ func TestRemovedFunctionIsParkedLive(t *testing.T) {
 		}
 		if got := app.capa.Provisioned("E"); len(got) != 0 {
 			t.Errorf("E's provisioned settings = %v after delete, want none", got)
+		}
+		if _, n := app.logs.Query(logstore.Query{Function: "E"}); n != 0 {
+			t.Errorf("%d invocation records of E after delete, want none", n)
+		}
+		if err := app.logs.Flush(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if files := logFilesOfE(t, app.stateDir); len(files) != 0 {
+			t.Errorf("E's log files after delete: %v", files)
 		}
 		// Added back now, it starts from nothing.
 		edit(t, liveConfig)
@@ -253,10 +276,11 @@ func TestRemovedWhileDownIsParked(t *testing.T) {
 		// after the gc, at the next start
 		wantServed, wantParked bool
 		wantOut                string
+		dropsLogs              bool // E has logs (the restored E was called) and gc removes them
 	}{
-		{"dry run lists and keeps", withoutE(t), false, []string{"--dry-run"}, false, true, "would delete 1 parked function"},
-		{"added back at up: restored", liveConfig, true, nil, true, false, ""},
-		{"removed again, gc deletes", withoutE(t), false, []string{}, false, false, "deleted 1 parked function(s): E"},
+		{"dry run lists and keeps", withoutE(t), false, []string{"--dry-run"}, false, true, "would delete 1 parked function", false},
+		{"added back at up: restored", liveConfig, true, nil, true, false, "", false},
+		{"removed again, gc deletes", withoutE(t), false, []string{}, false, false, "deleted 1 parked function(s): E", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -275,7 +299,13 @@ func TestRemovedWhileDownIsParked(t *testing.T) {
 				// the removal is seen first.
 				_, stop := startApp(t, cfg, state)
 				stop()
+				if tc.dropsLogs && len(logFilesOfE(t, state)) == 0 {
+					t.Fatal("parked E has no log files; a parked function keeps them")
+				}
 				out := gc(t, tc.gcArgs...)
+				if files := logFilesOfE(t, state); tc.dropsLogs && len(files) > 0 {
+					t.Errorf("E's log files after gc: %v", files)
+				}
 				if !strings.Contains(out, tc.wantOut) || !strings.Contains(out, echo+" (gone)") {
 					t.Errorf("gc output lacks %q or E's gone source:\n%s", tc.wantOut, out)
 				}
