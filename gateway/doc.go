@@ -10,5 +10,7 @@
 //
 // Server is the HTTP/1.1 server the emulator runs the gateway listener
 // with: its own accept loop and request-head parser for the common case,
-// net/http for what it hands off (upgrades, request trailers).
+// net/http for what it hands off (upgrades, request trailers). It caps
+// open connections and cuts those whose client stops reading; Listener
+// gives a net/http.Server (the admin address) the same defences.
 package gateway

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -29,18 +28,30 @@ type Server struct {
 	// MaxHeaderBytes bounds a request head; past it the client gets 431.
 	// 0 means 1 MB, as net/http's default.
 	MaxHeaderBytes int
-	Logger         *slog.Logger // nil discards
+	// WriteStallTimeout bounds how long a write of answer bytes to the
+	// client may make no progress (a client that stopped reading, or sends
+	// requests and never reads the answers); past it the connection closes
+	// and its request's context is cancelled. Answers that stream go on as
+	// long as their bytes move. 0 means 60 s.
+	WriteStallTimeout time.Duration
+	// MaxConns caps the open client connections; at the cap the server
+	// stops accepting until one closes (see accept.go). 0 means 4096, or
+	// fewer when the process may not open twice as many files.
+	MaxConns int
+	Logger   *slog.Logger // nil discards
 
 	once     sync.Once
 	log      *slog.Logger
 	fallback *http.Server
 	handoff  *connQueue
 	date     dateCache
+	acc      *acceptor
+	sweep    sweeper
 
-	mu       sync.Mutex // guards conns, handed and listener
+	mu       sync.Mutex // guards conns and listener
 	conns    map[*srvConn]struct{}
-	handed   map[*replayConn]struct{} // handed to the fallback, open still
 	listener net.Listener
+	handed   connSet        // handed to the fallback, open still
 	wg       sync.WaitGroup // connection goroutines and the fallback's Serve
 
 	closing  atomic.Bool
@@ -69,14 +80,22 @@ func (s *Server) init() {
 		if s.MaxHeaderBytes <= 0 {
 			s.MaxHeaderBytes = defaultMaxHeader
 		}
+		if s.WriteStallTimeout <= 0 {
+			s.WriteStallTimeout = defaultWriteStall
+		}
+		if s.MaxConns <= 0 {
+			s.MaxConns = defaultMaxConns()
+		}
+		s.acc = newAcceptor("gateway server", s.MaxConns, s.log)
 		s.conns = make(map[*srvConn]struct{})
-		s.handed = make(map[*replayConn]struct{})
+		s.handed.init(s.acc, &s.sweep.now)
 		s.baseCtx, s.cancelFn = context.WithCancel(context.Background())
 		s.handoff = newConnQueue()
 		s.fallback = &http.Server{Handler: s.Handler, ReadHeaderTimeout: s.ReadHeaderTimeout,
 			IdleTimeout: s.IdleTimeout, MaxHeaderBytes: s.MaxHeaderBytes,
 			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
 		s.wg.Go(func() { _ = s.fallback.Serve(s.handoff) })
+		s.sweep.start(s.WriteStallTimeout, s.cutStalled)
 	})
 }
 
@@ -91,35 +110,41 @@ func (s *Server) Serve(l net.Listener) error {
 	}
 	s.listener = l
 	s.mu.Unlock()
-	var delay time.Duration
 	for {
-		nc, err := l.Accept()
+		nc, err := s.acc.accept(l)
 		if err != nil {
 			if s.closing.Load() {
 				return http.ErrServerClosed
 			}
-			if !errors.Is(err, net.ErrClosed) {
-				// Out of file descriptors and the like: wait, then go on.
-				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-				s.log.Warn("gateway accept failed; retrying", "error", err, "delay", delay)
-				time.Sleep(delay)
-				continue
-			}
 			return err
 		}
-		delay = 0
 		c := newSrvConn(s, nc)
 		s.mu.Lock()
 		if s.closing.Load() {
 			s.mu.Unlock()
 			c.ctxCancel()
 			nc.Close()
+			s.acc.release()
 			return http.ErrServerClosed
 		}
 		s.conns[c] = struct{}{}
 		s.wg.Add(1)
 		s.mu.Unlock()
 		go c.serve()
+	}
+}
+
+// cutStalled closes the connections whose answer has not moved for the
+// write stall bound. It runs in the sweeper's goroutine.
+func (s *Server) cutStalled(now, limit int64) {
+	conns := stalledConns(&s.mu, s.conns, now, limit)
+	for _, c := range conns {
+		c.ctxCancel() // what the answer came from need not go on for nobody
+		c.nc.Close()
+	}
+	if n := len(conns) + s.handed.cutStalled(now, limit); n > 0 {
+		s.log.Info("gateway server: closed connections whose client stopped reading",
+			"connections", n, "stall", s.WriteStallTimeout)
 	}
 }
 
@@ -153,11 +178,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			err := <-fbErr
 			// What net/http left open it no longer serves: hijacked
 			// connections (websockets), which would outlive the server.
-			s.closeHandedOff()
+			s.handed.closeAll()
+			s.sweep.stop()
 			return err
 		case <-ctx.Done():
 			s.closeAll()
 			<-fbErr
+			s.sweep.stop()
 			return ctx.Err()
 		case <-tick.C:
 		}
@@ -170,6 +197,7 @@ func (s *Server) Close() error {
 	s.stopAccepting()
 	err := s.fallback.Close()
 	s.closeAll()
+	s.sweep.stop()
 	return err
 }
 
@@ -179,6 +207,7 @@ func (s *Server) stopAccepting() {
 	if s.closing.Swap(true) {
 		return
 	}
+	s.acc.stop()
 	if s.listener != nil {
 		s.listener.Close()
 	}
@@ -203,33 +232,21 @@ func (s *Server) closeAll() {
 		c.nc.Close()
 	}
 	s.mu.Unlock()
-	s.closeHandedOff()
-}
-
-func (s *Server) closeHandedOff() {
-	s.mu.Lock()
-	handed := make([]*replayConn, 0, len(s.handed))
-	for c := range s.handed {
-		handed = append(handed, c)
-	}
-	s.mu.Unlock()
-	for _, c := range handed {
-		c.Close()
-	}
+	s.handed.closeAll()
 }
 
 // handOff passes nc, whose first bytes were pending already, to the
 // fallback, which closes it; Close and Shutdown close it too.
 func (s *Server) handOff(nc net.Conn, pending []byte) {
-	c := &replayConn{Conn: nc, pending: pending, s: s}
-	s.mu.Lock()
 	if s.closing.Load() {
-		s.mu.Unlock()
 		nc.Close()
+		s.acc.release()
 		return
 	}
-	s.handed[c] = struct{}{}
-	s.mu.Unlock()
+	// Should Shutdown begin now, the closed queue closes c, or its
+	// closeAll of handed does: both come after this.
+	c := &replayConn{pending: pending}
+	s.handed.add(&c.watchedConn, nc)
 	s.handoff.put(c)
 }
 
@@ -276,19 +293,10 @@ func (queueAddr) Network() string { return "handoff" }
 func (queueAddr) String() string  { return "handoff" }
 
 // replayConn is a handed-off connection: what the gateway's server read of
-// it already comes first.
+// it already comes first. Its writes, hijacked ones too, are watched.
 type replayConn struct {
-	net.Conn
+	watchedConn
 	pending []byte
-	s       *Server
-}
-
-// Close closes the connection and forgets it.
-func (c *replayConn) Close() error {
-	c.s.mu.Lock()
-	delete(c.s.handed, c)
-	c.s.mu.Unlock()
-	return c.Conn.Close()
 }
 
 func (c *replayConn) Read(p []byte) (int, error) {

@@ -23,15 +23,21 @@ func startServer(t testing.TB, h http.Handler, opts ...func(*Server)) (string, *
 	for _, o := range opts {
 		o(s)
 	}
+	serveUntilCleanup(t, func() error { return s.Serve(l) }, s.Close)
+	return l.Addr().String(), s
+}
+
+// serveUntilCleanup runs serve until the test's cleanup calls stop, and
+// checks serve then returns as a closed server's does.
+func serveUntilCleanup(t testing.TB, serve, stop func() error) {
 	done := make(chan error, 1)
-	go func() { done <- s.Serve(l) }()
+	go func() { done <- serve() }()
 	t.Cleanup(func() {
-		s.Close()
+		stop()
 		if err := <-done; err != http.ErrServerClosed {
 			t.Errorf("Serve = %v, want ErrServerClosed", err)
 		}
 	})
-	return l.Addr().String(), s
 }
 
 // echoHandler answers with the request as the handler saw it.

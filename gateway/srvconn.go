@@ -37,7 +37,8 @@ type srvConn struct {
 	s      *Server
 	nc     net.Conn
 	state  atomic.Int32
-	cr     connReader // under br: the connection, after a byte the background read took
+	cr     connReader  // under br: the connection, after a byte the background read took
+	cw     stallWriter // under bw: the connection, its writes watched
 	bg     bgRead
 	br     *bufio.Reader
 	bw     *bufio.Writer
@@ -60,12 +61,15 @@ type srvConn struct {
 func newSrvConn(s *Server, nc net.Conn) *srvConn {
 	c := &srvConn{s: s, nc: nc, remote: nc.RemoteAddr().String()}
 	c.cr.nc = nc
+	c.cw.init(nc, &s.sweep.now)
 	c.bg.c = c
 	c.ctx, c.ctxCancel = context.WithCancel(context.WithValue(context.WithValue(s.baseCtx,
 		http.ServerContextKey, s.fallback), http.LocalAddrContextKey, nc.LocalAddr()))
 	c.state.Store(connIdle)
 	return c
 }
+
+func (c *srvConn) writes() *stallWriter { return &c.cw }
 
 // serve reads and answers requests until the connection ends.
 func (c *srvConn) serve() {
@@ -74,25 +78,31 @@ func (c *srvConn) serve() {
 	c.br = srvReaders.Get().(*bufio.Reader)
 	c.br.Reset(&c.cr)
 	c.bw = srvWriters.Get().(*bufio.Writer)
-	c.bw.Reset(c.nc)
+	c.bw.Reset(&c.cw)
 	defer func() {
 		if p := recover(); p != nil && p != http.ErrAbortHandler {
 			c.s.log.Error("gateway server: handler panicked", "panic", p, "remote", c.remote)
 		}
 		if !c.handedOff {
 			c.nc.Close()
+			c.s.acc.release()
 		}
 		c.br.Reset(nil)
 		srvReaders.Put(c.br)
 		c.bw.Reset(nil)
 		srvWriters.Put(c.bw)
 	}()
+	// A new connection gets the header timeout, not the idle one, for its
+	// first request, as net/http does: connections opened and left silent
+	// hold slots of the connection cap.
+	wait := c.s.ReadHeaderTimeout
 	for {
 		if c.br.Buffered() == 0 {
 			if !c.state.CompareAndSwap(connActive, connIdle) && c.state.Load() != connIdle || c.s.closing.Load() {
 				return
 			}
-			_ = c.nc.SetReadDeadline(time.Now().Add(c.s.IdleTimeout))
+			_ = c.nc.SetReadDeadline(time.Now().Add(wait))
+			wait = c.s.IdleTimeout
 			if _, err := c.br.Peek(1); err != nil {
 				return
 			}
