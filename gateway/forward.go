@@ -69,7 +69,10 @@ func usesReverseProxy(r *http.Request) bool {
 // answer to w. An error before the answer started leaves w untouched; one
 // after wraps errAnswerStarted.
 func (g *Gateway) forward(ctx context.Context, w http.ResponseWriter, r *http.Request, c *proxyCall, body []byte) error {
-	uc, err := g.upstreams.get(ctx, c.addr)
+	// A request that cannot be sent twice is not risked on a connection
+	// the instance may have closed since its last use: it is checked
+	// after a shorter idle time.
+	uc, err := g.upstreams.get(ctx, c.addr, !replayable(r))
 	if err != nil {
 		return err
 	}
@@ -153,9 +156,11 @@ func retryable(r *http.Request, err error) bool {
 	if !errors.As(err, &rt) || rt.got {
 		return false
 	}
-	if !rt.wrote {
-		return true
-	}
+	return !rt.wrote || replayable(r)
+}
+
+// replayable reports whether sending r twice is harmless.
+func replayable(r *http.Request) bool {
 	switch r.Method {
 	case "GET", "HEAD", "OPTIONS", "TRACE":
 		return true

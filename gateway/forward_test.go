@@ -354,3 +354,35 @@ func TestForwardKeepsAConnectionPerRequestInFlight(t *testing.T) {
 		t.Errorf("the function saw %d connections over %d rounds of %d requests in flight, want %d", n, rounds, inFlight, inFlight)
 	}
 }
+
+// TestForwardPostAfterInstanceClosedIdleConnection checks that a POST is
+// not sent on a kept connection the instance closed a moment ago (its
+// keep-alive timeout is short): the POST, which cannot be retried once
+// written, would fail with 502 instead of reaching the instance.
+func TestForwardPostAfterInstanceClosedIdleConnection(t *testing.T) {
+	up := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		_, _ = w.Write(b)
+	}))
+	up.Config.IdleTimeout = 100 * time.Millisecond
+	up.Start()
+	defer up.Close()
+	addr := strings.TrimPrefix(up.URL, "http://")
+	g := newTestGateway(t, webBackend(addr), webServices(), Options{})
+	srv := startGateway(t, g)
+	for i := range 3 {
+		if i > 0 {
+			time.Sleep(300 * time.Millisecond) // the instance closes the idle connection meanwhile
+		}
+		body := fmt.Sprintf("post %d", i)
+		resp, err := srv.Client().Post(srv.URL+"/release/app/x", "text/plain", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(b) != body {
+			t.Fatalf("POST %d: %d %q, want 200 %q", i, resp.StatusCode, b, body)
+		}
+	}
+}

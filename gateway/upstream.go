@@ -25,6 +25,12 @@ const (
 	// checked before use: the instance behind it may have stopped, and a
 	// new one may listen on the same port. Busy connections skip the check.
 	defaultCheckAfter = time.Second
+	// strictCheckAfter is the same for a request that cannot be sent twice
+	// (a POST): an instance that closes idle connections after less than
+	// a second (a short keep-alive timeout) would otherwise have it fail,
+	// written on a connection whose end of stream is on its way. Under
+	// load connections come back within milliseconds and skip the check.
+	strictCheckAfter = 50 * time.Millisecond
 	upstreamBufSize   = 4 << 10
 )
 
@@ -69,9 +75,14 @@ func newUpstreams() *upstreams {
 	}
 }
 
-// get returns an idle connection to addr, or dials a new one.
-func (u *upstreams) get(ctx context.Context, addr string) (*upConn, error) {
+// get returns an idle connection to addr, or dials a new one; strict
+// checks a connection idle for strictCheckAfter already (see there).
+func (u *upstreams) get(ctx context.Context, addr string, strict bool) (*upConn, error) {
 	now := time.Now()
+	checkAfter := u.checkAfter
+	if strict {
+		checkAfter = min(checkAfter, strictCheckAfter)
+	}
 	u.mu.Lock()
 	for list := u.idle[addr]; len(list) > 0; list = u.idle[addr] {
 		c := list[len(list)-1]
@@ -79,7 +90,7 @@ func (u *upstreams) get(ctx context.Context, addr string) (*upConn, error) {
 		u.idle[addr] = list[:len(list)-1]
 		if idle := now.Sub(c.used); idle < upstreamIdleFor {
 			u.mu.Unlock()
-			if (idle >= u.checkAfter || c.verify) && peerClosed(c.conn) {
+			if (idle >= checkAfter || c.verify) && peerClosed(c.conn) {
 				c.conn.Close()
 				u.mu.Lock()
 				continue
