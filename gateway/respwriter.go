@@ -38,7 +38,11 @@ type respWriter struct {
 const pendingMax = 4 << 10
 
 func (w *respWriter) reset(c *srvConn, r *http.Request) {
-	*w = respWriter{c: c, r: r, header: make(http.Header, 8), cl: -1, pending: w.pending[:0],
+	h := w.header // the last answer's, emptied by release; a handler may not keep it past ServeHTTP
+	if h == nil {
+		h = make(http.Header, 8)
+	}
+	*w = respWriter{c: c, r: r, header: h, cl: -1, pending: w.pending[:0],
 		head: r.Method == "HEAD", closeAfter: c.hd.close, trailers: w.trailers[:0], keys: w.keys[:0]}
 }
 
@@ -54,7 +58,12 @@ func (w *respWriter) release() {
 	}
 	clear(keys)
 	clear(trailers)
-	*w = respWriter{pending: w.pending[:0], keys: keys[:0], trailers: trailers[:0]}
+	h := w.header
+	if len(h) > maxKeptFields {
+		h = nil
+	}
+	clear(h)
+	*w = respWriter{pending: w.pending[:0], keys: keys[:0], trailers: trailers[:0], header: h}
 }
 
 func (w *respWriter) Header() http.Header { return w.header }
