@@ -166,6 +166,10 @@ func (s *APIServer) handleNext(w http.ResponseWriter, r *http.Request) {
 	h["memory_limit_in_mb"] = []string{strconv.Itoa(call.memMB)}
 	h["time_limit_in_ms"] = []string{strconv.Itoa(call.timeoutMs)}
 	h.Set("Content-Type", "application/json")
+	// A length, never chunking (net/http chunks an answer of more than 2 KB
+	// without one): the Python bootstrap reads exactly Content-Length bytes
+	// off its kept connection.
+	h.Set("Content-Length", strconv.Itoa(len(call.event)))
 	_, _ = w.Write(call.event)
 }
 
