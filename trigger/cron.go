@@ -124,8 +124,13 @@ func (c *Cron) parseField(i int, f cronField, spec string) (bool, error) {
 				hi = f.max
 			}
 		}
-		for v := lo; v <= hi; v += step {
+		// Compared as a distance, so that a step near the largest int cannot
+		// overflow the walk.
+		for v := lo; ; v += step {
 			c.sets[i][(v-f.min)/64] |= 1 << uint((v-f.min)%64)
+			if hi-v < step {
+				break
+			}
 		}
 		if spec == "*" {
 			return true, nil

@@ -87,3 +87,25 @@ func TestCronString(t *testing.T) {
 		t.Fatalf("String = %q, %v", cr.String(), err)
 	}
 }
+
+// TestCronHugeStep: a step beyond the field's range takes its first value
+// only; one near the largest int used to overflow the walk and panic (a
+// CreateTrigger TriggerDesc, an emulator.yaml cron).
+func TestCronHugeStep(t *testing.T) {
+	for _, tc := range []struct{ expr, next string }{
+		{"*/9223372036854775807 * * * * * *", "2024-05-01T10:01:00Z"},
+		{"0 0 0 1 1 * 2030/9223372036854775807", "2030-01-01T00:00:00Z"},
+		{"0 0 0 1 1 * */9223372036854775807", ""}, // 1970 only: never again
+	} {
+		t.Run(tc.expr, func(t *testing.T) {
+			cr, err := ParseCron(tc.expr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := cr.Next(time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC))
+			if tc.next == "" && !got.IsZero() || tc.next != "" && got.Format(time.RFC3339) != tc.next {
+				t.Errorf("Next = %s, want %q", got, tc.next)
+			}
+		})
+	}
+}
