@@ -238,5 +238,28 @@ func runtimeError(body []byte) error {
 	case json.Unmarshal(e.StackTrace, &lines) == nil:
 		stack = strings.Join(lines, "\n")
 	}
-	return scferr.UserError(e.ErrorType, e.ErrorMessage, strings.TrimRight(stack, "\n"))
+	stack = strings.TrimRight(stack, "\n")
+	if e.ErrorType != "" && namesError(stack, e.ErrorType, e.ErrorMessage) {
+		return scferr.UserError("", stack, "")
+	}
+	return scferr.UserError(e.ErrorType, e.ErrorMessage, stack)
+}
+
+// namesError reports whether stack already names the error ("Type: message",
+// or the type alone without a message) on its own: first, as Node.js
+// stacks do, or last, as Python tracebacks do (the type maybe qualified by
+// its module). The platform's stackTrace is such a stack as it is, without
+// the error named a second time.
+func namesError(stack, errType, message string) bool {
+	head := errType
+	if message != "" {
+		head += ": " + message
+	}
+	if rest, ok := strings.CutPrefix(stack, head); ok && (rest == "" || rest[0] == '\n') {
+		return true
+	}
+	if before, ok := strings.CutSuffix(stack, head); ok && (before == "" || strings.HasSuffix(before, "\n") || strings.HasSuffix(before, ".")) {
+		return true
+	}
+	return false
 }
