@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/scf-emulator/emulator/runtime"
 	"github.com/scf-emulator/emulator/runtime/internal/testutil"
@@ -63,27 +64,9 @@ func TestBootstrapsTakeLargeEvents(t *testing.T) {
 		{"python", "python3", "python/bootstrap.py", "python"},
 		{"node", "node", "node/bootstrap.js", "node"},
 	}
-	boot := t.TempDir()
-	if err := WriteBootstraps(boot); err != nil {
-		t.Fatal(err)
-	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			testutil.NeedInterpreter(t, tc.interpreter)
-			s, err := NewAPIServer("127.0.0.1", slog.New(slog.DiscardHandler))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(s.Close)
-			cmd := exec.CommandContext(t.Context(), tc.interpreter, filepath.Join(boot, tc.script))
-			cmd.Dir = testutil.Testdata(t, tc.fixture)
-			cmd.Env = append(os.Environ(), "SCF_RUNTIME_API=127.0.0.1", "SCF_RUNTIME_API_PORT="+s.Port(), "_HANDLER=index.main_handler")
-			cmd.Stderr = os.Stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-			testutil.WaitClosed(t, s.ready, "bootstrap ready")
+			s, _ := startBootstrap(t, tc.interpreter, tc.script, tc.fixture, "index.main_handler")
 			for i, ev := range [][]byte{[]byte(`{"name":"small"}`), bigEvent(t), []byte(`{"name":"after"}`)} {
 				call := newAPICall(runtime.Invocation{RequestID: fmt.Sprint("r", i), Event: ev}, 128, 3000)
 				offer(t, s, call)
@@ -103,5 +86,74 @@ func TestBootstrapsTakeLargeEvents(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// startBootstrap runs the embedded bootstrap script (e.g. "node/bootstrap.js")
+// with interpreter on the fixture handler, and returns its runtime API, ready.
+func startBootstrap(t *testing.T, interpreter, script, fixture, handler string) (*APIServer, *exec.Cmd) {
+	t.Helper()
+	testutil.NeedInterpreter(t, interpreter)
+	boot := t.TempDir()
+	if err := WriteBootstraps(boot); err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewAPIServer("127.0.0.1", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	cmd := exec.CommandContext(t.Context(), interpreter, filepath.Join(boot, script))
+	cmd.Dir = testutil.Testdata(t, fixture)
+	cmd.Env = append(os.Environ(), "SCF_RUNTIME_API=127.0.0.1", "SCF_RUNTIME_API_PORT="+s.Port(), "_HANDLER="+handler)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	testutil.WaitClosed(t, s.ready, "bootstrap ready")
+	return s, cmd
+}
+
+// TestNodeCallbackWaitsForEmptyEventLoop: a non-async Node.js handler
+// answers once the event loop is empty (what it left to run has run), unless
+// it sets context.callbackWaitsForEmptyEventLoop = false, as the platform's
+// Node.js page says.
+func TestNodeCallbackWaitsForEmptyEventLoop(t *testing.T) {
+	tests := []struct{ handler, want string }{
+		{"index.waits_handler", `{"seen":["timer ran"]}`},
+		{"index.nowait_handler", `{"seen":[]}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.handler, func(t *testing.T) {
+			s, _ := startBootstrap(t, "node", "node/bootstrap.js", "node", tc.handler)
+			for i := range 2 { // the second on the same process
+				call := newAPICall(runtime.Invocation{RequestID: fmt.Sprint("r", i), Event: []byte(`{}`)}, 128, 3000)
+				offer(t, s, call)
+				testutil.WaitClosed(t, call.done, "the answer")
+				if call.err != nil || string(call.payload) != tc.want {
+					t.Errorf("invocation %d: %s, %v; want %s", i, call.payload, call.err, tc.want)
+				}
+			}
+		})
+	}
+}
+
+// TestNodeHandlerThatNeverAnswers: a handler that never calls its callback
+// runs until the function times out; its process does not end (it used to
+// exit with status 0 once nothing was left to run: a 439 on the platform's
+// terms).
+func TestNodeHandlerThatNeverAnswers(t *testing.T) {
+	s, cmd := startBootstrap(t, "node", "node/bootstrap.js", "node", "index.never_handler")
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	call := newAPICall(runtime.Invocation{RequestID: "r", Event: []byte(`{}`)}, 128, 3000)
+	offer(t, s, call)
+	select {
+	case err := <-exited:
+		t.Fatalf("the bootstrap exited (%v) with the invocation unanswered", err)
+	case <-call.done:
+		t.Fatalf("answered %s, %v; want no answer", call.payload, call.err)
+	case <-time.After(time.Second): // a bounded look: it ends in the timeout's kill
 	}
 }
