@@ -130,7 +130,7 @@ func TestCreateTriggerErrors(t *testing.T) {
 		msgHas string
 	}{
 		{"cls", triggerReq("hello", "t", "", func(r *scf.CreateTriggerRequest) { r.Type = s("cls") }), "UnsupportedOperation.Trigger", "cls"},
-		{"timer bad cron", triggerReq("hello", "t", "* * * * *", func(r *scf.CreateTriggerRequest) { r.Type = s("timer") }), "InvalidParameterValue.TriggerDesc", "has 7"},
+		{"timer bad cron", triggerReq("hello", "t", "* * * * * *", func(r *scf.CreateTriggerRequest) { r.Type = s("timer") }), "InvalidParameterValue.TriggerDesc", "has 7"},
 		{"cos without bucket", triggerReq("hello", "t", "", func(r *scf.CreateTriggerRequest) { r.Type = s("cos") }), "InvalidParameterValue.TriggerDesc", "bucket"},
 		{"missing params", triggerReq("hello", "", "", func(r *scf.CreateTriggerRequest) { r.Type = nil }), "MissingParameter", "TriggerName, Type"},
 		{"bad name", triggerReq("hello", "-x", "", nil), "InvalidParameterValue.TriggerName", "-x"},

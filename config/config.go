@@ -235,9 +235,6 @@ func (d *decoder) decodeRoot(root *yaml.Node) *File {
 	}
 	// No functions is valid: the emulator starts empty and functions come
 	// through CreateFunction (SDK, tccli, Terraform).
-	if lp, ok := fields["layers"]; ok {
-		f.Layers = d.layers(lp)
-	}
 	if fp, ok := fields["functions"]; ok {
 		f.Functions = d.functions(fp)
 	}

@@ -152,6 +152,10 @@ func TestLoadBad(t *testing.T) {
 			`testdata/bad-services.yaml:18:5: services.a.apis: at least one api is required`,
 			`testdata/bad-services.yaml:19:3: services.E: at least one stage is required (e.g. stages: {release: $DEFAULT})`,
 		}},
+		{"bad-layers.yaml", []string{
+			`testdata/bad-layers.yaml:3:76: layers.common.bogus: unknown key (known: source, runtimes, description)`,
+			`testdata/bad-layers.yaml:4:3: layers.nosrc: source is required (the layer's folder)`,
+		}},
 		{"bad-syntax.yaml", []string{
 			`testdata/bad-syntax.yaml:3: invalid YAML: found a tab character that violates indentation`,
 		}},

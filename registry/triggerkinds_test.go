@@ -29,7 +29,7 @@ func TestEventTriggers(t *testing.T) {
 		t.Fatalf("defaults not filled: %+v", ts)
 	}
 	bad := []Trigger{
-		{Name: "c1", Type: TriggerTimer, Cron: "* * * * *"},
+		{Name: "c1", Type: TriggerTimer, Cron: "* * * * * *"},
 		{Name: "c2", Type: TriggerCOS},
 		{Name: "c3", Type: TriggerCOS, Bucket: "rel/path"},
 		{Name: "c4", Type: TriggerCOS, Bucket: "/b", Events: "cos:Nope"},

@@ -39,7 +39,8 @@ var (
 )
 
 // Cron is a parsed platform cron expression: seven space-separated fields,
-// second minute hour day month weekday year, each "*", "?" (day and weekday
+// second minute hour day month weekday year (or the legacy five, minute hour
+// day month weekday, at second 0 of any year), each "*", "?" (day and weekday
 // only, same as "*"), a value, a range a-b, a step */n or a-b/n, or a
 // comma list of those; months and weekdays also by English three-letter
 // name. Like Vixie cron, when both day and weekday are restricted a time
@@ -61,8 +62,13 @@ func (c Cron) String() string { return c.expr }
 func ParseCron(expr string) (Cron, error) {
 	c := Cron{expr: strings.TrimSpace(expr)}
 	parts := strings.Fields(c.expr)
+	if len(parts) == 5 {
+		// The legacy form the platform still takes for older timers:
+		// minute hour day month weekday, at second 0 of any year.
+		parts = append(append([]string{"0"}, parts...), "*")
+	}
 	if len(parts) != 7 {
-		return Cron{}, fmt.Errorf("%w: %q has %d fields; the platform's cron has 7 (second minute hour day month weekday year), such as \"*/5 * * * * * *\"",
+		return Cron{}, fmt.Errorf("%w: %q has %d fields; the platform's cron has 7 (second minute hour day month weekday year), such as \"*/5 * * * * * *\", or the legacy 5 (minute hour day month weekday)",
 			ErrBadCron, expr, len(parts))
 	}
 	for i, p := range parts {
@@ -124,8 +130,13 @@ func (c *Cron) parseField(i int, f cronField, spec string) (bool, error) {
 				hi = f.max
 			}
 		}
-		for v := lo; v <= hi; v += step {
+		// Compared as a distance, so that a step near the largest int cannot
+		// overflow the walk.
+		for v := lo; ; v += step {
 			c.sets[i][(v-f.min)/64] |= 1 << uint((v-f.min)%64)
+			if hi-v < step {
+				break
+			}
 		}
 		if spec == "*" {
 			return true, nil

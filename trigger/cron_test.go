@@ -31,6 +31,10 @@ func TestCronNext(t *testing.T) {
 		{"0 0 8,20 * * * *", base, []string{"2024-02-29T08:00:00Z", "2024-02-29T20:00:00Z"}},
 		{"0 0 0 31 * * *", base, []string{"2024-03-31T00:00:00Z", "2024-05-31T00:00:00Z"}},
 		{"0 0 0 1 1 * 2099", time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC), nil},
+		// The legacy five fields (minute hour day month weekday), which the
+		// platform still takes: second 0, any year.
+		{"*/5 * * * *", base, []string{"2024-02-29T00:00:00Z", "2024-02-29T00:05:00Z"}},
+		{"30 9 * * MON-FRI", base, []string{"2024-02-29T09:30:00Z", "2024-03-01T09:30:00Z", "2024-03-04T09:30:00Z"}},
 	}
 	for _, c := range cases {
 		t.Run(c.expr, func(t *testing.T) {
@@ -68,7 +72,7 @@ func TestCronNextKeepsLocation(t *testing.T) {
 
 func TestParseCronErrors(t *testing.T) {
 	for _, expr := range []string{
-		"", "* * * * *", "* * * * * *", "* * * * * * * *",
+		"", "* * * *", "* * * * * *", "* * * * * * * *", "60 * * * *", "? * * * *",
 		"60 * * * * * *", "* 60 * * * * *", "* * 24 * * * *", "* * * 0 * * *", "* * * 32 * * *",
 		"* * * * 13 * *", "* * * * FOO * *", "* * * * * 8 *", "* * * * * * 1969", "* * * * * * 2100",
 		"*/0 * * * * * *", "*/x * * * * * *", "5-1 * * * * * *", "1,,2 * * * * * *", "? * * * * * *", "a * * * * * *",
@@ -85,5 +89,27 @@ func TestCronString(t *testing.T) {
 	cr, err := ParseCron("  0 0 12 * * WED *  ")
 	if err != nil || cr.String() != "0 0 12 * * WED *" {
 		t.Fatalf("String = %q, %v", cr.String(), err)
+	}
+}
+
+// TestCronHugeStep: a step beyond the field's range takes its first value
+// only; one near the largest int used to overflow the walk and panic (a
+// CreateTrigger TriggerDesc, an emulator.yaml cron).
+func TestCronHugeStep(t *testing.T) {
+	for _, tc := range []struct{ expr, next string }{
+		{"*/9223372036854775807 * * * * * *", "2024-05-01T10:01:00Z"},
+		{"0 0 0 1 1 * 2030/9223372036854775807", "2030-01-01T00:00:00Z"},
+		{"0 0 0 1 1 * */9223372036854775807", ""}, // 1970 only: never again
+	} {
+		t.Run(tc.expr, func(t *testing.T) {
+			cr, err := ParseCron(tc.expr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := cr.Next(time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC))
+			if tc.next == "" && !got.IsZero() || tc.next != "" && got.Format(time.RFC3339) != tc.next {
+				t.Errorf("Next = %s, want %q", got, tc.next)
+			}
+		})
 	}
 }

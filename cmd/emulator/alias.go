@@ -113,8 +113,8 @@ func routingConfig(weights, rules []string) (*scf.RoutingConfig, error) {
 			return nil, usageError{fmt.Errorf("--weight %q: want VERSION=FRACTION, e.g. 2=0.1", w)}
 		}
 		f, err := parseFraction("--weight", share)
-		if err != nil {
-			return nil, err
+		if err != nil { // named by the whole value, as typed
+			return nil, usageError{fmt.Errorf("--weight %q: want a fraction from 0 to 1", w)}
 		}
 		if sum += f; sum > 1+1e-9 {
 			return nil, usageError{fmt.Errorf("--weight: the shares add up to %g; at most 1 (the primary version gets the rest)", sum)}

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -281,7 +283,14 @@ func (c *console) banner(a *App, runtimeName string) {
 	type row struct{ method, url, target string }
 	var rows []row
 	width := 0
-	for _, s := range a.gw.Services() {
+	services := a.gw.Services()
+	for _, s := range services {
+		base := a.GatewayURL()
+		if len(services) > 1 {
+			// The gateway tells services apart by Host: the URL carries it
+			// (curl and browsers resolve *.localhost to loopback).
+			base = serviceURL(base, s.Name)
+		}
 		stages := make([]string, 0, len(s.Stages))
 		for st := range s.Stages {
 			stages = append(stages, st)
@@ -293,7 +302,7 @@ func (c *console) banner(a *App, runtimeName string) {
 				if o, ok := api.Stages[st]; ok {
 					q = o
 				}
-				r := row{api.Method, a.GatewayURL() + "/" + st + api.Path, api.Function + ":" + q}
+				r := row{api.Method, base + "/" + st + api.Path, api.Function + ":" + q}
 				width = max(width, len(r.url))
 				rows = append(rows, r)
 			}
@@ -307,6 +316,17 @@ func (c *console) banner(a *App, runtimeName string) {
 	}
 	fmt.Fprintf(&b, "\n  %s\n\n", dim("watching sources for changes; Ctrl-C stops"))
 	c.printf("%s", b.String())
+}
+
+// serviceURL is the gateway URL gw with the host <service>.localhost, which
+// picks that service when there are several.
+func serviceURL(gw, service string) string {
+	u, err := url.Parse(gw)
+	if err != nil {
+		return gw
+	}
+	u.Host = net.JoinHostPort(strings.ToLower(service)+".localhost", u.Port())
+	return u.String()
 }
 
 // emptyHelp tells a person with no functions yet how to add one.

@@ -37,9 +37,9 @@ func TestBadFlagValues(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"weight NaN", append(alias, "--weight", "2=NaN"), "--weight"},
+		{"weight NaN", append(alias, "--weight", "2=NaN"), `--weight "2=NaN": want a fraction`},
 		{"weight Inf", append(alias, "--weight", "2=+Inf"), "--weight"},
-		{"weight above 1", append(alias, "--weight", "2=1.5"), "--weight"},
+		{"weight above 1", append(alias, "--weight", "2=1.5"), `--weight "2=1.5": want a fraction`},
 		{"weight no share", append(alias, "--weight", "2"), "--weight"},
 		{"weight no version", append(alias, "--weight", "=0.1"), "--weight"},
 		{"weights above 1 together", append(alias, "--weight", "2=0.6", "--weight", "3=0.6"), "--weight"},

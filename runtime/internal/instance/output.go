@@ -42,6 +42,8 @@ type Output struct {
 
 	mu        sync.Mutex          // guards every field below
 	ring      []byte              // last outputRingSize bytes
+	written   int64               // bytes ever appended to ring
+	since     int64               // written when the latest invocation's capture began: Tail quotes no earlier output
 	capturing bool                // an invocation (or the start-up) is collecting
 	log       []byte              // captured bytes, at most InvocationLogMax
 	dropped   int64               // captured bytes beyond InvocationLogMax
@@ -124,6 +126,7 @@ func (o *Output) record(s Stream, b []byte, debug bool) {
 }
 
 func (o *Output) appendRing(p []byte) {
+	o.written += int64(len(p))
 	if len(p) >= outputRingSize {
 		o.ring = append(o.ring[:0], p[len(p)-outputRingSize:]...)
 		return
@@ -155,13 +158,18 @@ func (o *Output) logLines(s Stream, p []byte) {
 	}
 }
 
-// Tail returns up to outputTailSize of the most recent output, starting at a
-// character boundary.
+// Tail returns up to outputTailSize of the most recent output since the
+// latest invocation began (or since the start, before the first), starting
+// at a character boundary. Errors quote it to the invocation's caller, who
+// must not read what earlier invocations printed.
 func (o *Output) Tail() string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.endLines()
 	b := o.ring
+	if n := o.written - o.since; int64(len(b)) > n {
+		b = b[int64(len(b))-n:]
+	}
 	if len(b) > outputTailSize {
 		b = b[len(b)-outputTailSize:]
 	}
@@ -179,6 +187,7 @@ func (o *Output) startCapture(id string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.capturing = true
+	o.since = o.written
 	o.marks.begin(id)
 }
 

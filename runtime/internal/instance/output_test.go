@@ -51,3 +51,32 @@ func TestOutputDebugLog(t *testing.T) {
 		t.Errorf("debug log = %q, want one record per line", got)
 	}
 }
+
+// TestOutputTailIsTheInvocations: the tail an error quotes (a process that
+// exits during an invocation: 439, 434) is the output since that invocation
+// began, never an earlier invocation's, whose caller may not be this one.
+func TestOutputTailIsTheInvocations(t *testing.T) {
+	o := NewOutput(slog.New(slog.DiscardHandler))
+	o.Write(StreamBoth, []byte("start-up line\n"))
+	if tail := o.Tail(); tail != "start-up line" {
+		t.Errorf("tail during start-up = %q, want the start-up output", tail)
+	}
+	o.takeCapture()
+	o.startCapture("r1")
+	o.Write(StreamBoth, []byte("secret of r1\n"))
+	o.takeCapture()
+	o.Write(StreamBoth, []byte("between\n"))
+	o.startCapture("r2")
+	o.Write(StreamBoth, []byte("r2 exits\n"))
+	if tail := o.Tail(); tail != "r2 exits" {
+		t.Errorf("tail during r2 = %q, want only r2's output", tail)
+	}
+	o.takeCapture()
+	if tail := o.Tail(); tail != "r2 exits" {
+		t.Errorf("tail after r2's capture ended = %q, want r2's output still", tail)
+	}
+	o.startCapture("r3")
+	if tail := o.Tail(); tail != "" {
+		t.Errorf("tail of r3, which wrote nothing = %q, want none", tail)
+	}
+}

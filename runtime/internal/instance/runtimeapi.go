@@ -166,6 +166,10 @@ func (s *APIServer) handleNext(w http.ResponseWriter, r *http.Request) {
 	h["memory_limit_in_mb"] = []string{strconv.Itoa(call.memMB)}
 	h["time_limit_in_ms"] = []string{strconv.Itoa(call.timeoutMs)}
 	h.Set("Content-Type", "application/json")
+	// A length, never chunking (net/http chunks an answer of more than 2 KB
+	// without one): the Python bootstrap reads exactly Content-Length bytes
+	// off its kept connection.
+	h.Set("Content-Length", strconv.Itoa(len(call.event)))
 	_, _ = w.Write(call.event)
 }
 
@@ -234,5 +238,28 @@ func runtimeError(body []byte) error {
 	case json.Unmarshal(e.StackTrace, &lines) == nil:
 		stack = strings.Join(lines, "\n")
 	}
-	return scferr.UserError(e.ErrorType, e.ErrorMessage, strings.TrimRight(stack, "\n"))
+	stack = strings.TrimRight(stack, "\n")
+	if e.ErrorType != "" && namesError(stack, e.ErrorType, e.ErrorMessage) {
+		return scferr.UserError("", stack, "")
+	}
+	return scferr.UserError(e.ErrorType, e.ErrorMessage, stack)
+}
+
+// namesError reports whether stack already names the error ("Type: message",
+// or the type alone without a message) on its own: first, as Node.js
+// stacks do, or last, as Python tracebacks do (the type maybe qualified by
+// its module). The platform's stackTrace is such a stack as it is, without
+// the error named a second time.
+func namesError(stack, errType, message string) bool {
+	head := errType
+	if message != "" {
+		head += ": " + message
+	}
+	if rest, ok := strings.CutPrefix(stack, head); ok && (rest == "" || rest[0] == '\n') {
+		return true
+	}
+	if before, ok := strings.CutSuffix(stack, head); ok && (before == "" || strings.HasSuffix(before, "\n") || strings.HasSuffix(before, ".")) {
+		return true
+	}
+	return false
 }

@@ -109,6 +109,17 @@ func TestAPIServerErrors(t *testing.T) {
 	}{
 		{"bootstrap json", `{"errorType":"ValueError","errorMessage":"bad","stackTrace":"Traceback: x"}`, scferr.ErrUserCode, "ValueError: bad\nTraceback: x"},
 		{"stack as lines", `{"errorType":"E","errorMessage":"m","stackTrace":["a","b"]}`, scferr.ErrUserCode, "E: m\na\nb"},
+		// A stack that names the error already is the platform's stackTrace
+		// as it is: Python's traceback names it last, Node.js's stack first.
+		{"python traceback", `{"errorType":"ValueError","errorMessage":"bad","stackTrace":"Traceback (most recent call last):\n  File \"/var/user/index.py\", line 2, in main_handler\nValueError: bad\n"}`,
+			scferr.ErrUserCode, "Traceback (most recent call last):\n  File \"/var/user/index.py\", line 2, in main_handler\nValueError: bad"},
+		{"python traceback of a qualified type", `{"errorType":"HTTPError","errorMessage":"404","stackTrace":"Traceback (most recent call last):\nrequests.exceptions.HTTPError: 404\n"}`,
+			scferr.ErrUserCode, "Traceback (most recent call last):\nrequests.exceptions.HTTPError: 404"},
+		{"node stack", `{"errorType":"TypeError","errorMessage":"boom","stackTrace":"TypeError: boom\n    at f (/var/user/index.js:1:2)"}`,
+			scferr.ErrUserCode, "TypeError: boom\n    at f (/var/user/index.js:1:2)"},
+		{"node stack without a message", `{"errorType":"Error","errorMessage":"","stackTrace":"Error\n    at f (/var/user/index.js:1:2)"}`,
+			scferr.ErrUserCode, "Error\n    at f (/var/user/index.js:1:2)"},
+		{"stack that only mentions the message", `{"errorType":"E","errorMessage":"m","stackTrace":"x E: m y"}`, scferr.ErrUserCode, "E: m\nx E: m y"},
 		{"plain text", "something broke\n", scferr.ErrUserCode, "something broke"},
 		{"json without error fields", `{"x":1}`, scferr.ErrUserCode, `{"x":1}`},
 	}

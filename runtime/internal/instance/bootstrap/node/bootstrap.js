@@ -58,18 +58,36 @@ async function loadHandler(spec) {
   return fn;
 }
 
+// run calls the handler and settles with its answer. A non-async handler
+// that answers through its callback is answered, as on the platform, once
+// the event loop is empty (what the handler left running has run), unless it
+// set context.callbackWaitsForEmptyEventLoop = false; until it answers, the
+// process stays up, so a handler that never answers runs into its timeout.
 function run(fn, event, context) {
+  const hold = setInterval(() => {}, 1 << 30);
   return new Promise((resolve, reject) => {
     let settled = false;
     const callback = (err, result) => {
       if (settled) return;
       settled = true;
+      clearInterval(hold);
       if (err !== undefined && err !== null) reject(err);
       else resolve(result);
     };
+    let answered = false; // the handler called its callback: the first call counts
+    const userCallback = (err, result) => {
+      if (answered) return;
+      answered = true;
+      if (context.callbackWaitsForEmptyEventLoop === false) {
+        callback(err, result);
+        return;
+      }
+      clearInterval(hold);
+      process.once('beforeExit', () => callback(err, result));
+    };
     let ret;
     try {
-      ret = fn(event, context, callback);
+      ret = fn(event, context, userCallback);
     } catch (e) {
       callback(e === undefined || e === null ? new Error(String(e)) : e);
       return;
@@ -152,6 +170,7 @@ async function main() {
       memory_limit_in_mb: Number(next.headers.memory_limit_in_mb) || 0,
       time_limit_in_ms: timeLimit,
       getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+      callbackWaitsForEmptyEventLoop: true,
     });
     let event;
     const text = next.body.toString('utf8');

@@ -28,3 +28,22 @@ exports.callback_handler = (event, context, callback) => {
 exports.throw_handler = async (event) => {
   throw new TypeError('node boom ' + event.name);
 };
+
+// A non-async handler answers once the event loop is empty, as on the
+// platform: the timer it leaves runs before the result is sent.
+exports.waits_handler = (event, context, callback) => {
+  const seen = [];
+  setTimeout(() => seen.push('timer ran'), 20);
+  callback(null, { seen });
+};
+
+// context.callbackWaitsForEmptyEventLoop = false answers at the callback.
+exports.nowait_handler = (event, context, callback) => {
+  context.callbackWaitsForEmptyEventLoop = false;
+  const seen = [];
+  setTimeout(() => seen.push('timer ran'), 20);
+  callback(null, { seen });
+};
+
+// Never answers: the function runs until its timeout.
+exports.never_handler = (event, context, callback) => {}; // eslint-disable-line no-unused-vars
