@@ -2,7 +2,6 @@ package main
 
 import (
 	"maps"
-	"strings"
 	"testing"
 	"time"
 
@@ -24,26 +23,13 @@ func TestCLBTakeoverMovedInOneEdit(t *testing.T) {
 	if _, err := c.CreateTrigger(ct); err != nil {
 		t.Fatalf("CreateTrigger lb of B: %v", err)
 	}
-	const bDecl = "    aliases:\n      release: {version: $LATEST}\n"
-	content := strings.Replace(liveConfig, eDecl, "", 1)
-	content = strings.Replace(content, "functions:\n", "functions:\n"+eDecl+"    triggers:\n      - {type: clb, name: e1, path: /y}\n", 1)
-	content = strings.Replace(content, bDecl, bDecl+"    triggers:\n      - {type: clb, name: lb, path: /v}\n", 1)
-	if !strings.Contains(liveConfig, eDecl) || !strings.Contains(liveConfig, bDecl) {
-		t.Fatal("liveConfig no longer declares B and E as the test expects")
-	}
 	n := ev.count()
-	save(t, cfg, content)
+	save(t, cfg, yToE(t, "lb"))
 	eventually(t, 10*time.Second, "a report of the edit", func() bool { return ev.count() > n })
 	if r := ev.last(); r.Err != nil {
 		t.Fatalf("the edit: %v", r.Err)
 	}
-	routes := map[string]string{}
-	for _, tr := range app.reg.AllTriggers() {
-		if tr.Enabled {
-			routes[tr.Path] = tr.Function + "/" + tr.Name
-		}
-	}
-	if want := map[string]string{"/y": "E/e1", "/v": "B/lb"}; !maps.Equal(routes, want) {
+	if routes, want := clbRoutes(app), map[string]string{"/y": "E/e1", "/v": "B/lb"}; !maps.Equal(routes, want) {
 		t.Errorf("clb routes after the edit = %v, want %v", routes, want)
 	}
 	if got := servedBy(t, app.GatewayURL()+"/clb/y"); got != "E" {
