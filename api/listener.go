@@ -45,6 +45,11 @@ type tolerantConn struct {
 	buf [4096]byte
 }
 
+// NetConn returns the connection underneath, as tls.Conn does, for what
+// follows the connections of the listener wrapped
+// (gateway.Listener.ConnState).
+func (c *tolerantConn) NetConn() net.Conn { return c.Conn }
+
 func (c *tolerantConn) Read(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -12,8 +12,12 @@ import (
 // At its connection cap a server stops accepting, rather than accepting
 // and closing (or answering 503): new clients wait in the kernel's listen
 // queue (up to net.core.somaxconn, 4096 on Linux, then their SYNs are
-// retried) and are served as soon as a connection closes, which an idle
-// keep-alive one does within the idle timeout. Accepting to refuse would
+// retried) and are served as soon as a connection closes. The one client
+// accepted and waiting for a slot makes room at once if a connection is
+// idle between requests: the one idle longest is closed (reclaim), as
+// nginx reuses its keep-alive connections, rather than hold the slot for
+// its idle timeout, a client that will never send again (a program making
+// a new HTTP client per call) as much as one that will. Accepting to refuse would
 // take a file descriptor per attempt, at the moment they are short, and
 // spin the accept loop as fast as a flood comes; a refused client tends to
 // retry at once anyway, and a burst that would have fitted a moment later
@@ -58,6 +62,11 @@ type acceptor struct {
 	// failures to be over: at the file limit, every connection that closes
 	// lets one accept through, and each would otherwise log twice.
 	quiet time.Duration
+	// reclaim, set before the first accept, closes the connection idle
+	// longest between requests, if there is one; a connection that goes
+	// idle while starved closes itself.
+	reclaim func()
+	waiting atomic.Int32 // accepted connections waiting for a slot
 
 	atCap   atomic.Bool // a burst at the cap is on (it was logged)
 	failing atomic.Bool // a run of accept failures is on (it was logged)
@@ -78,13 +87,11 @@ func newAcceptor(what string, maxConns int, log *slog.Logger) *acceptor {
 // not close the listener.
 func (a *acceptor) stop() { a.once.Do(func() { close(a.stopc) }) }
 
-// accept waits for a free slot, then for a connection of l. The caller
-// gives the slot back with release when the connection closes. It returns
-// net.ErrClosed once stopped or once l is closed.
+// accept waits for a connection of l, then for a free slot for it: at the
+// cap the others wait in the listen queue. The caller gives the slot back
+// with release when the connection closes. It returns net.ErrClosed once
+// stopped or once l is closed.
 func (a *acceptor) accept(l net.Listener) (net.Conn, error) {
-	if !a.acquire() {
-		return nil, net.ErrClosed
-	}
 	var delay time.Duration
 	for {
 		nc, err := l.Accept()
@@ -92,10 +99,13 @@ func (a *acceptor) accept(l net.Listener) (net.Conn, error) {
 			if a.failing.Load() {
 				a.acceptedAfterFailures()
 			}
+			if !a.acquire() {
+				nc.Close()
+				return nil, net.ErrClosed
+			}
 			return nc, nil
 		}
 		if errors.Is(err, net.ErrClosed) || a.stopped() {
-			a.release()
 			return nil, net.ErrClosed
 		}
 		// Out of file descriptors (EMFILE, ENFILE; Linux fails an accept
@@ -109,7 +119,6 @@ func (a *acceptor) accept(l net.Listener) (net.Conn, error) {
 		case <-t.C:
 		case <-a.stopc:
 			t.Stop()
-			a.release()
 			return nil, net.ErrClosed
 		}
 	}
@@ -141,6 +150,10 @@ func (a *acceptor) acceptedAfterFailures() {
 	}
 }
 
+// starved reports whether an accepted connection waits for a slot: a
+// connection idle between requests then closes to make room.
+func (a *acceptor) starved() bool { return a.waiting.Load() > 0 }
+
 func (a *acceptor) stopped() bool {
 	select {
 	case <-a.stopc:
@@ -165,6 +178,14 @@ func (a *acceptor) acquire() bool {
 	}
 	a.waits++
 	a.mu.Unlock()
+	// Starved from here: a connection found idle now is closed, one that
+	// goes idle later closes itself (each checks after marking itself idle,
+	// so one of the two sees the other).
+	a.waiting.Add(1)
+	defer a.waiting.Add(-1)
+	if a.reclaim != nil {
+		a.reclaim()
+	}
 	select {
 	case a.slots <- struct{}{}:
 		return true

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -29,9 +30,9 @@ type guarded struct {
 // long without failing.
 const testQuiet = 200 * time.Millisecond
 
-// probe tells the connections a server holds, and how many of them are
-// writing.
-type probe func() (open, writing int)
+// probe tells the connections a server holds, how many of them are
+// writing, and how many are idle between requests.
+type probe func() (open, writing, idle int)
 
 var guardedServers = []guarded{
 	{"gateway server", func(t *testing.T, l net.Listener, h http.Handler, maxConns int, stall time.Duration, log *slog.Logger) probe {
@@ -40,37 +41,43 @@ var guardedServers = []guarded{
 		s.init()
 		s.acc.quiet = testQuiet
 		serveUntilCleanup(t, func() error { return s.Serve(l) }, s.Close)
-		return func() (open, writing int) {
+		return func() (open, writing, idle int) {
 			s.mu.Lock()
 			for c := range s.conns {
 				if c.cw.since.Load() != 0 {
 					writing++
 				}
+				if c.idleAt.Load() != 0 && c.state.Load() == connIdle {
+					idle++
+				}
 			}
 			open = len(s.conns)
 			s.mu.Unlock()
-			o, w := s.handed.probe()
-			return open + o, writing + w
+			o, w, i := s.handed.probe()
+			return open + o, writing + w, idle + i
 		}
 	}},
 	{"net/http behind Listener", func(t *testing.T, l net.Listener, h http.Handler, maxConns int, stall time.Duration, log *slog.Logger) probe {
 		gl := NewListener(l, maxConns, stall, log)
 		gl.acc.quiet = testQuiet
-		srv := &http.Server{Handler: h}
+		srv := &http.Server{Handler: h, ConnState: gl.ConnState}
 		serveUntilCleanup(t, func() error { return srv.Serve(gl) }, srv.Close)
 		return gl.conns.probe
 	}},
 }
 
-func (s *connSet) probe() (open, writing int) {
+func (s *connSet) probe() (open, writing, idle int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.conns {
 		if c.cw.since.Load() != 0 {
 			writing++
 		}
+		if c.idleAt.Load() != 0 {
+			idle++
+		}
 	}
-	return len(s.conns), writing
+	return len(s.conns), writing, idle
 }
 
 func listenLoopback(t *testing.T) net.Listener {
@@ -142,7 +149,7 @@ func TestStalledClientIsCut(t *testing.T) {
 				addr := l.Addr().String()
 				conns := gs.start(t, smallSendBuffer{l}, h, 0, tc.stall, nil)
 				exchangeRaw(t, addr, "GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n") // the server runs
-				eventually(t, "no connection open", func() bool { open, _ := conns(); return open == 0 })
+				eventually(t, "no connection open", func() bool { open, _, _ := conns(); return open == 0 })
 				base := runtime.NumGoroutine()
 
 				c := dial(t, addr)
@@ -151,16 +158,16 @@ func TestStalledClientIsCut(t *testing.T) {
 				if _, err := io.WriteString(c, strings.Repeat("GET / HTTP/1.1\r\nHost: h\r\n\r\n", 64)); err != nil {
 					t.Fatal(err)
 				}
-				eventually(t, "the server's write blocked", func() bool { _, writing := conns(); return writing == 1 })
+				eventually(t, "the server's write blocked", func() bool { _, writing, _ := conns(); return writing == 1 })
 				if !tc.cut {
 					time.Sleep(1500 * time.Millisecond)
-					if open, writing := conns(); open != 1 || writing != 1 {
+					if open, writing, _ := conns(); open != 1 || writing != 1 {
 						t.Fatalf("%d connections open, %d writing; want the stalled one kept", open, writing)
 					}
 					return
 				}
 				eventually(t, "the stalled connection closed, its goroutines ended", func() bool {
-					open, _ := conns()
+					open, _, _ := conns()
 					return open == 0 && runtime.NumGoroutine() <= base
 				})
 				// The client's next request meets a closed connection: it
@@ -199,9 +206,9 @@ func TestStalledUpgradeIsCut(t *testing.T) {
 	base := runtime.NumGoroutine()
 	c := dial(t, l.Addr().String())
 	io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: stream\r\n\r\n")
-	eventually(t, "the hijacked connection writing", func() bool { _, writing := conns(); return writing == 1 })
+	eventually(t, "the hijacked connection writing", func() bool { _, writing, _ := conns(); return writing == 1 })
 	eventually(t, "the stalled connection closed, its goroutines ended", func() bool {
-		open, _ := conns()
+		open, _, _ := conns()
 		return open == 0 && runtime.NumGoroutine() <= base
 	})
 }
@@ -270,27 +277,41 @@ func (s slowReader) Read(p []byte) (int, error) {
 	return s.r.Read(p[:min(len(p), 8<<10)])
 }
 
-// TestConnectionCap: past the cap new clients wait, unanswered, while the
-// connected keep-alive clients are still served; once the hostile ones
-// leave the waiting client is served, and so are new ones. The cap is
-// logged once per burst.
+// TestConnectionCap: past the cap new clients wait, unanswered, while no
+// connection is idle between requests (new silent ones are not: their
+// client may be about to send); the requests in flight are answered, and
+// their connections, going idle then, make room for the waiting clients,
+// then new ones are served. The cap is logged once per burst.
 func TestConnectionCap(t *testing.T) {
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok "+r.URL.Path) })
 	for _, gs := range guardedServers {
 		t.Run(gs.name, func(t *testing.T) {
+			unblock, entered := make(chan struct{}), make(chan struct{}, 2)
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/busy" {
+					entered <- struct{}{}
+					<-unblock
+				}
+				io.WriteString(w, "ok "+r.URL.Path)
+			})
 			var logs logLines
 			l := listenLoopback(t)
 			addr := l.Addr().String()
 			conns := gs.start(t, l, h, 4, 0, logs.logger())
-			keep := []*rawClient{newRawClient(t, addr, "/keep"), newRawClient(t, addr, "/keep")}
-			for _, k := range keep {
+			busy := make(chan error, 2)
+			for range 2 {
+				k := newRawClient(t, addr, "/busy")
 				t.Cleanup(func() { k.c.Close() })
-				if st, err := k.do(); err != nil || st != 200 {
-					t.Fatalf("keep-alive client: %d, %v", st, err)
-				}
+				go func() {
+					st, err := k.do()
+					if err == nil && st != 200 {
+						err = fmt.Errorf("status %d", st)
+					}
+					busy <- err
+				}()
+				<-entered
 			}
 			hostile := []net.Conn{dial(t, addr), dial(t, addr)} // connect, send nothing
-			eventually(t, "4 connections open", func() bool { open, _ := conns(); return open == 4 })
+			eventually(t, "4 connections open", func() bool { open, _, _ := conns(); return open == 4 })
 
 			waiting := make([]net.Conn, 2)
 			for i := range waiting {
@@ -304,29 +325,28 @@ func TestConnectionCap(t *testing.T) {
 			if n := logs.count("connection cap reached"); n != 1 {
 				t.Errorf("cap reached logged %d times, want once for the burst", n)
 			}
-			for _, k := range keep {
-				if st, err := k.do(); err != nil || st != 200 {
-					t.Fatalf("keep-alive client at the cap: %d, %v", st, err)
-				}
-			}
 
-			for _, c := range hostile {
-				c.Close()
+			close(unblock)
+			for range 2 {
+				if err := <-busy; err != nil {
+					t.Fatalf("a request in flight at the cap: %v", err)
+				}
 			}
 			for _, c := range waiting {
 				_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
 				if b, err := io.ReadAll(c); err != nil || !strings.HasSuffix(string(b), "ok /waiting") {
-					t.Fatalf("the held client, the hostile ones gone: %q, %v", b, err)
+					t.Fatalf("the held client, the requests in flight done: %q, %v", b, err)
 				}
 			}
 			if got := exchangeRaw(t, addr, "GET /new HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"); !strings.HasSuffix(got, "ok /new") {
 				t.Fatalf("a new client: %q", got)
 			}
-			// The held clients and the kept ones reach the cap again: a
-			// second burst, over when the held ones are done.
 			eventually(t, "every burst's end logged", func() bool {
 				return logs.count("connections below the cap again") == logs.count("connection cap reached")
 			})
+			for _, c := range hostile {
+				c.Close()
+			}
 		})
 	}
 }

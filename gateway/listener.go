@@ -3,13 +3,16 @@ package gateway
 import (
 	"log/slog"
 	"net"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
 // Listener gives a net/http.Server (the emulator's admin address) the
-// defences Server has: a cap on open connections (Accept waits at the cap),
+// defences Server has: a cap on open connections (Accept waits at the cap,
+// and closes the connection idle longest when the server's ConnState is
+// the Listener's),
 // a backoff on accept errors (out of file descriptors) that net/http never
 // sees, and connections cut when a write to the client makes no progress
 // for the stall bound. Unlike net/http's WriteTimeout, the last does not
@@ -35,6 +38,7 @@ func NewListener(l net.Listener, maxConns int, writeStall time.Duration, log *sl
 	}
 	gl := &Listener{Listener: l, acc: newAcceptor("listener "+l.Addr().String(), maxConns, log)}
 	gl.conns.init(gl.acc, &gl.sweep.now)
+	gl.acc.reclaim = gl.conns.reclaim
 	gl.sweep.start(writeStall, func(now, limit int64) {
 		if n := gl.conns.cutStalled(now, limit); n > 0 {
 			log.Info(gl.acc.what+": closed connections whose client stopped reading", "connections", n, "stall", writeStall)
@@ -53,6 +57,13 @@ func (l *Listener) Accept() (net.Conn, error) {
 	l.conns.add(c, nc)
 	return c, nil
 }
+
+// ConnState is for the server's http.Server.ConnState: it tells the
+// connections idle between requests, the one idle longest of which closes
+// at the cap to make room for a new client (accept.go). A listener that
+// wraps the connections of l must give them a NetConn method returning
+// the connection it wrapped, as tls.Conn does.
+func (l *Listener) ConnState(nc net.Conn, st http.ConnState) { l.conns.connState(nc, st) }
 
 // Close stops accepting and watching; the connections open stay with
 // their server.
@@ -99,6 +110,57 @@ func (s *connSet) closeAll() {
 	}
 }
 
+// connState follows net/http's state of a connection of the set
+// (http.Server.ConnState). One that goes idle while the acceptor is
+// starved closes.
+func (s *connSet) connState(nc net.Conn, st http.ConnState) {
+	c := watchedOf(nc)
+	if c == nil || c.set != s {
+		return
+	}
+	if st != http.StateIdle {
+		c.idleAt.Store(0)
+		return
+	}
+	c.idleAt.Store(time.Now().UnixNano())
+	if s.acc.starved() {
+		c.Close()
+	}
+}
+
+// reclaim closes the connection of the set idle longest between requests,
+// if there is one.
+func (s *connSet) reclaim() {
+	s.mu.Lock()
+	var oldest *watchedConn
+	var since int64
+	for c := range s.conns {
+		if at := c.idleAt.Load(); at > 0 && (oldest == nil || at < since) {
+			oldest, since = c, at
+		}
+	}
+	s.mu.Unlock()
+	if oldest != nil {
+		oldest.Close()
+	}
+}
+
+// watchedOf finds the connection of a connSet in nc, or nil.
+func watchedOf(nc net.Conn) *watchedConn {
+	for {
+		switch c := nc.(type) {
+		case *watchedConn:
+			return c
+		case *replayConn:
+			return &c.watchedConn
+		case interface{ NetConn() net.Conn }:
+			nc = c.NetConn()
+		default:
+			return nil
+		}
+	}
+}
+
 // cutStalled closes the connections whose answer has not moved for the
 // sweeper's limit, and returns how many. It runs in the sweeper's goroutine.
 func (s *connSet) cutStalled(now, limit int64) int {
@@ -112,8 +174,9 @@ func (s *connSet) cutStalled(now, limit int64) int {
 // watchedConn is a connection of a connSet.
 type watchedConn struct {
 	net.Conn
-	set *connSet
-	cw  stallWriter
+	set    *connSet
+	cw     stallWriter
+	idleAt atomic.Int64 // when it went idle between requests, in ns; 0: not idle
 }
 
 func (c *watchedConn) Write(p []byte) (int, error) { return c.cw.Write(p) }

@@ -35,7 +35,8 @@ type Server struct {
 	// long as their bytes move. 0 means 60 s.
 	WriteStallTimeout time.Duration
 	// MaxConns caps the open client connections; at the cap the server
-	// stops accepting until one closes (see accept.go). 0 means 4096, or
+	// stops accepting until one closes, and a client waiting closes the
+	// connection idle longest between requests (see accept.go). 0 means 4096, or
 	// fewer when the process may not open twice as many files.
 	MaxConns int
 	Logger   *slog.Logger // nil discards
@@ -87,13 +88,14 @@ func (s *Server) init() {
 			s.MaxConns = defaultMaxConns()
 		}
 		s.acc = newAcceptor("gateway server", s.MaxConns, s.log)
+		s.acc.reclaim = s.reclaim
 		s.conns = make(map[*srvConn]struct{})
 		s.handed.init(s.acc, &s.sweep.now)
 		s.baseCtx, s.cancelFn = context.WithCancel(context.Background())
 		s.handoff = newConnQueue()
 		s.fallback = &http.Server{Handler: s.Handler, ReadHeaderTimeout: s.ReadHeaderTimeout,
 			IdleTimeout: s.IdleTimeout, MaxHeaderBytes: s.MaxHeaderBytes,
-			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
+			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug), ConnState: s.handed.connState}
 		s.wg.Go(func() { _ = s.fallback.Serve(s.handoff) })
 		s.sweep.start(s.WriteStallTimeout, s.cutStalled)
 	})
@@ -145,6 +147,30 @@ func (s *Server) cutStalled(now, limit int64) {
 	if n := len(conns) + s.handed.cutStalled(now, limit); n > 0 {
 		s.log.Info("gateway server: closed connections whose client stopped reading",
 			"connections", n, "stall", s.WriteStallTimeout)
+	}
+}
+
+// reclaim closes the connection idle longest between requests, to make
+// room at the cap for a client waiting (accept.go); one handed to net/http
+// only when none of the server's own is idle.
+func (s *Server) reclaim() {
+	s.mu.Lock()
+	var oldest *srvConn
+	var since int64
+	for c := range s.conns {
+		if at := c.idleAt.Load(); at > 0 && c.state.Load() == connIdle && (oldest == nil || at < since) {
+			oldest, since = c, at
+		}
+	}
+	// The state decides: a connection whose request arrived meanwhile is
+	// not cut.
+	closed := oldest != nil && oldest.state.CompareAndSwap(connIdle, connClosed)
+	if closed {
+		oldest.nc.Close()
+	}
+	s.mu.Unlock()
+	if !closed {
+		s.handed.reclaim()
 	}
 }
 

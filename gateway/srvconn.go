@@ -56,6 +56,10 @@ type srvConn struct {
 	// handedOff is set when the connection went to the net/http fallback,
 	// which closes it.
 	handedOff bool
+	// idleAt is when it last went idle after a request, in ns (0: it has
+	// served none): the server's reclaim at the cap closes the one idle
+	// longest. It counts only while state is connIdle.
+	idleAt atomic.Int64
 }
 
 func newSrvConn(s *Server, nc net.Conn) *srvConn {
@@ -95,14 +99,21 @@ func (c *srvConn) serve() {
 	// A new connection gets the header timeout, not the idle one, for its
 	// first request, as net/http does: connections opened and left silent
 	// hold slots of the connection cap.
-	wait := c.s.ReadHeaderTimeout
+	wait, served := c.s.ReadHeaderTimeout, false
 	for {
 		if c.br.Buffered() == 0 {
 			if !c.state.CompareAndSwap(connActive, connIdle) && c.state.Load() != connIdle || c.s.closing.Load() {
 				return
 			}
-			_ = c.nc.SetReadDeadline(time.Now().Add(wait))
+			now := time.Now()
+			_ = c.nc.SetReadDeadline(now.Add(wait))
 			wait = c.s.IdleTimeout
+			if served {
+				c.idleAt.Store(now.UnixNano())
+				if c.s.acc.starved() {
+					return // room for the client waiting at the cap
+				}
+			}
 			if _, err := c.br.Peek(1); err != nil {
 				return
 			}
@@ -124,6 +135,7 @@ func (c *srvConn) serve() {
 			return
 		}
 		keep := c.serveRequest()
+		served = true
 		c.release()
 		if !keep || c.s.closing.Load() {
 			return

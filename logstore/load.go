@@ -16,7 +16,8 @@ import (
 // load reads the newest records of every function (the last d.max bytes of
 // its previous and current segments together), oldest first per function.
 // A record written twice (Running, then finished) keeps the place of its
-// first line and the content of its last. Lines that do not parse, such as
+// first line and the content of its last; the attempts of an async
+// invocation, which share its request id, are records of their own. Lines that do not parse, such as
 // a last line cut by a crash, are skipped. A directory from before segments
 // holds only current segments, which load as they are.
 func (d *disk) load() ([]Record, error) {
@@ -57,7 +58,7 @@ func readSegments(limit int64, paths ...string) (recs []Record, skipped int, err
 		limit -= int64(len(data))
 		datas[i] = data
 	}
-	index := make(map[string]int)
+	index := make(map[attempt]int)
 	for _, data := range datas {
 		recs, skipped = parseLines(data, recs, index, skipped)
 	}
@@ -90,9 +91,16 @@ func readEnd(path string, limit int64) ([]byte, error) {
 	return data, nil
 }
 
-// parseLines appends the records of data's lines to recs; index maps a
-// request id to its place in recs, so that a later line replaces it.
-func parseLines(data []byte, recs []Record, index map[string]int, skipped int) ([]Record, int) {
+// attempt identifies a record among a function's lines: the request id,
+// and which retry of an async invocation it is.
+type attempt struct {
+	requestID string
+	retry     int
+}
+
+// parseLines appends the records of data's lines to recs; index maps an
+// attempt to its place in recs, so that a later line replaces it.
+func parseLines(data []byte, recs []Record, index map[attempt]int, skipped int) ([]Record, int) {
 	for len(data) > 0 {
 		line := data
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
@@ -111,11 +119,12 @@ func parseLines(data []byte, recs []Record, index map[string]int, skipped int) (
 		if r.Namespace == "" {
 			r.Namespace = "default"
 		}
-		if i, ok := index[r.RequestID]; ok {
+		a := attempt{r.RequestID, r.RetryNum}
+		if i, ok := index[a]; ok {
 			recs[i] = r
 			continue
 		}
-		index[r.RequestID] = len(recs)
+		index[a] = len(recs)
 		recs = append(recs, r)
 	}
 	return recs, skipped

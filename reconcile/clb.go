@@ -25,8 +25,9 @@ import (
 // the triggers of a function it removes leave with it (parked before any
 // trigger is applied), so neither holds a route the file gives another.
 // Applying then frees before it takes: every function's triggers are
-// applied first without the clb routes they take, which frees the routes
-// they give up (moved, dropped, swapped), and then whole (applyTriggers).
+// applied first with the clb triggers that take a route disabled, which
+// frees the routes they give up (moved, dropped, swapped), and then as
+// declared (applyTriggers).
 
 // holder is a route once an edit is applied: an enabled clb trigger, and
 // the line of the config that declares it (0: created through the cloud
@@ -128,9 +129,11 @@ func checkCLB(path string, f config.Function, holders []holder, parked bool) err
 	return nil
 }
 
-// withoutTakes returns f without the clb triggers that take a route f's
-// stored triggers do not hold already (new, moved or enabled), and
-// whether it left any out.
+// withoutTakes returns f with the clb triggers that take a route f's
+// stored triggers do not hold already (new, moved or enabled) disabled, and
+// whether it disabled any. Disabled rather than left out: applied, a moved
+// one lets its old route go whether the file declared it already or takes
+// over one created through the cloud API, which a trigger left out keeps.
 func withoutTakes(reg interface{ AllTriggers() []registry.Trigger }, f config.Function) (config.Function, bool) {
 	key := registry.Key(f.Namespace, f.Name)
 	held := map[string]registry.Trigger{}
@@ -139,26 +142,26 @@ func withoutTakes(reg interface{ AllTriggers() []registry.Trigger }, f config.Fu
 			held[t.Name] = t
 		}
 	}
-	kept := make([]config.Trigger, 0, len(f.Triggers))
+	first, takes := make([]config.Trigger, 0, len(f.Triggers)), false
 	for _, ct := range f.Triggers {
 		if ct.Type == config.TriggerCLB && ct.Enabled {
 			want, have := declaredCLB(key, ct), held[ct.Name]
 			if have.Name == "" || have.Path != want.Path || have.Method != want.Method {
-				continue
+				ct.Enabled, takes = false, true
 			}
 		}
-		kept = append(kept, ct)
+		first = append(first, ct)
 	}
-	if len(kept) == len(f.Triggers) {
+	if !takes {
 		return f, false
 	}
-	f.Triggers = kept
+	f.Triggers = first
 	return f, true
 }
 
 // applyTriggers makes the triggers of the functions an edit added or
-// changed what cur declares: first without the clb routes they take, then
-// whole (see ApplyTriggers).
+// changed what cur declares: first with the clb triggers that take a route
+// disabled, then as declared (see ApplyTriggers).
 func (r *Reconciler) applyTriggers(cur *config.File, ch config.Changes) error {
 	var fns []config.Function
 	var olds []*config.Function
@@ -177,8 +180,8 @@ func (r *Reconciler) applyTriggers(cur *config.File, ch config.Changes) error {
 }
 
 // ApplyTriggers applies the triggers of fns with apply in two passes: each
-// function first without the clb triggers that take a route it does not
-// hold yet, then, for those that left some out, whole. The routes the
+// function first with the clb triggers that take a route it does not hold
+// yet disabled, then, for those that had some, as declared. The routes the
 // first pass gives up (moved away, disabled) are free by the second, so
 // moves and swaps between functions work whatever their order in the
 // file. Start-up applies the whole file this way, a live edit the

@@ -142,12 +142,12 @@ func (w fakeWatcher) Remove(name string) error   { w.log.add("unwatch %s", name)
 
 type fakeTriggers struct{ log *ops }
 
-// Apply logs the function and the clb triggers it is given: "triggers C
-// mine".
+// Apply logs the function and the enabled clb triggers it is given:
+// "triggers C mine".
 func (t fakeTriggers) Apply(f config.Function, prev *config.Function) error {
 	var clb []string
 	for _, ct := range f.Triggers {
-		if ct.Type == config.TriggerCLB {
+		if ct.Type == config.TriggerCLB && ct.Enabled {
 			clb = append(clb, ct.Name)
 		}
 	}

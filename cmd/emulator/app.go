@@ -251,11 +251,13 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		return nil, fmt.Errorf("admin address: %w", err)
 	}
 	// TolerantListener: tccli sends Host: http://... NewListener: at most
-	// 256 admin connections (more wait to be accepted), and one whose
+	// 256 admin connections (more wait to be accepted, each taking the
+	// place of the connection idle longest between requests, if any:
+	// ConnState below tells them), and one whose
 	// client stops reading an answer for 60 s is cut, where net/http's
 	// WriteTimeout would cut the log-follow and rollout-watch streams.
-	a.adminLn = api.TolerantListener(gateway.NewListener(a.adminLn, 256, 0,
-		cfg.Logger.With("component", "admin-server")))
+	adminGuard := gateway.NewListener(a.adminLn, 256, 0, cfg.Logger.With("component", "admin-server"))
+	a.adminLn = api.TolerantListener(adminGuard)
 	replay := tc3.NewReplay(0) // one for every signed endpoint: a signature serves one action
 	apiOpts := api.Options{
 		Logger: cfg.Logger.With("component", "api"), SecretID: cfg.SecretID, SecretKey: cfg.SecretKey,
@@ -269,7 +271,8 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	a.guard, a.adminSrv = a.newAdmin(apiSrv, replay)
 	a.servers = []*http.Server{
 		{Handler: eventsource.NewCLB(a.reg, a.eng, a.gw), ReadHeaderTimeout: 10 * time.Second},
-		{Handler: a.guard.Wrap(a.adminSrv), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second},
+		{Handler: a.guard.Wrap(a.adminSrv), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+			ConnState: adminGuard.ConnState}, // at the cap, the connection idle longest makes room
 	}
 	// The gateway listener runs the gateway's own HTTP/1.1 server loop with
 	// servers[0]'s handler (net/http's server was a third of its CPU per

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -170,11 +173,14 @@ func TestParkedRolloutEndsByGCWhileDown(t *testing.T) {
 }
 
 // hookHandler runs until the file $FLAG is removed, noting in $FLAG.calls
-// when each call starts and ends.
+// when each call starts and ends, and in $FLAG.pid the process of the last
+// to start.
 const hookHandler = `import os, time
 
 def main_handler(event, context):
     flag = os.environ["FLAG"]
+    with open(flag + ".pid", "w") as f:
+        f.write(str(os.getpid()))
     with open(flag + ".calls", "a") as f:
         f.write("start\n")
     while os.path.exists(flag):
@@ -238,6 +244,17 @@ func TestParkingStopsARunningHook(t *testing.T) {
 	eventually(t, 10*time.Second, "the stopped hook's record", func() bool {
 		recs, _ := app.logs.Query(logstore.Query{Function: "H"})
 		return len(recs) == 1 && !recs[0].Running && recs[0].Status == 499 && strings.Contains(recs[0].RetMsg, "Request canceled")
+	})
+	// Its process is stopped in the background, just after the release:
+	// gone before the flag is, or it would see the flag go and end.
+	pid, err := os.ReadFile(flag + ".pid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "the stopped hook's process gone", func() bool {
+		n, _ := strconv.Atoi(string(pid))
+		p, err := os.FindProcess(n)
+		return n > 0 && (err != nil || errors.Is(p.Signal(syscall.Signal(0)), os.ErrProcessDone))
 	})
 
 	if err := os.Remove(flag); err != nil {

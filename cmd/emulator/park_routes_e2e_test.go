@@ -256,22 +256,13 @@ func TestNewCLBTriggerOnATakenRouteLive(t *testing.T) {
 
 	// One save gives B's route to E and B another, E first in the file:
 	// the route B gives up is let go before E takes it.
-	content := strings.Replace(liveConfig, eDecl, "", 1)
-	content = strings.Replace(content, "functions:\n", "functions:\n"+eDecl+"    triggers:\n      - {type: clb, name: e1, path: /y}\n", 1)
-	content = strings.Replace(content, bDecl, bDecl+"    triggers:\n      - {type: clb, name: mine, path: /v}\n", 1)
 	n := ev.count()
-	save(t, cfg, content)
+	save(t, cfg, yToE(t, "mine"))
 	eventually(t, 10*time.Second, "a report of the edit", func() bool { return ev.count() > n })
 	if r := ev.last(); r.Err != nil {
 		t.Fatalf("moving /y from B to E refused: %v", r.Err)
 	}
-	routes := map[string]string{}
-	for _, tr := range app.reg.AllTriggers() {
-		if tr.Enabled {
-			routes[tr.Path] = tr.Function + "/" + tr.Name
-		}
-	}
-	if want := map[string]string{"/x": "E/lb", "/y": "E/e1", "/v": "B/mine"}; !maps.Equal(routes, want) {
+	if routes, want := clbRoutes(app), map[string]string{"/x": "E/lb", "/y": "E/e1", "/v": "B/mine"}; !maps.Equal(routes, want) {
 		t.Errorf("clb routes after the move = %v, want %v", routes, want)
 	}
 	if got := servedBy(t, gw+"/clb/y"); got != "E" {
@@ -293,12 +284,10 @@ func TestCLBRouteMovedWhileDownStartsUp(t *testing.T) {
 	}
 	const bDecl = "    aliases:\n      release: {version: $LATEST}\n"
 	before := strings.Replace(liveConfig, bDecl, bDecl+"    triggers:\n      - {type: clb, name: mine, path: /y}\n", 1)
-	after := strings.Replace(liveConfig, eDecl, "", 1)
-	after = strings.Replace(after, "functions:\n", "functions:\n"+eDecl+"    triggers:\n      - {type: clb, name: e1, path: /y}\n", 1)
-	after = strings.Replace(after, bDecl, bDecl+"    triggers:\n      - {type: clb, name: mine, path: /v}\n", 1)
-	if before == liveConfig || after == liveConfig {
-		t.Fatal("liveConfig no longer declares B and E as the test expects")
+	if before == liveConfig {
+		t.Fatal("liveConfig no longer declares B as the test expects")
 	}
+	after := yToE(t, "mine")
 	state := filepath.Join(t.TempDir(), "state")
 	save(t, cfg, before)
 	app, stop := startApp(t, cfg, state)
@@ -310,13 +299,7 @@ func TestCLBRouteMovedWhileDownStartsUp(t *testing.T) {
 	save(t, cfg, after)
 	app, stop = startApp(t, cfg, state) // fails the test when up refuses
 	defer stop()
-	routes := map[string]string{}
-	for _, tr := range app.reg.AllTriggers() {
-		if tr.Enabled {
-			routes[tr.Path] = tr.Function + "/" + tr.Name
-		}
-	}
-	if want := map[string]string{"/y": "E/e1", "/v": "B/mine"}; !maps.Equal(routes, want) {
+	if routes, want := clbRoutes(app), map[string]string{"/y": "E/e1", "/v": "B/mine"}; !maps.Equal(routes, want) {
 		t.Errorf("clb routes after the move = %v, want %v", routes, want)
 	}
 	for path, want := range map[string]string{"/clb/y": "E", "/clb/v": "B"} {
@@ -324,4 +307,28 @@ func TestCLBRouteMovedWhileDownStartsUp(t *testing.T) {
 			t.Errorf("%s after the move: %s, want %s", path, got, want)
 		}
 	}
+}
+
+// yToE is liveConfig with E listed first, declaring clb trigger e1 on /y,
+// and B declaring clb trigger bTrigger on /v.
+func yToE(t *testing.T, bTrigger string) string {
+	t.Helper()
+	const bDecl = "    aliases:\n      release: {version: $LATEST}\n"
+	if !strings.Contains(liveConfig, eDecl) || !strings.Contains(liveConfig, bDecl) {
+		t.Fatal("liveConfig no longer declares B and E as the test expects")
+	}
+	content := strings.Replace(liveConfig, eDecl, "", 1)
+	content = strings.Replace(content, "functions:\n", "functions:\n"+eDecl+"    triggers:\n      - {type: clb, name: e1, path: /y}\n", 1)
+	return strings.Replace(content, bDecl, bDecl+"    triggers:\n      - {type: clb, name: "+bTrigger+", path: /v}\n", 1)
+}
+
+// clbRoutes maps the path of every enabled trigger to "function/trigger".
+func clbRoutes(app *App) map[string]string {
+	routes := map[string]string{}
+	for _, tr := range app.reg.AllTriggers() {
+		if tr.Enabled {
+			routes[tr.Path] = tr.Function + "/" + tr.Name
+		}
+	}
+	return routes
 }
