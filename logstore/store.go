@@ -261,6 +261,18 @@ func (s *Store) Forget(namespace, function string) error {
 	return nil
 }
 
+// Functions returns the functions (namespace, registry key) the store
+// holds records of, in no order.
+func (s *Store) Functions() [][2]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fns := make([][2]string, 0, len(s.rings))
+	for k := range s.rings {
+		fns = append(fns, [2]string{k.namespace, k.function})
+	}
+	return fns
+}
+
 // Flush returns once every record appended before the call is written to
 // disk, or when ctx ends.
 func (s *Store) Flush(ctx context.Context) error {

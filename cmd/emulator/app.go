@@ -181,6 +181,7 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	if err := a.parkRemoved(ctx, file); err != nil {
 		return nil, err
 	}
+	a.dropOrphanLogs()
 	rt, desc, err := a.newRuntime(ctx)
 	if err != nil {
 		return nil, err
@@ -280,6 +281,23 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	a.gwSrv = &gateway.Server{Handler: a.servers[0].Handler, ReadHeaderTimeout: 10 * time.Second,
 		Logger: cfg.Logger.With("component", "gateway-server")}
 	return a, a.startDebugged(ctx)
+}
+
+// dropOrphanLogs forgets the logs of functions that are neither defined
+// nor parked: a kill between a deletion and the removal of its log files
+// leaves them, and a function created later under that name would show
+// them as its own.
+func (a *App) dropOrphanLogs() {
+	for _, nf := range a.logs.Functions() {
+		if _, err := a.reg.Function(nf[1]); err == nil {
+			continue
+		}
+		if _, ok := a.reg.ParkedFunction(nf[1]); ok {
+			continue
+		}
+		a.cfg.Logger.Info("logs of a deleted function dropped", "namespace", nf[0], "function", nf[1])
+		_ = a.logs.Forget(nf[0], nf[1])
+	}
 }
 
 // Run serves until ctx ends, then shuts down.
