@@ -190,7 +190,12 @@ func (s *Server) renderDesc(t registry.Trigger) string {
 	gw := strings.TrimSuffix(s.opts.GatewayURL, "/")
 	svc["subDomain"] = gw
 	sub(obj, "release")["environmentName"] = t.Stage
-	obj["url"] = gw + "/" + t.Stage + t.Path
+	// An exact (=/x) or prefix (^~/x) API answers at /x.
+	at, ok := strings.CutPrefix(t.Path, "=")
+	if !ok {
+		at = strings.TrimPrefix(t.Path, "^~")
+	}
+	obj["url"] = gw + "/" + t.Stage + at
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

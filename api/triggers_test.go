@@ -309,3 +309,26 @@ func (e *eventCatcher) Invoke(_ context.Context, _ gateway.Target, _ string, eve
 func (e *eventCatcher) Serve(context.Context, gateway.Target, string, func(context.Context, string) error) error {
 	return nil
 }
+
+// TestCreateTriggerMarkedPath: an exact (=) or prefix (^~) path keeps its
+// mark in requestConfig.path; the url is where the API answers.
+func TestCreateTriggerMarkedPath(t *testing.T) {
+	for _, tc := range []struct{ path, url string }{
+		{"=/exact", "http://127.0.0.1:8080/release/exact"},
+		{"^~/static", "http://127.0.0.1:8080/release/static"},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			h := newTriggerHarness(t)
+			desc := `{"api":{"requestConfig":{"method":"GET","path":"` + tc.path + `"}}}`
+			resp, err := h.client.CreateTrigger(triggerReq("hello", "marked", desc, nil))
+			must(t, err)
+			d := descOf(t, resp.Response.TriggerInfo.TriggerDesc)
+			if got := field(d, "api", "requestConfig", "path"); got != tc.path {
+				t.Errorf("requestConfig.path = %v, want %s", got, tc.path)
+			}
+			if got := field(d, "url"); got != tc.url {
+				t.Errorf("url = %v, want %s", got, tc.url)
+			}
+		})
+	}
+}

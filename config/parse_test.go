@@ -82,6 +82,10 @@ func TestParseProblems(t *testing.T) {
 		{"api path repeated param", "services:\n  A:\n    stages: {release: $DEFAULT}\n    apis: [{path: \"/{a}/{a}\", function: B}]\n", `9:19: services.A.apis[0].path: "/{a}/{a}" uses parameter {a} twice`},
 		{"api path unbalanced", "services:\n  A:\n    stages: {release: $DEFAULT}\n    apis: [{path: \"/{a\", function: B}]\n", `9:19: services.A.apis[0].path: "/{a" has an unbalanced { or }`},
 		{"api same route other param name", "services:\n  A:\n    stages: {release: $DEFAULT}\n    apis:\n      - {path: \"/u/{id}\", function: B}\n      - {path: \"/u/{uid}\", method: any, function: B}\n", "11:9: services.A.apis[1]: ANY /u/{uid} is already defined at line 10"},
+		{"exact api path with param", "services:\n  A:\n    stages: {release: $DEFAULT}\n    apis: [{path: \"=/u/{id}\", function: B}]\n", `9:19: services.A.apis[0].path: "=/u/{id}" is an exact (=) or prefix (^~) path, which is literal: drop the { } or the mark`},
+		{"prefix api path without slash", "services:\n  A:\n    stages: {release: $DEFAULT}\n    apis: [{path: \"^~x\", function: B}]\n", `9:19: services.A.apis[0].path: "^~x" does not start with /`},
+		{"api path two marks", "services:\n  A:\n    stages: {release: $DEFAULT}\n    apis: [{path: \"=^~/x\", function: B}]\n", `9:19: services.A.apis[0].path: "=^~/x" does not start with /`},
+		{"exact api path twice", "services:\n  A:\n    stages: {release: $DEFAULT}\n    apis:\n      - {path: =/x, function: B}\n      - {path: =/x, function: B}\n", "11:9: services.A.apis[1]: ANY =/x is already defined at line 10"},
 		{"stage qualifier list", "services:\n  A:\n    stages: {release: [1]}\n    apis: [{path: /x, function: B}]\n", "8:23: services.A.stages.release: expected a qualifier ($DEFAULT, $LATEST, an alias or a version), got a list"},
 		{"service without apis", "services:\n  A: {stages: {release: $DEFAULT}}\n", "7:3: services.A: apis is required (e.g. apis: [{path: /hello, function: B}])"},
 	}
@@ -174,6 +178,20 @@ func TestParseAccepts(t *testing.T) {
 				}
 				if s.APIs[0].Method != "POST" || s.APIs[1].Method != "GET" || s.APIs[0].Stages["release"] != "3" {
 					t.Errorf("apis = %+v", s.APIs)
+				}
+			},
+		},
+		{
+			name: "exact, prefix and plain paths are three apis",
+			yaml: baseFunction + "services:\n  A:\n    stages: {release: $DEFAULT}\n" +
+				"    apis:\n      - {path: /x, function: B}\n      - {path: =/x, function: B}\n      - {path: ^~/x, function: B}\n",
+			check: func(t *testing.T, f *File) {
+				var got []string
+				for _, a := range f.Services[0].APIs {
+					got = append(got, a.Path)
+				}
+				if want := []string{"/x", "=/x", "^~/x"}; !reflect.DeepEqual(got, want) {
+					t.Errorf("paths = %q, want %q", got, want)
 				}
 			},
 		},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -124,7 +125,7 @@ func (d *decoder) api(p pair, s Service, defined map[string]bool) (API, bool) {
 	if pp, has := f["path"]; has {
 		if v, vok := d.str(pp); vok {
 			api.Path = v
-			if msg := checkPath(v); msg != "" {
+			if msg := checkAPIPath(v); msg != "" {
 				d.at(pp.val, pp.path, "%s", msg)
 				ok = false
 			}
@@ -175,7 +176,28 @@ func (d *decoder) api(p pair, s Service, defined map[string]bool) (API, bool) {
 	return api, ok
 }
 
-// checkPath validates an API path and returns a message, or "" when usable.
+// checkAPIPath is checkPath for an API path, which may carry the
+// platform's "=" (exact) or "^~" (prefix) mark; a marked path is literal.
+func checkAPIPath(path string) string {
+	rest, exact := strings.CutPrefix(path, "=")
+	rest, prefix := strings.CutPrefix(rest, "^~")
+	if exact && prefix {
+		return fmt.Sprintf("%q does not start with /", path)
+	}
+	if !exact && !prefix {
+		return checkPath(path)
+	}
+	if msg := checkPath(rest); msg != "" {
+		return strings.Replace(msg, strconv.Quote(rest), strconv.Quote(path), 1)
+	}
+	if strings.ContainsAny(rest, "{}") {
+		return fmt.Sprintf("%q is an exact (=) or prefix (^~) path, which is literal: drop the { } or the mark", path)
+	}
+	return ""
+}
+
+// checkPath validates a URL path (an API's or a CLB trigger's) and returns
+// a message, or "" when usable.
 func checkPath(path string) string {
 	if !strings.HasPrefix(path, "/") {
 		return fmt.Sprintf("%q does not start with /", path)

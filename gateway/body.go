@@ -2,11 +2,17 @@ package gateway
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"strings"
+	"syscall"
 	"time"
+
+	"github.com/scf-emulator/emulator/scferr"
 )
 
 // defaultBodyTimeout is how long a client may take to send a request body
@@ -17,6 +23,11 @@ const defaultBodyTimeout = 30 * time.Second
 // ErrBodyTimeout is wrapped by the error of a request whose body did not
 // arrive within the body deadline; the client gets 408.
 var ErrBodyTimeout = errors.New("request body not received in time")
+
+// errBadBody is wrapped by the error of a request whose body framing is
+// broken (a chunk size that is not hex, a chunk without its CRLF): the
+// client's mistake, answered 400, not a client that went away.
+var errBadBody = errors.New("invalid request body")
 
 // receiveBody reads the whole request body, up to the size limit, within
 // the body deadline. It runs before the backend is asked for an instance,
@@ -93,13 +104,35 @@ func (ex *exchange) writeBodyTimeout(err error) {
 	writeJSON(ex.w, http.StatusRequestTimeout, gatewayErrorBody(http.StatusRequestTimeout, msg))
 }
 
+// readFailure classifies an error reading a request's body: over the
+// gateway's limit (406), the client went away (499), else a body the
+// client framed wrong (400). The chunked decoders' errors have no type of
+// their own, so a broken body is what is not a connection's end.
+func readFailure(err error, limit int64) error {
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return tooLarge(limit)
+	}
+	if _, ok := errors.AsType[net.Error](err); ok || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		errors.Is(err, net.ErrClosed) || errors.Is(err, context.Canceled) || errors.Is(err, syscall.ECONNRESET) {
+		return scferr.New(scferr.ErrRequestCanceled, "reading the request body failed", err)
+	}
+	return fmt.Errorf("%w: %w", errBadBody, err)
+}
+
 // failBody answers a request whose body could not be received.
 func (ex *exchange) failBody(err error) {
-	if errors.Is(err, ErrBodyTimeout) {
+	switch {
+	case errors.Is(err, ErrBodyTimeout):
 		ex.writeBodyTimeout(err)
-		return
+	case errors.Is(err, errBadBody):
+		// The framing is lost: what follows on the connection is not a
+		// request.
+		ex.rec.Err = err
+		ex.w.Header().Set("Connection", "close")
+		writeJSON(ex.w, http.StatusBadRequest, gatewayErrorBody(http.StatusBadRequest, "Invalid request body: "+strings.TrimPrefix(err.Error(), errBadBody.Error()+": ")))
+	default:
+		ex.writeFailure(err)
 	}
-	ex.writeFailure(err)
 }
 
 // bodyReader is the body handed on to a web function: the bytes received,

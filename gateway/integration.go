@@ -183,15 +183,20 @@ func validHeaderValue(s string) bool {
 // default is JSON. A returned string is sent as it is, not as a quoted JSON
 // string, because that is what a handler returning "hello" or
 // json.dumps(...) means; it is application/json when its text is JSON and
-// text/plain otherwise. Any other JSON value is sent as its JSON text.
+// text/plain otherwise. Any other JSON value is sent as its JSON text. An
+// answer that is no JSON at all (a custom runtime posts raw text, as
+// Tencent's bash example does) is sent as it came, as text/plain.
 func passThrough(w http.ResponseWriter, out []byte) {
 	body, ctype := bytes.TrimSpace(out), "application/json"
 	var s string
-	if len(body) > 0 && body[0] == '"' && json.Unmarshal(body, &s) == nil {
+	switch {
+	case len(body) > 0 && body[0] == '"' && json.Unmarshal(body, &s) == nil:
 		body = []byte(s)
 		if !json.Valid(body) {
 			ctype = "text/plain; charset=utf-8"
 		}
+	case len(body) > 0 && !json.Valid(body):
+		body, ctype = out, "text/plain; charset=utf-8"
 	}
 	h := w.Header()
 	h.Set("Content-Type", ctype)

@@ -7,21 +7,66 @@ import (
 	"strings"
 )
 
-// The gateway matches API paths with templates compiled once per table,
-// with the semantics of the gorilla/mux templates the configuration has
-// always used: {name} is one non-empty segment ([^/]+), {name:pattern} a
-// regular expression, the whole decoded path must match (no trailing slash
-// tolerance), routes are tried in rank order and the first one whose path
-// and method match wins; a path match with the wrong method only makes the
-// answer 405 when no route matches at all. The common templates (literal
-// segments, whole-segment {name}, a trailing {name:.*}) match without a
-// regular expression and without allocating.
+// The gateway matches API paths as the platform's API Gateway does
+// (scf-behaviour 5.3), in four kinds tried in this order: "=/x" matches
+// /x and nothing else; "^~/x" matches every path that starts with /x;
+// a template with {name} variables matches the whole decoded path with the
+// semantics of the gorilla/mux templates the configuration has always used
+// ({name} is one non-empty segment ([^/]+), {name:pattern} a regular
+// expression, no trailing slash tolerance); and a plain literal path "/x"
+// matches as a prefix too (/x, /xtest, /x/a/b), after everything else, so
+// that "/" sends every path to a web function's own router. Prefixes are
+// plain string prefixes, as the platform's, and the longer one goes first.
+// Routes are tried in that order and the first whose path and method match
+// wins; a path match with the wrong method only makes the answer 405 when
+// no route matches at all. Matching allocates nothing for literal paths
+// and the common templates (literal segments, whole-segment {name}, a
+// trailing {name:.*}).
+
+// pathKind is the kind of an API path, in the order routes are tried.
+type pathKind uint8
+
+const (
+	kindExact  pathKind = iota // "=/x"
+	kindPrefix                 // "^~/x"
+	kindParam                  // a template with {name}
+	kindPlain                  // a literal "/x", matched as a prefix
+)
+
+// splitPathKind tells the kind of a declared API path and returns the
+// path without its "=" or "^~" mark.
+func splitPathKind(declared string) (pathKind, string) {
+	if p, ok := strings.CutPrefix(declared, "="); ok {
+		return kindExact, p
+	}
+	if p, ok := strings.CutPrefix(declared, "^~"); ok {
+		return kindPrefix, p
+	}
+	if strings.ContainsAny(declared, "{}") {
+		return kindParam, declared
+	}
+	return kindPlain, declared
+}
+
+// compilePath compiles a declared API path: its kind, and for a template
+// its compiled form. A "=" or "^~" path is literal.
+func compilePath(declared string) (*pathTemplate, error) {
+	kind, p := splitPathKind(declared)
+	if kind == kindParam {
+		return compileTemplate(p)
+	}
+	if strings.ContainsAny(p, "{}") {
+		return nil, fmt.Errorf("%w: %q is an exact (=) or prefix (^~) path, which are literal: drop the { } or the mark", errTemplate, declared)
+	}
+	return &pathTemplate{kind: kind, prefix: p}, nil
+}
 
 // errTemplate is wrapped by every template compile error.
 var errTemplate = errors.New("bad path template")
 
 // pathTemplate is one compiled API path.
 type pathTemplate struct {
+	kind  pathKind
 	names []string // variable names, in template order
 	// segs is the fast form: one entry per "/"-separated segment of the
 	// template after its leading "/"; nil when re is used instead.
@@ -30,7 +75,7 @@ type pathTemplate struct {
 	// (a trailing {name:.*} or {name:.+}); tailMin is 1 for .+.
 	tail    bool
 	tailMin int
-	prefix  string         // the literal before the tail variable
+	prefix  string         // the literal before the tail variable; the whole path of the literal kinds
 	re      *regexp.Regexp // the general form, as mux builds it
 }
 
@@ -54,7 +99,7 @@ func compileTemplate(tpl string) (*pathTemplate, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &pathTemplate{}
+	t := &pathTemplate{kind: kindParam}
 	var pattern strings.Builder
 	pattern.WriteByte('^')
 	end := 0
@@ -138,6 +183,10 @@ func braceIndices(s string) ([]int, error) {
 // length must be at least len(t.names)) with the variables' values.
 func (t *pathTemplate) match(p string, params []pathParam) bool {
 	switch {
+	case t.kind == kindExact:
+		return p == t.prefix
+	case t.kind == kindPrefix || t.kind == kindPlain:
+		return strings.HasPrefix(p, t.prefix)
 	case t.segs != nil:
 		if len(p) == 0 || p[0] != '/' {
 			return false

@@ -89,18 +89,22 @@ func muxAccepts(tpl string) (ok bool) {
 }
 
 // TestStageMatchAllocatesNothing: matching a request against a stage's
-// routes, the common templates, costs no allocation.
+// routes, literal paths of every kind and the common templates, costs no
+// allocation.
 func TestStageMatchAllocatesNothing(t *testing.T) {
 	sr, err := buildStage("release", "release", []API{
 		{Path: "/hello", Method: "ANY", Function: "B"},
 		{Path: "/users/{id}", Method: "GET", Function: "B"},
 		{Path: "/app/{rest:.*}", Method: "ANY", Function: "W"},
-	}, make([]bool, 3))
+		{Path: "=/exact", Method: "GET", Function: "B"},
+		{Path: "^~/static", Method: "GET", Function: "B"},
+		{Path: "/more", Method: "GET", Function: "W"},
+	}, make([]bool, 6))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var res matchResult
-	for _, p := range []string{"/hello", "/users/42", "/app/x/y"} {
+	for _, p := range []string{"/hello", "/users/42", "/app/x/y", "/exact", "/static/a.css", "/more/path"} {
 		n := testing.AllocsPerRun(100, func() {
 			res = matchResult{}
 			if !sr.match("GET", p, &res) {

@@ -19,6 +19,11 @@ func TestPassThrough(t *testing.T) {
 		{"list", `[1,2]`, `[1,2]`, "application/json"},
 		{"number", `42`, `42`, "application/json"},
 		{"null", `null`, `null`, "application/json"},
+		// A custom runtime (Tencent's bash example) posts its answer as raw
+		// text, not as a JSON string; it is sent as it came.
+		{"raw text", "Echoing request: hello\n", "Echoing request: hello\n", "text/plain; charset=utf-8"},
+		{"raw text that starts like json", `{"a":1} and more`, `{"a":1} and more`, "text/plain; charset=utf-8"},
+		{"json with spaces around", " {\"a\":1}\n", `{"a":1}`, "application/json"},
 	}
 	svcs := []Service{{Name: "A", Stages: map[string]string{"release": "$DEFAULT"}, APIs: []API{
 		{Path: "/raw", Method: "ANY", Function: "B", PassThrough: true},

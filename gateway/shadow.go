@@ -3,7 +3,6 @@ package gateway
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -153,12 +152,3 @@ type shadowSink struct{ header http.Header }
 func (d shadowSink) Header() http.Header         { return d.header }
 func (d shadowSink) Write(b []byte) (int, error) { return len(b), nil }
 func (d shadowSink) WriteHeader(int)             {}
-
-// readFailure classifies an error reading a web request's body for a copy:
-// over the gateway's limit (406), or the client went away.
-func readFailure(err error, limit int64) error {
-	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-		return tooLarge(limit)
-	}
-	return scferr.New(scferr.ErrRequestCanceled, "reading the request body failed", err)
-}

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -8,7 +9,6 @@ import (
 	"net"
 	"net/url"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/scf-emulator/emulator/platform"
@@ -120,10 +120,10 @@ func checkAPI(a API, stages map[string]string) (API, error) {
 	if !platform.IsMethod(a.Method) {
 		return a, fmt.Errorf("method %q is not one of %s", a.Method, platform.MethodList())
 	}
-	if !strings.HasPrefix(a.Path, "/") || strings.ContainsAny(a.Path, "?# \t") {
-		return a, fmt.Errorf("path %q must start with / and hold no query, fragment or space", a.Path)
+	if _, p := splitPathKind(a.Path); !strings.HasPrefix(p, "/") || strings.ContainsAny(p, "?# \t") {
+		return a, fmt.Errorf("path %q must start with / (or =/ for an exact path, ^~/ for a prefix) and hold no query, fragment or space", a.Path)
 	}
-	if _, err := compileTemplate(a.Path); err != nil {
+	if _, err := compilePath(a.Path); err != nil {
 		return a, fmt.Errorf("path %q: %w", a.Path, err)
 	}
 	if a.Function == "" {
@@ -159,27 +159,35 @@ func buildStage(stage, qualifier string, apis []API, bound []bool) (*stageRouter
 			return nil, fmt.Errorf("%s %s is bound twice", a.Method, a.Path)
 		}
 		seen[key] = true
-		tmpl, err := compileTemplate(a.Path)
+		tmpl, err := compilePath(a.Path)
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", a.Method, a.Path, err)
 		}
 		routes = append(routes, &apiRoute{path: a.Path, method: a.Method, function: a.Function, qualifier: q, passThrough: a.PassThrough, tmpl: tmpl})
 	}
-	// The first route that matches wins, so literal paths go before
-	// templates and one method before ANY, as API Gateway ranks them.
-	sort.SliceStable(routes, func(i, j int) bool { return rank(routes[i]) < rank(routes[j]) })
+	// The first route that matches wins, so routes go by kind (exact,
+	// "^~" prefix, template, plain prefix), the longer prefix first, one
+	// method before ANY, and else in the order they are declared.
+	slices.SortStableFunc(routes, func(x, y *apiRoute) int {
+		return cmp.Or(cmp.Compare(x.tmpl.kind, y.tmpl.kind), cmp.Compare(prefixLen(y), prefixLen(x)),
+			cmp.Compare(anyRank(x), anyRank(y)))
+	})
 	return &stageRouter{routes: routes}, nil
 }
 
-func rank(a *apiRoute) int {
-	r := 0
-	if strings.Contains(a.path, "{") {
-		r += 2
+// prefixLen is how long a prefix route's prefix is; 0 for the other kinds.
+func prefixLen(a *apiRoute) int {
+	if a.tmpl.kind == kindPrefix || a.tmpl.kind == kindPlain {
+		return len(a.tmpl.prefix)
 	}
+	return 0
+}
+
+func anyRank(a *apiRoute) int {
 	if a.method == "ANY" {
-		r++
+		return 1
 	}
-	return r
+	return 0
 }
 
 // checkName rejects names that cannot be a URL path segment or host label.

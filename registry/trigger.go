@@ -114,10 +114,18 @@ func checkTrigger(t Trigger) (Trigger, error) {
 }
 
 // checkTriggerPath accepts an absolute URL path with balanced {param}
-// segments and no query or fragment.
+// segments and no query or fragment, or the platform's literal exact
+// ("=/x") or prefix ("^~/x") path.
 func checkTriggerPath(p string) error {
-	if !strings.HasPrefix(p, "/") {
-		return fmt.Errorf("path %q must start with /", p)
+	rest, marked := strings.CutPrefix(p, "=")
+	if r, prefix := strings.CutPrefix(rest, "^~"); prefix && !marked {
+		rest, marked = r, true
+	}
+	if !strings.HasPrefix(rest, "/") {
+		return fmt.Errorf("path %q must start with / (or =/ for an exact path, ^~/ for a prefix)", p)
+	}
+	if marked && strings.ContainsAny(rest, "{}") {
+		return fmt.Errorf("path %q is an exact (=) or prefix (^~) path, which is literal: drop the { } or the mark", p)
 	}
 	if strings.ContainsAny(p, "?# \t\r\n") {
 		return fmt.Errorf("path %q must not contain spaces, ? or #", p)

@@ -58,6 +58,9 @@ func TestCreateTrigger(t *testing.T) {
 		{"query in path", "B", apigw("t", "release", "/a?b=1", "GET", ""), ErrInvalidTrigger},
 		{"unbalanced braces", "B", apigw("t", "release", "/users/{id", "GET", ""), ErrInvalidTrigger},
 		{"nested braces", "B", apigw("t", "release", "/{a{b}}", "GET", ""), ErrInvalidTrigger},
+		{"exact path with braces", "B", apigw("t", "release", "=/users/{id}", "GET", ""), ErrInvalidTrigger},
+		{"two path marks", "B", apigw("t", "release", "=^~/a", "GET", ""), ErrInvalidTrigger},
+		{"mark without slash", "B", apigw("t", "release", "^~a", "GET", ""), ErrInvalidTrigger},
 		{"name taken", "B", apigw("b-dev", "test", "/other", "GET", ""), ErrTriggerExists},
 		{"same route, ANY covers GET", "C", apigw("c", "release", "/hello", "GET", ""), ErrTriggerConflict},
 		{"same route and method", "C", apigw("c", "dev", "/hello", "GET", ""), ErrTriggerConflict},
@@ -78,6 +81,9 @@ func TestCreateTrigger(t *testing.T) {
 		apigw("c1", "dev", "/hello", "POST", ""),
 		apigw("c2", "prepub", "/hello", "ANY", Latest),
 		func() Trigger { tr := apigw("c3", "release", "/hello", "ANY", Latest); tr.Service = "other"; return tr }(),
+		// The platform's exact and prefix paths are APIs of their own.
+		apigw("c4", "release", "=/hello", "ANY", Latest),
+		apigw("c5", "release", "^~/hello", "ANY", Latest),
 	} {
 		if _, err := r.CreateTrigger("C", tr); err != nil {
 			t.Errorf("%s: %v", tr.Name, err)
@@ -88,7 +94,7 @@ func TestCreateTrigger(t *testing.T) {
 	for _, tr := range all {
 		names = append(names, tr.Function+"/"+tr.Name)
 	}
-	if want := []string{"B/b-dev", "B/b-release", "C/c1", "C/c2", "C/c3"}; !reflect.DeepEqual(names, want) {
+	if want := []string{"B/b-dev", "B/b-release", "C/c1", "C/c2", "C/c3", "C/c4", "C/c5"}; !reflect.DeepEqual(names, want) {
 		t.Errorf("AllTriggers = %v, want %v", names, want)
 	}
 }
