@@ -31,7 +31,7 @@ const (
 	// written on a connection whose end of stream is on its way. Under
 	// load connections come back within milliseconds and skip the check.
 	strictCheckAfter = 50 * time.Millisecond
-	upstreamBufSize   = 4 << 10
+	upstreamBufSize  = 4 << 10
 )
 
 // upstreams keeps idle keep-alive connections to web-function instances by
