@@ -13,7 +13,7 @@ type Route struct {
 	Service   string `json:"service"`
 	Host      string `json:"host"` // <service>.localhost
 	Stage     string `json:"stage"`
-	Path      string `json:"path"`   // mux template, e.g. /users/{id}
+	Path      string `json:"path"`   // as declared: /users/{id}, /hello (a prefix), =/x, ^~/x
 	Method    string `json:"method"` // ANY, GET, ...
 	Qualifier string `json:"qualifier"`
 }
@@ -55,4 +55,44 @@ func (t *table) byName() []*serviceTable {
 		out = append(out, st)
 	}
 	return out
+}
+
+// PickRoute returns the index in routes of the one a request with method
+// and path p (decoded, without the stage) reaches, by the gateway's own
+// order (kind, longer prefix, one method before ANY, order given), or -1.
+// The routes should be of one service and stage; it is for tools that ask
+// which API a path reaches (split tests, replays).
+func PickRoute(routes []Route, method, p string) int {
+	best := -1
+	var bestKey [3]int
+	for i, r := range routes {
+		if r.Method != "ANY" && !strings.EqualFold(r.Method, method) {
+			continue
+		}
+		t, err := compilePath(r.Path)
+		if err != nil || !t.match(p, make([]pathParam, len(t.names))) {
+			continue
+		}
+		n := 0
+		if t.kind == kindPrefix || t.kind == kindPlain {
+			n = len(t.prefix)
+		}
+		anyRank := 0
+		if r.Method == "ANY" {
+			anyRank = 1
+		}
+		key := [3]int{int(t.kind), -n, anyRank}
+		if best < 0 || slices.Compare(key[:], bestKey[:]) < 0 {
+			best, bestKey = i, key
+		}
+	}
+	return best
+}
+
+// URLPath is the request path, without the stage, that reaches the API
+// path declared as api when it has no variables: api without its "=" or
+// "^~" mark.
+func URLPath(api string) string {
+	_, p := splitPathKind(api)
+	return p
 }

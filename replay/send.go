@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/scf-emulator/emulator/diff"
+	"github.com/scf-emulator/emulator/gateway"
 )
 
 // ErrInvalidRequest is returned by Replay, before anything runs, when a
@@ -68,25 +69,14 @@ func send(ctx context.Context, g http.Handler, req *Request, rr diff.Request, ta
 // or its path when no template matches.
 func (rp *Replayer) endpoint(fn, stage string, rr diff.Request) string {
 	path, _, _ := strings.Cut(rr.Path, "?")
+	var onStage []gateway.Route
 	for _, rt := range rp.routes.Routes(fn) {
-		if rt.Stage == stage && (rt.Method == "ANY" || strings.EqualFold(rt.Method, rr.Method)) && templateMatches(rt.Path, path) {
-			return rr.Method + " " + rt.Path
+		if rt.Stage == stage {
+			onStage = append(onStage, rt)
 		}
+	}
+	if i := gateway.PickRoute(onStage, rr.Method, path); i >= 0 {
+		return rr.Method + " " + onStage[i].Path
 	}
 	return rr.Method + " " + path
-}
-
-// templateMatches matches a path against a mux template whose {vars} take
-// one segment each.
-func templateMatches(tmpl, path string) bool {
-	ts, ps := strings.Split(strings.Trim(tmpl, "/"), "/"), strings.Split(strings.Trim(path, "/"), "/")
-	if len(ts) != len(ps) {
-		return false
-	}
-	for i, t := range ts {
-		if !(strings.HasPrefix(t, "{") && strings.HasSuffix(t, "}")) && t != ps[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -10,15 +10,34 @@ import (
 // splitRoute is one gateway route of a function (gateway.Route).
 type splitRoute = gateway.Route
 
-// pickRoute chooses the route the test targets: the one on stage (when
-// given) whose path template matches path (when given) and whose method
-// admits method. It returns the concrete path to request.
+// pickRoute chooses the route the test targets: on stage (when given),
+// admitting method, and, when path is given, the one the gateway takes for
+// it on each service and stage. It returns the concrete path to request.
 func pickRoute(routes []splitRoute, stage, path, method string) (splitRoute, string, error) {
 	var hits []splitRoute
-	for _, r := range routes {
-		if (stage == "" || r.Stage == stage) && (path == "" || matchTemplate(r.Path, path)) &&
-			(r.Method == "ANY" || strings.EqualFold(r.Method, method)) {
-			hits = append(hits, r)
+	if path == "" {
+		for _, r := range routes {
+			if (stage == "" || r.Stage == stage) && (r.Method == "ANY" || strings.EqualFold(r.Method, method)) {
+				hits = append(hits, r)
+			}
+		}
+	} else {
+		groups := map[[2]string][]splitRoute{}
+		var order [][2]string
+		for _, r := range routes {
+			if stage != "" && r.Stage != stage {
+				continue
+			}
+			k := [2]string{r.Service, r.Stage}
+			if groups[k] == nil {
+				order = append(order, k)
+			}
+			groups[k] = append(groups[k], r)
+		}
+		for _, k := range order {
+			if i := gateway.PickRoute(groups[k], method, path); i >= 0 {
+				hits = append(hits, groups[k][i])
+			}
 		}
 	}
 	switch {
@@ -33,31 +52,9 @@ func pickRoute(routes []splitRoute, stage, path, method string) (splitRoute, str
 		if strings.Contains(r.Path, "{") {
 			return splitRoute{}, "", fmt.Errorf("route %s has path parameters; give a concrete --path", r.Path)
 		}
-		path = r.Path
+		path = gateway.URLPath(r.Path)
 	}
 	return r, path, nil
-}
-
-// matchTemplate reports whether path fits a mux path template, where a
-// {name} (or {name:pattern}) segment stands for any one segment.
-func matchTemplate(tmpl, path string) bool {
-	ts := strings.Split(strings.Trim(tmpl, "/"), "/")
-	ps := strings.Split(strings.Trim(path, "/"), "/")
-	if len(ts) != len(ps) {
-		return false
-	}
-	for i, t := range ts {
-		if strings.HasPrefix(t, "{") && strings.HasSuffix(t, "}") {
-			if ps[i] == "" {
-				return false
-			}
-			continue
-		}
-		if t != ps[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func describeRoutes(rs []splitRoute) string {

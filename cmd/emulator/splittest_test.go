@@ -141,23 +141,3 @@ func TestSplitTestUsage(t *testing.T) {
 	}
 }
 
-func TestMatchTemplate(t *testing.T) {
-	tests := []struct {
-		tmpl, path string
-		want       bool
-	}{
-		{"/hello", "/hello", true},
-		{"/hello", "/hello/", true},
-		{"/hello", "/other", false},
-		{"/users/{id}", "/users/42", true},
-		{"/users/{id:[0-9]+}", "/users/42", true},
-		{"/users/{id}", "/users", false},
-		{"/users/{id}", "/users/42/x", false},
-		{"/", "/", true},
-	}
-	for _, tc := range tests {
-		if got := matchTemplate(tc.tmpl, tc.path); got != tc.want {
-			t.Errorf("matchTemplate(%q, %q) = %v, want %v", tc.tmpl, tc.path, got, tc.want)
-		}
-	}
-}
