@@ -172,10 +172,12 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		if err != nil {
 			return nil, err // a *config.Problem, with file:line
 		}
-		err = a.reg.Define(ctx, spec)
+		if err = a.reg.Define(ctx, spec); err != nil {
+			err = defineError(a.reg, file.Path, f, err)
+		}
 		cfg.Events.Defined(f.Name, f.Build, time.Since(start), err)
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: function %s: %w", file.Path, f.Line, f.Name, err)
+			return nil, err
 		}
 	}
 	if err := a.parkRemoved(ctx, file); err != nil {
