@@ -71,6 +71,10 @@ type Events interface {
 	Reload(function string, r registry.Refresh, took time.Duration, err error)
 	// ConfigReload reports an edit of the config file applied or refused.
 	ConfigReload(ConfigReport)
+	// ConfigNotes are warnings about an applied edit: what it leaves that
+	// answers errors (a stage bound to a missing alias, bare URLs with
+	// several services).
+	ConfigNotes([]string)
 	LayerReload(LayerReport) // an edited layer folder and the $LATEST functions that run it now
 	// Defined reports one function of the config loaded at start-up (its build
 	// run and its source snapshotted), for progress output.
@@ -180,6 +184,7 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 			return nil, err
 		}
 	}
+	file.Warnings = append(file.Warnings, a.unboundStages(file)...)
 	if err := a.parkRemoved(ctx, file); err != nil {
 		return nil, err
 	}

@@ -181,6 +181,13 @@ func (c *console) ConfigReload(r ConfigReport) {
 	}
 }
 
+// ConfigNotes prints the warnings under a config edit's line.
+func (c *console) ConfigNotes(notes []string) {
+	for _, n := range notes {
+		c.printf("    %s %s\n", yellow("warning"), n)
+	}
+}
+
 // Rollout prints one line per rollout change (rolloutChanges drops the
 // updates a person would not notice).
 func (c *console) Rollout(st rollout.Status) {
