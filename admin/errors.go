@@ -21,6 +21,12 @@ var (
 	ErrCrossSite = errors.New("cross-site request refused")
 	// ErrContentType: a state-changing request whose body is not JSON.
 	ErrContentType = errors.New("content type must be application/json")
+	// ErrSignatureMethod: a cloud API call signed the legacy way (v1:
+	// HmacSHA1 or HmacSHA256 over form parameters with Signature=), which
+	// SDKs still offer as SignMethod.
+	ErrSignatureMethod = errors.New("unsupported signature method: the emulator takes TC3-HMAC-SHA256 signatures only " +
+		"(the SDKs' and tccli's default; set the client profile's SignMethod to TC3-HMAC-SHA256); " +
+		"the legacy HmacSHA1/HmacSHA256 signature with Signature= parameters is not supported")
 	// ErrUnauthenticated: credentials are set and the request carries
 	// neither a signature nor the login cookie.
 	ErrUnauthenticated = errors.New("authentication required")
@@ -89,7 +95,7 @@ func Classify(err error) (status int, code string) {
 		return http.StatusUnauthorized, codeSignatureExpire
 	case errors.Is(err, tc3.ErrUnknownSecretID):
 		return http.StatusUnauthorized, codeSecretIDNotFound
-	case errors.Is(err, tc3.ErrSignature):
+	case errors.Is(err, tc3.ErrSignature), errors.Is(err, ErrSignatureMethod):
 		return http.StatusUnauthorized, codeSignatureFailure
 	case errors.Is(err, ErrTooLarge):
 		return http.StatusRequestEntityTooLarge, codeTooLarge

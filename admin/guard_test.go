@@ -83,6 +83,13 @@ func TestGuard(t *testing.T) {
 		{"text/plain cloud API answers 200", false, func() *http.Request {
 			return request("POST", "/", "localhost", "{}", map[string]string{"Content-Type": "text/plain"})
 		}, 200, codeContentType, true},
+		{"v1 signature, form POST", false, func() *http.Request {
+			return request("POST", "/", "localhost", "Action=ListFunctions&SignatureMethod=HmacSHA256&Signature=abc",
+				map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+		}, 200, codeSignatureFailure, true},
+		{"v1 signature, GET", true, func() *http.Request {
+			return request("GET", "/?Action=ListFunctions&SignatureMethod=HmacSHA256&Signature=abc", "localhost", "", nil)
+		}, 401, codeSignatureFailure, false},
 		{"same origin", false, func() *http.Request {
 			return request("POST", "/x", "localhost:9001", "{}", map[string]string{"Content-Type": "application/json", "Origin": "http://localhost:9001", "Sec-Fetch-Site": "same-origin"})
 		}, 200, "", false},

@@ -25,6 +25,9 @@ func changesState(r *http.Request) bool {
 // the request comes from (Origin, Sec-Fetch-Site) must say this site. SDKs,
 // tccli and curl send neither header.
 func checkSite(r *http.Request) error {
+	if legacySigned(r) {
+		return ErrSignatureMethod
+	}
 	if !changesState(r) {
 		return nil
 	}
@@ -42,4 +45,19 @@ func checkSite(r *http.Request) error {
 		return fmt.Errorf("%w, not %q (a web page can send other types to any address without asking)", ErrContentType, ct)
 	}
 	return nil
+}
+
+// legacySigned reports whether r is a cloud API call signed the v1 way:
+// its parameters, Signature among them, in a form body or the query of a
+// GET, instead of a TC3-HMAC-SHA256 Authorization header. Refused here it
+// gets the platform's signature error, not the content type's.
+func legacySigned(r *http.Request) bool {
+	if r.URL.Path != "/" || strings.HasPrefix(r.Header.Get("Authorization"), "TC3-HMAC-SHA256") {
+		return false
+	}
+	if q := r.URL.Query(); q.Has("Signature") && q.Has("Action") {
+		return true
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return r.Method == http.MethodPost && mt == "application/x-www-form-urlencoded"
 }

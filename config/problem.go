@@ -22,6 +22,11 @@ type Problem struct {
 	Msg    string
 }
 
+// Is makes a problem match ErrInvalid: a caller that finds one (a check
+// made after Parse, such as an alias's version in the state) reports it as
+// a bad config.
+func (p *Problem) Is(target error) bool { return target == ErrInvalid }
+
 // Error formats the problem as file:line:column: key: message, leaving out
 // the parts that are unknown.
 func (p *Problem) Error() string {

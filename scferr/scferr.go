@@ -133,9 +133,13 @@ func Body(err error, requestID string) []byte {
 	return out
 }
 
+// capitalise upper-cases the first letter of a sentence, but leaves a
+// message that starts with a name as it is: a file (scf_bootstrap,
+// index.js), a path or a URL.
 func capitalise(s string) string {
 	r, n := utf8.DecodeRuneInString(s)
-	if n == 0 || strings.HasPrefix(s, "http") {
+	first, _, _ := strings.Cut(s, " ")
+	if n == 0 || strings.HasPrefix(s, "http") || strings.ContainsAny(strings.TrimRight(first, ":,"), "_./") {
 		return s
 	}
 	return string(unicode.ToUpper(r)) + s[n:]

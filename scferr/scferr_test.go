@@ -53,3 +53,21 @@ func TestBody(t *testing.T) {
 		t.Errorf("user body = %v", got)
 	}
 }
+
+func TestCapitalise(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"invoking task timed out", "Invoking task timed out"},
+		{"scf_bootstrap exited during initialization", "scf_bootstrap exited during initialization"},
+		{"index.js: cannot find module", "index.js: cannot find module"},
+		{"/var/lang/node12/bin/node is missing", "/var/lang/node12/bin/node is missing"},
+		{"http server did not listen", "http server did not listen"},
+		{"", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			if got := capitalise(tc.in); got != tc.want {
+				t.Errorf("capitalise(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}

@@ -71,6 +71,10 @@ type Events interface {
 	Reload(function string, r registry.Refresh, took time.Duration, err error)
 	// ConfigReload reports an edit of the config file applied or refused.
 	ConfigReload(ConfigReport)
+	// ConfigNotes are warnings about an applied edit: what it leaves that
+	// answers errors (a stage bound to a missing alias, bare URLs with
+	// several services).
+	ConfigNotes([]string)
 	LayerReload(LayerReport) // an edited layer folder and the $LATEST functions that run it now
 	// Defined reports one function of the config loaded at start-up (its build
 	// run and its source snapshotted), for progress output.
@@ -172,12 +176,15 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		if err != nil {
 			return nil, err // a *config.Problem, with file:line
 		}
-		err = a.reg.Define(ctx, spec)
+		if err = a.reg.Define(ctx, spec); err != nil {
+			err = defineError(a.reg, file.Path, f, err)
+		}
 		cfg.Events.Defined(f.Name, f.Build, time.Since(start), err)
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: function %s: %w", file.Path, f.Line, f.Name, err)
+			return nil, err
 		}
 	}
+	file.Warnings = append(file.Warnings, a.unboundStages(file)...)
 	if err := a.parkRemoved(ctx, file); err != nil {
 		return nil, err
 	}

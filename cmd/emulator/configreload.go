@@ -42,8 +42,13 @@ func (a *App) newReconciler() *reconcile.Reconciler {
 		Parse:   func(data []byte) (*config.File, error) { return parseConfigFile(path, data) },
 		Spec:    func(f config.Function) registry.FunctionSpec { return a.debugSpec(functionSpec(f)) },
 		Resolve: a.resolveCreated,
-		Report:  a.cfg.Events.ConfigReload,
-		Logger:  a.cfg.Logger,
+		Report: func(r ConfigReport) {
+			a.cfg.Events.ConfigReload(r)
+			if notes := a.configNotes(r); len(notes) > 0 {
+				a.cfg.Events.ConfigNotes(notes)
+			}
+		},
+		Logger: a.cfg.Logger,
 	})
 }
 

@@ -73,6 +73,14 @@ func (e *configEvents) last() ConfigReport {
 // liveApp starts an App on liveConfig and returns it with the config path.
 func liveApp(t testing.TB) (*App, string, *configEvents) {
 	t.Helper()
+	ev := &configEvents{}
+	app, cfg := liveAppWith(t, ev)
+	return app, cfg, ev
+}
+
+// liveAppWith is liveApp reporting to ev.
+func liveAppWith(t testing.TB, ev Events) (*App, string) {
+	t.Helper()
 	cfg := workspace(t)
 	dir := filepath.Dir(cfg)
 	if err := os.MkdirAll(filepath.Join(dir, "echo"), 0o755); err != nil {
@@ -84,7 +92,6 @@ func liveApp(t testing.TB) (*App, string, *configEvents) {
 	if err := os.WriteFile(cfg, []byte(liveConfig), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ev := &configEvents{}
 	ctx, cancel := context.WithCancel(t.Context())
 	app, err := NewApp(ctx, AppConfig{
 		ConfigPath: cfg, Runtime: testRuntime(), GatewayAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0",
@@ -107,7 +114,7 @@ func liveApp(t testing.TB) (*App, string, *configEvents) {
 			t.Errorf("Run did not return after cancel")
 		}
 	})
-	return app, cfg, ev
+	return app, cfg
 }
 
 // save writes the config the way editors do: a new file renamed over it.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/fatih/color"
 
+	"github.com/scf-emulator/emulator/config"
 	"github.com/scf-emulator/emulator/gateway"
 	"github.com/scf-emulator/emulator/registry"
 	"github.com/scf-emulator/emulator/rollout"
@@ -179,6 +181,13 @@ func (c *console) ConfigReload(r ConfigReport) {
 	}
 }
 
+// ConfigNotes prints the warnings under a config edit's line.
+func (c *console) ConfigNotes(notes []string) {
+	for _, n := range notes {
+		c.printf("    %s %s\n", yellow("warning"), n)
+	}
+}
+
 // Rollout prints one line per rollout change (rolloutChanges drops the
 // updates a person would not notice).
 func (c *console) Rollout(st rollout.Status) {
@@ -206,6 +215,9 @@ func (c *console) Defined(function, build string, took time.Duration, err error)
 	what := "snapshot"
 	if build != "" {
 		what = "build + snapshot"
+	}
+	if errors.Is(err, config.ErrInvalid) {
+		what = "config" // the build and snapshot were fine
 	}
 	if err != nil {
 		c.printf("  %-14s %s %s\n", function, what, red("failed"))

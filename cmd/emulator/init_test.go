@@ -179,3 +179,38 @@ func cli2(t *testing.T, args ...string) (int, string) {
 	code := run(t.Context(), args, &out, &out)
 	return code, out.String()
 }
+
+// The Node.js web scaffold runs the newest node of /var/lang, by version:
+// node10 sorts before node16 and node8 as text.
+func TestNodeHTTPScaffoldPicksNewestNode(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash")
+	}
+	script, err := templates.ReadFile("templates/node-http/scf_bootstrap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lang := t.TempDir()
+	for _, v := range []string{"node10", "node16", "node8", "node12"} {
+		bin := filepath.Join(lang, v, "bin")
+		if err := os.MkdirAll(bin, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(bin, "node"), []byte("#!/bin/sh\necho "+v+" \"$@\"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	boot := filepath.Join(dir, "scf_bootstrap")
+	if err := os.WriteFile(boot, []byte(strings.ReplaceAll(string(script), "/var/lang/", lang+"/")), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bash, boot).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if got := strings.TrimSpace(string(out)); got != "node16 app.js" {
+		t.Errorf("ran %q, want node16 app.js", got)
+	}
+}

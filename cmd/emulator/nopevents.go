@@ -15,6 +15,7 @@ func (nopEvents) Request(gateway.Record)                                {}
 func (nopEvents) Invoke(invokeRecord)                                   {}
 func (nopEvents) Reload(string, registry.Refresh, time.Duration, error) {}
 func (nopEvents) ConfigReload(ConfigReport)                             {}
+func (nopEvents) ConfigNotes([]string)                                  {}
 func (nopEvents) LayerReload(LayerReport)                               {}
 func (nopEvents) Defined(string, string, time.Duration, error)          {}
 func (nopEvents) Rollout(rollout.Status)                                {}

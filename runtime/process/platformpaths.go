@@ -80,8 +80,8 @@ func checkPlatformPaths(path string) error {
 		return scferr.Newf(scferr.ErrContainerInit, nil,
 			"%s runs %s, the platform's interpreter path, which this machine lacks: "+
 				"the process runtime runs your files unchanged on the host; `--runtime docker` runs it unchanged "+
-				"(its containers provide /var/lang/...), or call the interpreter by name (e.g. python3 app.py)",
-			filepath.Base(path), m)
+				"(its containers provide /var/lang/...), or call the interpreter by name (%s instead of %[2]s)",
+			filepath.Base(path), m, filepath.Base(string(m)))
 	}
 	return nil
 }

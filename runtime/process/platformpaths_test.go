@@ -5,6 +5,7 @@ package process
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,12 +54,13 @@ func TestCheckPlatformPaths(t *testing.T) {
 	tests := []struct {
 		name, content string
 		want          bool
+		hint          string // how the error says to call the interpreter
 	}{
-		{"python", "#!/bin/bash\n/var/lang/python3/bin/python3 app.py\n", true},
-		{"quoted", "#!/bin/sh\nexec \"/var/lang/node12/bin/node\" app.js\n", true},
-		{"by name", "#!/bin/bash\npython3 app.py\n", false},
-		{"existing path", "#!/bin/sh\n/bin/sh -c true\n", false},
-		{"binary", "\x7fELF/var/lang/python3/bin/python3", false},
+		{"python", "#!/bin/bash\n/var/lang/python3/bin/python3 app.py\n", true, "(python3 instead of /var/lang/python3/bin/python3)"},
+		{"quoted", "#!/bin/sh\nexec \"/var/lang/node12/bin/node\" app.js\n", true, "(node instead of /var/lang/node12/bin/node)"},
+		{"by name", "#!/bin/bash\npython3 app.py\n", false, ""},
+		{"existing path", "#!/bin/sh\n/bin/sh -c true\n", false, ""},
+		{"binary", "\x7fELF/var/lang/python3/bin/python3", false, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -67,6 +69,9 @@ func TestCheckPlatformPaths(t *testing.T) {
 			err := checkPlatformPaths(dir + "/scf_bootstrap")
 			if (err != nil) != tc.want {
 				t.Errorf("checkPlatformPaths = %v, want an error: %v", err, tc.want)
+			}
+			if err != nil && !strings.Contains(err.Error(), tc.hint) {
+				t.Errorf("checkPlatformPaths = %v, want the hint %q", err, tc.hint)
 			}
 		})
 	}

@@ -131,9 +131,21 @@ var errNotReady = errors.New("not ready within the init timeout")
 func waitReady(ctx context.Context, r Runner, timeout time.Duration, ready <-chan struct{}, probe func(context.Context) bool, what string) error {
 	sctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	// A probe also ends when the code exits: a dial to the address of a
+	// container that is gone waits for an answer that never comes, which
+	// would hide the exit until the init timeout.
+	pctx, cancelProbe := context.WithCancel(sctx)
+	defer cancelProbe()
+	go func() {
+		select {
+		case <-r.Done():
+			cancelProbe()
+		case <-pctx.Done():
+		}
+	}()
 	backoff := 2 * time.Millisecond
 	for {
-		if probe != nil && probe(sctx) {
+		if probe != nil && probe(pctx) {
 			return nil
 		}
 		var poll <-chan time.Time
