@@ -25,6 +25,8 @@ func TestBannerRoutesWork(t *testing.T) {
 		{"one service", "", []string{"http://GW/release/hello"}},
 		{"two services", "  Web:\n    stages: {release: release}\n    apis:\n      - {path: /w, method: ANY, function: B}\n",
 			[]string{"http://a.localhost:PORT/release/hello", "http://web.localhost:PORT/release/w"}},
+		{"an exact and a prefix path", "  Web:\n    stages: {release: release}\n    apis:\n      - {path: =/w, method: ANY, function: B}\n      - {path: ^~/p, method: ANY, function: B}\n",
+			[]string{"http://a.localhost:PORT/release/hello", "http://web.localhost:PORT/release/w", "http://web.localhost:PORT/release/p"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

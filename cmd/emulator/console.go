@@ -314,7 +314,7 @@ func (c *console) banner(a *App, runtimeName string) {
 				if o, ok := api.Stages[st]; ok {
 					q = o
 				}
-				r := row{api.Method, base + "/" + st + api.Path, api.Function + ":" + q}
+				r := row{api.Method, base + "/" + st + gateway.URLPath(api.Path), api.Function + ":" + q}
 				width = max(width, len(r.url))
 				rows = append(rows, r)
 			}

@@ -140,4 +140,3 @@ func TestSplitTestUsage(t *testing.T) {
 		}
 	}
 }
-
