@@ -56,7 +56,7 @@ func (r *Reconciler) apply(ctx context.Context, cur *config.File, rep *Report) e
 		spec.LeaveOut = names(leftOut)
 		if err := reg.Define(ctx, spec); err != nil {
 			rollback()
-			return fmt.Errorf("%s:%d: function %s: %w", r.o.Path, f.Line, f.Name, err)
+			return DefineError(reg, r.o.Path, f, err)
 		}
 		if wasParked {
 			if rep.Restored == nil {

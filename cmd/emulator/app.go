@@ -21,6 +21,7 @@ import (
 	"github.com/scf-emulator/emulator/gateway"
 	"github.com/scf-emulator/emulator/logstore"
 	"github.com/scf-emulator/emulator/metrics"
+	"github.com/scf-emulator/emulator/reconcile"
 	"github.com/scf-emulator/emulator/registry"
 	"github.com/scf-emulator/emulator/rollout"
 	"github.com/scf-emulator/emulator/runtime"
@@ -177,7 +178,7 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 			return nil, err // a *config.Problem, with file:line
 		}
 		if err = a.reg.Define(ctx, spec); err != nil {
-			err = defineError(a.reg, file.Path, f, err)
+			err = reconcile.DefineError(a.reg, file.Path, f, err)
 		}
 		cfg.Events.Defined(f.Name, f.Build, time.Since(start), err)
 		if err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/scf-emulator/emulator/config"
@@ -74,7 +73,7 @@ func leftOutLines(r ConfigReport) []string {
 func describeKept(p registry.Parked) string {
 	var parts []string
 	if len(p.Versions) > 0 {
-		parts = append(parts, "versions "+versionRanges(p.Versions))
+		parts = append(parts, "versions "+reconcile.VersionRanges(p.Versions))
 	}
 	if as := slices.DeleteFunc(slices.Clone(p.Aliases), func(a string) bool { return a == registry.Default }); len(as) > 0 {
 		parts = append(parts, "aliases "+strings.Join(as, ", "))
@@ -101,30 +100,6 @@ func restoredNote(p registry.Parked) string {
 	return "(restored)"
 }
 
-// versionRanges writes ascending version numbers compactly: 1-3, 5.
-func versionRanges(vs []string) string {
-	var parts []string
-	for i := 0; i < len(vs); {
-		j := i
-		for j+1 < len(vs) && isNext(vs[j], vs[j+1]) {
-			j++
-		}
-		if j > i {
-			parts = append(parts, vs[i]+"-"+vs[j])
-		} else {
-			parts = append(parts, vs[i])
-		}
-		i = j + 1
-	}
-	return strings.Join(parts, ", ")
-}
-
-func isNext(a, b string) bool {
-	na, err1 := strconv.Atoi(a)
-	nb, err2 := strconv.Atoi(b)
-	return err1 == nil && err2 == nil && nb == na+1
-}
-
 // parkedBanner is the banner's one line about parked functions; "" when
 // there are none.
 func parkedBanner(ps []registry.Parked) string {
@@ -135,7 +110,7 @@ func parkedBanner(ps []registry.Parked) string {
 	for _, p := range ps {
 		n := p.Name
 		if len(p.Versions) > 0 {
-			n += " (v" + versionRanges(p.Versions) + ")"
+			n += " (v" + reconcile.VersionRanges(p.Versions) + ")"
 		}
 		names = append(names, n)
 	}
