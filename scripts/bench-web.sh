@@ -264,7 +264,7 @@ cpu_per_request() {
 }
 # median prints the median of its numeric arguments ("-" are skipped).
 median() {
-	printf '%s\n' "$@" | grep -v '^-$' | sort -g | awk '{ v[NR] = $1 } END {
+	printf '%s\n' "$@" | grep -v '^-\?$' | sort -g | awk '{ v[NR] = $1 } END {
 		if (NR == 0) { print "-"; exit }
 		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
 		if (m == int(m)) printf "%d\n", m; else printf "%.2f\n", m }'
@@ -272,7 +272,7 @@ median() {
 # over FN NAME: FN of NAME's run in every round.
 over() {
 	local r
-	for ((r = 1; r <= ROUNDS; r++)); do "$1" "$2.r$r"; done
+	for ((r = 1; r <= ROUNDS; r++)); do printf '%s\n' "$("$1" "$2.r$r")"; done
 }
 # ratio A B: A/B per round, two decimals, with the rounds' median last.
 ratio() {
