@@ -78,8 +78,8 @@ func liveApp(t testing.TB) (*App, string, *configEvents) {
 	return app, cfg, ev
 }
 
-// liveAppWith is liveApp reporting to ev.
-func liveAppWith(t testing.TB, ev Events) (*App, string) {
+// liveWorkspace is a workspace with liveConfig saved and E's echo code.
+func liveWorkspace(t testing.TB) string {
 	t.Helper()
 	cfg := workspace(t)
 	dir := filepath.Dir(cfg)
@@ -92,6 +92,13 @@ func liveAppWith(t testing.TB, ev Events) (*App, string) {
 	if err := os.WriteFile(cfg, []byte(liveConfig), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return cfg
+}
+
+// liveAppWith is liveApp reporting to ev.
+func liveAppWith(t testing.TB, ev Events) (*App, string) {
+	t.Helper()
+	cfg := liveWorkspace(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	app, err := NewApp(ctx, AppConfig{
 		ConfigPath: cfg, Runtime: testRuntime(), GatewayAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0",

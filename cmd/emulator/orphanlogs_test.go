@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -13,16 +12,7 @@ import (
 // start drops them (a function created later under that name would show
 // them as its own), and keeps the logs of the functions that exist.
 func TestStartDropsLogsOfDeletedFunctions(t *testing.T) {
-	cfg := workspace(t)
-	if err := os.WriteFile(cfg, []byte(liveConfig), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(filepath.Dir(cfg), "echo"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(filepath.Dir(cfg), "echo", "index.py"), []byte(echoHandler), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cfg := liveWorkspace(t)
 	state := filepath.Join(t.TempDir(), "state")
 	logs, err := logstore.Open(logstore.Options{Dir: filepath.Join(state, logsDir)})
 	if err != nil {

@@ -274,14 +274,7 @@ func TestNewCLBTriggerOnATakenRouteLive(t *testing.T) {
 // first, is applied at start-up as a live edit applies it: the route B
 // gives up is let go before E takes it.
 func TestCLBRouteMovedWhileDownStartsUp(t *testing.T) {
-	cfg := workspace(t)
-	dir := filepath.Dir(cfg)
-	if err := os.MkdirAll(filepath.Join(dir, "echo"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "echo", "index.py"), []byte(echoHandler), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cfg := liveWorkspace(t)
 	const bDecl = "    aliases:\n      release: {version: $LATEST}\n"
 	before := strings.Replace(liveConfig, bDecl, bDecl+"    triggers:\n      - {type: clb, name: mine, path: /y}\n", 1)
 	if before == liveConfig {
