@@ -200,3 +200,22 @@ func TestEndpointBeforeOrAfterTheCommand(t *testing.T) {
 		})
 	}
 }
+
+// TestEndpointWithHelp: help asked for with the global --endpoint before
+// the command is help, not a refusal of the flag.
+func TestEndpointWithHelp(t *testing.T) {
+	closed := closedEndpoint(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"help"}, "emulator: a local Tencent SCF"},
+		{[]string{"up", "--help"}, "emulator up:"},
+		{[]string{"versions", "-h"}, "emulator versions:"},
+	} {
+		args := append([]string{"--endpoint", closed}, tc.args...)
+		if code, out := cli2(t, args...); code != 0 || !strings.Contains(out, tc.want) {
+			t.Errorf("emulator %s: exit %d\n%s\nwant exit 0 and %q", strings.Join(args, " "), code, out, tc.want)
+		}
+	}
+}

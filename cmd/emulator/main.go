@@ -83,6 +83,9 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if runCmd == nil {
 		runCmd = cmdHelp
 	}
+	if c.run == nil || asksHelp(args[1:]) {
+		globals = nil // help is help, whoever it would have talked to
+	}
 	err := runCmd(ctx, append(globals, args[1:]...), stdout, stderr)
 	var hr helpRequest
 	if errors.As(err, &hr) {
@@ -172,4 +175,17 @@ func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	err = app.Run(ctx)
 	con.printf("\n%s\n", color.New(color.Faint).Sprint("stopped: every instance is gone, state is saved"))
 	return err
+}
+
+// asksHelp reports whether a command's arguments ask for its help.
+func asksHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
 }
