@@ -28,4 +28,3 @@ func TestEndpoint(t *testing.T) {
 		})
 	}
 }
-

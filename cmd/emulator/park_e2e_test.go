@@ -101,18 +101,7 @@ func TestRemovedFunctionIsParkedLive(t *testing.T) {
 	}
 	eventually(t, 20*time.Second, "E's provisioned instance", func() bool { return instancesOfE(app, "2") > 0 })
 
-	// edit saves the file and waits for the report of that edit.
-	edit := func(t *testing.T, content string) ConfigReport {
-		t.Helper()
-		n := ev.count()
-		save(t, cfg, content)
-		eventually(t, 10*time.Second, "a report of the edit", func() bool { return ev.count() > n })
-		r := ev.last()
-		if r.Err != nil {
-			t.Fatalf("edit refused: %v", r.Err)
-		}
-		return r
-	}
+	edit := func(t *testing.T, content string) ConfigReport { return applyEdit(t, cfg, ev, content) }
 
 	t.Run("removed: parked", func(t *testing.T) {
 		r := edit(t, withoutE(t))
@@ -330,4 +319,18 @@ func TestRemovedWhileDownIsParked(t *testing.T) {
 			}
 		})
 	}
+}
+
+// applyEdit saves content as the config at cfg, waits for the report of
+// that edit and fails the test when the edit was refused.
+func applyEdit(t *testing.T, cfg string, ev *configEvents, content string) ConfigReport {
+	t.Helper()
+	n := ev.count()
+	save(t, cfg, content)
+	eventually(t, 10*time.Second, "a report of the edit", func() bool { return ev.count() > n })
+	r := ev.last()
+	if r.Err != nil {
+		t.Fatalf("edit refused: %v", r.Err)
+	}
+	return r
 }

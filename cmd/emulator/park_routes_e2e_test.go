@@ -93,17 +93,7 @@ func TestRestoreWithATakenRouteLive(t *testing.T) {
 	if got := servedBy(t, gw+"/release/t"); got != "E" {
 		t.Fatalf("/release/t before: %s, want E", got)
 	}
-	edit := func(content string) ConfigReport {
-		t.Helper()
-		n := ev.count()
-		save(t, cfg, content)
-		eventually(t, 10*time.Second, "a report of the edit", func() bool { return ev.count() > n })
-		r := ev.last()
-		if r.Err != nil {
-			t.Fatalf("edit refused: %v", r.Err)
-		}
-		return r
-	}
+	edit := func(content string) ConfigReport { return applyEdit(t, cfg, ev, content) }
 	edit(withoutE(t))
 	webTrigger(t, c, "B") // the route is free while E is parked
 	if got := servedBy(t, gw+"/release/t"); got != "B" {
