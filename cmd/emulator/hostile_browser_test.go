@@ -129,6 +129,14 @@ func TestHostileBrowser(t *testing.T) {
 	t.Run("login cookie never reaches function code", func(t *testing.T) {
 		app := hostileApp(t, true)
 		ctx := hostileBrowser(t)
+		// Without the login the page loads (it holds nothing) and says so.
+		pageText(t, ctx, app.AdminURL()+"/")
+		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, chromedp.Poll[chromedp.Void](`document.getElementById('empty-text').textContent.startsWith('Not logged in')`,
+			chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+			t.Errorf("the page without the login does not say so: %v", err)
+		}
 		pageText(t, ctx, app.LoginURL())
 		token := app.guard.LoginToken()
 		// The developer tries a function in the same browser: the gateway
