@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/scf-emulator/emulator/api"
 	"github.com/scf-emulator/emulator/tc3"
@@ -16,6 +17,13 @@ import (
 
 // SessionCookie carries the dashboard's login token.
 const SessionCookie = "scf_emulator_session"
+
+// sessionPath is the cookie's Path: the page's data calls only. Cookies
+// ignore ports, so a cookie for / would go with every request the browser
+// sends to this host, to the gateway too, whose functions (untrusted code)
+// would read the token in their Cookie header. The page and its assets
+// hold nothing secret and need no cookie.
+const sessionPath = "/emulator/"
 
 // Verifier checks a TC3-HMAC-SHA256 signature; *tc3.Verifier is one.
 type Verifier interface {
@@ -42,7 +50,7 @@ func (g *Guard) login(w http.ResponseWriter, r *http.Request) (ok bool, err erro
 		return true, fmt.Errorf("%w: open the dashboard link `emulator up` printed", ErrBadToken)
 	}
 	http.SetCookie(w, &http.Cookie{
-		Name: SessionCookie, Value: g.token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Name: SessionCookie, Value: g.token, Path: sessionPath, HttpOnly: true, SameSite: http.SameSiteStrictMode,
 	})
 	q.Del("token")
 	u := url.URL{Path: r.URL.Path, RawQuery: q.Encode()}
@@ -55,11 +63,16 @@ func (g *Guard) tokenOK(t string) bool {
 }
 
 // exempt reports whether r needs no authentication: the health check, the
-// metrics when asked for, and the cloud API, which verifies its own
-// signatures and answers failures in the platform's envelope.
+// dashboard's page and assets (the same for everyone, and outside the
+// cookie's path), the metrics when asked for, and the cloud API, which
+// verifies its own signatures and answers failures in the platform's
+// envelope.
 func (g *Guard) exempt(r *http.Request) bool {
+	read := r.Method == http.MethodGet || r.Method == http.MethodHead
 	switch {
 	case r.Method == http.MethodGet && r.URL.Path == "/healthz":
+		return true
+	case read && (r.URL.Path == "/" || strings.HasPrefix(r.URL.Path, "/dashboard/")):
 		return true
 	case g.opts.MetricsPublic && r.URL.Path == "/metrics":
 		return true

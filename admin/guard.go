@@ -85,6 +85,12 @@ func (g *Guard) BodyBytesInUse() int64 { return g.budget.used() }
 // then authentication (which may read a signed body).
 func (g *Guard) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// No answer of the admin address is for another origin's page:
+		// browsers that send no Sec-Fetch-Site still keep it from being
+		// embedded (CORP) or run as something it is not (nosniff).
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Cross-Origin-Resource-Policy", "same-origin")
 		if err := g.hosts.check(r); err != nil {
 			g.refuse(w, r, err)
 			return

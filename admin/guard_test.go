@@ -99,6 +99,33 @@ func TestGuard(t *testing.T) {
 		{"same-site is not same-origin", false, func() *http.Request {
 			return request("POST", "/x", "localhost:9001", "{}", map[string]string{"Content-Type": "application/json", "Sec-Fetch-Site": "same-site"})
 		}, 403, codeUnauthorized, false},
+		{"cross-site script load of a log stream", false, func() *http.Request {
+			return request("GET", "/emulator/logs?function=B&follow=1", "127.0.0.1:9001", "",
+				map[string]string{"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "script"})
+		}, 403, codeUnauthorized, false},
+		{"same-site image (a gateway page)", false, func() *http.Request {
+			return request("GET", "/emulator/functions/B", "127.0.0.1:9001", "",
+				map[string]string{"Sec-Fetch-Site": "same-site", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "image"})
+		}, 403, codeUnauthorized, false},
+		{"cross-site frame", false, func() *http.Request {
+			return request("GET", "/", "127.0.0.1:9001", "",
+				map[string]string{"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "iframe"})
+		}, 403, codeUnauthorized, false},
+		{"cross-site link to the dashboard", false, func() *http.Request {
+			return request("GET", "/?token=x", "127.0.0.1:9001", "",
+				map[string]string{"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"})
+		}, 200, "", false},
+		{"cross-site form navigation", false, func() *http.Request {
+			return request("POST", "/emulator/rollouts", "127.0.0.1:9001", "{}",
+				map[string]string{"Content-Type": "application/json", "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"})
+		}, 403, codeUnauthorized, false},
+		{"the dashboard's own fetch", false, func() *http.Request {
+			return request("GET", "/emulator/logs?function=B", "127.0.0.1:9001", "",
+				map[string]string{"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"})
+		}, 200, "", false},
+		{"the page needs no cookie", true, func() *http.Request { return request("GET", "/", "localhost", "", nil) }, 200, "", false},
+		{"nor its assets", true, func() *http.Request { return request("HEAD", "/dashboard/app.js", "localhost", "", nil) }, 200, "", false},
+		{"but its data does", true, func() *http.Request { return request("GET", "/emulator/overview", "localhost", "", nil) }, 401, codeInvalidAuth, false},
 		{"body over the largest", false, func() *http.Request { return request("POST", "/x", "localhost", strings.Repeat("x", 2<<10), json) }, 413, codeTooLarge, false},
 		{"unsigned read with credentials", true, func() *http.Request { return request("GET", "/x", "localhost", "", nil) }, 401, codeInvalidAuth, false},
 		{"healthz stays open", true, func() *http.Request { return request("GET", "/healthz", "localhost", "", nil) }, 200, "", false},
@@ -131,6 +158,11 @@ func TestGuard(t *testing.T) {
 			}
 			if (tc.code == "") != (next.calls == 1) {
 				t.Errorf("handler ran %d times for a %q answer", next.calls, tc.code)
+			}
+			for k, v := range map[string]string{"X-Content-Type-Options": "nosniff", "Cross-Origin-Resource-Policy": "same-origin"} {
+				if got := rec.Header().Get(k); got != v {
+					t.Errorf("%s: %q, want %q on every answer", k, got, v)
+				}
 			}
 			if n := g.BodyBytesInUse(); n != 0 {
 				t.Errorf("budget still holds %d bytes", n)
@@ -168,8 +200,10 @@ func TestLogin(t *testing.T) {
 		t.Fatalf("login = %d to %q, want 303 to /?fn=B", res.StatusCode, res.Header.Get("Location"))
 	}
 	c := res.Cookies()
-	if len(c) != 1 || !c[0].HttpOnly || c[0].SameSite != http.SameSiteStrictMode || c[0].Path != "/" {
-		t.Fatalf("cookie = %+v, want one HttpOnly SameSite=Strict cookie for /", c)
+	// Not for /: cookies ignore ports, and the gateway on another port of
+	// this host would hand the token to function code.
+	if len(c) != 1 || !c[0].HttpOnly || c[0].SameSite != http.SameSiteStrictMode || c[0].Path != "/emulator/" {
+		t.Fatalf("cookie = %+v, want one HttpOnly SameSite=Strict cookie for /emulator/", c)
 	}
 	r := request("GET", "/emulator/overview", "localhost", "", nil)
 	r.AddCookie(c[0])

@@ -218,11 +218,16 @@ func TestSecurityAttacks(t *testing.T) {
 
 	t.Run("4 unsigned reads with credentials set", func(t *testing.T) {
 		for _, path := range []string{"/emulator/logs?function=B", "/emulator/stats?function=B", "/metrics",
-			"/emulator/overview", "/emulator/functions/B", "/emulator/rollouts?function=B", "/emulator/routes?function=B", "/"} {
+			"/emulator/overview", "/emulator/functions/B", "/emulator/rollouts?function=B", "/emulator/routes?function=B"} {
 			r := send(t, nil, http.MethodGet, locked.AdminURL()+path, "", "", nil)
 			if r.status != http.StatusUnauthorized || r.code() != "AuthFailure.InvalidAuthorization" {
 				t.Errorf("unsigned GET %s: %d %s, want 401", path, r.status, r.body)
 			}
+		}
+		// The page is the same for everyone (its data is what needs the
+		// login), and it comes without the cookie: see TestHostileBrowser.
+		if r := send(t, nil, http.MethodGet, locked.AdminURL()+"/", "", "", nil); r.status != http.StatusOK || strings.Contains(r.body, `"B"`) {
+			t.Errorf("GET / without the cookie: %d, want the bare page", r.status)
 		}
 		if r := send(t, nil, http.MethodGet, locked.AdminURL()+"/?token=guess", "", "", nil); r.status != http.StatusUnauthorized {
 			t.Errorf("login with a wrong token: %d", r.status)

@@ -28,7 +28,13 @@ async function pollOverview() {
     }
   } catch (e) {
     if (gen !== state.overviewGen) return;
-    setLive(false, 'emulator unreachable — retrying');
+    if (e.status === 401) {
+      // The page itself needs no login, its data does.
+      setLive(false, 'not logged in');
+      $('empty-text').textContent = 'Not logged in: open the dashboard link (…/?token=…) that emulator up printed.';
+    } else {
+      setLive(false, 'emulator unreachable — retrying');
+    }
   }
   if (!document.hidden) state.overviewTimer = setTimeout(pollOverview, OVERVIEW_MS);
 }
