@@ -51,6 +51,9 @@ type AppConfig struct {
 	Insecure bool
 	// AdminHosts are further Host names the admin address answers to.
 	AdminHosts []string
+	// GatewayHosts are further Host names the gateway answers to ("*": any);
+	// the host of GatewayAddr is one without being named.
+	GatewayHosts []string
 	// MetricsPublic leaves /metrics open with credentials set.
 	MetricsPublic bool
 	Debug         []runtime.DebugTarget // versions run under a debugger (--debug)
@@ -279,7 +282,8 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	apiSrv := api.New(apiBackend{Registry: a.reg, eng: a.eng, logs: a.logs, observe: cfg.Events.Invoke, trig: a.trig}, apiOpts)
 	a.guard, a.adminSrv = a.newAdmin(apiSrv, replay)
 	a.servers = []*http.Server{
-		{Handler: eventsource.NewCLB(a.reg, a.eng, a.gw), ReadHeaderTimeout: 10 * time.Second},
+		{Handler: gateway.NewHostGuard(eventsource.NewCLB(a.reg, a.eng, a.gw), append([]string{cfg.GatewayAddr}, cfg.GatewayHosts...),
+			cfg.Logger.With("component", "gateway")), ReadHeaderTimeout: 10 * time.Second},
 		{Handler: a.guard.Wrap(a.adminSrv), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 			ConnState: adminGuard.ConnState}, // at the cap, the connection idle longest makes room
 	}

@@ -239,4 +239,23 @@ window.attack = async () => {
 			t.Errorf("rebind.test read /emulator/overview: %q", text)
 		}
 	})
+
+	t.Run("a rebound name cannot call functions through the gateway", func(t *testing.T) {
+		app := hostileApp(t, false)
+		ctx := hostileBrowser(t)
+		// The developer's own ways in still answer.
+		if got := pageText(t, ctx, app.GatewayURL()+"/release/spy"); !strings.HasPrefix(got, "cookie=") {
+			t.Fatalf("the gateway by its address answered %q", got)
+		}
+		_, port, _ := net.SplitHostPort(strings.TrimPrefix(app.GatewayURL(), "http://"))
+		if got := pageText(t, ctx, "http://localhost:"+port+"/release/spy"); !strings.HasPrefix(got, "cookie=") {
+			t.Fatalf("the gateway as localhost answered %q", got)
+		}
+		// A page whose name now resolves to 127.0.0.1 is same-origin with
+		// what it loads from that name: it must not get the function.
+		text := pageText(t, ctx, "http://rebind.test:"+port+"/release/spy")
+		if strings.Contains(text, "cookie=") || !strings.Contains(text, "--gateway-host") {
+			t.Errorf("rebind.test called a function through the gateway: %q", text)
+		}
+	})
 }

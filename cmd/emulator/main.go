@@ -122,11 +122,12 @@ func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	})
 	fs.BoolVar(&cfg.Insecure, "insecure", false, "allow a non-loopback admin address without credentials")
-	adminHosts, diffRedact := multiFlag{}, multiFlag{}
+	adminHosts, gatewayHosts, diffRedact := multiFlag{}, multiFlag{}, multiFlag{}
 	fs.Var(&diffRedact, "diff-redact", "a header whose values are masked in stored diff examples, besides Authorization and Cookie (repeatable)")
 	fs.IntVar(&cfg.RecordRequests, "record-requests", reqlog.DefaultPerFunction, "gateway requests kept per function for emulator logs --requests (0: none)")
 	fs.StringVar(&cfg.AccessLog, "access-log", "", "append every gateway request routed to a function to this file, as JSON lines emulator replay reads")
 	fs.Var(&adminHosts, "admin-host", "a further Host name the admin address answers to, besides localhost and loopback (repeatable)")
+	fs.Var(&gatewayHosts, "gateway-host", "a further Host name the gateway answers to, besides IP addresses, localhost and *.localhost; * for any (repeatable)")
 	fs.BoolVar(&cfg.MetricsPublic, "metrics-public", false, "with credentials, leave GET /metrics open for Prometheus")
 	debugs := multiFlag{}
 	fs.Var(&debugs, "debug", "run FUNCTION[:VERSION] under its debugger on PORT: FUNCTION=PORT, e.g. B=5678 or B:2=5679 (repeatable)")
@@ -138,7 +139,7 @@ func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(pos) > 0 {
 		return usageError{fmt.Errorf("up takes no arguments, got %q", strings.Join(pos, " "))}
 	}
-	cfg.Images, cfg.AdminHosts, cfg.DiffRedact = images, adminHosts, diffRedact
+	cfg.Images, cfg.AdminHosts, cfg.GatewayHosts, cfg.DiffRedact = images, adminHosts, gatewayHosts, diffRedact
 	if cfg.Debug, err = parseDebugFlags(debugs); err != nil {
 		return err
 	}
