@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 
@@ -21,6 +22,8 @@ func testNetwork(t *testing.T) string {
 	t.Helper()
 	name := "scf-emulator-test-" + uuid.NewString()[:8]
 	t.Cleanup(func() {
+		// The name is the test's own: nobody else takes its lock.
+		_ = os.Remove(filepath.Join(os.TempDir(), "scf-emulator-network-"+name+".lock"))
 		ctx, cancel := context.WithTimeout(context.Background(), dockerTestTimeout)
 		defer cancel()
 		api, err := newDockerClient(dockerEndpointForTest(t))
