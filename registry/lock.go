@@ -12,6 +12,9 @@ import (
 func lockDir(dir string) (func() error, error) {
 	release, err := statelock.Acquire(dir)
 	if errors.Is(err, statelock.ErrLocked) {
+		if pid := statelock.Holder(dir); pid > 0 {
+			return nil, fmt.Errorf("%w: %s (held by pid %d)", ErrStateLocked, dir, pid)
+		}
 		return nil, fmt.Errorf("%w: %s", ErrStateLocked, dir)
 	}
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strconv"
 	"syscall"
 	"time"
 )
@@ -23,6 +24,11 @@ func Acquire(dir string) (release func() error, err error) {
 	for attempt := 0; ; attempt++ {
 		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 		if err == nil {
+			// Who holds it, for a refused start's message; the lock, not
+			// this content, says whether it is held.
+			if terr := f.Truncate(0); terr == nil {
+				_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+			}
 			return f.Close, nil
 		}
 		if !errors.Is(err, syscall.EWOULDBLOCK) || attempt == probeRetries {
@@ -31,7 +37,13 @@ func Acquire(dir string) (release func() error, err error) {
 		time.Sleep(probeRetryDelay)
 	}
 	_ = f.Close()
-	return nil, fmt.Errorf("%w: %s: %v", ErrLocked, dir, err)
+	if !errors.Is(err, syscall.EWOULDBLOCK) {
+		return nil, fmt.Errorf("lock state dir %s: %w", dir, err)
+	}
+	if pid := Holder(dir); pid > 0 {
+		return nil, fmt.Errorf("%w: %s (held by pid %d)", ErrLocked, dir, pid)
+	}
+	return nil, fmt.Errorf("%w: %s", ErrLocked, dir)
 }
 
 // probeRetries and probeRetryDelay outlast a probe's lock by far: it holds

@@ -2,7 +2,10 @@ package statelock
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 )
 
 // FileName is the lock file inside a state directory.
@@ -36,6 +39,21 @@ func (s State) String() string {
 		return "gone"
 	}
 	return "unknown"
+}
+
+// Holder returns the pid that last took dir's lock, as Acquire records it in
+// the lock file; 0 when none is recorded. It says who holds the lock only
+// while the lock is held (see Probe): a process that died leaves its pid.
+func Holder(dir string) int {
+	b, err := os.ReadFile(lockPath(dir))
+	if err != nil {
+		return 0
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return 0
+	}
+	return pid
 }
 
 func lockPath(dir string) string { return filepath.Join(dir, FileName) }

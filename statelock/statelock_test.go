@@ -6,6 +6,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -82,4 +84,28 @@ func TestProbeLeavesTheHolderAlone(t *testing.T) {
 		t.Fatalf("Acquire after a probe: %v", err)
 	}
 	r()
+}
+
+// TestHolderNamesTheProcess: a refused start can say which process holds
+// the state dir; a dir nobody ever locked names none.
+func TestHolderNamesTheProcess(t *testing.T) {
+	dir := t.TempDir()
+	if pid := Holder(dir); pid != 0 {
+		t.Errorf("Holder of a fresh dir = %d, want 0", pid)
+	}
+	release, err := Acquire(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	if pid := Holder(dir); pid != os.Getpid() {
+		t.Errorf("Holder = %d, want this process, %d", pid, os.Getpid())
+	}
+	_, err = Acquire(dir)
+	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "pid "+strconv.Itoa(os.Getpid())) {
+		t.Errorf("second Acquire = %v, want ErrLocked naming pid %d", err, os.Getpid())
+	}
+	if s, err := Probe(dir); err != nil || s != Held {
+		t.Errorf("Probe = %v, %v; want held", s, err)
+	}
 }

@@ -160,6 +160,10 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 		return nil, err
 	}
 	a.reg, err = registry.Open(registry.Options{Dir: a.stateDir, Logger: cfg.Logger.With("component", "registry"), Seed: cfg.Seed})
+	if errors.Is(err, registry.ErrStateLocked) {
+		// Two `up` in one folder: the second must not touch the first.
+		return nil, fmt.Errorf("%w: another emulator runs on this state dir; stop it (Ctrl-C in its terminal), or give this one its own with --state-dir", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open state in %s: %w", a.stateDir, err)
 	}

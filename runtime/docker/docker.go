@@ -305,42 +305,6 @@ func newDocker(ctx context.Context, api dockerAPI, opts DockerOptions) (*Docker,
 	return d, nil
 }
 
-// networkTimeout bounds the network calls at start-up.
-const networkTimeout = 30 * time.Second
-
-// ensureNetwork returns the gateway IP of the runtime's bridge network,
-// creating the network when it is missing.
-func (d *Docker) ensureNetwork(ctx context.Context) (string, error) {
-	// A daemon whose network store is wedged (seen with Docker 20.10 under
-	// heavy churn) answers pings but hangs every network call: say so
-	// rather than wait for ever at start-up.
-	ctx, cancel := context.WithTimeout(ctx, networkTimeout)
-	defer cancel()
-	gw, err := d.api.networkGateway(ctx, d.network)
-	if errors.Is(err, errDockerNotFound) {
-		// The network is shared: its owner labels name only its creator.
-		labels := d.ownerLabels()
-		delete(labels, LabelSession)
-		for k := range d.scope {
-			delete(labels, k)
-		}
-		if err = d.api.createNetwork(ctx, d.network, labels); err == nil || errors.Is(err, errDockerConflict) {
-			// Conflict: another emulator created it at the same moment.
-			gw, err = d.api.networkGateway(ctx, d.network)
-		}
-	}
-	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return "", fmt.Errorf("docker runtime: the docker daemon did not answer about network %s within %s: its network store may be stuck; restart the daemon (sudo systemctl restart docker), or run with --runtime process: %w", d.network, networkTimeout, err)
-	}
-	if err != nil {
-		return "", fmt.Errorf("docker runtime: network %s: %w", d.network, err)
-	}
-	if gw == "" {
-		return "", fmt.Errorf("docker runtime: network %s has no IPv4 gateway: remove it (docker network rm %s) so that it is created again", d.network, d.network)
-	}
-	return gw, nil
-}
-
 // Name returns "docker".
 func (d *Docker) Name() string { return "docker" }
 

@@ -53,6 +53,11 @@ type dockerAPI interface {
 	// listNetworks returns the networks carrying the labels, with how
 	// many containers are attached to each.
 	listNetworks(ctx context.Context, labels map[string]string) ([]networkInfo, error)
+	// networksNamed returns the networks of exactly this name, with how
+	// many containers are attached to each: more than one when creations
+	// raced (the daemon does not stop them), which makes the name
+	// ambiguous to every other call.
+	networksNamed(ctx context.Context, name string) ([]networkInfo, error)
 	// removeNetwork removes a network; one with containers attached is
 	// refused.
 	removeNetwork(ctx context.Context, idOrName string) error

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -141,6 +142,12 @@ next:
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// networksNamed: the fake holds one network per name, so it never races.
+func (f *fakeDocker) networksNamed(ctx context.Context, name string) ([]networkInfo, error) {
+	all, err := f.listNetworks(ctx, nil)
+	return slices.DeleteFunc(all, func(n networkInfo) bool { return n.name != name }), err
 }
 
 func (f *fakeDocker) removeNetwork(_ context.Context, idOrName string) error {
