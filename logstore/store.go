@@ -34,9 +34,10 @@ const (
 // Options configures a Store. The zero value is a memory-only store with the
 // default bounds.
 type Options struct {
-	// Dir holds two JSON-lines files per function, <name>.1.jsonl and
+	// Dir holds two JSON-lines files per function, <name>.jsonl.1 and
 	// <name>.jsonl, the previous and the current segment (a directory of
-	// earlier versions, with only the latter, loads as it is); "" keeps
+	// earlier versions, with only the latter, loads as it is; one with the
+	// previous segment named <name>.1.jsonl is renamed); "" keeps
 	// records in memory only.
 	Dir string
 	// MaxBytesPerFunction bounds each function's files together and its
