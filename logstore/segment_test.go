@@ -243,7 +243,8 @@ func TestLoadSingleFileDir(t *testing.T) {
 
 func TestForget(t *testing.T) {
 	dir := t.TempDir()
-	s := open(t, Options{Dir: dir, MaxBytesPerFunction: 8 << 10})
+	// Forgotten at t0+150s: after B-000..B-100 started, before B-200.
+	s := open(t, Options{Dir: dir, MaxBytesPerFunction: 8 << 10, Now: func() time.Time { return t0.Add(150 * time.Second) }})
 	for i := range 100 { // both rotate: two segments each
 		mustAppend(t, s, rec("B", i, "1", 200), rec("C", i, "1", 200))
 	}
@@ -373,4 +374,53 @@ func TestMigratePreviousSegment(t *testing.T) {
 			t.Errorf("the old name is still there: %v", err)
 		}
 	})
+}
+
+// TestRecordAfterForget: a call still running when its function is
+// deleted ends after Forget. Its record (here an async call's finished
+// record replacing its Running one) is dropped: it starts no new log for
+// the deleted function, in memory or on disk, and never lands in the log
+// of a function created again under that name, whose own records (started
+// after the Forget) are kept.
+func TestRecordAfterForget(t *testing.T) {
+	dir := t.TempDir()
+	now := t0.Add(10 * time.Second)
+	s := open(t, Options{Dir: dir, Now: func() time.Time { return now }})
+	running := rec("B", 5, "1", 0)
+	running.Running = true
+	mustAppend(t, s, running, rec("C", 5, "1", 200))
+	flush(t, s)
+	follow := s.Follow(t.Context(), Query{Function: "B"})
+	if err := s.Forget("", "B"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(rec("B", 5, "1", 200)); err != nil { // the in-flight call ends
+		t.Fatal(err)
+	}
+	mustAppend(t, s, rec("B", 6, "1", 200)) // another call that started before the deletion
+	flush(t, s)
+	if got, total := s.Query(Query{Function: "B"}); total != 0 {
+		t.Errorf("B after its late records: %v, want none", ids(got))
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "default.B.*")); len(left) > 0 {
+		t.Errorf("late records started files of the deleted function: %v", left)
+	}
+	now = t0.Add(20 * time.Second)
+	mustAppend(t, s, rec("B", 20, "1", 200)) // B created again, called
+	select {
+	case r := <-follow:
+		if r.RequestID != "B-020" {
+			t.Errorf("a follower of B got %s, want B-020: the late records are not sent either", r.RequestID)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a follower of B got nothing")
+	}
+	s.Close()
+	s2 := open(t, Options{Dir: dir})
+	if got, _ := s2.Query(Query{Function: "B"}); !slices.Equal(ids(got), []string{"B-020"}) {
+		t.Errorf("B after restart = %v, want only the new function's B-020", ids(got))
+	}
+	if got, _ := s2.Query(Query{Function: "C"}); !slices.Equal(ids(got), []string{"C-005"}) {
+		t.Errorf("C after restart = %v, want C-005", ids(got))
+	}
 }
