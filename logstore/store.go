@@ -106,7 +106,7 @@ type Store struct {
 	// record that started before it belongs to the deleted function, a
 	// call that was in flight, and is dropped (see put). One entry per
 	// function name forgotten while the store is open.
-	forgotAt map[fnKey]time.Time
+	forgotAt  map[fnKey]time.Time
 	followers map[*follower]struct{}
 	closed    bool
 
