@@ -101,6 +101,8 @@ func Classify(err error) (status int, code string) {
 		return http.StatusRequestEntityTooLarge, codeTooLarge
 	case errors.Is(err, ErrBusy):
 		return http.StatusTooManyRequests, codeLimitExceeded
+	case errors.Is(err, ErrStreams):
+		return http.StatusServiceUnavailable, codeLimitExceeded
 	// A rollout plan naming a missing function or alias wraps both
 	// ErrInvalidPlan and the registry's error: the missing thing wins (404),
 	// a missing target version stays a fault of the plan (400).

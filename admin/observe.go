@@ -51,6 +51,11 @@ func (s *Server) logs(w http.ResponseWriter, r *http.Request) error {
 	query := logstore.Query{Function: fn, Qualifier: q.Get("qualifier")}
 	var live <-chan logstore.Record
 	if q.Get("follow") == "1" {
+		release, err := s.streams.open(w, r)
+		if err != nil {
+			return err
+		}
+		defer release()
 		live = s.opts.Logs.Follow(r.Context(), query) // before the history, so nothing falls in between
 	}
 	query.Limit, query.Order = limit, logstore.OrderDesc

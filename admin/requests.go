@@ -46,6 +46,11 @@ func (s *Server) requests(w http.ResponseWriter, r *http.Request) error {
 	}
 	var live <-chan reqlog.Line
 	if q.Get("follow") == "1" {
+		release, err := s.streams.open(w, r)
+		if err != nil {
+			return err
+		}
+		defer release()
 		live = s.opts.Requests.Follow(r.Context(), fn) // before the history, so nothing falls in between
 	}
 	recent := s.opts.Requests.Recent(rq)

@@ -81,6 +81,11 @@ func (s *Server) listRollouts(w http.ResponseWriter, r *http.Request) error {
 // server closes. id picks a rollout; without it, the alias' running one
 // (or else its last).
 func (s *Server) watchRollout(w http.ResponseWriter, r *http.Request) error {
+	release, err := s.streams.open(w, r)
+	if err != nil {
+		return err
+	}
+	defer release()
 	q := r.URL.Query()
 	fn, alias, id := q.Get("function"), q.Get("alias"), q.Get("id")
 	var (

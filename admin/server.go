@@ -102,6 +102,9 @@ type ServerOptions struct {
 	// signatures. A signature does not cover a POST's query, so an abort
 	// must then name its rollout in the body.
 	Signed bool
+	// MaxStreams bounds the streams open at once (streams.go); 0 means
+	// DefaultMaxStreams.
+	MaxStreams int
 }
 
 // Server serves the admin address's own endpoints (/emulator/*, /metrics,
@@ -112,6 +115,7 @@ type Server struct {
 	mux       *http.ServeMux
 	closing   chan struct{} // closed by Close: ends the open streams
 	closeOnce sync.Once
+	streams   *streams // the open streams' share of the connections
 }
 
 // HandlerFunc is an endpoint: it writes its answer on success and returns
@@ -121,7 +125,7 @@ type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // NewServer returns a Server with every endpoint registered.
 func NewServer(opts ServerOptions) *Server {
-	s := &Server{opts: opts, mux: http.NewServeMux(), closing: make(chan struct{})}
+	s := &Server{opts: opts, mux: http.NewServeMux(), closing: make(chan struct{}), streams: newStreams(opts.MaxStreams)}
 	// One line per endpoint: the method and path, and the method serving it.
 	s.Handle("GET /healthz", s.healthz)
 	s.Handle("GET /metrics", s.metrics)

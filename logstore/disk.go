@@ -15,10 +15,15 @@ import (
 
 const (
 	fileExt = ".jsonl"
-	// prevSuffix names a function's previous segment, <name>.1.jsonl beside
-	// the current <name>.jsonl. Escaped names hold no ".", so it cannot be
-	// another function's file.
-	prevSuffix = ".1"
+	// prevExt names a function's previous segment, <name>.jsonl.1 beside
+	// the current <name>.jsonl: not a *.jsonl name, so an older emulator,
+	// which reads every *.jsonl file as a function's log, skips it after
+	// a downgrade rather than load it a second time and never remove it.
+	prevExt = fileExt + ".1"
+	// legacyPrevExt named the previous segment before (<name>.1.jsonl);
+	// openDisk renames such files. Escaped names hold no ".", so only a
+	// name with three dots is one: B.1.jsonl is function 1 of namespace B.
+	legacyPrevExt = ".1" + fileExt
 )
 
 // disk is the on-disk side: two append-only JSON-lines segments per
@@ -51,7 +56,56 @@ func openDisk(dir string, max int64, log *slog.Logger) (*disk, error) {
 			_ = os.Remove(t)
 		}
 	}
+	if err := migratePrev(dir, log); err != nil {
+		return nil, err
+	}
 	return &disk{dir: dir, max: max, log: log, files: make(map[fnKey]*fnFile), buf: make(map[fnKey]*[]byte)}, nil
+}
+
+// migratePrev renames the previous segments named <name>.1.jsonl, as an
+// earlier version named them, to <name>.jsonl.1. When both exist (that
+// version rotated after this one had run), the newer file is kept: it
+// holds the records just before the current segment's.
+func migratePrev(dir string, log *slog.Logger) error {
+	olds, err := filepath.Glob(filepath.Join(dir, "*"+legacyPrevExt))
+	if err != nil {
+		return fmt.Errorf("list log files: %w", err)
+	}
+	for _, old := range olds {
+		if strings.Count(filepath.Base(old), ".") != 3 {
+			continue // a current segment: function 1 of some namespace
+		}
+		to := strings.TrimSuffix(old, legacyPrevExt) + prevExt
+		if newer, err := newerThan(to, old); err != nil {
+			return err
+		} else if newer {
+			if err := os.Remove(old); err != nil {
+				return fmt.Errorf("migrate log files: %w", err)
+			}
+			continue
+		}
+		if err := os.Rename(old, to); err != nil {
+			return fmt.Errorf("migrate log files: %w", err)
+		}
+		log.Info("log segment renamed to the current naming", "from", filepath.Base(old), "to", filepath.Base(to))
+	}
+	return nil
+}
+
+// newerThan reports whether file a exists and was modified after b.
+func newerThan(a, b string) (bool, error) {
+	sa, err := os.Stat(a)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("migrate log files: %w", err)
+	}
+	sb, err := os.Stat(b)
+	if err != nil {
+		return false, fmt.Errorf("migrate log files: %w", err)
+	}
+	return sa.ModTime().After(sb.ModTime()), nil
 }
 
 // fileName maps a function to the name of its current segment, safe on
@@ -60,7 +114,7 @@ func openDisk(dir string, max int64, log *slog.Logger) (*disk, error) {
 func fileName(k fnKey) string { return baseName(k) + fileExt }
 
 // prevFileName is the name of k's previous segment.
-func prevFileName(k fnKey) string { return baseName(k) + prevSuffix + fileExt }
+func prevFileName(k fnKey) string { return baseName(k) + prevExt }
 
 func baseName(k fnKey) string { return escape(k.namespace) + "." + escape(k.function) }
 
@@ -252,12 +306,13 @@ func (d *disk) remove(k fnKey) error {
 // RemoveFiles deletes the log files of function (as in Record.Function) in
 // namespace ("" is default) from dir, the Dir of a Store that is not open:
 // `emulator gc --parked` with the emulator stopped. Missing files are fine.
-// The previous segment goes first: a kill in between leaves the newest
-// records, which load reads like any other state.
+// The previous segment goes first (under either name: a folder no store
+// has opened since the naming changed has the older one): a kill in
+// between leaves the newest records, which load reads like any other state.
 func RemoveFiles(dir, namespace, function string) error {
 	k := fnKey{cmp.Or(namespace, "default"), function}
 	var errs []error
-	for _, name := range []string{prevFileName(k), fileName(k)} {
+	for _, name := range []string{baseName(k) + legacyPrevExt, prevFileName(k), fileName(k)} {
 		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
 		}

@@ -21,20 +21,27 @@ import (
 // a last line cut by a crash, are skipped. A directory from before segments
 // holds only current segments, which load as they are.
 func (d *disk) load() ([]Record, error) {
-	paths, err := filepath.Glob(filepath.Join(d.dir, "*"+fileExt))
+	cur, err := filepath.Glob(filepath.Join(d.dir, "*"+fileExt))
+	if err != nil {
+		return nil, fmt.Errorf("list log files: %w", err)
+	}
+	prev, err := filepath.Glob(filepath.Join(d.dir, "*"+prevExt))
 	if err != nil {
 		return nil, fmt.Errorf("list log files: %w", err)
 	}
 	// A previous segment without a current one is the state between a
 	// rotation's rename and the new segment's creation: it loads alone.
-	bases := make([]string, 0, len(paths))
-	for _, p := range paths {
-		bases = append(bases, strings.TrimSuffix(strings.TrimSuffix(p, fileExt), prevSuffix))
+	bases := make([]string, 0, len(cur)+len(prev))
+	for _, p := range cur {
+		bases = append(bases, strings.TrimSuffix(p, fileExt))
+	}
+	for _, p := range prev {
+		bases = append(bases, strings.TrimSuffix(p, prevExt))
 	}
 	slices.Sort(bases)
 	var out []Record
 	for _, base := range slices.Compact(bases) {
-		recs, skipped, err := readSegments(d.max, base+prevSuffix+fileExt, base+fileExt)
+		recs, skipped, err := readSegments(d.max, base+prevExt, base+fileExt)
 		if err != nil {
 			return nil, err
 		}

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // onDisk returns the records of function B's segments, previous then
@@ -19,7 +20,7 @@ func onDisk(t *testing.T, dir string) ([]Record, int64) {
 	t.Helper()
 	var recs []Record
 	var size int64
-	for _, name := range []string{"default.B.1.jsonl", "default.B.jsonl"} {
+	for _, name := range []string{"default.B.jsonl.1", "default.B.jsonl"} {
 		p := filepath.Join(dir, name)
 		st, err := os.Stat(p)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -93,7 +94,7 @@ func TestRotationKeepsBound(t *testing.T) {
 			if err := s.Close(); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := os.Stat(filepath.Join(dir, "default.B.1.jsonl")); err != nil {
+			if _, err := os.Stat(filepath.Join(dir, "default.B.jsonl.1")); err != nil {
 				t.Fatalf("no previous segment after writing 10 times the bound: %v", err)
 			}
 			recs, size := onDisk(t, dir)
@@ -147,7 +148,7 @@ func TestLoadReadsBothSegments(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			writeLines(t, dir, "default.B.1.jsonl", prev...)
+			writeLines(t, dir, "default.B.jsonl.1", prev...)
 			writeLines(t, dir, "default.B.jsonl", cur...)
 			st, err := os.Stat(filepath.Join(dir, "default.B.jsonl"))
 			if err != nil {
@@ -178,8 +179,8 @@ func TestLoadAfterKillBetweenRenameAndFirstWrite(t *testing.T) {
 			}
 			s.Close()
 			// The state a rotation leaves when killed right after its rename.
-			cur, prev := filepath.Join(dir, "default.B.jsonl"), filepath.Join(dir, "default.B.1.jsonl")
-			writeLines(t, dir, "default.B.1.jsonl", rec("B", 99, "1", 200)) // replaced by the rename
+			cur, prev := filepath.Join(dir, "default.B.jsonl"), filepath.Join(dir, "default.B.jsonl.1")
+			writeLines(t, dir, "default.B.jsonl.1", rec("B", 99, "1", 200)) // replaced by the rename
 			if err := os.Rename(cur, prev); err != nil {
 				t.Fatal(err)
 			}
@@ -242,7 +243,8 @@ func TestLoadSingleFileDir(t *testing.T) {
 
 func TestForget(t *testing.T) {
 	dir := t.TempDir()
-	s := open(t, Options{Dir: dir, MaxBytesPerFunction: 8 << 10})
+	// Forgotten at t0+150s: after B-000..B-100 started, before B-200.
+	s := open(t, Options{Dir: dir, MaxBytesPerFunction: 8 << 10, Now: func() time.Time { return t0.Add(150 * time.Second) }})
 	for i := range 100 { // both rotate: two segments each
 		mustAppend(t, s, rec("B", i, "1", 200), rec("C", i, "1", 200))
 	}
@@ -258,7 +260,7 @@ func TestForget(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(dir, "default.B.*")); len(left) > 0 {
 		t.Errorf("files of B after Forget: %v", left)
 	}
-	for _, name := range []string{"default.C.jsonl", "default.C.1.jsonl"} {
+	for _, name := range []string{"default.C.jsonl", "default.C.jsonl.1"} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
 			t.Errorf("C's segment: %v", err)
 		}
@@ -279,7 +281,10 @@ func TestForget(t *testing.T) {
 
 func TestRemoveFiles(t *testing.T) {
 	dir := t.TempDir()
-	names := []string{"default.B.jsonl", "default.B.1.jsonl", "ns.ns%2FB.jsonl", "ns.ns%2FB.1.jsonl", "default.C.jsonl", "default.B1.jsonl"}
+	// ns.ns%2FB.1.jsonl: a previous segment named as before (legacyPrevExt),
+	// in a folder no store has opened since.
+	names := []string{"default.B.jsonl", "default.B.jsonl.1", "ns.ns%2FB.jsonl", "ns.ns%2FB.jsonl.1", "ns.ns%2FB.1.jsonl",
+		"default.C.jsonl", "default.B1.jsonl", "B.1.jsonl"}
 	for _, n := range names {
 		if err := os.WriteFile(filepath.Join(dir, n), []byte("{}\n"), 0o644); err != nil {
 			t.Fatal(err)
@@ -297,7 +302,125 @@ func TestRemoveFiles(t *testing.T) {
 	for i := range left {
 		left[i] = filepath.Base(left[i])
 	}
-	if want := []string{"default.B1.jsonl", "default.C.jsonl"}; !slices.Equal(left, want) {
+	if want := []string{"B.1.jsonl", "default.B1.jsonl", "default.C.jsonl"}; !slices.Equal(left, want) {
 		t.Errorf("left %v, want %v", left, want)
+	}
+}
+
+// TestOlderReaderSkipsPreviousSegment: an emulator from before segments
+// took every *.jsonl file of the folder for a function's log (and one from
+// before this naming, every *.1.jsonl for a previous segment). After
+// rotations, each *.jsonl file is a current segment, so such a reader, run
+// on the folder after a downgrade, sees each function once with its newest
+// records, never the previous segment as another file of its own.
+func TestOlderReaderSkipsPreviousSegment(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, Options{Dir: dir, MaxBytesPerFunction: 8 << 10})
+	for i := range 100 { // rotates a few times
+		mustAppend(t, s, rec("B", i, "1", 200))
+	}
+	s.Close()
+	if _, err := os.Stat(filepath.Join(dir, "default.B"+prevExt)); err != nil {
+		t.Fatalf("no previous segment after rotations: %v", err)
+	}
+	olderReads, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	if len(olderReads) != 1 || filepath.Base(olderReads[0]) != "default.B.jsonl" {
+		t.Errorf("an older reader reads %v, want only the current segment default.B.jsonl", olderReads)
+	}
+}
+
+// TestMigratePreviousSegment: a folder written with the previous segment
+// named <name>.1.jsonl is renamed to the current naming when a store opens
+// it, and loads as before; a current segment whose name only looks like
+// one (namespace B, function 1) is left alone. When both names exist (an
+// older emulator rotated after a newer one had run), the newer file wins.
+func TestMigratePreviousSegment(t *testing.T) {
+	t.Run("renamed", func(t *testing.T) {
+		dir := t.TempDir()
+		writeLines(t, dir, "default.B.1.jsonl", rec("B", 0, "1", 200), rec("B", 1, "1", 200))
+		writeLines(t, dir, "default.B.jsonl", rec("B", 2, "1", 200))
+		writeLines(t, dir, "B.1.jsonl", rec("1", 7, "1", 200)) // its name only: the lines say the function
+
+		s := open(t, Options{Dir: dir})
+		if got, _ := s.Query(Query{Function: "B", Order: OrderAsc}); !slices.Equal(ids(got), []string{"B-000", "B-001", "B-002"}) {
+			t.Errorf("B loaded %v, want B-000..B-002", ids(got))
+		}
+		if got, _ := s.Query(Query{Function: "1"}); len(got) != 1 {
+			t.Errorf("function 1 loaded %v, want its record", ids(got))
+		}
+		s.Close()
+		files, _ := filepath.Glob(filepath.Join(dir, "*"))
+		for i := range files {
+			files[i] = filepath.Base(files[i])
+		}
+		if want := []string{"B.1.jsonl", "default.B.jsonl", "default.B.jsonl.1"}; !slices.Equal(files, want) {
+			t.Errorf("files %v, want %v", files, want)
+		}
+	})
+	t.Run("both names", func(t *testing.T) {
+		dir := t.TempDir()
+		writeLines(t, dir, "default.B.jsonl.1", rec("B", 0, "1", 200))
+		writeLines(t, dir, "default.B.1.jsonl", rec("B", 1, "1", 200))
+		writeLines(t, dir, "default.B.jsonl", rec("B", 2, "1", 200))
+		old := time.Now().Add(-time.Hour)
+		if err := os.Chtimes(filepath.Join(dir, "default.B.jsonl.1"), old, old); err != nil {
+			t.Fatal(err)
+		}
+		got := loadDir(t, dir, 1<<20)
+		if !slices.Equal(ids(got), []string{"B-001", "B-002"}) {
+			t.Errorf("loaded %v, want the newer previous segment's B-001, then B-002", ids(got))
+		}
+		if _, err := os.Stat(filepath.Join(dir, "default.B.1.jsonl")); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("the old name is still there: %v", err)
+		}
+	})
+}
+
+// TestRecordAfterForget: a call still running when its function is
+// deleted ends after Forget. Its record (here an async call's finished
+// record replacing its Running one) is dropped: it starts no new log for
+// the deleted function, in memory or on disk, and never lands in the log
+// of a function created again under that name, whose own records (started
+// after the Forget) are kept.
+func TestRecordAfterForget(t *testing.T) {
+	dir := t.TempDir()
+	now := t0.Add(10 * time.Second)
+	s := open(t, Options{Dir: dir, Now: func() time.Time { return now }})
+	running := rec("B", 5, "1", 0)
+	running.Running = true
+	mustAppend(t, s, running, rec("C", 5, "1", 200))
+	flush(t, s)
+	follow := s.Follow(t.Context(), Query{Function: "B"})
+	if err := s.Forget("", "B"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(rec("B", 5, "1", 200)); err != nil { // the in-flight call ends
+		t.Fatal(err)
+	}
+	mustAppend(t, s, rec("B", 6, "1", 200)) // another call that started before the deletion
+	flush(t, s)
+	if got, total := s.Query(Query{Function: "B"}); total != 0 {
+		t.Errorf("B after its late records: %v, want none", ids(got))
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "default.B.*")); len(left) > 0 {
+		t.Errorf("late records started files of the deleted function: %v", left)
+	}
+	now = t0.Add(20 * time.Second)
+	mustAppend(t, s, rec("B", 20, "1", 200)) // B created again, called
+	select {
+	case r := <-follow:
+		if r.RequestID != "B-020" {
+			t.Errorf("a follower of B got %s, want B-020: the late records are not sent either", r.RequestID)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a follower of B got nothing")
+	}
+	s.Close()
+	s2 := open(t, Options{Dir: dir})
+	if got, _ := s2.Query(Query{Function: "B"}); !slices.Equal(ids(got), []string{"B-020"}) {
+		t.Errorf("B after restart = %v, want only the new function's B-020", ids(got))
+	}
+	if got, _ := s2.Query(Query{Function: "C"}); !slices.Equal(ids(got), []string{"C-005"}) {
+		t.Errorf("C after restart = %v, want C-005", ids(got))
 	}
 }

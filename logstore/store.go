@@ -34,9 +34,10 @@ const (
 // Options configures a Store. The zero value is a memory-only store with the
 // default bounds.
 type Options struct {
-	// Dir holds two JSON-lines files per function, <name>.1.jsonl and
+	// Dir holds two JSON-lines files per function, <name>.jsonl.1 and
 	// <name>.jsonl, the previous and the current segment (a directory of
-	// earlier versions, with only the latter, loads as it is); "" keeps
+	// earlier versions, with only the latter, loads as it is; one with the
+	// previous segment named <name>.1.jsonl is renamed); "" keeps
 	// records in memory only.
 	Dir string
 	// MaxBytesPerFunction bounds each function's files together and its
@@ -93,7 +94,7 @@ type Store struct {
 	opts Options
 	log  *slog.Logger
 
-	mu sync.Mutex // guards rings, pending, pendingBytes, forgotten, followers, closed
+	mu sync.Mutex // guards rings, pending, pendingBytes, forgotten, forgotAt, followers, closed
 	// rings holds each function's newest records in append order.
 	rings map[fnKey]*ring
 	// pending holds records not yet handed to the disk writer.
@@ -101,6 +102,11 @@ type Store struct {
 	pendingBytes int64
 	// forgotten holds the functions whose files the writer is to remove.
 	forgotten []fnKey
+	// forgotAt is when each function was last forgotten (deleted): a
+	// record that started before it belongs to the deleted function, a
+	// call that was in flight, and is dropped (see put). One entry per
+	// function name forgotten while the store is open.
+	forgotAt  map[fnKey]time.Time
 	followers map[*follower]struct{}
 	closed    bool
 
@@ -119,6 +125,7 @@ func Open(opts Options) (*Store, error) {
 		opts:      opts,
 		log:       opts.Logger,
 		rings:     make(map[fnKey]*ring),
+		forgotAt:  make(map[fnKey]time.Time),
 		followers: make(map[*follower]struct{}),
 		wake:      make(chan struct{}, 1),
 		flushes:   make(chan chan struct{}),
@@ -162,12 +169,20 @@ func (s *Store) put(r Record, replace bool) error {
 		return fmt.Errorf("record %q of function %q needs both a request id and a function: %w", r.RequestID, r.Function, ErrInvalidRecord)
 	}
 	s.normalise(&r)
+	k := fnKey{r.Namespace, r.Function}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return ErrClosed
 	}
-	rg := s.ringFor(fnKey{r.Namespace, r.Function})
+	if at, ok := s.forgotAt[k]; ok && r.StartTime.Before(at) {
+		// A call in flight when its function was deleted: its record
+		// would start a log of the deleted function, or land in that of
+		// a function created again under the name, whose calls all start
+		// after the Forget.
+		return nil
+	}
+	rg := s.ringFor(k)
 	if !replace || !rg.replace(r) {
 		rg.push(r)
 	}
@@ -233,15 +248,19 @@ func (s *Store) nudge() {
 // Forget drops the records of function (as in Record.Function: the
 // registry key) in namespace ("" is default): from memory at once, from
 // disk with the writer's next write, which Flush waits for. It is for a
-// deleted function, whose logs go with it; a record appended afterwards
-// starts a new log.
+// deleted function, whose logs go with it. A record that arrives
+// afterwards but started before (a call in flight at the deletion) is
+// dropped; one that started after, of a function created again under the
+// name, starts a new log.
 func (s *Store) Forget(namespace, function string) error {
 	k := fnKey{cmp.Or(namespace, "default"), function}
+	now := s.opts.Now() // the clock put's records are stamped with
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return ErrClosed
 	}
+	s.forgotAt[k] = now
 	delete(s.rings, k)
 	if s.disk == nil {
 		return nil

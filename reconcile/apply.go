@@ -19,8 +19,7 @@ import (
 // definitions made before it.
 func (r *Reconciler) apply(ctx context.Context, cur *config.File, rep *Report) error {
 	ch := rep.Changes
-	old := r.o.Routes.Running()
-	if err := r.check(old, cur, ch); err != nil {
+	if err := r.check(cur, ch); err != nil {
 		return err
 	}
 	var undo []func()
@@ -48,7 +47,7 @@ func (r *Reconciler) apply(ctx context.Context, cur *config.File, rep *Report) e
 		spec := r.o.Spec(f)
 		// Judged now, not at the check: a function restored earlier in
 		// this loop may hold a route by now.
-		leftOut, err := LeaveOut(reg, r.o.Path, cur, f)
+		leftOut, err := leaveOut(reg, r.o.Path, cur, f, applies(cur, ch))
 		if err != nil {
 			rollback()
 			return err

@@ -12,9 +12,9 @@ import (
 // check refuses what the config checks cannot see: a new function whose
 // name an API-created function holds, a clb trigger declared on a route
 // another will hold (clb.go; for a restored function, one another took
-// while it was parked), triggers and routes that fire through qualifiers
-// that will not exist, and routes that clash with apigw triggers.
-func (r *Reconciler) check(old, cur *config.File, ch config.Changes) error {
+// while it was parked), triggers that fire through qualifiers that will
+// not exist, and routes that clash with apigw triggers.
+func (r *Reconciler) check(cur *config.File, ch config.Changes) error {
 	reg := r.o.Registry
 	for _, f := range ch.Added {
 		if fn, err := reg.Function(f.Name); err == nil && fn.Source == reg.ManagedSourceDir(f.Name) {
@@ -23,11 +23,11 @@ func (r *Reconciler) check(old, cur *config.File, ch config.Changes) error {
 		}
 		// A parked function coming back: a route its file triggers need
 		// may have been taken meanwhile (restore.go).
-		if _, err := LeaveOut(reg, r.o.Path, cur, f); err != nil {
+		if _, err := leaveOut(reg, r.o.Path, cur, f, applies(cur, ch)); err != nil {
 			return err
 		}
 	}
-	holders := clbHolders(reg, cur)
+	holders := clbHolders(reg, cur, applies(cur, ch))
 	for _, f := range cur.Functions {
 		if _, changed := changedFrom(ch, f.Name); changed || isAdded(ch, f.Name) {
 			if err := checkCLB(r.o.Path, f, holders, false); err != nil {
@@ -41,27 +41,10 @@ func (r *Reconciler) check(old, cur *config.File, ch config.Changes) error {
 	if err := r.o.Routes.Check(cur); err != nil {
 		return fmt.Errorf("%s: services: %w", r.o.Path, err)
 	}
-	before := bindings(old)
-	declared := map[string]map[string]bool{}
-	for _, f := range cur.Functions {
-		declared[f.Name] = map[string]bool{}
-		for _, al := range f.Aliases {
-			declared[f.Name][al.Name] = true
-		}
-	}
-	for _, s := range cur.Services {
-		for i, api := range s.APIs {
-			for stage, q := range effectiveStages(s, api) {
-				if q == "" || before[binding{api.Function, q}] || q == config.Latest || q == config.Default || declared[api.Function][q] {
-					continue
-				}
-				if err := r.qualifierExists(api.Function, q); err != nil {
-					return &config.Problem{File: r.o.Path, Line: api.Line,
-						Key: "services." + s.Name + ".apis[" + strconv.Itoa(i) + "] stage " + stage, Msg: err.Error()}
-				}
-			}
-		}
-	}
+	// A stage or API bound to an alias or version that does not exist is
+	// no reason to refuse: as at start-up, the gateway answers 442 there
+	// until it exists (an alias may be created or a version published
+	// later), and the console warns (cmd/emulator).
 	return nil
 }
 
@@ -108,24 +91,6 @@ func (r *Reconciler) qualifierExists(fn, q string) error {
 	return nil
 }
 
-// binding is one (function, qualifier) a route points at.
-type binding struct{ function, qualifier string }
-
-func bindings(f *config.File) map[binding]bool {
-	out := map[binding]bool{}
-	if f == nil {
-		return out
-	}
-	for _, s := range f.Services {
-		for _, api := range s.APIs {
-			for _, q := range effectiveStages(s, api) {
-				out[binding{api.Function, q}] = true
-			}
-		}
-	}
-	return out
-}
-
 // effectiveStages is stage -> qualifier for one API: the service's stages
 // with the API's overrides.
 func effectiveStages(s config.Service, api config.API) map[string]string {
@@ -146,6 +111,18 @@ func changedFrom(ch config.Changes, name string) (config.Function, bool) {
 		}
 	}
 	return config.Function{}, false
+}
+
+// applies tells the functions of cur, by registry key, whose triggers an
+// edit with changes ch applies: the ones it adds or changes.
+func applies(cur *config.File, ch config.Changes) func(key string) bool {
+	keys := map[string]bool{}
+	for _, f := range cur.Functions {
+		if _, changed := changedFrom(ch, f.Name); changed || isAdded(ch, f.Name) {
+			keys[registry.Key(f.Namespace, f.Name)] = true
+		}
+	}
+	return func(key string) bool { return keys[key] }
 }
 
 func isAdded(ch config.Changes, name string) bool {

@@ -58,9 +58,14 @@ func declaredCLB(key string, ct config.Trigger) registry.Trigger {
 }
 
 // clbHolders returns the clb routes held once cur is applied: the file's
-// clb triggers and the enabled ones created through the cloud API that
-// stay (see above).
-func clbHolders(reg Registry, cur *config.File) []holder {
+// clb triggers and the enabled stored ones that stay (see above). applies
+// tells the functions of cur whose triggers the edit applies (nil: all of
+// them, as at start-up): the stored triggers of one it does not apply stay
+// as they are, so an enabled one holds its route even where the file
+// declares it disabled or elsewhere (UpdateTriggerStatus, UpdateTrigger
+// since the last edit); the file's next edit of that function puts it
+// back.
+func clbHolders(reg Registry, cur *config.File, applies func(key string) bool) []holder {
 	declared := map[string]map[string]bool{} // function key -> trigger names the file declares
 	var out []holder
 	for _, f := range cur.Functions {
@@ -79,7 +84,7 @@ func clbHolders(reg Registry, cur *config.File) []holder {
 		}
 		names, inFile := declared[t.Function]
 		switch {
-		case inFile && (t.Config || names[t.Name]):
+		case inFile && (applies == nil || applies(t.Function)) && (t.Config || names[t.Name]):
 			continue // the file says where it goes
 		case !inFile && removed(reg, t.Function):
 			continue // parked before the triggers are applied

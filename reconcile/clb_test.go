@@ -98,3 +98,32 @@ func TestRestoredTriggerYieldsToADeclaredCLBTrigger(t *testing.T) {
 		t.Errorf("conflict message %q lacks the fix", s)
 	}
 }
+
+// TestCLBRouteOfAnUntouchedFunction: X declares clb trigger lbx disabled
+// and the cloud API enabled it (UpdateTriggerStatus). An edit that leaves
+// X alone does not put lbx back, so lbx keeps its route: an edit giving
+// C a clb trigger there is refused before anything changes, not refused
+// half-applied when the trigger is created. An edit that changes X as
+// well disables lbx (the config wins), so the route is free for C.
+func TestCLBRouteOfAnUntouchedFunction(t *testing.T) {
+	c := fn("C", "/src/c", 2)
+	x := withCLB(fn("X", "/src/x", 4), "lbx", "/x", 5)
+	x.Triggers[0].Enabled = false
+	setup := func() *rig {
+		g := newRig(file(c, x))
+		g.reg.triggers["X"] = []registry.Trigger{clbTrigger("X", "lbx", "/x", true)} // enabled through the cloud API
+		return g
+	}
+	t.Run("X untouched", func(t *testing.T) {
+		g := setup()
+		g.check(t, file(withCLB(c, "mine", "/x", 9), x),
+			"emulator.yaml:9: functions.C.triggers mine: clb route ANY /x is taken: clb trigger lbx of function X serves it", nil)
+	})
+	t.Run("X changed too", func(t *testing.T) {
+		g := setup()
+		x2 := x
+		x2.Source = "/src/x2"
+		g.check(t, file(withCLB(c, "mine", "/x", 9), x2), "",
+			[]string{"define X /src/x2", "unwatch X", "watch X /src/x2", "serve", "triggers C", "triggers X", "triggers C mine", "resolve C", "resolve X"})
+	})
+}

@@ -11,10 +11,6 @@ import (
 )
 
 func TestRefusedEditChangesNothing(t *testing.T) {
-	withService := func(f *config.File, stages map[string]string, line int) *config.File {
-		f.Services = []config.Service{{Name: "A", Stages: stages, APIs: []config.API{{Path: "/x", Method: "ANY", Function: "B", Line: line}}}}
-		return f
-	}
 	trig := fn("B", "/src/b2", 3)
 	trig.Triggers = []config.Trigger{{Name: "tick", Type: "timer", Qualifier: "canary", Line: 9}}
 	tests := []struct {
@@ -28,9 +24,6 @@ func TestRefusedEditChangesNothing(t *testing.T) {
 			"emulator.yaml:7: functions.G: a function of this name was created through the cloud API"},
 		{"routes refused by the gateway", func(g *rig) { g.routes.checkErr = errors.New("route clash") },
 			file(fn("B", "/src/b2", 3)), "emulator.yaml: services: route clash"},
-		{"stage bound to a missing alias", nil,
-			withService(file(fn("B", "/src/b2", 3)), map[string]string{"canary": "canary"}, 12),
-			"emulator.yaml:12: services.A.apis[0] stage canary: function B has no alias canary"},
 		{"trigger through a missing alias", nil, file(trig),
 			"emulator.yaml:9: functions.B.triggers tick: function B has no alias canary"},
 	}
@@ -51,6 +44,22 @@ func TestRefusedEditChangesNothing(t *testing.T) {
 			if g.routes.running != old {
 				t.Error("the running config changed")
 			}
+		})
+	}
+}
+
+// TestStageBoundToAMissingQualifierApplies: as at start-up, where it is a
+// banner warning, a stage bound to an alias or version the function does
+// not have (yet) is no reason to refuse an edit: the gateway answers 442
+// there until it exists, and the console warns (cmd/emulator).
+func TestStageBoundToAMissingQualifierApplies(t *testing.T) {
+	for _, q := range []string{"canary", "7"} {
+		t.Run(q, func(t *testing.T) {
+			g := newRig(file(fn("B", "/src/b", 3)))
+			cur := file(fn("B", "/src/b", 3))
+			cur.Services = []config.Service{{Name: "A", Stages: map[string]string{"canary": q},
+				APIs: []config.API{{Path: "/x", Method: "ANY", Function: "B", Line: 12}}}}
+			g.check(t, cur, "", []string{"serve"})
 		})
 	}
 }

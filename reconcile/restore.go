@@ -60,12 +60,18 @@ func (c Conflict) String() string {
 // not parked it returns nothing. path is the config file as the user named
 // it. At start-up, NewApp asks it for each function it defines.
 func LeaveOut(reg Registry, path string, cur *config.File, f config.Function) ([]Conflict, error) {
+	return leaveOut(reg, path, cur, f, nil)
+}
+
+// leaveOut is LeaveOut for an edit that applies the triggers of the
+// functions applies tells (nil: all, as at start-up; see clbHolders).
+func leaveOut(reg Registry, path string, cur *config.File, f config.Function, applies func(key string) bool) ([]Conflict, error) {
 	key := registry.Key(f.Namespace, f.Name)
 	kept, ok := reg.ParkedTriggers(key)
 	if !ok {
 		return nil, nil
 	}
-	holders := clbHolders(reg, cur)
+	holders := clbHolders(reg, cur, applies)
 	if err := checkCLB(path, f, holders, true); err != nil {
 		return nil, err
 	}

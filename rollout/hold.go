@@ -26,6 +26,11 @@ import (
 // context wrap it.
 var errHookStopped = errors.New("hook stopped")
 
+// errStopping is the cause Close cancels the rollouts' goroutines with: a
+// hook under way then ends with it, and its log record says so. The
+// rollouts stay running on disk and resume at the next start.
+var errStopping = fmt.Errorf("%w: the emulator is stopping; the rollout resumes when it starts again", ErrClosed)
+
 // Parking tells whether a function is parked; *registry.Registry satisfies
 // it.
 type Parking interface {

@@ -67,8 +67,8 @@ type run struct {
 	// Manager.mu.
 	stopHook context.CancelCauseFunc
 	wake     chan struct{}   // OnChange's nudge: the function was parked, restored or deleted
-	ctx      context.Context // the goroutine's; cancelled by Abort and Close
-	cancel   context.CancelFunc
+	ctx      context.Context // the goroutine's; cancelled by Abort and Close, with the cause a hook's record names
+	cancel   context.CancelCauseFunc
 	done     chan struct{} // closed when the goroutine has exited
 }
 
@@ -77,8 +77,8 @@ type Manager struct {
 	opts   Options
 	clock  Clock
 	log    *slog.Logger
-	ctx    context.Context // the goroutines' lifetime; cancelled by Close
-	cancel context.CancelFunc
+	ctx    context.Context // the goroutines' lifetime; cancelled by Close with errStopping
+	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
 
 	mu       sync.Mutex // guards everything below and every run.rec
@@ -109,7 +109,7 @@ func New(opts Options) (*Manager, error) {
 		return nil, err
 	}
 	// The goroutines outlive any caller's context; Close ends them.
-	m.ctx, m.cancel = context.WithCancel(context.Background())
+	m.ctx, m.cancel = context.WithCancelCause(context.Background())
 	var resume []*run
 	for _, rec := range recs {
 		if rec.State.Terminal() {
@@ -126,7 +126,7 @@ func New(opts Options) (*Manager, error) {
 		if r.rec.State == StateHeld || m.resume(r, "could not resume after a restart: ") || r.rec.State == StateHeld {
 			m.launch(r)
 		} else {
-			r.cancel()
+			r.cancel(nil) // ended at the resume: nothing of it runs
 		}
 	}
 	return m, nil
@@ -205,7 +205,7 @@ func (m *Manager) Start(ctx context.Context, p Plan) (Status, error) {
 	if m.closed {
 		// Close came in between: the rollout stays on disk as running and
 		// the next New resumes it.
-		r.cancel()
+		r.cancel(errStopping)
 		close(r.done)
 	} else {
 		m.launch(r) // under mu, so Close's Wait covers it
@@ -229,23 +229,26 @@ func (m *Manager) Abort(function, alias, reason string) (Status, error) {
 		m.mu.Unlock()
 		return Status{}, fmt.Errorf("%w on alias %s of function %s: %s is already being aborted", ErrNotActive, alias, function, r.rec.ID)
 	}
+	var id string
 	if ok {
-		r.aborting = true
+		r.aborting, id = true, r.rec.ID
 	}
 	m.mu.Unlock()
 	if !ok {
 		return Status{}, fmt.Errorf("%w on alias %s of function %s", ErrNotActive, alias, function)
 	}
-	r.cancel()
+	if reason == "" {
+		reason = "aborted by request"
+	}
+	// The cause reaches a hook under way: its log record says why it was
+	// cancelled.
+	r.cancel(fmt.Errorf("rollout %s of alias %s of function %s aborted: %s", id, alias, function, reason))
 	<-r.done // the goroutine never stops half-way through an alias write
 	m.mu.Lock()
 	st := r.rec.Status
 	m.mu.Unlock()
 	if st.State.Terminal() {
 		return st, fmt.Errorf("%w on alias %s of function %s: %s ended %s first", ErrNotActive, alias, function, st.ID, st.State)
-	}
-	if reason == "" {
-		reason = "aborted by request"
 	}
 	st = m.rollBack(r, StateAborted, reason)
 	if st.State == StateHeld {
@@ -313,21 +316,21 @@ func (m *Manager) Close() {
 	m.mu.Lock()
 	m.closed = true
 	m.mu.Unlock()
-	m.cancel()
+	m.cancel(errStopping)
 	m.wg.Wait()
 }
 
 // newRun prepares a run; its context exists before it is visible to
 // Abort.
 func (m *Manager) newRun(rec record) *run {
-	ctx, cancel := context.WithCancel(m.ctx)
+	ctx, cancel := context.WithCancelCause(m.ctx)
 	return &run{rec: rec, ctx: ctx, cancel: cancel, done: make(chan struct{}), wake: make(chan struct{}, 1)}
 }
 
 func (m *Manager) launch(r *run) {
 	m.wg.Go(func() {
 		defer close(r.done)
-		defer r.cancel()
+		defer r.cancel(nil)
 		m.drive(r.ctx, r)
 	})
 }

@@ -113,3 +113,40 @@ func TestCloseDuringHookLeavesItToResume(t *testing.T) {
 		t.Errorf("Start after Close: %v", err)
 	}
 }
+
+// TestHookStopCauses: a hook call ended by an abort or by Close ends with
+// a context whose cause says which, so the hook invocation's log record
+// names it ("Request canceled: rollout ... aborted: ...") rather than a
+// bare cancel.
+func TestHookStopCauses(t *testing.T) {
+	tests := []struct {
+		name string
+		stop func(e *env)
+		want []string
+	}{
+		{"abort", func(e *env) {
+			if _, err := e.m.Abort("B", "release", "bad numbers"); err != nil {
+				t.Error(err)
+			}
+		}, []string{"rollout", "of alias release of function B aborted: bad numbers"}},
+		{"close", func(e *env) { e.m.Close() }, []string{"the emulator is stopping"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.inv.block = true
+			p := canary(Gates{})
+			p.PreTraffic = &Hook{Function: "pre"}
+			e.start(p)
+			eventually(t, "the hook to run", func() bool { return len(e.inv.called()) == 1 })
+			tc.stop(e)
+			eventually(t, "the hook stopped", func() bool { return len(e.inv.stoppedWith()) == 1 })
+			cause := e.inv.stoppedWith()[0]
+			for _, w := range tc.want {
+				if cause == nil || !strings.Contains(cause.Error(), w) {
+					t.Errorf("the hook's context ended with %v, want %q in it", cause, w)
+				}
+			}
+		})
+	}
+}

@@ -40,9 +40,16 @@ func discardReason(err error) dropReason {
 	return ""
 }
 
-// requestCanceled is the error of a request whose caller went away.
+// requestCanceled is the error of a request whose caller went away. When
+// the caller cancelled with a cause (a rollout hook stopped by an abort, a
+// parking, the emulator stopping), the message names it: the message is
+// what the invocation's log record and error body show.
 func requestCanceled(ctx context.Context) error {
-	return scferr.New(scferr.ErrRequestCanceled, "request canceled", context.Cause(ctx))
+	msg := "request canceled"
+	if cause := context.Cause(ctx); cause != nil && cause != ctx.Err() {
+		msg += ": " + cause.Error()
+	}
+	return scferr.New(scferr.ErrRequestCanceled, msg, ctx.Err())
 }
 
 // waitEndedError is the error of a request whose wait for an instance ended: a

@@ -209,25 +209,43 @@ func TestInvokeErrors(t *testing.T) {
 	}
 }
 
+// TestInvokeCallerCanceled: a caller that leaves gets a 499 whose message
+// names why when the caller's context says (a rollout hook stopped by an
+// abort): the message is what the invocation's log record shows.
 func TestInvokeCallerCanceled(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		rt := &fakeRuntime{}
-		m := NewManager(rt, Options{})
-		defer mustClose(t, m)
+	tests := []struct {
+		name    string
+		cause   error
+		wantMsg string
+	}{
+		{"no cause", nil, "request canceled"},
+		{"a cause", errors.New("rollout r-1 aborted: bad numbers"), "request canceled: rollout r-1 aborted: bad numbers"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				rt := &fakeRuntime{}
+				m := NewManager(rt, Options{})
+				defer mustClose(t, m)
 
-		ctx, cancel := context.WithCancel(t.Context())
-		ch := invokeAsync(ctx, m, testSpec("f"), "hang")
-		time.Sleep(500 * time.Millisecond)
-		cancel()
-		o := <-ch
-		if !errors.Is(o.err, scferr.ErrRequestCanceled) || !errors.Is(o.err, context.Canceled) {
-			t.Errorf("err = %v, want a 499 error caused by context.Canceled", o.err)
-		}
-		synctest.Wait()
-		if !rt.instance(0).isStopped() {
-			t.Error("instance of a canceled invocation kept warm")
-		}
-	})
+				ctx, cancel := context.WithCancelCause(t.Context())
+				ch := invokeAsync(ctx, m, testSpec("f"), "hang")
+				time.Sleep(500 * time.Millisecond)
+				cancel(tc.cause)
+				o := <-ch
+				if !errors.Is(o.err, scferr.ErrRequestCanceled) || !errors.Is(o.err, context.Canceled) {
+					t.Errorf("err = %v, want a 499 error caused by context.Canceled", o.err)
+				}
+				if got := scferr.As(o.err).Message; got != tc.wantMsg {
+					t.Errorf("message = %q, want %q", got, tc.wantMsg)
+				}
+				synctest.Wait()
+				if !rt.instance(0).isStopped() {
+					t.Error("instance of a canceled invocation kept warm")
+				}
+			})
+		})
+	}
 }
 
 func TestInvokeStartFailure(t *testing.T) {

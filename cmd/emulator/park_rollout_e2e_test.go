@@ -241,9 +241,11 @@ func TestParkingStopsARunningHook(t *testing.T) {
 	if got := calls(); got != "start\n" {
 		t.Errorf("hook calls while parked: %q, want the one stopped", got)
 	}
+	// The record says why the hook was cancelled, not a bare "Request canceled".
 	eventually(t, 10*time.Second, "the stopped hook's record", func() bool {
 		recs, _ := app.logs.Query(logstore.Query{Function: "H"})
-		return len(recs) == 1 && !recs[0].Running && recs[0].Status == 499 && strings.Contains(recs[0].RetMsg, "Request canceled")
+		return len(recs) == 1 && !recs[0].Running && recs[0].Status == 499 &&
+			strings.Contains(recs[0].RetMsg, "Request canceled: hook stopped: function E was parked")
 	})
 	// Its process is stopped in the background, just after the release:
 	// gone before the flag is, or it would see the flag go and end.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,9 +11,11 @@ import (
 )
 
 // unboundStages are the warnings, for the banner and after live edits, of
-// the stages of f's services bound to an alias that a function of their
-// APIs does not have: every request there answers 442. Not errors: the
-// alias may be created later through the cloud API or the CLI.
+// the stages of f's services bound to an alias or version that a function
+// of their APIs does not have: every request there answers 442. Not
+// errors, at start-up or in a live edit alike: the alias may be created
+// later through the cloud API or the CLI, the version published, and the
+// stage then routes to it with no restart.
 func (a *App) unboundStages(f *config.File) []*config.Problem {
 	if f == nil {
 		return nil
@@ -23,47 +26,59 @@ func (a *App) unboundStages(f *config.File) []*config.Problem {
 	}
 	var out []*config.Problem
 	for _, s := range f.Services {
-		stages := make([]string, 0, len(s.Stages))
-		for st := range s.Stages {
-			stages = append(stages, st)
-		}
-		slices.Sort(stages)
-		for _, st := range stages {
-			missing := map[string][]string{} // alias -> functions without it
-			var aliases []string
+		for _, st := range stageNames(s) {
+			missing := map[string][]string{} // qualifier -> functions without it
+			var qs []string
 			for _, api := range s.APIs {
 				q, ok := api.Stages[st]
 				if !ok {
 					q = s.Stages[st]
 				}
-				if !isAliasName(q) {
-					continue
-				}
 				key := api.Function
 				if k, ok := keys[key]; ok {
 					key = k
 				}
-				if !a.lacksAlias(key, q) || slices.Contains(missing[q], api.Function) {
+				if !a.lacksQualifier(key, q) || slices.Contains(missing[q], api.Function) {
 					continue
 				}
 				if len(missing[q]) == 0 {
-					aliases = append(aliases, q)
+					qs = append(qs, q)
 				}
 				missing[q] = append(missing[q], api.Function)
 			}
-			for _, q := range aliases {
+			for _, q := range qs {
 				fns := missing[q]
 				which := "function " + fns[0] + " does"
 				if len(fns) > 1 {
 					which = "functions " + strings.Join(fns, ", ") + " do"
 				}
-				out = append(out, &config.Problem{File: f.Path, Line: s.Line, Key: "services." + s.Name + ".stages." + st,
-					Msg: fmt.Sprintf("stage %s is bound to alias %s, which %s not have: its requests answer 442 until the alias exists (emulator alias create %s %s --version N)",
-						st, q, which, fns[0], q)})
+				msg := fmt.Sprintf("stage %s is bound to alias %s, which %s not have: its requests answer 442 until the alias exists (emulator alias create %s %s --version N)",
+					st, q, which, fns[0], q)
+				if !isAliasName(q) {
+					msg = fmt.Sprintf("stage %s is bound to version %s, which %s not have: its requests answer 442 until it is published (emulator publish %s)",
+						st, q, which, fns[0])
+				}
+				out = append(out, &config.Problem{File: f.Path, Line: s.Line, Key: "services." + s.Name + ".stages." + st, Msg: msg})
 			}
 		}
 	}
 	return out
+}
+
+// stageNames are the stages of s, its own and those only an API's
+// override names, sorted.
+func stageNames(s config.Service) []string {
+	var out []string
+	for st := range s.Stages {
+		out = append(out, st)
+	}
+	for _, api := range s.APIs {
+		for st := range api.Stages {
+			out = append(out, st)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // isAliasName reports whether qualifier q names an alias other than
@@ -75,14 +90,22 @@ func isAliasName(q string) bool {
 	return strings.ContainsFunc(q, func(r rune) bool { return r < '0' || r > '9' })
 }
 
-// lacksAlias reports whether the registry's function key exists without
-// alias name. A missing function is another warning's business.
-func (a *App) lacksAlias(key, name string) bool {
-	as, err := a.reg.Aliases(key, "")
-	if err != nil {
+// lacksQualifier reports whether the registry's function key exists
+// without alias or published version q. $LATEST and $DEFAULT always exist;
+// a missing function is another warning's business.
+func (a *App) lacksQualifier(key, q string) bool {
+	if q == "" || strings.HasPrefix(q, "$") {
 		return false
 	}
-	return !slices.ContainsFunc(as, func(al registry.Alias) bool { return al.Name == name })
+	if _, err := a.reg.Function(key); err != nil {
+		return false
+	}
+	if isAliasName(q) {
+		_, err := a.reg.Alias(key, q)
+		return errors.Is(err, registry.ErrAliasNotFound)
+	}
+	_, err := a.reg.Version(key, q)
+	return errors.Is(err, registry.ErrVersionNotFound)
 }
 
 // configNotes are what the console adds under an applied config edit: the

@@ -12,10 +12,11 @@ import (
 	"github.com/fatih/color"
 )
 
-// A stage bound to an alias that does not exist is served (the alias may
-// be created later), and the banner warns of it, naming the service, stage,
-// alias and function.
-func TestBannerWarnsOfStageWithoutAlias(t *testing.T) {
+// A stage bound to an alias or version that does not exist is served (the
+// alias may be created later, the version published), and the banner warns
+// of it, naming the service, stage, qualifier and function, and how to
+// make it exist.
+func TestBannerWarnsOfStageWithoutQualifier(t *testing.T) {
 	cfg := workspace(t)
 	body := strings.Replace(oneFunctionConfig, "stages: {release: release}", "stages: {release: release, beta: nope, v: \"1\"}", 1)
 	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
@@ -31,12 +32,17 @@ func TestBannerWarnsOfStageWithoutAlias(t *testing.T) {
 			warnings = append(warnings, l)
 		}
 	}
-	if len(warnings) != 1 {
-		t.Fatalf("warnings %q, want one (about stage beta):\n%s", warnings, banner.String())
+	if len(warnings) != 2 {
+		t.Fatalf("warnings %q, want two (about stages beta and v):\n%s", warnings, banner.String())
 	}
-	for _, s := range []string{"services.A.stages.beta", "alias nope", "function B does not have", "442"} {
-		if !strings.Contains(warnings[0], s) {
-			t.Errorf("warning %q lacks %q", warnings[0], s)
+	for i, want := range [][]string{
+		{"services.A.stages.beta", "alias nope", "function B does not have", "442", "emulator alias create B nope"},
+		{"services.A.stages.v", "version 1", "function B does not have", "442", "emulator publish B"},
+	} {
+		for _, s := range want {
+			if !strings.Contains(warnings[i], s) {
+				t.Errorf("warning %q lacks %q", warnings[i], s)
+			}
 		}
 	}
 }
