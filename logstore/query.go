@@ -134,7 +134,7 @@ func (s *Store) Query(q Query) ([]Record, int) {
 	lo := min(max(q.Offset, 0), total)
 	hi := total
 	if q.Limit > 0 {
-		hi = min(lo+q.Limit, total)
+		hi = lo + min(q.Limit, total-lo) // lo+q.Limit could overflow
 	}
 	return slices.Clip(out[lo:hi]), total
 }

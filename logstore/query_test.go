@@ -2,6 +2,7 @@ package logstore
 
 import (
 	"errors"
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -45,6 +46,7 @@ func TestQuery(t *testing.T) {
 		{"unknown filter matches nothing", Query{Status: "bogus"}, nil, 0},
 		{"page", Query{Function: "B", Offset: 1, Limit: 2}, []string{"B-004", "B-003"}, 6},
 		{"page past end", Query{Function: "B", Offset: 10, Limit: 2}, nil, 6},
+		{"huge limit past an offset", Query{Function: "B", Order: OrderAsc, Offset: 4, Limit: math.MaxInt}, []string{"B-004", "B-005"}, 6},
 		{"last partial page asc", Query{Function: "B", Order: OrderAsc, Offset: 4, Limit: 5}, []string{"B-004", "B-005"}, 6},
 		{"order by duration asc", Query{Function: "B", OrderBy: OrderByDuration, Order: OrderAsc, Limit: 2}, []string{"B-000", "B-001"}, 6},
 		{"order by mem desc", Query{OrderBy: OrderByMemUsage, Limit: 1}, []string{"B-005"}, 7},
