@@ -4,7 +4,9 @@ package process
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"github.com/scf-emulator/emulator/runtime/internal/testutil"
+	"github.com/scf-emulator/emulator/scferr"
 )
 
 // startFailChildEnv, set, makes the test binary the child process of
@@ -75,5 +78,39 @@ func startFailChild(t *testing.T, mode string) {
 			t.Fatalf("%s: the start succeeded", name)
 		}
 		fmt.Printf("%s: still here after %v\n", name, err)
+	}
+}
+
+// TestStartErrorNamesTheMissingInterpreter: a bootstrap whose #! line names
+// an interpreter this machine lacks fails with a 445 naming it (the exec
+// says only "no such file or directory", of a file that exists); other
+// failures keep their cause.
+func TestStartErrorNamesTheMissingInterpreter(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "scf_bootstrap")
+	if err := os.WriteFile(script, []byte("#!/opt/python3.13/bin/python3 -u\nprint(1)\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	enoent := &fs.PathError{Op: "fork/exec", Path: script, Err: syscall.ENOENT}
+	tests := []struct {
+		name string
+		err  error
+		want []string
+	}{
+		{"missing interpreter", enoent, []string{"scf_bootstrap", "/opt/python3.13/bin/python3", "#!"}},
+		{"other failure", &fs.PathError{Op: "fork/exec", Path: script, Err: syscall.EACCES}, []string{"cannot start"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := startError(script, tc.err)
+			if !errors.Is(err, scferr.ErrContainerInit) {
+				t.Fatalf("startError = %v, want a 445", err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(scferr.As(err).Message, w) {
+					t.Errorf("message %q lacks %q", scferr.As(err).Message, w)
+				}
+			}
+		})
 	}
 }
