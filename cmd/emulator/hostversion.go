@@ -45,7 +45,7 @@ func hostVersionNote(ctx context.Context, fns []registry.Function, onProcess fun
 		return ""
 	}
 	slices.Sort(diffs)
-	return "versions differ: " + strings.Join(diffs, ", ") + " (--runtime docker runs the exact versions)"
+	return "versions differ: " + strings.Join(diffs, ", ") + " (Docker runs the exact versions, in their images)"
 }
 
 // interpreterVersion asks python3, node or php for its version: "3.11.2",
