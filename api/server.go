@@ -39,6 +39,11 @@ type Options struct {
 	// GatewayURL is the gateway's base URL, such as http://127.0.0.1:8080.
 	// Trigger descriptions return it as service.subDomain and in url.
 	GatewayURL string
+	// ServiceURL, when set, gives the base URL at which the gateway serves
+	// one service (with several services the gateway tells them apart by
+	// Host, so a bare GatewayURL reaches none of them); trigger
+	// descriptions then return it instead of GatewayURL. nil: GatewayURL.
+	ServiceURL func(service string) string
 	// ServiceNames lists the API Gateway services declared outside the
 	// cloud API (emulator.yaml), so that a trigger may name one by its
 	// serviceId; nil means none.

@@ -155,8 +155,8 @@ func serviceID(name string) string {
 
 // renderDesc returns the trigger's description as the platform answers it:
 // the client's desc with defaults filled in, service.serviceId and
-// service.subDomain (the local gateway) set, and url, the full local URL of
-// the API.
+// service.subDomain (the local address of its service) set, and url, the
+// full local URL of the API.
 func (s *Server) renderDesc(t registry.Trigger) string {
 	obj := map[string]any{}
 	if t.Desc != "" {
@@ -187,7 +187,11 @@ func (s *Server) renderDesc(t registry.Trigger) string {
 	}
 	svc := sub(obj, "service")
 	svc["serviceName"], svc["serviceId"] = t.Service, serviceID(t.Service)
-	gw := strings.TrimSuffix(s.opts.GatewayURL, "/")
+	gw := s.opts.GatewayURL
+	if s.opts.ServiceURL != nil {
+		gw = s.opts.ServiceURL(t.Service)
+	}
+	gw = strings.TrimSuffix(gw, "/")
 	svc["subDomain"] = gw
 	sub(obj, "release")["environmentName"] = t.Stage
 	// An exact (=/x) or prefix (^~/x) API answers at /x.

@@ -332,3 +332,36 @@ func TestCreateTriggerMarkedPath(t *testing.T) {
 		})
 	}
 }
+
+// TestTriggerURLNamesItsService: where the gateway tells services apart by
+// Host, a trigger's service.subDomain and url are its service's own address
+// (Options.ServiceURL), the one that reaches it; a bare gateway URL would
+// answer 404 "no service match host".
+func TestTriggerURLNamesItsService(t *testing.T) {
+	h := newHarnessWith(t, Options{
+		GatewayURL:   "http://127.0.0.1:8080",
+		ServiceNames: func() []string { return []string{"A"} },
+		ServiceURL: func(service string) string {
+			return "http://" + strings.ToLower(service) + ".localhost:8080"
+		},
+	})
+	resp, err := h.client.CreateTrigger(triggerReq("hello", "hello-api", `{"api":{"requestConfig":{"path":"=/hi"}}}`, nil))
+	must(t, err)
+	d := descOf(t, resp.Response.TriggerInfo.TriggerDesc)
+	if got := field(d, "service", "subDomain"); got != "http://scf_api_service.localhost:8080" {
+		t.Errorf("service.subDomain = %v, want the service's own host", got)
+	}
+	if got := field(d, "url"); got != "http://scf_api_service.localhost:8080/release/hi" {
+		t.Errorf("url = %v, want the service's own host", got)
+	}
+	list := scf.NewListTriggersRequest()
+	list.FunctionName = s("hello")
+	lr, err := h.client.ListTriggers(list)
+	must(t, err)
+	if len(lr.Response.Triggers) != 1 {
+		t.Fatalf("ListTriggers = %s", lr.ToJsonString())
+	}
+	if got := field(descOf(t, lr.Response.Triggers[0].TriggerDesc), "url"); got != "http://scf_api_service.localhost:8080/release/hi" {
+		t.Errorf("ListTriggers url = %v, want the service's own host", got)
+	}
+}

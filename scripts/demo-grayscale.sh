@@ -21,7 +21,8 @@
 # The source file of B is rewritten during step 2 and restored on exit.
 #
 # Environment:
-#   EMULATOR           the emulator CLI (default: emulator on PATH)
+#   EMULATOR           the emulator CLI (default: emulator on PATH, else ./emulator
+#                      at the repository's root, where README's walkthrough builds it)
 #   EMULATOR_ENDPOINT  its management API (default http://127.0.0.1:9001)
 #   GATEWAY            the gateway (default http://127.0.0.1:8080)
 #   DEMO_REQUESTS      requests per weighted step (default 400)
@@ -33,7 +34,13 @@
 # shellcheck disable=SC2016 # '$LATEST' and '$DEFAULT' are literal names, not expansions
 set -euo pipefail
 
-EMULATOR=${EMULATOR:-emulator}
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+if [ -z "${EMULATOR:-}" ]; then
+	EMULATOR=emulator
+	if ! command -v emulator >/dev/null && [ -x "$repo/emulator" ]; then
+		EMULATOR=$repo/emulator
+	fi
+fi
 GATEWAY=${GATEWAY:-http://127.0.0.1:8080}
 GATEWAY=${GATEWAY%/}
 export EMULATOR_ENDPOINT=${EMULATOR_ENDPOINT:-http://127.0.0.1:9001}
@@ -41,7 +48,6 @@ REQUESTS=${DEMO_REQUESTS:-400}
 PARALLEL=${DEMO_PARALLEL:-8}
 FUNCTION=B
 TOLERANCE=7 # percentage points allowed around an expected weight
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SOURCE=${DEMO_SOURCE:-$repo/sample-functions/python-event/index.py}
 
 if [[ -t 1 ]]; then

@@ -277,7 +277,7 @@ func NewApp(ctx context.Context, cfg AppConfig) (_ *App, err error) {
 	replay := tc3.NewReplay(0) // one for every signed endpoint: a signature serves one action
 	apiOpts := api.Options{
 		Logger: cfg.Logger.With("component", "api"), SecretID: cfg.SecretID, SecretKey: cfg.SecretKey,
-		GatewayURL: a.GatewayURL(), ServiceNames: a.configServiceNames, Replay: replay,
+		GatewayURL: a.GatewayURL(), ServiceURL: a.serviceBaseURL, ServiceNames: a.configServiceNames, Replay: replay,
 		Async: a.trig, BucketRoot: filepath.Join(a.stateDir, "buckets"), Capacity: capacityAPI{a.capa, a.mgr},
 	}
 	if err := apiOpts.Validate(); err != nil {

@@ -54,11 +54,23 @@ func (a *App) onChange(c registry.Change) {
 
 // rebuildRoutes swaps in a new gateway table. A table the gateway refuses
 // (a trigger clashing with a config API) keeps the old one and says why.
+// A trigger that makes one service several gets the console's warning that
+// bare gateway URLs now answer 404, as a config edit adding one does.
 func (a *App) rebuildRoutes() {
 	a.live.mu.Lock() // a config reload may be swapping the file and the table
 	defer a.live.mu.Unlock()
-	if err := a.gw.SetServices(a.services()); err != nil {
+	before := len(a.gw.Services())
+	svcs := a.services()
+	if err := a.gw.SetServices(svcs); err != nil {
 		a.cfg.Logger.Error("gateway routes not updated", "err", err)
+		return
+	}
+	if before <= 1 && len(svcs) > 1 {
+		names := make([]string, 0, len(svcs))
+		for _, s := range svcs {
+			names = append(names, s.Name)
+		}
+		a.cfg.Events.ConfigNotes([]string{a.severalServicesNote(names)})
 	}
 }
 

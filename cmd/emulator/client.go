@@ -108,6 +108,12 @@ func apiError(endpoint string, err error) error {
 		if sdk.Code == "ClientError.NetworkError" {
 			return unreachable(endpoint, errors.New("no response"))
 		}
+		if strings.HasPrefix(sdk.Code, "AuthFailure") && os.Getenv("TENCENTCLOUD_SECRET_ID") == "" {
+			// The emulator checks signatures (up --secret-id) and the CLI
+			// signed with its placeholder keys.
+			return fmt.Errorf("%s: %s (the CLI signs with TENCENTCLOUD_SECRET_ID/KEY, which are not set: export the keys `emulator up` was given)",
+				sdk.Code, sdk.Message)
+		}
 		return fmt.Errorf("%s: %s", sdk.Code, sdk.Message)
 	}
 	return err

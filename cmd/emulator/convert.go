@@ -94,6 +94,19 @@ func (a *App) servicesOf(f *config.File) []gateway.Service {
 	return out
 }
 
+// serviceBaseURL is where the gateway serves service: the gateway's URL
+// while it serves one service, else the service's own Host
+// (<service>.localhost), as the banner prints routes.
+func (a *App) serviceBaseURL(service string) string {
+	a.live.mu.Lock()
+	n := len(a.services())
+	a.live.mu.Unlock()
+	if n > 1 {
+		return serviceURL(a.GatewayURL(), service)
+	}
+	return a.GatewayURL()
+}
+
 func (a *App) configServiceNames() []string {
 	a.live.mu.Lock()
 	defer a.live.mu.Unlock()

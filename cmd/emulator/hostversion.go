@@ -15,16 +15,18 @@ import (
 // hostVersionNote is the banner's one warning line when the process
 // runtime runs functions on host interpreters of another version than
 // their runtime names (Python3.6 on the host's python 3.11); "" when all
-// match or nothing runs on the process runtime. Docker runs the exact
-// version, so only the process runtime is checked.
-func hostVersionNote(ctx context.Context, runtimeDesc string, fns []registry.Function) string {
-	if !strings.HasPrefix(runtimeDesc, "process") {
-		return ""
-	}
+// match or nothing runs on the process runtime. onProcess tells the
+// functions that run there: all of them on the process runtime, those
+// whose image could not be had under --runtime auto with Docker. Docker
+// runs the exact version, so only those are checked.
+func hostVersionNote(ctx context.Context, fns []registry.Function, onProcess func(registry.Function) bool) string {
 	host := map[string]string{} // interpreter -> its version, "" when missing
 	var diffs []string
 	seen := map[string]bool{}
 	for _, f := range fns {
+		if !onProcess(f) {
+			continue
+		}
 		interp, want := platform.LanguageVersion(f.Config.Runtime)
 		if interp == "" || seen[f.Config.Runtime] {
 			continue
@@ -43,7 +45,7 @@ func hostVersionNote(ctx context.Context, runtimeDesc string, fns []registry.Fun
 		return ""
 	}
 	slices.Sort(diffs)
-	return "versions differ: " + strings.Join(diffs, ", ") + " (--runtime docker runs the exact versions)"
+	return "versions differ: " + strings.Join(diffs, ", ") + " (Docker runs the exact versions, in their images)"
 }
 
 // interpreterVersion asks python3, node or php for its version: "3.11.2",

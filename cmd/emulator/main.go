@@ -18,6 +18,7 @@ import (
 	"github.com/fatih/color"
 
 	"github.com/scf-emulator/emulator/config"
+	"github.com/scf-emulator/emulator/registry"
 	"github.com/scf-emulator/emulator/reqlog"
 )
 
@@ -171,7 +172,9 @@ func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	con.hostNote = hostVersionNote(ctx, app.runtimeDesc, app.reg.Functions())
+	con.hostNote = hostVersionNote(ctx, app.reg.Functions(), func(f registry.Function) bool {
+		return strings.HasPrefix(app.runtimeDesc, "process") || app.imageNote(f.Name) != ""
+	})
 	con.banner(app, app.runtimeDesc)
 	err = app.Run(ctx)
 	con.printf("\n%s\n", color.New(color.Faint).Sprint("stopped: every instance is gone, state is saved"))

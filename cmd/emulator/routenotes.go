@@ -122,13 +122,23 @@ func (a *App) configNotes(r ConfigReport) []string {
 	}
 	if f != nil && len(r.Changes.ServicesAdded) > 0 && len(f.Services) > 1 &&
 		len(f.Services)-len(r.Changes.ServicesAdded)+len(r.Changes.ServicesRemoved) <= 1 {
-		urls := make([]string, 0, len(f.Services))
+		names := make([]string, 0, len(f.Services))
 		for _, s := range f.Services {
-			urls = append(urls, serviceURL(a.GatewayURL(), s.Name))
+			names = append(names, s.Name)
 		}
-		notes = append(notes, fmt.Sprintf("there are %d services now: the gateway tells them apart by Host, so a request needs "+
-			"Host: <service>.localhost (%s); a bare %s answers 404 \"no service match host\"",
-			len(f.Services), strings.Join(urls, ", "), a.GatewayURL()))
+		notes = append(notes, a.severalServicesNote(names))
 	}
 	return notes
+}
+
+// severalServicesNote says that the gateway, now serving the services
+// named, needs each request's Host to pick one.
+func (a *App) severalServicesNote(names []string) string {
+	urls := make([]string, 0, len(names))
+	for _, n := range names {
+		urls = append(urls, serviceURL(a.GatewayURL(), n))
+	}
+	return fmt.Sprintf("there are %d services now: the gateway tells them apart by Host, so a request needs "+
+		"Host: <service>.localhost (%s); a bare %s answers 404 \"no service match host\"",
+		len(names), strings.Join(urls, ", "), a.GatewayURL())
 }

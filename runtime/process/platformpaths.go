@@ -1,9 +1,12 @@
 package process
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -140,4 +143,46 @@ func asPlatformPortError(ctx context.Context, err error, fired bool, platform in
 		return errListensOnPlatformPort(platform, port)
 	}
 	return err
+}
+
+// startError is the 445 of a bootstrap at path that could not be started
+// (cause: the exec's error). When the file exists but its #! line names an
+// interpreter this machine lacks, the exec says only "no such file or
+// directory", so the message names the interpreter.
+func startError(path string, cause error) error {
+	if errors.Is(cause, fs.ErrNotExist) {
+		if err := checkPlatformPaths(path); err != nil {
+			return err
+		}
+		if interp := shebangInterpreter(path); interp != "" {
+			if _, err := os.Stat(interp); err != nil {
+				return scferr.Newf(scferr.ErrContainerInit, cause,
+					"%s names the interpreter %s on its #! line, which this machine does not have: the process runtime runs "+
+						"your files unchanged on the host; install it, name one that is here (#!/usr/bin/env python3), or run with `--runtime docker`",
+					filepath.Base(path), interp)
+			}
+		}
+	}
+	return scferr.New(scferr.ErrContainerInit, "cannot start "+path, cause)
+}
+
+// shebangInterpreter is the interpreter on the #! line of the script at
+// path, "" when it is no script.
+func shebangInterpreter(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	head := make([]byte, 256)
+	n, _ := io.ReadFull(f, head)
+	line, _, _ := bytes.Cut(head[:n], []byte("\n"))
+	rest, ok := bytes.CutPrefix(line, []byte("#!"))
+	if !ok {
+		return ""
+	}
+	if fields := strings.Fields(string(rest)); len(fields) > 0 {
+		return fields[0]
+	}
+	return ""
 }

@@ -79,6 +79,11 @@ func allProcs() map[int]procInfo {
 // left root's session and whose parent already died is not found here: the
 // caller keeps what earlier walks saw.
 func descendants(procs map[int]procInfo, root int) map[int]uint64 {
+	if root <= 0 {
+		// No process: pid 0 is every process's ancestor, and the pgid of
+		// the kernel's threads.
+		return map[int]uint64{}
+	}
 	children := make(map[int][]int)
 	for pid, p := range procs {
 		children[p.ppid] = append(children[p.ppid], pid)

@@ -27,7 +27,7 @@ func (p *Process) startAPI(ctx context.Context, spec runtime.Spec, logger *slog.
 	c, err := startChild(p.iso, spec, path, args, instance.ProcessEnv(spec, env), logger)
 	if err != nil {
 		api.Close()
-		return nil, scferr.New(scferr.ErrContainerInit, "cannot start "+path, err)
+		return nil, startError(path, err)
 	}
 	return instance.AwaitAPI(ctx, spec, c, api, p.initTimeout, extraEnv[instance.MarkEnv], logger)
 }
@@ -54,7 +54,7 @@ func (p *Process) startGo(ctx context.Context, spec runtime.Spec, logger *slog.L
 	}
 	c, err := startChild(p.iso, spec, path, args, instance.ProcessEnv(spec, map[string]string{"_LAMBDA_SERVER_PORT": port}), logger)
 	if err != nil {
-		return nil, scferr.New(scferr.ErrContainerInit, "cannot start "+bin, err)
+		return nil, startError(bin, err)
 	}
 	return instance.AwaitGo(ctx, spec, c, net.JoinHostPort("127.0.0.1", port), "port "+port, p.initTimeout, logger)
 }
@@ -70,7 +70,7 @@ func (p *Process) startWeb(ctx context.Context, spec runtime.Spec, logger *slog.
 	}
 	c, err := startChild(p.iso, spec, boot, nil, instance.ProcessEnv(spec, map[string]string{"PORT": port}), logger)
 	if err != nil {
-		return nil, scferr.New(scferr.ErrContainerInit, "cannot start "+boot, err)
+		return nil, startError(boot, err)
 	}
 	addr := net.JoinHostPort("127.0.0.1", port)
 	if port == strconv.Itoa(p.platformPort) {

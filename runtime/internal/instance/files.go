@@ -79,10 +79,46 @@ func FindExecutable(dir string, names ...string) (string, error) {
 		if !fi.Mode().IsRegular() || fi.Mode().Perm()&0o111 == 0 {
 			return "", scferr.Newf(scferr.ErrContainerInit, nil, "bootstrap file does not exist or is not executable: %s is not an executable file", path)
 		}
+		if err := checkExecFormat(path, name); err != nil {
+			return "", err
+		}
 		return path, nil
 	}
 	return "", scferr.Newf(scferr.ErrContainerInit, nil,
 		"bootstrap file does not exist or is not executable: no %s in %s", strings.Join(names, " or "), dir)
+}
+
+// checkExecFormat returns a 445 naming the fault when the kernel would
+// refuse to execute the file at path, where the exec itself says only "no
+// such file or directory" (the interpreter of a #! line ending in \r) or
+// "exec format error". An unreadable file is left to the start to report.
+func checkExecFormat(path, name string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	head := make([]byte, 4096)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	switch {
+	case n == 0:
+		return scferr.Newf(scferr.ErrContainerInit, nil, "%s is empty: it must be a script starting with #! (such as #!/bin/bash) or a Linux executable", name)
+	case bytes.HasPrefix(head, []byte("\x7fELF")):
+		return nil
+	case !bytes.HasPrefix(head, []byte("#!")):
+		return scferr.Newf(scferr.ErrContainerInit, nil,
+			"%s is neither a script whose first line is #! and its interpreter (such as #!/bin/bash) nor a Linux executable, so it cannot be started; "+
+				"a shell script needs #!/bin/bash as its very first line (no byte-order mark before it)", name)
+	}
+	line, _, _ := bytes.Cut(head, []byte("\n"))
+	if bytes.HasSuffix(line, []byte("\r")) {
+		return scferr.Newf(scferr.ErrContainerInit, nil,
+			"%s has Windows line endings (CRLF): its first line asks for the interpreter %q, which does not exist; "+
+				"save it with LF line endings, as the platform requires (dos2unix %s, or your editor's line-ending setting)",
+			name, strings.TrimPrefix(string(line), "#!"), name)
+	}
+	return nil
 }
 
 func SpecLimits(spec runtime.Spec) (memMB, timeoutMs int) {
