@@ -82,6 +82,15 @@ func (r nameRule) check(s string) error {
 	return nil
 }
 
+// anASCII is the article for the letter c is not: a user who typed 函 or
+// é knows it is a letter, and must be told that only ASCII ones count.
+func anASCII(c rune) string {
+	if c >= utf8.RuneSelf {
+		return "an ASCII "
+	}
+	return "a "
+}
+
 // problem says what is wrong with s, or "" when nothing is. It allocates
 // only when s is invalid.
 func (r nameRule) problem(s string) string {
@@ -97,13 +106,13 @@ func (r nameRule) problem(s string) string {
 		return "starts with '$', which is reserved for the platform's names ($DEFAULT, $LATEST)"
 	case !isLetter(c) && !(r.digitFirst && isDigit(c)):
 		if r.digitFirst {
-			return fmt.Sprintf("starts with %q, not a letter or digit", c)
+			return fmt.Sprintf("starts with %q, not %sletter or digit", c, anASCII(c))
 		}
-		return fmt.Sprintf("starts with %q, not a letter", c)
+		return fmt.Sprintf("starts with %q, not %sletter", c, anASCII(c))
 	}
 	for _, c := range s {
 		if !isLetter(c) && !isDigit(c) && c != '-' && c != '_' {
-			return fmt.Sprintf("holds %q, which is not a letter, digit, '-' or '_'", c)
+			return fmt.Sprintf("holds %q, which is not %sletter, digit, '-' or '_'", c, anASCII(c))
 		}
 	}
 	if last := s[len(s)-1]; r.alnumLast && (last == '-' || last == '_') {

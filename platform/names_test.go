@@ -31,7 +31,8 @@ func TestCheckFunctionName(t *testing.T) {
 		{"space", "a b", "holds ' '"},
 		{"slash", "a/b", "holds '/'"},
 		{"unicode letter", "fünf", "holds 'ü'"},
-		{"unicode first", "éa", "starts with 'é', not a letter"},
+		{"unicode first", "éa", "starts with 'é', not an ASCII letter"},
+		{"unicode inside", "a函", "holds '函', which is not an ASCII letter, digit, '-' or '_'"},
 		{"cjk", "函数", "starts with '函'"},
 		{"unicode counted in characters", "a" + strings.Repeat("é", 60), "has 61 characters"},
 	}
