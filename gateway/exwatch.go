@@ -68,17 +68,29 @@ func (w *exchangeWatch) watch(ctx context.Context, uc *upConn) {
 	}
 }
 
-// unwatch ends the watch and reports whether the exchange was cut, so that
-// its connections may have a past deadline.
-func (w *exchangeWatch) unwatch() (cut bool) {
+// unwatch ends the watch of the exchange under ctx and reports whether it
+// was cut, so that its connections may have a past deadline.
+func (w *exchangeWatch) unwatch(ctx context.Context) (cut bool) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	cut = w.cut
 	w.up, w.cut, w.deadline = nil, false, time.Time{}
 	if w.timer != nil {
 		// A fire that comes all the same finds no exchange, or the next
 		// one, whose deadline it checks.
 		w.timer.Stop()
+	}
+	w.mu.Unlock()
+	if cut && ctx.Err() == nil {
+		// Cut at the deadline by this timer, while ctx's own (a
+		// context.WithTimeout's) may fire a moment later: the caller,
+		// and the backend that classifies the failure by ctx.Err, must
+		// see ctx ended. A request's cancellers end it before they cut.
+		t := time.NewTimer(time.Second)
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+		t.Stop()
 	}
 	return cut
 }

@@ -119,7 +119,7 @@ func (g *Gateway) exchangeOn(ctx context.Context, uc *upConn, w http.ResponseWri
 	}
 	var cut bool
 	if ew != nil {
-		cut = ew.unwatch()
+		cut = ew.unwatch(ctx)
 	} else {
 		cut = !stop()
 	}
