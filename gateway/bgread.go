@@ -1,12 +1,13 @@
 package gateway
 
 import (
-	"context"
 	"errors"
 	"net"
 	"os"
 	"sync"
 	"time"
+
+	"github.com/scf-emulator/emulator/lazyctx"
 )
 
 // bgReadDelay is how long a request runs, its body read whole, before the
@@ -47,17 +48,17 @@ type bgRead struct {
 
 	mu       sync.Mutex // guards the fields below
 	timer    *time.Timer
-	armed    bool               // the current request may be watched: its body is read
-	running  bool               // the read goroutine is out
-	stopping bool               // stop set the past deadline that ends the read
-	cancel   context.CancelFunc // the current request's
-	gone     bool               // the client left during the current request
-	ended    sync.Cond          // signalled when the read goroutine ends
+	armed    bool         // the current request may be watched: its body is read
+	running  bool         // the read goroutine is out
+	stopping bool         // stop set the past deadline that ends the read
+	ctx      *lazyctx.Ctx // the current request's context
+	gone     bool         // the client left during the current request
+	ended    sync.Cond    // signalled when the read goroutine ends
 }
 
 // arm schedules the watch of the current request, whose body has been read
-// whole, cancelling ctx through cancel when the client leaves.
-func (b *bgRead) arm(cancel context.CancelFunc) {
+// whole, cancelling ctx when the client leaves.
+func (b *bgRead) arm(ctx *lazyctx.Ctx) {
 	if b.c.br.Buffered() > 0 {
 		// The next request is here already; a read now would take a byte
 		// from behind it.
@@ -65,7 +66,7 @@ func (b *bgRead) arm(cancel context.CancelFunc) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.armed, b.cancel, b.gone = true, cancel, false
+	b.armed, b.ctx, b.gone = true, ctx, false
 	if b.timer == nil {
 		b.ended.L = &b.mu
 		b.timer = time.AfterFunc(bgReadDelay, b.fire)
@@ -101,8 +102,9 @@ func (b *bgRead) read() {
 	timeout := errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 	if n == 0 && err != nil && !timeout && !b.stopping {
 		b.gone = true
-		if b.cancel != nil {
-			b.cancel()
+		if b.ctx != nil {
+			b.ctx.Cancel()
+			b.c.ew.abort() // after the cancel: the exchange reads it in ctx.Err
 		}
 	}
 	b.running = false
@@ -118,7 +120,7 @@ func (b *bgRead) stop() (gone bool) {
 		b.mu.Unlock()
 		return false
 	}
-	b.armed, b.cancel = false, nil
+	b.armed, b.ctx = false, nil
 	b.timer.Stop()
 	if b.running {
 		b.stopping = true

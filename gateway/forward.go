@@ -91,16 +91,17 @@ func (g *Gateway) forward(ctx context.Context, w http.ResponseWriter, r *http.Re
 // the next request or closes it. ctx ending closes the exchange.
 func (g *Gateway) exchangeOn(ctx context.Context, uc *upConn, w http.ResponseWriter, r *http.Request, c *proxyCall, body []byte) error {
 	uc.answering.Store(false)
-	stop := context.AfterFunc(ctx, func() {
-		_ = uc.conn.SetDeadline(aLongTimeAgo)
-		if uc.answering.Load() {
-			// A client that stopped reading would hold the instance past
-			// the function's end, blocked in a write; before the answer
-			// starts, the client's connection must stay writable for the
-			// gateway's error answer.
-			_ = http.NewResponseController(w).SetWriteDeadline(aLongTimeAgo)
-		}
-	})
+	// ctx ending cuts the exchange (exwatch.go): watched by the gateway
+	// server's connection when it runs the request, else by an AfterFunc.
+	var stop func() bool
+	ew := watcherOf(w, r)
+	if ew != nil {
+		ew.watch(ctx, uc)
+	} else {
+		stop = context.AfterFunc(ctx, func() {
+			cutExchange(uc, http.NewResponseController(w).SetWriteDeadline)
+		})
+	}
 	err := roundTrip(ctx, uc, r, c, body)
 	reuse := false
 	if err == nil {
@@ -109,10 +110,20 @@ func (g *Gateway) exchangeOn(ctx context.Context, uc *upConn, w http.ResponseWri
 		// deadline is set.
 		uc.answering.Store(true)
 		if err = ctx.Err(); err == nil {
-			reuse, err = answer(ctx, w, uc)
+			var vals *[]string
+			if ew != nil {
+				vals = &ew.c.w.vals
+			}
+			reuse, err = answer(ctx, w, uc, vals)
 		}
 	}
-	if !stop() {
+	var cut bool
+	if ew != nil {
+		cut = ew.unwatch(ctx)
+	} else {
+		cut = !stop()
+	}
+	if cut {
 		reuse = false // the deadline may be set: the connection is spent
 		if err == nil && uc.answering.Load() {
 			// So may the client's: what is left of the answer cannot go out.
@@ -302,8 +313,9 @@ func skipRequestHeader(k string, connTokens []string) bool {
 }
 
 // answer copies the answer on uc to w and reports whether the connection
-// can carry the next request.
-func answer(ctx context.Context, w http.ResponseWriter, uc *upConn) (reuse bool, err error) {
+// can carry the next request. vals, when not nil, is room w's server keeps
+// for the header values until the answer is done.
+func answer(ctx context.Context, w http.ResponseWriter, uc *upConn, vals *[]string) (reuse bool, err error) {
 	a := &uc.ans
 	h := w.Header()
 	var connBuf [2]string
@@ -318,7 +330,13 @@ func answer(ctx context.Context, w http.ResponseWriter, uc *upConn) (reuse bool,
 		}
 	}
 	// One backing array for the values, as the request's server does.
-	vals := make([]string, len(a.fields))
+	var vs []string
+	if vals != nil {
+		vs = slices.Grow((*vals)[:0], len(a.fields))[:len(a.fields)]
+		*vals = vs
+	} else {
+		vs = make([]string, len(a.fields))
+	}
 	for i, f := range a.fields {
 		if skipAnswerHeader(f.name, connTokens) {
 			continue
@@ -327,8 +345,8 @@ func answer(ctx context.Context, w http.ResponseWriter, uc *upConn) (reuse bool,
 			h[f.name] = append(old, f.value)
 			continue
 		}
-		vals[i] = f.value
-		h[f.name] = vals[i : i+1 : i+1]
+		vs[i] = f.value
+		h[f.name] = vs[i : i+1 : i+1]
 	}
 	if len(a.trailers) > 0 {
 		h["Trailer"] = []string{strings.Join(a.trailers, ", ")}

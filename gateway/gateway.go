@@ -22,7 +22,11 @@ type Backend interface {
 	// Invoke runs an event function and returns its JSON return value.
 	Invoke(ctx context.Context, t Target, requestID string, event []byte) ([]byte, error)
 	// Serve calls fn with the address of a warm instance of a web function,
-	// held for the call. It returns fn's error, possibly reclassified.
+	// held for the call. It returns fn's error, possibly reclassified. The
+	// ctx fn gets is ctx, or derived from it with at most an earlier
+	// deadline (the function's timeout): the gateway's own server cuts the
+	// call when the request ends or that deadline passes, without waiting
+	// on the ctx's Done (exwatch.go), so it must not end for another reason.
 	Serve(ctx context.Context, t Target, requestID string, fn func(ctx context.Context, addr string) error) error
 }
 
@@ -211,11 +215,12 @@ func CheckServices(svcs []Service) error {
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ex := &exchange{
 		g:        g,
-		w:        &responseWriter{ResponseWriter: w},
+		rw:       responseWriter{ResponseWriter: w},
 		r:        r,
 		apiReqID: g.newID(),
 		rec:      Record{Time: time.Now(), Method: r.Method},
 	}
+	ex.w = &ex.rw
 	defer ex.finish()
 	ex.serve(r.Context(), g.table.Load())
 }

@@ -3,6 +3,7 @@ package gateway
 import (
 	"errors"
 	"net/textproto"
+	"net/url"
 	"strings"
 )
 
@@ -251,3 +252,53 @@ func isCanonical(name string) bool {
 	}
 	return true
 }
+
+// reqParts is what newRequest allocates for a request besides its header
+// map: its URL and room for the values of up to inlineFields fields.
+type reqParts struct {
+	u    url.URL
+	vals [inlineFields]string
+}
+
+const inlineFields = 12
+
+// requestURL parses an origin-form target. A plain path without escapes
+// is cut in place; anything else goes through url.ParseRequestURI, so the
+// result is what net/http gives.
+func requestURL(target string) (*url.URL, error) {
+	return requestURLInto(target, new(url.URL))
+}
+
+// requestURLInto is requestURL filling u when the target is plain.
+func requestURLInto(target string, u *url.URL) (*url.URL, error) {
+	path, query, hasQuery := target, "", false
+	for i := 0; i < len(target); i++ {
+		c := target[i]
+		if c == '?' {
+			path, query, hasQuery = target[:i], target[i+1:], true
+			break
+		}
+		if !plainPathChar[c] {
+			return url.ParseRequestURI(target)
+		}
+	}
+	if hasQuery && query == "" {
+		return url.ParseRequestURI(target) // ForceQuery
+	}
+	*u = url.URL{Path: path, RawQuery: query}
+	return u, nil
+}
+
+// plainPathChar are the bytes a path keeps as they are when escaped.
+var plainPathChar = func() (t [256]bool) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = true, true
+	}
+	for _, c := range "-_.~/" {
+		t[c] = true
+	}
+	return t
+}()

@@ -118,15 +118,15 @@ func (ex *exchange) serveWeb(ctx context.Context, t Target, rest, restRaw string
 	if t.Shadow != "" && ex.g.shadower != nil {
 		ex.shadowWeb(t, rest, restRaw, ex.replayBody(received))
 	}
-	c := &proxyCall{path: rest, rawPath: restRaw, target: t, requestID: ex.reqID}
-	var aborted any // a panic of the proxy, carried past the backend
+	c := &ex.call
+	*c = proxyCall{path: rest, rawPath: restRaw, target: t, requestID: ex.reqID}
 	err = ex.g.backend.Serve(ctx, t, ex.reqID, func(ctx context.Context, addr string) (err error) {
 		// The proxy panics with http.ErrAbortHandler when a function dies
 		// halfway through its answer. Stop the panic here so the backend
 		// releases its instance normally, and raise it again below.
 		defer func() {
 			if p := recover(); p != nil {
-				aborted = p
+				ex.aborted = p
 				err = fmt.Errorf("web function at %s: answer aborted", addr)
 			}
 		}()
@@ -158,9 +158,9 @@ func (ex *exchange) serveWeb(ctx context.Context, t Target, rest, restRaw string
 		}
 		return nil
 	})
-	if aborted != nil {
+	if ex.aborted != nil {
 		ex.rec.Err = err
-		panic(aborted)
+		panic(ex.aborted)
 	}
 	if err == nil && c.err != nil { // a backend that swallowed fn's error
 		err = fmt.Errorf("proxy to web function at %s: %w", c.addr, c.err)

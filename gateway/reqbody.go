@@ -1,10 +1,11 @@
 package gateway
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/scf-emulator/emulator/lazyctx"
 )
 
 // reqBody is a request body with a Content-Length or chunked.
@@ -16,9 +17,9 @@ type reqBody struct {
 	done      bool      // EOF reached
 	closed    bool      // Close was called
 	err       error     // a sticky read error
-	// cancel ends the request's context; the background read that watches
+	// ctx is the request's context; the background read that watches
 	// for the client leaving gets it once the body is read whole.
-	cancel context.CancelFunc
+	ctx *lazyctx.Ctx
 }
 
 func (b *reqBody) Read(p []byte) (int, error) {
@@ -47,7 +48,7 @@ func (b *reqBody) Read(p []byte) (int, error) {
 		n, err = b.chunked.Read(p)
 		if err == io.EOF {
 			b.done = true
-			b.c.bg.arm(b.cancel)
+			b.c.bg.arm(b.ctx)
 		}
 	} else {
 		if int64(len(p)) > b.remaining {
@@ -57,7 +58,7 @@ func (b *reqBody) Read(p []byte) (int, error) {
 		b.remaining -= int64(n)
 		if b.remaining == 0 {
 			b.done, err = true, io.EOF
-			b.c.bg.arm(b.cancel)
+			b.c.bg.arm(b.ctx)
 		} else if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}

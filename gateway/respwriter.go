@@ -33,6 +33,11 @@ type respWriter struct {
 	trailers    []string // keys the head announced in Trailer
 	keys        []string // the header's keys, sorted for writing; reused
 	err         error    // a sticky write error
+
+	// vals backs the header values the proxy copies from an instance's
+	// answer (see answer); reused.
+	vals  []string
+	clBuf [20]byte // room to format a Content-Length
 }
 
 const pendingMax = 4 << 10
@@ -43,27 +48,31 @@ func (w *respWriter) reset(c *srvConn, r *http.Request) {
 		h = make(http.Header, 8)
 	}
 	*w = respWriter{c: c, r: r, header: h, cl: -1, pending: w.pending[:0],
-		head: r.Method == "HEAD", closeAfter: c.hd.close, trailers: w.trailers[:0], keys: w.keys[:0]}
+		head: r.Method == "HEAD", closeAfter: c.hd.close, trailers: w.trailers[:0], keys: w.keys[:0], vals: w.vals[:0]}
 }
 
 // release drops the answer's request and header, and the room of a big
 // header, once the answer is done.
 func (w *respWriter) release() {
-	keys, trailers := w.keys, w.trailers
+	keys, trailers, vals := w.keys, w.trailers, w.vals
 	if cap(keys) > maxKeptFields {
 		keys = nil
 	}
 	if cap(trailers) > maxKeptFields {
 		trailers = nil
 	}
+	if cap(vals) > maxKeptFields {
+		vals = nil
+	}
 	clear(keys)
 	clear(trailers)
+	clear(vals[:cap(vals)]) // the strings keep the instance's answer head alive
 	h := w.header
 	if len(h) > maxKeptFields {
 		h = nil
 	}
 	clear(h)
-	*w = respWriter{pending: w.pending[:0], keys: keys[:0], trailers: trailers[:0], header: h}
+	*w = respWriter{pending: w.pending[:0], keys: keys[:0], trailers: trailers[:0], vals: vals[:0], header: h}
 }
 
 func (w *respWriter) Header() http.Header { return w.header }
@@ -229,7 +238,7 @@ func (w *respWriter) sendHead(done bool) {
 		delete(h, "Content-Length")
 	}
 	var clValue []byte
-	var clBuf [20]byte
+	clBuf := &w.clBuf // a local array would escape to the heap
 	switch {
 	case !allowed:
 	case w.cl >= 0:

@@ -35,6 +35,12 @@ type exchange struct {
 	// hv backs the values of the answer headers the gateway sets, so they
 	// cost no allocation each: one slot per header (see setHeader).
 	hv [5]string
+	// What a request allocates once, kept here to be one allocation: w's
+	// writer, and a web request's proxy call and the panic it carries past
+	// the backend (serveWeb).
+	rw      responseWriter
+	call    proxyCall
+	aborted any
 }
 
 // Slots of exchange.hv.

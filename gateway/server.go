@@ -142,6 +142,7 @@ func (s *Server) cutStalled(now, limit int64) {
 	conns := stalledConns(&s.mu, s.conns, now, limit)
 	for _, c := range conns {
 		c.ctxCancel() // what the answer came from need not go on for nobody
+		c.ew.abort()
 		c.nc.Close()
 	}
 	if n := len(conns) + s.handed.cutStalled(now, limit); n > 0 {
@@ -255,6 +256,7 @@ func (s *Server) closeAll() {
 	s.mu.Lock()
 	for c := range s.conns {
 		c.state.Store(connClosed)
+		c.ew.abort() // its request's context ended with cancelFn
 		c.nc.Close()
 	}
 	s.mu.Unlock()

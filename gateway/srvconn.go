@@ -6,10 +6,11 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/scf-emulator/emulator/lazyctx"
 )
 
 // States of a srvConn, for Shutdown: an idle connection waits for a
@@ -44,7 +45,8 @@ type srvConn struct {
 	bw     *bufio.Writer
 	remote string
 	// ctx is the requests' parent: the server's, with the local address,
-	// cancelled when the connection ends. Each request's context registers
+	// cancelled when the connection ends. A request's context (a lazyctx)
+	// registers with it only once something waits on its Done, and then
 	// with it rather than with the server's: one uncontended parent per
 	// connection, whose room for children is kept from request to request.
 	ctx       context.Context
@@ -52,7 +54,8 @@ type srvConn struct {
 	head      []byte // the raw head being read; reused
 	hd        reqHead
 	w         respWriter
-	body      *reqBody // the current request's, nil when it has none
+	ew        exchangeWatch // of the current request's exchange with an instance
+	body      *reqBody      // the current request's, nil when it has none
 	// handedOff is set when the connection went to the net/http fallback,
 	// which closes it.
 	handedOff bool
@@ -67,6 +70,7 @@ func newSrvConn(s *Server, nc net.Conn) *srvConn {
 	c.cr.nc = nc
 	c.cw.init(nc, &s.sweep.now)
 	c.bg.c = c
+	c.ew.c = c
 	c.ctx, c.ctxCancel = context.WithCancel(context.WithValue(context.WithValue(s.baseCtx,
 		http.ServerContextKey, s.fallback), http.LocalAddrContextKey, nc.LocalAddr()))
 	c.state.Store(connIdle)
@@ -266,13 +270,15 @@ func (c *srvConn) serveRequest() (keep bool) {
 		c.reject(errMalformed)
 		return false
 	}
-	ctx, cancel := context.WithCancel(c.ctx)
-	defer cancel()
+	// A lazy context: the request path asks it only Err, so it costs one
+	// allocation, and no registration with the connection's (lazyctx).
+	ctx := lazyctx.WithCancel(c.ctx)
+	defer ctx.Cancel()
 	r := req.WithContext(ctx) // the one copy on the heap: req stays on the stack
 	var body *reqBody
 	switch {
 	case hd.chunked || hd.contentLength > 0:
-		body = &reqBody{c: c, remaining: hd.contentLength, expect: hd.expectContinue, cancel: cancel}
+		body = &reqBody{c: c, remaining: hd.contentLength, expect: hd.expectContinue, ctx: ctx}
 		c.body = body
 		if hd.chunked {
 			body.chunked = newChunkedReader(c.br)
@@ -280,7 +286,7 @@ func (c *srvConn) serveRequest() (keep bool) {
 		r.Body = body
 	default:
 		r.Body = http.NoBody
-		c.bg.arm(cancel)
+		c.bg.arm(ctx)
 	}
 	defer c.bg.stop() // when the handler panics
 	w := &c.w
@@ -313,12 +319,18 @@ func (c *srvConn) serveRequest() (keep bool) {
 // newRequest fills r with the request of c.hd as net/http would.
 func (c *srvConn) newRequest(r *http.Request) error {
 	hd := &c.hd
-	u, err := requestURL(hd.target)
+	// The URL and the values' backing array are one allocation for a head
+	// of a usual size.
+	parts := new(reqParts)
+	u, err := requestURLInto(hd.target, &parts.u)
 	if err != nil {
 		return err
 	}
 	h := make(http.Header, len(hd.fields))
-	vals := make([]string, len(hd.fields))
+	vals := parts.vals[:]
+	if len(hd.fields) > len(vals) {
+		vals = make([]string, len(hd.fields))
+	}
 	for i, f := range hd.fields {
 		switch f.name {
 		case "Host":
@@ -347,38 +359,3 @@ func (c *srvConn) newRequest(r *http.Request) error {
 	}
 	return nil
 }
-
-// requestURL parses an origin-form target. A plain path without escapes
-// is cut in place; anything else goes through url.ParseRequestURI, so the
-// result is what net/http gives.
-func requestURL(target string) (*url.URL, error) {
-	path, query, hasQuery := target, "", false
-	for i := 0; i < len(target); i++ {
-		c := target[i]
-		if c == '?' {
-			path, query, hasQuery = target[:i], target[i+1:], true
-			break
-		}
-		if !plainPathChar[c] {
-			return url.ParseRequestURI(target)
-		}
-	}
-	if hasQuery && query == "" {
-		return url.ParseRequestURI(target) // ForceQuery
-	}
-	return &url.URL{Path: path, RawQuery: query}, nil
-}
-
-// plainPathChar are the bytes a path keeps as they are when escaped.
-var plainPathChar = func() (t [256]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c], t[c-'a'+'A'] = true, true
-	}
-	for _, c := range "-_.~/" {
-		t[c] = true
-	}
-	return t
-}()

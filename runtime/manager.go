@@ -121,7 +121,7 @@ func (m *Manager) Runtime() Runtime { return m.rt }
 // UserCodeRoot in the log and the error, as on the platform.
 func (m *Manager) Invoke(ctx context.Context, spec Spec, inv Invocation) (Result, error) {
 	var res Result
-	l, err := m.do(ctx, spec, func(ctx context.Context, in Instance) error {
+	l, err := m.do(ctx, spec, false, func(ctx context.Context, in Instance) error {
 		var err error
 		res, err = in.Invoke(ctx, inv)
 		return err
@@ -134,12 +134,14 @@ func (m *Manager) Invoke(ctx context.Context, spec Spec, inv Invocation) (Result
 
 // Serve calls fn with the address of a warm web-function instance of spec,
 // held for the call alone or, with spec.Concurrency N > 1, shared with up to
-// N-1 other calls, and a ctx bounded by spec.TimeoutSec. It
+// N-1 other calls, and a ctx bounded by spec.TimeoutSec (a lazyctx: it
+// costs no timer until something waits on its Done), ending for no other
+// reason than ctx's end or that deadline. It
 // reports whether the instance was started for this call. Pooling, timeout and
 // error rules are those of Invoke; an error fn returns decides the instance's
 // fate the same way an Invoke error does.
 func (m *Manager) Serve(ctx context.Context, spec Spec, fn func(ctx context.Context, addr string) error) (coldStart bool, err error) {
-	l, err := m.do(ctx, spec, func(ctx context.Context, in Instance) error {
+	l, err := m.do(ctx, spec, true, func(ctx context.Context, in Instance) error {
 		addr := in.Addr()
 		if addr == "" {
 			return scferr.Newf(scferr.ErrInternal, nil, "function %s version %s has no http address: not a web function", spec.Function, spec.Version)
@@ -250,8 +252,9 @@ func (l lease) codeRoot(spec Spec) codeRootMapper {
 
 // do runs call on a leased instance of spec under the invocation deadline,
 // maps ctx endings to platform errors, and gives the instance back or
-// discards it.
-func (m *Manager) do(ctx context.Context, spec Spec, call func(context.Context, Instance) error) (lease, error) {
+// discards it. lazy makes the deadline's context a lazyctx, for callers
+// that only ask it Err and Deadline (see invocationContext).
+func (m *Manager) do(ctx context.Context, spec Spec, lazy bool, call func(context.Context, Instance) error) (lease, error) {
 	sec := spec.TimeoutSec
 	if sec <= 0 {
 		sec = 3
@@ -265,7 +268,7 @@ func (m *Manager) do(ctx context.Context, spec Spec, call func(context.Context, 
 	if err != nil {
 		return l, m.closedErr(err)
 	}
-	ictx, cancel := invocationContext(ctx, spec, time.Duration(sec)*time.Second)
+	ictx, end := invocationContext(ctx, spec, time.Duration(sec)*time.Second, lazy)
 	err = call(ictx, l.mem.inst)
 	var discard dropReason
 	if err != nil {
@@ -278,7 +281,7 @@ func (m *Manager) do(ctx context.Context, spec Spec, call func(context.Context, 
 			discard = discardReason(err)
 		}
 	}
-	cancel()
+	end.end()
 	l.p.release(l.mem, discard)
 	return l, m.closedErr(err)
 }
@@ -330,23 +333,26 @@ func (m *Manager) acquire(ctx context.Context, spec Spec) (lease, error) {
 
 // pool returns the live pool for spec's key, creating it on first use.
 func (m *Manager) pool(spec Spec) (*pool, error) {
-	key := spec.Key()
+	// The key is built on the stack: a lookup of a live pool, every
+	// request's, allocates nothing.
+	var buf [160]byte
+	key := spec.appendKey(buf[:0])
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
 		return nil, ErrClosed
 	}
-	p := m.pools[key]
+	p := m.pools[string(key)]
 	if p != nil && p.spec.Concurrency != spec.Concurrency {
 		// The function's MaxConcurrency changed: its instances drain and
 		// fresh ones take the new share.
-		delete(m.pools, key)
+		delete(m.pools, p.key)
 		p.retire(dropRetire)
 		p = nil
 	}
 	if p == nil {
-		p = newPool(m, key, spec)
-		m.pools[key] = p
+		p = newPool(m, string(key), spec)
+		m.pools[p.key] = p
 	}
 	return p, nil
 }

@@ -49,7 +49,18 @@ type ImageConfig struct {
 // Key identifies the pool of instances that may serve spec. Specs with equal
 // keys are interchangeable.
 func (s Spec) Key() string {
-	return s.Namespace + "/" + s.Function + "/" + s.Version + "@" + s.CodeHash
+	return string(s.appendKey(nil))
+}
+
+// appendKey appends spec's Key to b.
+func (s Spec) appendKey(b []byte) []byte {
+	b = append(b, s.Namespace...)
+	b = append(b, '/')
+	b = append(b, s.Function...)
+	b = append(b, '/')
+	b = append(b, s.Version...)
+	b = append(b, '@')
+	return append(b, s.CodeHash...)
 }
 
 // Invocation is one event delivered to an event function.

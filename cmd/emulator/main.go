@@ -157,6 +157,7 @@ func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", *level)}
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lv}))
+	tuneGC(os.Getenv)
 	con := &console{out: stdout, live: isTerminal(stdout), debug: dashDebug(cfg.Debug)}
 	cfg.Events = con
 
