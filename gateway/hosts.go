@@ -2,8 +2,8 @@ package gateway
 
 import (
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 )
@@ -57,7 +57,8 @@ func (g *HostGuard) Allowed(host string) bool {
 	case strings.HasSuffix(h, ".localhost"):
 		return true
 	}
-	return net.ParseIP(h) != nil
+	_, err := netip.ParseAddr(h) // net.ParseIP would allocate on every request
+	return err == nil
 }
 
 func (g *HostGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -85,8 +86,11 @@ func (g *HostGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // brackets of an IPv6 literal and a trailing dot.
 func hostName(v string) string {
 	v = strings.ToLower(strings.TrimSpace(v))
-	if h, _, err := net.SplitHostPort(v); err == nil {
-		v = h
+	// By hand: net.SplitHostPort allocates an error for a Host without a port.
+	if rest, ok := strings.CutPrefix(v, "["); ok {
+		v, _, _ = strings.Cut(rest, "]")
+	} else if i := strings.LastIndexByte(v, ':'); i >= 0 && strings.IndexByte(v, ':') == i {
+		v = v[:i]
 	}
-	return strings.TrimSuffix(strings.Trim(v, "[]"), ".")
+	return strings.TrimSuffix(v, ".")
 }

@@ -59,3 +59,12 @@ func TestHostGuard(t *testing.T) {
 		})
 	}
 }
+
+func TestHostGuardAllocatesNothingForAnAllowedHost(t *testing.T) {
+	g := NewHostGuard(http.NotFoundHandler(), []string{"dev.example"}, nil)
+	for _, h := range []string{"127.0.0.1:8080", "[::1]:8080", "localhost:8080", "a.localhost", "dev.example:8080"} {
+		if n := testing.AllocsPerRun(100, func() { _ = g.Allowed(h) }); n != 0 {
+			t.Errorf("Allowed(%q) allocates %.0f times", h, n)
+		}
+	}
+}
