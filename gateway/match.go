@@ -3,6 +3,7 @@ package gateway
 import (
 	"errors"
 	"fmt"
+	"github.com/scf-emulator/emulator/platform"
 	"regexp"
 	"strings"
 )
@@ -250,7 +251,8 @@ func (sr *stageRouter) match(method, path string, res *matchResult) bool {
 		if !ar.tmpl.match(path, res.params[:]) {
 			continue
 		}
-		if ar.method != "ANY" && ar.method != method {
+		// ANY is the platform's methods, not any token a client sends.
+		if method == "ANY" || (ar.method != method && (ar.method != "ANY" || !platform.IsMethod(method))) {
 			res.wrongVerb = true
 			continue
 		}

@@ -119,4 +119,11 @@ func TestStageMatchAllocatesNothing(t *testing.T) {
 	if sr.match("POST", "/users/1", &res) || !res.wrongVerb {
 		t.Errorf("POST /users/1: matched %v, wrongVerb %v; want no match and wrongVerb", res.api != nil, res.wrongVerb)
 	}
+	// ANY binds the platform's methods, not any token a client sends.
+	for _, m := range []string{"FOO", "TRACE", "CONNECT", "ANY"} {
+		res = matchResult{}
+		if sr.match(m, "/hello", &res) || !res.wrongVerb {
+			t.Errorf("%s /hello: matched %v, wrongVerb %v; want 405", m, res.api != nil, res.wrongVerb)
+		}
+	}
 }
