@@ -255,7 +255,7 @@ func newDocker(ctx context.Context, api dockerAPI, opts DockerOptions) (*Docker,
 		resolved:    make(map[string]resolvedImage),
 		removals:    make(chan struct{}, maxParallelRemovals),
 		volumes:     make(map[string]*volumeFill),
-		spares:      spareSet{idle: make(map[string][]*spare), making: make(map[string][]chan struct{}), noShell: make(map[string]bool)},
+		spares:      spareSet{idle: make(map[string][]*spare), making: make(map[string][]*makingSpare), noShell: make(map[string]bool)},
 	}
 	if opts.Remote != nil {
 		r := *opts.Remote

@@ -9,7 +9,6 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -59,13 +58,13 @@ type spare struct {
 
 // spareSet holds the idle spares of a runtime.
 type spareSet struct {
-	mu          sync.Mutex                 // guards the fields below
-	idle        map[string][]*spare        // by spareKey, oldest first
-	making      map[string][]chan struct{} // by spareKey: each closed when its spare is idle or failed
-	count       int                        // idle and being made, of every key
-	closed      bool                       // Close has begun: no more spares
-	noShell     map[string]bool            // images found to have no /bin/sh for the shell waiter
-	waiterKnown bool                       // waiterOnce has set waiter and waiterErr
+	mu          sync.Mutex                // guards the fields below
+	idle        map[string][]*spare       // by spareKey, oldest first
+	making      map[string][]*makingSpare // by spareKey, oldest first (spareclaim.go)
+	count       int                       // idle and being made, of every key
+	closed      bool                      // Close has begun: no more spares
+	noShell     map[string]bool           // images found to have no /bin/sh for the shell waiter
+	waiterKnown bool                      // waiterOnce has set waiter and waiterErr
 
 	waiterOnce sync.Once
 	waiter     waiter // set by waiterOnce
@@ -86,42 +85,6 @@ func (d *Docker) spareFits(spec runtime.Spec, plan launchPlan, debugMounts []bin
 		len(debugMounts) == 0 && spec.DebugPort == 0
 }
 
-// takeSpare removes and returns an idle spare for key. When none is idle
-// but one is being made it waits for it: what is left of its start is less
-// than a new one.
-func (d *Docker) takeSpare(ctx context.Context, key string) *spare {
-	s := &d.spares
-	for {
-		s.mu.Lock()
-		if idle := s.idle[key]; len(idle) > 0 {
-			sp := idle[0]
-			s.idle[key] = idle[1:]
-			s.count--
-			s.mu.Unlock()
-			select {
-			case <-sp.c.Done():
-				d.dropSpare(sp) // its waiter died while idle
-				continue
-			default:
-				return sp
-			}
-		}
-		var making chan struct{}
-		if m := s.making[key]; len(m) > 0 {
-			making = m[0]
-		}
-		s.mu.Unlock()
-		if making == nil {
-			return nil
-		}
-		select {
-		case <-making:
-		case <-ctx.Done():
-			return nil
-		}
-	}
-}
-
 // Spares kept per key: one after a first start, more for a function whose
 // spares are being taken (saves in a row, publishes), so that the next
 // Start finds one ready even when the daemon is slower than the saves.
@@ -137,35 +100,22 @@ func (d *Docker) replenish(key string, want int, spec runtime.Spec, image string
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for !s.closed && len(s.idle[key])+len(s.making[key]) < want && s.count < maxSpares {
-		done := make(chan struct{})
-		s.making[key] = append(s.making[key], done)
+		m := &makingSpare{done: make(chan struct{})}
+		s.making[key] = append(s.making[key], m)
 		s.count++
-		d.wg.Go(func() { d.makeIdle(key, done, spec, image, plan, memMB, logger) })
+		d.wg.Go(func() { d.makeIdle(key, m, spec, image, plan, memMB, logger) })
 	}
 }
 
-// makeIdle makes one spare for key and files it as idle.
-func (d *Docker) makeIdle(key string, done chan struct{}, spec runtime.Spec, image string, plan launchPlan, memMB int, logger *slog.Logger) {
-	s := &d.spares
+// makeIdle makes one spare for key and hands it to the start that claimed
+// it, else files it as idle.
+func (d *Docker) makeIdle(key string, m *makingSpare, spec runtime.Spec, image string, plan launchPlan, memMB int, logger *slog.Logger) {
 	t0 := time.Now()
 	sp, err := d.makeSpare(d.life, spec, image, plan, memMB, logger)
-	s.mu.Lock()
-	s.making[key] = slices.DeleteFunc(s.making[key], func(c chan struct{}) bool { return c == done })
-	if len(s.making[key]) == 0 {
-		delete(s.making, key)
-	}
-	keep := err == nil && !s.closed
-	if keep {
-		s.idle[key] = append(s.idle[key], sp)
-	} else {
-		s.count--
-	}
-	s.mu.Unlock()
-	close(done)
-	switch {
+	switch kept := d.spares.finishMaking(key, m, sp, err); {
 	case err != nil:
 		logger.Debug("no spare container", "err", err)
-	case !keep:
+	case !kept:
 		d.dropSpare(sp)
 	default:
 		logger.Debug("spare container ready", "container", sp.c.name, "took", time.Since(t0).Round(time.Millisecond))
