@@ -19,14 +19,10 @@ const madeHandler = `def main_handler(event, context):
     return {"isBase64Encoded": False, "statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": body}
 `
 
-// TestCreateFunctionAndTrigger: a function created through CreateFunction and
-// bound by an apigw trigger is served by the gateway, and an async Invoke
-// finishes visibly through GetRequestStatus.
-func TestCreateFunctionAndTrigger(t *testing.T) {
-	cfg := workspace(t)
-	app, _ := startApp(t, cfg, filepath.Join(t.TempDir(), "state"))
-	c := sdkClient(t, app)
-
+// createMade creates function made (madeHandler, Python3.9) through the
+// SDK's CreateFunction with a zip, as a user's script would.
+func createMade(t *testing.T, c *scf.Client) {
+	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	w, _ := zw.Create("index.py")
@@ -40,6 +36,17 @@ func TestCreateFunctionAndTrigger(t *testing.T) {
 	if _, err := c.CreateFunction(cf); err != nil {
 		t.Fatalf("CreateFunction: %v", err)
 	}
+}
+
+// TestCreateFunctionAndTrigger: a function created through CreateFunction and
+// bound by an apigw trigger is served by the gateway, and an async Invoke
+// finishes visibly through GetRequestStatus.
+func TestCreateFunctionAndTrigger(t *testing.T) {
+	cfg := workspace(t)
+	app, _ := startApp(t, cfg, filepath.Join(t.TempDir(), "state"))
+	c := sdkClient(t, app)
+
+	createMade(t, c)
 	ct := scf.NewCreateTriggerRequest()
 	ct.FunctionName, ct.TriggerName, ct.Type = common.StringPtr("made"), common.StringPtr("web"), common.StringPtr("apigw")
 	ct.TriggerDesc = common.StringPtr(`{"api":{"requestConfig":{"method":"GET","path":"/made"}},"service":{"serviceName":"A"},"release":{"environmentName":"release"}}`)

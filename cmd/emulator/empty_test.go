@@ -1,9 +1,7 @@
 package main
 
 import (
-	"archive/zip"
 	"bytes"
-	"encoding/base64"
 	"errors"
 	"os"
 	"path/filepath"
@@ -81,19 +79,7 @@ func TestEmptyEmulator(t *testing.T) {
 			}
 
 			c := sdkClient(t, app)
-			var zipped bytes.Buffer
-			zw := zip.NewWriter(&zipped)
-			w, _ := zw.Create("index.py")
-			_, _ = w.Write([]byte(madeHandler))
-			if err := zw.Close(); err != nil {
-				t.Fatal(err)
-			}
-			cf := scf.NewCreateFunctionRequest()
-			cf.FunctionName, cf.Runtime, cf.Handler = common.StringPtr("made"), common.StringPtr("Python3.9"), common.StringPtr("index.main_handler")
-			cf.Code = &scf.Code{ZipFile: common.StringPtr(base64.StdEncoding.EncodeToString(zipped.Bytes()))}
-			if _, err := c.CreateFunction(cf); err != nil {
-				t.Fatalf("CreateFunction: %v", err)
-			}
+			createMade(t, c)
 			inv := scf.NewInvokeRequest()
 			inv.FunctionName = common.StringPtr("made")
 			resp, err := c.Invoke(inv)

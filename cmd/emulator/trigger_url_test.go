@@ -1,9 +1,6 @@
 package main
 
 import (
-	"archive/zip"
-	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -30,19 +27,7 @@ func TestTriggerURLReachesItsFunction(t *testing.T) {
 	app, _ := startApp(t, cfg, filepath.Join(t.TempDir(), "state"))
 	c := sdkClient(t, app)
 
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	w, _ := zw.Create("index.py")
-	_, _ = w.Write([]byte(madeHandler))
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	cf := scf.NewCreateFunctionRequest()
-	cf.FunctionName, cf.Runtime, cf.Handler = common.StringPtr("made"), common.StringPtr("Python3.9"), common.StringPtr("index.main_handler")
-	cf.Code = &scf.Code{ZipFile: common.StringPtr(base64.StdEncoding.EncodeToString(buf.Bytes()))}
-	if _, err := c.CreateFunction(cf); err != nil {
-		t.Fatalf("CreateFunction: %v", err)
-	}
+	createMade(t, c)
 	ct := scf.NewCreateTriggerRequest()
 	ct.FunctionName, ct.TriggerName, ct.Type = common.StringPtr("made"), common.StringPtr("web"), common.StringPtr("apigw")
 	ct.TriggerDesc = common.StringPtr(`{"api":{"requestConfig":{"method":"GET","path":"/made"}},"release":{"environmentName":"release"}}`)
