@@ -54,12 +54,30 @@ func BenchmarkGatewayEvent(b *testing.B) {
 // request head it reads with the same short response, allocating nothing
 // per request, so BenchmarkGatewayWeb counts the gateway's allocations.
 func cannedUpstream(b testing.TB) string {
+	answer := []byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 6\r\n\r\nhello\n")
+	return socketUpstream(b, func(c net.Conn, br *bufio.Reader) {
+		for {
+			line, err := br.ReadSlice('\n')
+			if err != nil {
+				return
+			}
+			if len(line) == 2 { // the blank line ending a head
+				if _, err := c.Write(answer); err != nil {
+					return
+				}
+			}
+		}
+	})
+}
+
+// socketUpstream listens on loopback and runs serve on each connection it
+// accepts, until the test ends; it returns the address.
+func socketUpstream(tb testing.TB, serve func(c net.Conn, br *bufio.Reader)) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	b.Cleanup(func() { l.Close() })
-	answer := []byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 6\r\n\r\nhello\n")
+	tb.Cleanup(func() { l.Close() })
 	go func() {
 		for {
 			c, err := l.Accept()
@@ -68,18 +86,7 @@ func cannedUpstream(b testing.TB) string {
 			}
 			go func() {
 				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					line, err := br.ReadSlice('\n')
-					if err != nil {
-						return
-					}
-					if len(line) == 2 { // the blank line ending a head
-						if _, err := c.Write(answer); err != nil {
-							return
-						}
-					}
-				}
+				serve(c, bufio.NewReader(c))
 			}()
 		}
 	}()

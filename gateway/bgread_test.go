@@ -113,25 +113,29 @@ func TestServerPipelinedWhileRunning(t *testing.T) {
 	}
 }
 
+// bothServers serve a handler on a loopback address, returned: net/http's
+// server and the gateway's own, whose behaviour must agree.
+var bothServers = []struct {
+	name  string
+	serve func(t *testing.T, h http.Handler) string
+}{
+	{"net/http server", func(t *testing.T, h http.Handler) string {
+		srv := httptest.NewServer(h)
+		t.Cleanup(srv.Close)
+		return srv.Listener.Addr().String()
+	}},
+	{"gateway server", func(t *testing.T, h http.Handler) string {
+		addr, _ := startServer(t, h)
+		return addr
+	}},
+}
+
 // TestGatewayClientLeavesWebFunction: end to end, a client that leaves while
 // a web function works stops the function's request (its connection to the
 // gateway closes) and is recorded as abandoned, 499, on the gateway's own
 // server as on net/http's.
 func TestGatewayClientLeavesWebFunction(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		serve func(t *testing.T, h http.Handler) string
-	}{
-		{"net/http server", func(t *testing.T, h http.Handler) string {
-			srv := httptest.NewServer(h)
-			t.Cleanup(srv.Close)
-			return srv.Listener.Addr().String()
-		}},
-		{"gateway server", func(t *testing.T, h http.Handler) string {
-			addr, _ := startServer(t, h)
-			return addr
-		}},
-	} {
+	for _, tc := range bothServers {
 		t.Run(tc.name, func(t *testing.T) {
 			started, saw := make(chan struct{}), make(chan error, 1)
 			fn := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -36,21 +35,7 @@ func timeoutBackend(addr string, d time.Duration) *fakeBackend {
 // platform's timeout error) or stopped halfway through a streamed answer
 // (the answer is aborted); the gateway never waits for the function.
 func TestWebDeadlineCutsTheExchange(t *testing.T) {
-	servers := []struct {
-		name  string
-		serve func(t *testing.T, h http.Handler) string
-	}{
-		{"net/http server", func(t *testing.T, h http.Handler) string {
-			srv := httptest.NewServer(h)
-			t.Cleanup(srv.Close)
-			return srv.Listener.Addr().String()
-		}},
-		{"gateway server", func(t *testing.T, h http.Handler) string {
-			addr, _ := startServer(t, h)
-			return addr
-		}},
-	}
-	for _, srv := range servers {
+	for _, srv := range bothServers {
 		for _, tc := range []struct {
 			name    string
 			partial string // what the function sends before it hangs
@@ -99,33 +84,17 @@ func TestWebDeadlineCutsTheExchange(t *testing.T) {
 // hangingUpstream is a web function that reads a request head, sends
 // partial and then nothing until the gateway closes the connection.
 func hangingUpstream(t *testing.T, partial string) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
+	return socketUpstream(t, func(c net.Conn, br *bufio.Reader) {
 		for {
-			c, err := l.Accept()
+			line, err := br.ReadSlice('\n')
 			if err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					line, err := br.ReadSlice('\n')
-					if err != nil {
-						return
-					}
-					if len(line) == 2 {
-						break
-					}
-				}
-				io.WriteString(c, partial)
-				_, _ = io.Copy(io.Discard, br) // until the gateway closes it
-			}()
+			if len(line) == 2 {
+				break
+			}
 		}
-	}()
-	return l.Addr().String()
+		io.WriteString(c, partial)
+		_, _ = io.Copy(io.Discard, br) // until the gateway closes it
+	})
 }
