@@ -19,9 +19,10 @@ type Ctx struct {
 	deadline    time.Time
 	hasDeadline bool
 
-	mu    sync.Mutex            // guards making inner and ending
-	inner atomic.Pointer[inner] // nil until the first Done
-	ended atomic.Bool           // Cancel was called
+	mu     sync.Mutex            // guards making inner and ending
+	inner  atomic.Pointer[inner] // nil until the first Done
+	ended  atomic.Bool           // Cancel was called; set after endErr
+	endErr error                 // Err from Cancel on, written once before ended
 }
 
 // inner is the real context, made on the first Done.
@@ -77,8 +78,14 @@ func (c *Ctx) Err() error {
 		return in.ctx.Err()
 	}
 	if c.ended.Load() {
-		return context.Canceled
+		return c.endErr
 	}
+	return c.errNow()
+}
+
+// errNow is Err of a context not cancelled: the parent's error, or
+// DeadlineExceeded once the deadline has passed.
+func (c *Ctx) errNow() error {
 	if err := c.parent.Err(); err != nil {
 		return err
 	}
@@ -101,14 +108,20 @@ func (c *Ctx) Value(key any) any {
 func (c *Ctx) String() string { return "lazyctx.Ctx" }
 
 // Cancel ends the context: its Done (made now or later) is closed and Err
-// says Canceled, unless it had ended already.
+// says Canceled, unless it had ended already, its deadline passing or its
+// parent ending before (as a real context would have seen at that moment:
+// a function timeout must stay DeadlineExceeded when cleanup cancels).
 func (c *Ctx) Cancel() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.ended.Swap(true) {
+	if c.ended.Load() {
 		return
 	}
 	if in := c.inner.Load(); in != nil {
 		in.cancel()
+		c.endErr = in.ctx.Err()
+	} else if c.endErr = c.errNow(); c.endErr == nil {
+		c.endErr = context.Canceled
 	}
+	c.ended.Store(true)
 }

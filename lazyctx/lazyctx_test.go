@@ -26,6 +26,8 @@ func TestWithTimeout(t *testing.T) {
 		{"parent cancelled, Done asked after", false, func(cancel context.CancelFunc, _ *Ctx) { cancel() }, context.Canceled, true},
 		{"cancelled, Done asked first", true, func(_ context.CancelFunc, c *Ctx) { c.Cancel() }, context.Canceled, true},
 		{"cancelled, Done asked after", false, func(_ context.CancelFunc, c *Ctx) { c.Cancel() }, context.Canceled, true},
+		{"deadline passes, then cancelled, Done asked first", true, func(_ context.CancelFunc, c *Ctx) { time.Sleep(2 * time.Second); c.Cancel() }, context.DeadlineExceeded, true},
+		{"deadline passes, then cancelled, Done asked after", false, func(_ context.CancelFunc, c *Ctx) { time.Sleep(2 * time.Second); c.Cancel() }, context.DeadlineExceeded, true},
 		{"still running", false, func(context.CancelFunc, *Ctx) { time.Sleep(500 * time.Millisecond) }, nil, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
